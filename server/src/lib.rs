@@ -1,0 +1,1 @@
+//! Placeholder until the sync server issue lands.

@@ -4,13 +4,26 @@
 
 #![forbid(unsafe_code)]
 
+pub mod case;
 pub mod checklist;
+pub mod clock;
+pub mod coverage;
 pub mod error;
+pub mod escalation;
+pub mod evidence;
+pub mod geofence;
 pub mod grid;
+pub mod hlc;
 pub mod household;
+pub mod location;
+pub mod outbox;
+pub mod patrol;
 pub mod pii;
 pub mod priority;
 pub mod region;
+pub mod store;
 pub mod user;
+pub mod visit;
 
 pub use error::{CoreError, Result};
+pub use store::Store;

@@ -9,5 +9,6 @@ mod answer;
 pub mod defaults;
 mod template;
 
+pub(crate) use answer::answer_text;
 pub use answer::{Answer, AnswerValue, HazardFinding};
 pub use template::{ChecklistTemplate, Choice, HazardRule, HazardWhen, Item, ItemKind, Section};

@@ -1,0 +1,148 @@
+//! The outbox: every local mutation writes one operation here in the same
+//! transaction, stamped with a UUIDv7 and a hybrid logical clock, ready for
+//! sync. The server applies operations idempotently by `op_id`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::case::CaseEvent;
+use crate::evidence::EvidenceRecord;
+use crate::hlc::Hlc;
+use crate::household::{Household, Member};
+use crate::patrol::{Patrol, TrackPoint};
+use crate::pii::PiiField;
+use crate::region::RegionLevel;
+use crate::user::{Assignment, User};
+use crate::visit::Visit;
+
+/// A region as it travels (boundary as GeoJSON geometry text).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionRecord {
+    pub code: String,
+    pub name: String,
+    pub level: RegionLevel,
+    pub parent_code: Option<String>,
+    pub boundary_geojson: Option<String>,
+}
+
+/// A grid as it travels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridRecord {
+    pub code: String,
+    pub name: String,
+    pub village_code: String,
+    pub boundary_geojson: String,
+}
+
+/// One operation. Visits, track points, evidence and case events are
+/// append-only facts; upserts of registers are last-writer-wins by HLC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Operation {
+    RegionUpserted {
+        region: RegionRecord,
+    },
+    GridUpserted {
+        grid: GridRecord,
+    },
+    HouseholdUpserted {
+        household: Household,
+    },
+    MemberUpserted {
+        member: Member,
+    },
+    UserUpserted {
+        user: User,
+    },
+    AssignmentSet {
+        assignment: Assignment,
+    },
+    TemplateStored {
+        template_json: String,
+    },
+    PatrolStarted {
+        patrol: Patrol,
+    },
+    TrackRecorded {
+        patrol_id: String,
+        points: Vec<TrackPoint>,
+    },
+    PatrolEnded {
+        patrol_id: String,
+        ended_at: DateTime<Utc>,
+        distance_m: f64,
+    },
+    TrackDiscarded {
+        patrol_id: String,
+    },
+    VisitRecorded {
+        visit: Visit,
+    },
+    EvidenceRecorded {
+        evidence: EvidenceRecord,
+    },
+    CaseEventAppended {
+        event: CaseEvent,
+    },
+    PiiRevealed {
+        member_id: String,
+        field: PiiField,
+        reason: String,
+        user_id: String,
+        at: DateTime<Utc>,
+    },
+}
+
+impl Operation {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Operation::RegionUpserted { .. } => "region_upserted",
+            Operation::GridUpserted { .. } => "grid_upserted",
+            Operation::HouseholdUpserted { .. } => "household_upserted",
+            Operation::MemberUpserted { .. } => "member_upserted",
+            Operation::UserUpserted { .. } => "user_upserted",
+            Operation::AssignmentSet { .. } => "assignment_set",
+            Operation::TemplateStored { .. } => "template_stored",
+            Operation::PatrolStarted { .. } => "patrol_started",
+            Operation::TrackRecorded { .. } => "track_recorded",
+            Operation::PatrolEnded { .. } => "patrol_ended",
+            Operation::TrackDiscarded { .. } => "track_discarded",
+            Operation::VisitRecorded { .. } => "visit_recorded",
+            Operation::EvidenceRecorded { .. } => "evidence_recorded",
+            Operation::CaseEventAppended { .. } => "case_event_appended",
+            Operation::PiiRevealed { .. } => "pii_revealed",
+        }
+    }
+
+    /// The id of the entity the operation is about.
+    pub fn entity_id(&self) -> String {
+        match self {
+            Operation::RegionUpserted { region } => region.code.clone(),
+            Operation::GridUpserted { grid } => grid.code.clone(),
+            Operation::HouseholdUpserted { household } => household.code.clone(),
+            Operation::MemberUpserted { member } => member.id.clone(),
+            Operation::UserUpserted { user } => user.id.clone(),
+            Operation::AssignmentSet { assignment } => {
+                format!("{}:{}", assignment.user_id, assignment.grid_code)
+            }
+            Operation::TemplateStored { .. } => "template".into(),
+            Operation::PatrolStarted { patrol } => patrol.id.clone(),
+            Operation::TrackRecorded { patrol_id, .. }
+            | Operation::PatrolEnded { patrol_id, .. }
+            | Operation::TrackDiscarded { patrol_id } => patrol_id.clone(),
+            Operation::VisitRecorded { visit } => visit.id.clone(),
+            Operation::EvidenceRecorded { evidence } => evidence.id.clone(),
+            Operation::CaseEventAppended { event } => event.case_id.clone(),
+            Operation::PiiRevealed { member_id, .. } => member_id.clone(),
+        }
+    }
+}
+
+/// A stored outbox row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub op_id: String,
+    pub hlc: Hlc,
+    pub created_at: DateTime<Utc>,
+    pub operation: Operation,
+}

@@ -1,0 +1,545 @@
+//! Cases in the store: reporting, acting, listing. The rules live in
+//! `crate::case`; this file loads what they need and saves what they decide
+//! (the event and the materialised case) in one transaction.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::households::{load_household, OPEN_STATES_SQL};
+use super::regions::region_path;
+use super::users::actor;
+use super::{from_json, new_id, Store, Writer};
+use crate::case::action::{append, decide, decide_report, DecideContext};
+use crate::case::{Case, CaseAction, CaseDraft, CaseEvent, CaseState, DeadlinePolicy, EventKind};
+use crate::clock::{from_ms, to_ms};
+use crate::error::{CoreError, Result};
+use crate::escalation::{assess, DueEscalation};
+use crate::evidence::{CasePhotoPhase, EvidenceOwner, PhotoInput};
+use crate::outbox::Operation;
+use crate::priority::{Priority, Severity};
+use crate::user::{Actor, Role};
+
+/// Which cases a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseScope {
+    /// I handle it or I reported it.
+    Mine,
+    /// Every case in my jurisdiction (a secretary's village, a supervisor's
+    /// township or city; a worker's grids).
+    Jurisdiction,
+    /// Escalated to my level: township supervisors see level ≥ 1, city
+    /// supervisors level 2.
+    EscalatedToMe,
+}
+
+/// One line of a case list, with its countdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    pub id: String,
+    pub title: String,
+    pub priority: Priority,
+    pub subcategory: String,
+    pub severity: Severity,
+    pub state: CaseState,
+    pub grid_code: String,
+    pub household_code: Option<String>,
+    pub handler_id: Option<String>,
+    pub reported_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    /// Seconds left (negative: overdue); `None` once the clock stopped.
+    pub countdown_secs: Option<i64>,
+    pub escalation_level: u8,
+}
+
+/// What reporting produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportOutcome {
+    pub case: Case,
+    pub events: Vec<CaseEvent>,
+}
+
+pub(crate) fn deadline_policy(conn: &Connection) -> Result<DeadlinePolicy> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'deadline_policy'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match text {
+        Some(t) => from_json("meta.deadline_policy", &t),
+        None => Ok(DeadlinePolicy::default()),
+    }
+}
+
+pub(crate) fn load_case(conn: &Connection, id: &str) -> Result<Option<Case>> {
+    let data: Option<String> = conn
+        .query_row("SELECT data FROM case_file WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    data.map(|d| from_json("case_file.data", &d)).transpose()
+}
+
+pub(crate) fn load_events(conn: &Connection, case_id: &str) -> Result<Vec<CaseEvent>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT body FROM case_event WHERE case_id = ?1 ORDER BY seq")?;
+    let rows = stmt.query_map([case_id], |r| r.get::<_, String>(0))?;
+    rows.map(|b| from_json("case_event.body", &b?)).collect()
+}
+
+fn last_event(conn: &Connection, case_id: &str) -> Result<Option<CaseEvent>> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM case_event WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [case_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    body.map(|b| from_json("case_event.body", &b)).transpose()
+}
+
+/// A case the actor may see, or not found (so nothing leaks).
+pub(crate) fn visible_case(conn: &Connection, actor: &Actor, id: &str) -> Result<Case> {
+    let case = load_case(conn, id)?.ok_or_else(|| CoreError::not_found("case", id))?;
+    let own = case.reporter_id == actor.user_id
+        || case.handler_id.as_deref() == Some(actor.user_id.as_str());
+    if own || actor.reaches(&case.path) {
+        Ok(case)
+    } else {
+        Err(CoreError::not_found("case", id))
+    }
+}
+
+impl Writer<'_> {
+    /// Save the new state and its event, and put the event in the outbox.
+    pub(crate) fn save_case(&mut self, case: &Case, event: &CaseEvent) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                event.id,
+                event.case_id,
+                event.seq,
+                to_ms(event.at),
+                event.actor_id,
+                event.kind.name(),
+                serde_json::to_string(event)?,
+                event.hash
+            ],
+        )?;
+        self.tx.execute(
+            "INSERT INTO case_file (id, priority, subcategory, severity, state, title, household_code, grid_code,
+                                    village_code, township_code, city_code, reporter_id, handler_id, reported_at,
+                                    deadline_at, escalation_level, updated_at, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+             ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, subcategory = excluded.subcategory,
+               severity = excluded.severity, state = excluded.state, title = excluded.title,
+               handler_id = excluded.handler_id, deadline_at = excluded.deadline_at,
+               escalation_level = excluded.escalation_level, updated_at = excluded.updated_at, data = excluded.data",
+            rusqlite::params![
+                case.id,
+                case.category.priority.as_str(),
+                case.category.subcategory,
+                case.severity.as_str(),
+                case.state.as_str(),
+                case.title,
+                case.household_code,
+                case.path.grid,
+                case.path.village,
+                case.path.township,
+                case.path.city,
+                case.reporter_id,
+                case.handler_id,
+                to_ms(case.reported_at),
+                to_ms(case.deadline),
+                case.escalation_level,
+                to_ms(self.now),
+                serde_json::to_string(case)?
+            ],
+        )?;
+        self.emit(&Operation::CaseEventAppended {
+            event: event.clone(),
+        })
+    }
+
+    fn record_case_photos(
+        &mut self,
+        case_id: &str,
+        phase: CasePhotoPhase,
+        photos: &[PhotoInput],
+        field: &str,
+    ) -> Result<Vec<String>> {
+        let mut ids = Vec::with_capacity(photos.len());
+        for (i, p) in photos.iter().enumerate() {
+            let owner = EvidenceOwner::Case {
+                case_id: case_id.to_string(),
+                phase,
+            };
+            ids.push(self.record_photo(owner, p, &format!("{field}[{i}]"))?.id);
+        }
+        Ok(ids)
+    }
+
+    /// Every referenced evidence id must exist and belong to this case or
+    /// to the visit it came from.
+    fn check_evidence_refs(
+        &self,
+        case_id: &str,
+        source_visit: Option<&str>,
+        ids: &[String],
+        field: &str,
+    ) -> Result<()> {
+        for (i, id) in ids.iter().enumerate() {
+            let owner: Option<(String, String)> = self
+                .tx
+                .query_row(
+                    "SELECT owner_kind, owner_id FROM evidence WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let ok = match owner {
+                Some((kind, owner_id)) => {
+                    (kind == "case" && owner_id == case_id)
+                        || (kind == "visit" && Some(owner_id.as_str()) == source_visit)
+                }
+                None => false,
+            };
+            if !ok {
+                return Err(CoreError::invalid(
+                    format!("{field}[{i}]"),
+                    format!("照片{id}不存在或不属于该事件 / evidence {id} does not exist or belongs elsewhere"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Decide and save one action by `actor`.
+    pub(crate) fn act(
+        &mut self,
+        actor: &Actor,
+        case: &Case,
+        action: &CaseAction,
+    ) -> Result<(Case, CaseEvent)> {
+        let policy = deadline_policy(&self.tx)?;
+        let new_handler = match action {
+            CaseAction::Dispatch { handler_id } | CaseAction::Reassign { handler_id, .. } => {
+                match super::users::load_user(&self.tx, handler_id)? {
+                    Some(_) => Some(super::users::actor(&self.tx, handler_id, self.now)?),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        let ctx = DecideContext {
+            now: self.now,
+            policy: &policy,
+            new_handler: new_handler.as_ref(),
+        };
+        let kind = decide(case, action, actor, &ctx)?;
+        if let EventKind::Resolved { evidence_ids, .. } = &kind {
+            let source_visit = case.source.as_ref().map(|s| s.visit_id.as_str());
+            self.check_evidence_refs(&case.id, source_visit, evidence_ids, "evidence_ids")?;
+        }
+        let prev = last_event(&self.tx, &case.id)?;
+        let (next, event) = append(
+            Some(case),
+            prev.as_ref(),
+            &case.id,
+            new_id(),
+            kind,
+            Some(actor),
+            self.now,
+        )?;
+        self.save_case(&next, &event)?;
+        Ok((next, event))
+    }
+}
+
+/// An on-the-spot resolution submitted with the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnSpotResolution {
+    pub note: String,
+    pub photos: Vec<PhotoInput>,
+}
+
+impl Store {
+    /// Report a case (from a hazard draft or typed), with photos, and
+    /// optionally resolve it on the spot, all in one transaction.
+    pub fn report_case(
+        &self,
+        user_id: &str,
+        draft: &CaseDraft,
+        photos: &[PhotoInput],
+        on_spot: Option<&OnSpotResolution>,
+    ) -> Result<ReportOutcome> {
+        self.write(|w| {
+            let a = actor(&w.tx, user_id, w.now)?;
+            let path = region_path(&w.tx, &draft.grid_code).map_err(|_| {
+                CoreError::invalid(
+                    "grid_code",
+                    format!(
+                        "网格{}不存在 / no grid {}",
+                        draft.grid_code, draft.grid_code
+                    ),
+                )
+            })?;
+            if let Some(code) = &draft.household_code {
+                match load_household(&w.tx, code)? {
+                    Some(h) if h.grid_code == draft.grid_code => {}
+                    _ => {
+                        return Err(CoreError::invalid(
+                            "household_code",
+                            format!(
+                                "户{code}不在网格{}中 / household is not in this grid",
+                                draft.grid_code
+                            ),
+                        ))
+                    }
+                }
+            }
+            let case_id = new_id();
+            let source_visit = draft.source.as_ref().map(|s| s.visit_id.clone());
+            w.check_evidence_refs(
+                &case_id,
+                source_visit.as_deref(),
+                &draft.evidence_ids,
+                "evidence_ids",
+            )?;
+            let mut draft = draft.clone();
+            draft.evidence_ids.extend(w.record_case_photos(
+                &case_id,
+                CasePhotoPhase::Report,
+                photos,
+                "photos",
+            )?);
+            let policy = deadline_policy(&w.tx)?;
+            let kind = decide_report(&draft, &path, &a, w.now, &policy)?;
+            let (case, event) = append(None, None, &case_id, new_id(), kind, Some(&a), w.now)?;
+            w.save_case(&case, &event)?;
+            let mut events = vec![event];
+            let mut case = case;
+            if let Some(spot) = on_spot {
+                let after = w.record_case_photos(
+                    &case_id,
+                    CasePhotoPhase::After,
+                    &spot.photos,
+                    "on_spot.photos",
+                )?;
+                let action = CaseAction::ResolveOnSpot {
+                    note: spot.note.clone(),
+                    evidence_ids: after,
+                };
+                let (next, event) = w.act(&a, &case, &action)?;
+                case = next;
+                events.push(event);
+            }
+            Ok(ReportOutcome { case, events })
+        })
+    }
+
+    /// Take an action on a case. After-photos (for resolve) are recorded in
+    /// the same transaction and added to the action's evidence.
+    pub fn act_on_case(
+        &self,
+        user_id: &str,
+        case_id: &str,
+        action: &CaseAction,
+        photos: &[PhotoInput],
+    ) -> Result<(Case, CaseEvent)> {
+        self.write(|w| {
+            let a = actor(&w.tx, user_id, w.now)?;
+            let case = visible_case(&w.tx, &a, case_id)?;
+            let mut action = action.clone();
+            match &mut action {
+                CaseAction::Resolve { evidence_ids, .. }
+                | CaseAction::ResolveOnSpot { evidence_ids, .. } => {
+                    evidence_ids.extend(w.record_case_photos(
+                        case_id,
+                        CasePhotoPhase::After,
+                        photos,
+                        "photos",
+                    )?);
+                }
+                _ if !photos.is_empty() => {
+                    return Err(CoreError::invalid(
+                        "photos",
+                        "只有处置完毕时可附照片 / photos go with a resolution only",
+                    ))
+                }
+                _ => {}
+            }
+            w.act(&a, &case, &action)
+        })
+    }
+
+    /// Attach a photo to a case outside an action (e.g. more report photos).
+    pub fn attach_case_photo(
+        &self,
+        user_id: &str,
+        case_id: &str,
+        photo: &PhotoInput,
+    ) -> Result<crate::evidence::EvidenceRecord> {
+        self.write(|w| {
+            let a = actor(&w.tx, user_id, w.now)?;
+            let case = visible_case(&w.tx, &a, case_id)?;
+            if !case.state.is_open() && case.state != CaseState::Resolved {
+                return Err(CoreError::conflict(
+                    "事件已核查或结案 / the case is already confirmed or closed",
+                ));
+            }
+            let owner = EvidenceOwner::Case {
+                case_id: case_id.to_string(),
+                phase: if matches!(case.state, CaseState::InProgress | CaseState::Resolved) {
+                    CasePhotoPhase::After
+                } else {
+                    CasePhotoPhase::Report
+                },
+            };
+            w.record_photo(owner, photo, "photo")
+        })
+    }
+
+    /// Set the deadline policy (administrators). Cases keep their deadlines.
+    pub fn set_deadline_policy(&self, policy: &DeadlinePolicy) -> Result<()> {
+        policy.validate()?;
+        self.write(|w| {
+            w.tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('deadline_policy', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [serde_json::to_string(policy)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn deadline_policy(&self) -> Result<DeadlinePolicy> {
+        self.read(deadline_policy)
+    }
+
+    /// Run the escalation function over every open case and record what is
+    /// due, as the system. This is the engine's job on the server; on a
+    /// device store it serves the standalone demo and tests.
+    pub fn run_escalations(&self) -> Result<Vec<(String, DueEscalation)>> {
+        self.write(|w| {
+            let policy = deadline_policy(&w.tx)?;
+            let ids: Vec<String> = {
+                let mut stmt = w.tx.prepare(&format!(
+                    "SELECT id FROM case_file WHERE state IN {OPEN_STATES_SQL}"
+                ))?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let mut recorded = Vec::new();
+            for id in ids {
+                let Some(mut case) = load_case(&w.tx, &id)? else {
+                    continue;
+                };
+                for due in assess(&case, &policy, w.now).due {
+                    let prev = last_event(&w.tx, &id)?;
+                    let kind = EventKind::Escalated {
+                        level: due.level,
+                        reason: due.reason,
+                        note: String::new(),
+                    };
+                    let (next, event) =
+                        append(Some(&case), prev.as_ref(), &id, new_id(), kind, None, w.now)?;
+                    w.save_case(&next, &event)?;
+                    case = next;
+                    recorded.push((id.clone(), due));
+                }
+            }
+            Ok(recorded)
+        })
+    }
+
+    /// Cases for a list screen, most urgent first.
+    pub fn cases(
+        &self,
+        user_id: &str,
+        scope: CaseScope,
+        open_only: bool,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<CaseRow>> {
+        let now = self.now();
+        self.read(|c| {
+            let a = actor(c, user_id, now)?;
+            let limit = limit.clamp(1, 500);
+            let codes = serde_json::to_string(&match a.role {
+                Role::GridWorker => a.grids.clone(),
+                _ => a.jurisdiction.clone(),
+            })?;
+            let scope_sql = match scope {
+                CaseScope::Mine => "(handler_id = ?1 OR reporter_id = ?1)".to_string(),
+                CaseScope::Jurisdiction if a.role == Role::Administrator => "1".to_string(),
+                CaseScope::Jurisdiction => "(grid_code IN (SELECT value FROM json_each(?2))
+                    OR village_code IN (SELECT value FROM json_each(?2))
+                    OR township_code IN (SELECT value FROM json_each(?2))
+                    OR city_code IN (SELECT value FROM json_each(?2)))"
+                    .to_string(),
+                CaseScope::EscalatedToMe => match a.role {
+                    Role::TownshipSupervisor => {
+                        "(escalation_level >= 1 AND township_code IN (SELECT value FROM json_each(?2)))".to_string()
+                    }
+                    Role::CitySupervisor => {
+                        "(escalation_level >= 2 AND city_code IN (SELECT value FROM json_each(?2)))".to_string()
+                    }
+                    _ => "0".to_string(),
+                },
+            };
+            let open_sql = if open_only {
+                format!("AND state IN {OPEN_STATES_SQL}")
+            } else {
+                String::new()
+            };
+            let mut stmt = c.prepare(&format!(
+                "SELECT data FROM case_file WHERE {scope_sql} {open_sql}
+                 ORDER BY CASE WHEN state IN {OPEN_STATES_SQL} THEN 0 ELSE 1 END, deadline_at, id
+                 LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = stmt.query_map(rusqlite::params![a.user_id, codes, limit, offset], |r| r.get::<_, String>(0))?;
+            rows.map(|d| {
+                let case: Case = from_json("case_file.data", &d?)?;
+                Ok(case_row(&case, now))
+            })
+            .collect()
+        })
+    }
+
+    /// The case as materialised, if visible to the user.
+    pub fn case(&self, user_id: &str, case_id: &str) -> Result<Case> {
+        let now = self.now();
+        self.read(|c| {
+            let a = actor(c, user_id, now)?;
+            visible_case(c, &a, case_id)
+        })
+    }
+
+    /// All events of a case, oldest first (for audit and sync).
+    pub fn case_events(&self, case_id: &str) -> Result<Vec<CaseEvent>> {
+        self.read(|c| load_events(c, case_id))
+    }
+}
+
+pub(crate) fn case_row(case: &Case, now: DateTime<Utc>) -> CaseRow {
+    CaseRow {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        priority: case.category.priority,
+        subcategory: case.category.subcategory.clone(),
+        severity: case.severity,
+        state: case.state,
+        grid_code: case.path.grid.clone(),
+        household_code: case.household_code.clone(),
+        handler_id: case.handler_id.clone(),
+        reported_at: case.reported_at,
+        deadline: case.deadline,
+        countdown_secs: case.countdown_secs(now),
+        escalation_level: case.escalation_level,
+    }
+}

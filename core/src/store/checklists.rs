@@ -1,0 +1,140 @@
+//! Checklist templates in the store: immutable per (id, version), with the
+//! current template per kind of place.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{from_json, Store, Writer};
+use crate::checklist::defaults::default_templates;
+use crate::checklist::ChecklistTemplate;
+use crate::clock::to_ms;
+use crate::error::{CoreError, Result};
+use crate::household::PlaceKind;
+use crate::outbox::Operation;
+
+impl Writer<'_> {
+    /// Store a template version and make it current for its kinds. A stored
+    /// (id, version) can never change: the same body again is a no-op, a
+    /// different body is refused (visits pin versions).
+    pub(crate) fn store_template(&mut self, t: &ChecklistTemplate) -> Result<bool> {
+        t.validate()?;
+        let body = serde_json::to_string(t)?;
+        let existing: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
+                rusqlite::params![t.id, t.version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(old) = existing {
+            if old == body {
+                return Ok(false);
+            }
+            return Err(CoreError::conflict(format!(
+                "模板{} v{}已存在且内容不同，请使用新版本号 / template {} v{} exists with different content; bump the version",
+                t.id, t.version, t.id, t.version
+            )));
+        }
+        let newest: Option<u32> = self.tx.query_row(
+            "SELECT MAX(version) FROM checklist_template WHERE id = ?1",
+            [&t.id],
+            |r| r.get(0),
+        )?;
+        if newest.is_some_and(|n| n > t.version) {
+            return Err(CoreError::invalid(
+                "version",
+                format!(
+                    "已有更新版本v{} / a newer version exists",
+                    newest.unwrap_or_default()
+                ),
+            ));
+        }
+        self.tx.execute(
+            "INSERT INTO checklist_template (id, version, body, stored_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![t.id, t.version, body, to_ms(self.now)],
+        )?;
+        for kind in &t.applies_to {
+            self.tx.execute(
+                "INSERT INTO checklist_current (kind, template_id, version) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(kind) DO UPDATE SET template_id = excluded.template_id, version = excluded.version",
+                rusqlite::params![kind.as_str(), t.id, t.version],
+            )?;
+        }
+        self.emit(&Operation::TemplateStored {
+            template_json: body,
+        })?;
+        Ok(true)
+    }
+}
+
+pub(crate) fn load_template(
+    conn: &Connection,
+    id: &str,
+    version: u32,
+) -> Result<Option<ChecklistTemplate>> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
+            rusqlite::params![id, version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    body.map(|b| from_json("checklist_template.body", &b))
+        .transpose()
+}
+
+pub(crate) fn current_template(
+    conn: &Connection,
+    kind: PlaceKind,
+) -> Result<Option<ChecklistTemplate>> {
+    let cur: Option<(String, u32)> = conn
+        .query_row(
+            "SELECT template_id, version FROM checklist_current WHERE kind = ?1",
+            [kind.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match cur {
+        Some((id, v)) => load_template(conn, &id, v),
+        None => Ok(None),
+    }
+}
+
+impl Store {
+    /// Store a template version (administrators). Returns false when that
+    /// exact version was already stored.
+    pub fn store_template(&self, t: &ChecklistTemplate) -> Result<bool> {
+        self.write(|w| w.store_template(t))
+    }
+
+    /// Store the shipped default set where nothing newer is stored.
+    pub fn install_default_templates(&self) -> Result<u32> {
+        let templates = default_templates()?;
+        self.write(|w| {
+            let mut n = 0;
+            for t in &templates {
+                let newest: Option<u32> = w.tx.query_row(
+                    "SELECT MAX(version) FROM checklist_template WHERE id = ?1",
+                    [&t.id],
+                    |r| r.get(0),
+                )?;
+                if newest.is_none() && w.store_template(t)? {
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })
+    }
+
+    /// The checklist a visit to this kind of place uses now.
+    pub fn checklist_for_kind(&self, kind: PlaceKind) -> Result<ChecklistTemplate> {
+        self.read(|c| current_template(c, kind))?
+            .ok_or_else(|| CoreError::not_found("checklist template", kind.as_str()))
+    }
+
+    /// A specific stored version (old visits stay readable).
+    pub fn template(&self, id: &str, version: u32) -> Result<ChecklistTemplate> {
+        self.read(|c| load_template(c, id, version))?
+            .ok_or_else(|| CoreError::not_found("checklist template", format!("{id} v{version}")))
+    }
+}

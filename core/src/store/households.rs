@@ -1,0 +1,520 @@
+//! Households, places and members: storage, the grid's household list, the
+//! household screen with masked personal numbers, and recorded reveals.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use tracing::info;
+
+use super::users::actor;
+use super::{new_id, regions::region_path, Store, Writer};
+use crate::clock::{from_ms, to_ms};
+use crate::error::{CoreError, Result};
+use crate::household::{tags_from_text, tags_to_text, Household, Member, PlaceKind, Tag};
+use crate::outbox::Operation;
+use crate::pii::{self, PiiField};
+use crate::user::Actor;
+use crate::visit::{DueState, VisitPolicy};
+
+/// Filter for the household list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdFilter {
+    /// Matches name, address or code (substring), or a tag's label.
+    pub query: Option<String>,
+    pub tag: Option<Tag>,
+    pub kind: Option<PlaceKind>,
+    pub due_only: bool,
+}
+
+/// One line of the household list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdRow {
+    pub code: String,
+    pub grid_code: String,
+    pub kind: PlaceKind,
+    pub name: String,
+    pub address: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub tags: Vec<Tag>,
+    pub last_visit_at: Option<DateTime<Utc>>,
+    pub due: DueState,
+    pub open_cases: u32,
+}
+
+/// A page of the household list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdPage {
+    pub total: u32,
+    pub offset: u32,
+    pub rows: Vec<HouseholdRow>,
+}
+
+/// A member as shown: personal numbers masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: String,
+    pub name: String,
+    pub relation: String,
+    pub phone_masked: Option<String>,
+    pub id_number_masked: Option<String>,
+}
+
+/// The household screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdDetail {
+    pub household: HouseholdRow,
+    pub members: Vec<MemberView>,
+    /// Most recent first: (visit id, time, worker name).
+    pub recent_visits: Vec<(String, DateTime<Utc>, String)>,
+}
+
+/// One recorded reveal of personal data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevealRecord {
+    pub user_id: String,
+    pub field: String,
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+pub(crate) fn visit_policy(conn: &Connection) -> Result<VisitPolicy> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'visit_policy'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match text {
+        Some(t) => super::from_json("meta.visit_policy", &t),
+        None => Ok(VisitPolicy::default()),
+    }
+}
+
+pub(crate) const OPEN_STATES_SQL: &str = "('reported','filed','dispatched','in_progress')";
+
+impl Writer<'_> {
+    pub(crate) fn upsert_household(&mut self, h: &Household) -> Result<()> {
+        validate_household(h)?;
+        let exists: Option<i64> = self
+            .tx
+            .query_row("SELECT 1 FROM grid WHERE code = ?1", [&h.grid_code], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if exists.is_none() {
+            return Err(CoreError::invalid(
+                "grid_code",
+                format!("网格{}不存在 / no grid {}", h.grid_code, h.grid_code),
+            ));
+        }
+        let policy = visit_policy(&self.tx)?;
+        let days = policy.interval_days(h.kind, &h.tags);
+        let last: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT last_visit_at FROM household WHERE code = ?1",
+                [&h.code],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
+        self.tx.execute(
+            "INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at,
+                                    last_visit_at, interval_days, due_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT(code) DO UPDATE SET grid_code = excluded.grid_code, kind = excluded.kind,
+               name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
+               tags = excluded.tags, updated_at = excluded.updated_at,
+               interval_days = excluded.interval_days, due_at = excluded.due_at",
+            rusqlite::params![
+                h.code,
+                h.grid_code,
+                h.kind.as_str(),
+                h.name,
+                h.address,
+                h.lat,
+                h.lon,
+                tags_to_text(&h.tags),
+                to_ms(self.now),
+                last,
+                days,
+                due
+            ],
+        )?;
+        self.emit(&Operation::HouseholdUpserted {
+            household: h.clone(),
+        })
+    }
+
+    pub(crate) fn upsert_member(&mut self, m: &Member) -> Result<()> {
+        if m.name.trim().is_empty() {
+            return Err(CoreError::invalid("name", "姓名不能为空 / name is empty"));
+        }
+        if let Some(p) = &m.phone {
+            pii::validate_phone(p)?;
+        }
+        if let Some(id) = &m.id_number {
+            pii::validate_id_number(id)?;
+        }
+        let exists: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT 1 FROM household WHERE code = ?1",
+                [&m.household_code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if exists.is_none() {
+            return Err(CoreError::invalid(
+                "household_code",
+                format!(
+                    "户{}不存在 / no household {}",
+                    m.household_code, m.household_code
+                ),
+            ));
+        }
+        self.tx.execute(
+            "INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(id) DO UPDATE SET household_code = excluded.household_code, name = excluded.name,
+               relation = excluded.relation, phone = excluded.phone, id_number = excluded.id_number,
+               updated_at = excluded.updated_at",
+            rusqlite::params![m.id, m.household_code, m.name, m.relation, m.phone, m.id_number, to_ms(self.now)],
+        )?;
+        self.emit(&Operation::MemberUpserted { member: m.clone() })
+    }
+}
+
+pub(crate) fn validate_household(h: &Household) -> Result<()> {
+    if h.code.trim().is_empty() {
+        return Err(CoreError::invalid(
+            "code",
+            "户编码不能为空 / household code is empty",
+        ));
+    }
+    if h.name.trim().is_empty() {
+        return Err(CoreError::invalid("name", "名称不能为空 / name is empty"));
+    }
+    if !h.lat.is_finite() || !(-90.0..=90.0).contains(&h.lat) {
+        return Err(CoreError::invalid(
+            "lat",
+            format!("纬度超出范围 / latitude {} out of range", h.lat),
+        ));
+    }
+    if !h.lon.is_finite() || !(-180.0..=180.0).contains(&h.lon) {
+        return Err(CoreError::invalid(
+            "lon",
+            format!("经度超出范围 / longitude {} out of range", h.lon),
+        ));
+    }
+    Ok(())
+}
+
+const ROW_COLUMNS: &str = "h.code, h.grid_code, h.kind, h.name, h.address, h.lat, h.lon, h.tags, h.last_visit_at, h.due_at,
+    (SELECT COUNT(*) FROM case_file c WHERE c.household_code = h.code AND c.state IN ('reported','filed','dispatched','in_progress'))";
+
+fn row_from_sql(r: &rusqlite::Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<HouseholdRow> {
+    let kind: String = r.get(2)?;
+    let last: Option<i64> = r.get(8)?;
+    let due_at: i64 = r.get(9)?;
+    Ok(HouseholdRow {
+        code: r.get(0)?,
+        grid_code: r.get(1)?,
+        kind: PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other),
+        name: r.get(3)?,
+        address: r.get(4)?,
+        lat: r.get(5)?,
+        lon: r.get(6)?,
+        tags: tags_from_text(&r.get::<_, String>(7)?),
+        last_visit_at: last.map(from_ms),
+        due: DueState::at(last.map(|_| from_ms(due_at)), now),
+        open_cases: r.get(10)?,
+    })
+}
+
+pub(crate) fn load_household(conn: &Connection, code: &str) -> Result<Option<Household>> {
+    let row = conn
+        .query_row(
+            "SELECT code, grid_code, kind, name, address, lat, lon, tags FROM household WHERE code = ?1",
+            [code],
+            |r| {
+                let kind: String = r.get(2)?;
+                Ok(Household {
+                    code: r.get(0)?,
+                    grid_code: r.get(1)?,
+                    kind: PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other),
+                    name: r.get(3)?,
+                    address: r.get(4)?,
+                    lat: r.get(5)?,
+                    lon: r.get(6)?,
+                    tags: tags_from_text(&r.get::<_, String>(7)?),
+                })
+            },
+        )
+        .optional()?;
+    Ok(row)
+}
+
+/// Refuse (as not found, so nothing leaks) a grid outside the actor's reach.
+pub(crate) fn require_grid_reach(conn: &Connection, actor: &Actor, grid_code: &str) -> Result<()> {
+    let path = region_path(conn, grid_code)?;
+    if actor.reaches(&path) {
+        Ok(())
+    } else {
+        Err(CoreError::not_found("grid", grid_code))
+    }
+}
+
+impl Store {
+    /// Store (insert or replace) a household or place.
+    pub fn upsert_household(&self, h: &Household) -> Result<()> {
+        self.write(|w| w.upsert_household(h))
+    }
+
+    /// Store (insert or replace) a household member.
+    pub fn upsert_member(&self, m: &Member) -> Result<()> {
+        self.write(|w| w.upsert_member(m))
+    }
+
+    /// Change how often places should be visited; every due time is
+    /// recomputed in the same transaction.
+    pub fn set_visit_policy(&self, policy: &VisitPolicy) -> Result<()> {
+        policy.validate()?;
+        self.write(|w| {
+            w.tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('visit_policy', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [serde_json::to_string(policy)?],
+            )?;
+            let rows: Vec<(String, String, String, Option<i64>)> = {
+                let mut stmt =
+                    w.tx.prepare("SELECT code, kind, tags, last_visit_at FROM household")?;
+                let mapped =
+                    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                mapped.collect::<rusqlite::Result<_>>()?
+            };
+            let mut update = w
+                .tx
+                .prepare("UPDATE household SET interval_days = ?2, due_at = ?3 WHERE code = ?1")?;
+            for (code, kind, tags, last) in rows {
+                let days = policy.interval_days(
+                    PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other),
+                    &tags_from_text(&tags),
+                );
+                let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
+                update.execute(rusqlite::params![code, days, due])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// One page of a grid's households, due ones first.
+    pub fn households(
+        &self,
+        user_id: &str,
+        grid_code: &str,
+        filter: &HouseholdFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<HouseholdPage> {
+        let now = self.now();
+        self.read(|c| {
+            let a = actor(c, user_id, now)?;
+            require_grid_reach(c, &a, grid_code)?;
+            household_page(c, grid_code, filter, offset, limit, now)
+        })
+    }
+
+    /// The household screen. Personal numbers are masked.
+    pub fn household_detail(&self, user_id: &str, code: &str) -> Result<HouseholdDetail> {
+        let now = self.now();
+        self.read(|c| {
+            let a = actor(c, user_id, now)?;
+            let h = load_household(c, code)?.ok_or_else(|| CoreError::not_found("household", code))?;
+            require_grid_reach(c, &a, &h.grid_code).map_err(|_| CoreError::not_found("household", code))?;
+            let row = c.query_row(
+                &format!("SELECT {ROW_COLUMNS} FROM household h WHERE h.code = ?1"),
+                [code],
+                |r| row_from_sql(r, now),
+            )?;
+            let mut stmt = c.prepare_cached(
+                "SELECT id, name, relation, phone, id_number FROM member WHERE household_code = ?1 ORDER BY id",
+            )?;
+            let members = stmt
+                .query_map([code], |r| {
+                    Ok(MemberView {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        relation: r.get(2)?,
+                        phone_masked: r.get::<_, Option<String>>(3)?.map(|p| pii::mask_phone(&p)),
+                        id_number_masked: r.get::<_, Option<String>>(4)?.map(|p| pii::mask_id_number(&p)),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut stmt = c.prepare_cached(
+                "SELECT v.id, v.at, COALESCE(u.name, v.worker_id) FROM visit v
+                 LEFT JOIN app_user u ON u.id = v.worker_id
+                 WHERE v.household_code = ?1 ORDER BY v.at DESC LIMIT 10",
+            )?;
+            let recent_visits = stmt
+                .query_map([code], |r| Ok((r.get(0)?, from_ms(r.get(1)?), r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(HouseholdDetail {
+                household: row,
+                members,
+                recent_visits,
+            })
+        })
+    }
+
+    /// Show one personal number whole, for a stated reason. The reveal is
+    /// recorded (who, what, when, why) and synced for audit.
+    pub fn reveal_member_field(
+        &self,
+        user_id: &str,
+        member_id: &str,
+        field: PiiField,
+        reason: &str,
+    ) -> Result<String> {
+        let reason = reason.trim();
+        if reason.chars().count() < 2 {
+            return Err(CoreError::invalid(
+                "reason",
+                "查看完整信息须说明理由 / a reason is required to reveal personal data",
+            ));
+        }
+        self.write(|w| {
+            let a = actor(&w.tx, user_id, w.now)?;
+            let row: Option<(String, Option<String>, Option<String>)> = w
+                .tx
+                .query_row(
+                    "SELECT household_code, phone, id_number FROM member WHERE id = ?1",
+                    [member_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((household_code, phone, id_number)) = row else {
+                return Err(CoreError::not_found("member", member_id));
+            };
+            let grid: String = w
+                .tx
+                .query_row("SELECT grid_code FROM household WHERE code = ?1", [&household_code], |r| r.get(0))?;
+            require_grid_reach(&w.tx, &a, &grid).map_err(|_| CoreError::not_found("member", member_id))?;
+            let value = match field {
+                PiiField::IdNumber => id_number,
+                PiiField::Phone => phone,
+            }
+            .ok_or_else(|| CoreError::not_found("member field", field.as_str()))?;
+            w.tx.execute(
+                "INSERT INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![new_id(), user_id, member_id, field.as_str(), reason, to_ms(w.now)],
+            )?;
+            w.emit(&Operation::PiiRevealed {
+                member_id: member_id.to_string(),
+                field,
+                reason: reason.to_string(),
+                user_id: user_id.to_string(),
+                at: w.now,
+            })?;
+            info!(user = user_id, member = member_id, field = field.as_str(), "personal data revealed");
+            Ok(value)
+        })
+    }
+
+    /// The reveal log for a member (who looked, when, why).
+    pub fn reveal_log(&self, member_id: &str) -> Result<Vec<RevealRecord>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT user_id, field, at, reason FROM pii_reveal WHERE member_id = ?1 ORDER BY at",
+            )?;
+            let rows = stmt
+                .query_map([member_id], |r| {
+                    Ok(RevealRecord {
+                        user_id: r.get(0)?,
+                        field: r.get(1)?,
+                        at: from_ms(r.get(2)?),
+                        reason: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+}
+
+pub(crate) fn household_page(
+    c: &Connection,
+    grid_code: &str,
+    filter: &HouseholdFilter,
+    offset: u32,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<HouseholdPage> {
+    let limit = limit.clamp(1, 500);
+    let query = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty());
+    let tag = filter.tag.or_else(|| query.and_then(Tag::parse));
+    // A query that names a tag filters by the tag rather than by text.
+    let text = if query.and_then(Tag::parse).is_some() {
+        None
+    } else {
+        query
+    };
+    let like = text.map(|q| {
+        format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    });
+    let tag_like = tag.map(|t| format!("%,{},%", t.as_str()));
+    let where_sql = "h.grid_code = ?1
+        AND (?2 IS NULL OR h.name LIKE ?2 ESCAPE '\\' OR h.address LIKE ?2 ESCAPE '\\' OR h.code LIKE ?2 ESCAPE '\\')
+        AND (?3 IS NULL OR (',' || h.tags || ',') LIKE ?3)
+        AND (?4 IS NULL OR h.kind = ?4)
+        AND (?5 = 0 OR h.due_at <= ?6)";
+    let kind = filter.kind.map(|k| k.as_str());
+    let params = rusqlite::params![
+        grid_code,
+        like,
+        tag_like,
+        kind,
+        filter.due_only as i64,
+        to_ms(now)
+    ];
+    let total: u32 = c.query_row(
+        &format!("SELECT COUNT(*) FROM household h WHERE {where_sql}"),
+        params,
+        |r| r.get(0),
+    )?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM household h WHERE {where_sql} ORDER BY h.due_at, h.code LIMIT ?7 OFFSET ?8"
+    ))?;
+    let rows = stmt
+        .query_map(
+            rusqlite::params![
+                grid_code,
+                like,
+                tag_like,
+                kind,
+                filter.due_only as i64,
+                to_ms(now),
+                limit,
+                offset
+            ],
+            |r| row_from_sql(r, now),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(HouseholdPage {
+        total,
+        offset,
+        rows,
+    })
+}

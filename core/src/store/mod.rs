@@ -1,0 +1,258 @@
+//! The device store: one SQLite file (WAL, one writer, synchronous=FULL), an
+//! evidence directory beside it, and the outbox. Every mutation runs in one
+//! IMMEDIATE transaction that also writes its outbox rows, so a kill at any
+//! instant leaves the whole change or none of it.
+//!
+//! Queries are shaped like screens (`screens.rs`); each concern has its own
+//! file.
+
+mod cases;
+mod checklists;
+mod coverage;
+mod evidence;
+mod households;
+mod outbox;
+mod patrols;
+mod regions;
+pub mod schema;
+mod screens;
+mod users;
+mod visits;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use tracing::debug;
+
+use crate::clock::{to_ms, Clock, SystemClock};
+use crate::error::{CoreError, Result};
+use crate::hlc::HlcClock;
+use crate::outbox::Operation;
+
+pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
+pub use coverage::{CoverageReport, GridOverlap, VillageGap};
+pub use households::{
+    HouseholdDetail, HouseholdFilter, HouseholdPage, HouseholdRow, MemberView, RevealRecord,
+};
+pub use screens::{CaseDetail, GridSummary, TimelineEntry};
+pub use visits::{VisitAnswerView, VisitDetail, VisitInput, VisitOutcome};
+
+/// The device store. `Send + Sync`: one connection behind a mutex (SQLite
+/// allows one writer anyway; reads are short and indexed).
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+    evidence_dir: PathBuf,
+    clock: Arc<dyn Clock>,
+    device_id: String,
+}
+
+/// A write in progress: the transaction, the instant it happens at, and the
+/// HLC used to stamp outbox rows.
+pub(crate) struct Writer<'c> {
+    pub tx: Transaction<'c>,
+    pub now: DateTime<Utc>,
+    hlc: HlcClock,
+    hlc_dirty: bool,
+    /// Evidence files copied in this transaction: removed if it fails.
+    pub created_files: Vec<PathBuf>,
+    pub evidence_dir: PathBuf,
+}
+
+impl Writer<'_> {
+    /// Record an operation in the outbox, inside this transaction.
+    pub fn emit(&mut self, op: &Operation) -> Result<()> {
+        let stamp = self.hlc.tick(to_ms(self.now));
+        self.hlc_dirty = true;
+        self.tx.execute(
+            "INSERT INTO outbox (op_id, hlc, kind, entity_id, payload, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![
+                new_id(),
+                stamp.to_string(),
+                op.kind(),
+                op.entity_id(),
+                serde_json::to_string(op)?,
+                to_ms(self.now)
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// A new UUIDv7 as text: time-ordered, so ids sort by creation.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+impl Store {
+    /// Open (creating if needed) the store at `path` with the system clock.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    /// Open with a given clock (tests, the demo's fast day).
+    pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| CoreError::io(parent, e))?;
+        }
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        schema::migrations().to_latest(&mut conn)?;
+        let device_id = match conn
+            .query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+        {
+            Some(id) => id,
+            None => {
+                let id = new_id();
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('device_id', ?1)",
+                    [&id],
+                )?;
+                id
+            }
+        };
+        let evidence_dir = evidence_dir_for(path);
+        std::fs::create_dir_all(&evidence_dir).map_err(|e| CoreError::io(&evidence_dir, e))?;
+        let store = Store {
+            conn: Mutex::new(conn),
+            evidence_dir,
+            clock,
+            device_id,
+        };
+        store.sweep_orphan_files()?;
+        debug!(device = %store.device_id, "store opened");
+        Ok(store)
+    }
+
+    /// This installation's id (the HLC node id).
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn evidence_dir(&self) -> &Path {
+        &self.evidence_dir
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half transaction:
+        // rusqlite rolls back on drop. So a poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run a read.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.lock();
+        f(&conn)
+    }
+
+    /// Run a write in one IMMEDIATE transaction with its outbox rows.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        let now = self.clock.now();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let hlc = load_hlc(&tx, &self.device_id)?;
+        let mut w = Writer {
+            tx,
+            now,
+            hlc,
+            hlc_dirty: false,
+            created_files: Vec::new(),
+            evidence_dir: self.evidence_dir.clone(),
+        };
+        let out = match f(&mut w) {
+            Ok(out) => out,
+            Err(e) => {
+                for file in &w.created_files {
+                    let _ = std::fs::remove_file(file);
+                }
+                return Err(e);
+            }
+        };
+        if w.hlc_dirty {
+            let state = format!("{}:{}", w.hlc.last_wall_ms, w.hlc.last_counter);
+            w.tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('hlc', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [state],
+            )?;
+        }
+        let files = std::mem::take(&mut w.created_files);
+        if let Err(e) = w.tx.commit() {
+            for file in &files {
+                let _ = std::fs::remove_file(file);
+            }
+            return Err(e.into());
+        }
+        Ok(out)
+    }
+
+    /// Remove files in the evidence directory that no row names: left by a
+    /// kill between copying a photo and committing its row.
+    fn sweep_orphan_files(&self) -> Result<()> {
+        let entries = match std::fs::read_dir(&self.evidence_dir) {
+            Ok(e) => e,
+            Err(e) => return Err(CoreError::io(&self.evidence_dir, e)),
+        };
+        let conn = self.lock();
+        let mut known = conn.prepare("SELECT 1 FROM evidence WHERE local_path = ?1")?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let text = path.display().to_string();
+            let is_part = path.extension().is_some_and(|e| e == "part");
+            if is_part || !known.exists([&text])? {
+                debug!(file = %text, "removing orphan evidence file");
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    // WAL: readers never block the writer. FULL: a returned save survives
+    // power loss, not only a process kill (cheap phones lose power).
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+fn load_hlc(tx: &Transaction<'_>, node: &str) -> Result<HlcClock> {
+    let mut clock = HlcClock::new(node);
+    let stored: Option<String> = tx
+        .query_row("SELECT value FROM meta WHERE key = 'hlc'", [], |r| r.get(0))
+        .optional()?;
+    if let Some(text) = stored {
+        let parsed = text
+            .split_once(':')
+            .and_then(|(w, c)| Some((w.parse::<i64>().ok()?, c.parse::<u32>().ok()?)));
+        let (wall, counter) = parsed.ok_or_else(|| CoreError::corrupt("meta.hlc", &text))?;
+        clock.last_wall_ms = wall;
+        clock.last_counter = counter;
+    }
+    Ok(clock)
+}
+
+/// `<db file>.evidence/` beside the database.
+fn evidence_dir_for(db: &Path) -> PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".evidence");
+    db.with_file_name(name)
+}
+
+/// Read a JSON column.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| CoreError::corrupt(what, e))
+}

@@ -1,0 +1,265 @@
+//! Device schema, in versioned migrations (rusqlite_migration, keyed on
+//! SQLite's `user_version`). Never edit a released migration: add one.
+//! Every migration is tested by upgrading a database populated at each
+//! earlier version (tests/store_migrations.rs).
+
+use rusqlite::Transaction;
+use rusqlite_migration::{HookError, Migrations, M};
+
+use crate::household::{tags_from_text, PlaceKind};
+use crate::visit::VisitPolicy;
+
+/// Version 1: the domain as first released.
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE region (
+    code        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    level       TEXT NOT NULL,
+    parent_code TEXT,
+    boundary    TEXT,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX region_parent ON region(parent_code);
+
+CREATE TABLE grid (
+    code         TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    village_code TEXT NOT NULL,
+    boundary     TEXT NOT NULL,
+    min_lon REAL NOT NULL, min_lat REAL NOT NULL,
+    max_lon REAL NOT NULL, max_lat REAL NOT NULL,
+    updated_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX grid_village ON grid(village_code);
+
+CREATE TABLE household (
+    code       TEXT PRIMARY KEY,
+    grid_code  TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    address    TEXT NOT NULL,
+    lat        REAL NOT NULL,
+    lon        REAL NOT NULL,
+    tags       TEXT NOT NULL DEFAULT '',
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX household_grid ON household(grid_code, code);
+
+CREATE TABLE member (
+    id             TEXT PRIMARY KEY,
+    household_code TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    relation       TEXT NOT NULL,
+    phone          TEXT,
+    id_number      TEXT,
+    updated_at     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX member_household ON member(household_code);
+
+CREATE TABLE app_user (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    phone        TEXT,
+    jurisdiction TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE assignment (
+    user_id   TEXT NOT NULL,
+    grid_code TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    from_day  TEXT NOT NULL,
+    to_day    TEXT,
+    PRIMARY KEY (user_id, grid_code, from_day)
+) STRICT;
+CREATE INDEX assignment_grid ON assignment(grid_code);
+
+CREATE TABLE checklist_template (
+    id        TEXT NOT NULL,
+    version   INTEGER NOT NULL,
+    body      TEXT NOT NULL,
+    stored_at INTEGER NOT NULL,
+    PRIMARY KEY (id, version)
+) STRICT;
+
+CREATE TABLE checklist_current (
+    kind        TEXT PRIMARY KEY,
+    template_id TEXT NOT NULL,
+    version     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE patrol (
+    id              TEXT PRIMARY KEY,
+    grid_code       TEXT NOT NULL,
+    worker_id       TEXT NOT NULL,
+    started_at      INTEGER NOT NULL,
+    ended_at        INTEGER,
+    distance_m      REAL NOT NULL DEFAULT 0,
+    fix_count       INTEGER NOT NULL DEFAULT 0,
+    track_discarded INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX patrol_worker ON patrol(worker_id, started_at);
+
+CREATE TABLE patrol_fix (
+    patrol_id TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    body      TEXT NOT NULL,
+    PRIMARY KEY (patrol_id, seq)
+) STRICT;
+
+CREATE TABLE visit (
+    id               TEXT PRIMARY KEY,
+    household_code   TEXT NOT NULL,
+    grid_code        TEXT NOT NULL,
+    worker_id        TEXT NOT NULL,
+    patrol_id        TEXT,
+    template_id      TEXT NOT NULL,
+    template_version INTEGER NOT NULL,
+    notes            TEXT NOT NULL,
+    at               INTEGER NOT NULL,
+    fix              TEXT,
+    verdict_status   TEXT,
+    verdict          TEXT
+) STRICT;
+CREATE INDEX visit_household ON visit(household_code, at);
+CREATE INDEX visit_worker ON visit(worker_id, at);
+
+CREATE TABLE visit_answer (
+    visit_id  TEXT NOT NULL,
+    item_code TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    hazard    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (visit_id, item_code)
+) STRICT;
+
+CREATE TABLE case_file (
+    id               TEXT PRIMARY KEY,
+    priority         TEXT NOT NULL,
+    subcategory      TEXT NOT NULL,
+    severity         TEXT NOT NULL,
+    state            TEXT NOT NULL,
+    title            TEXT NOT NULL,
+    household_code   TEXT,
+    grid_code        TEXT NOT NULL,
+    village_code     TEXT NOT NULL,
+    township_code    TEXT NOT NULL,
+    city_code        TEXT NOT NULL,
+    reporter_id      TEXT NOT NULL,
+    handler_id       TEXT,
+    reported_at      INTEGER NOT NULL,
+    deadline_at      INTEGER NOT NULL,
+    escalation_level INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    data             TEXT NOT NULL
+) STRICT;
+CREATE INDEX case_handler ON case_file(handler_id, state);
+CREATE INDEX case_reporter ON case_file(reporter_id, state);
+CREATE INDEX case_village ON case_file(village_code, state);
+CREATE INDEX case_township ON case_file(township_code, escalation_level);
+CREATE INDEX case_grid ON case_file(grid_code, state);
+
+CREATE TABLE case_event (
+    id       TEXT PRIMARY KEY,
+    case_id  TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    at       INTEGER NOT NULL,
+    actor_id TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    body     TEXT NOT NULL,
+    hash     TEXT NOT NULL,
+    UNIQUE (case_id, seq)
+) STRICT;
+
+CREATE TABLE evidence (
+    id            TEXT PRIMARY KEY,
+    owner_kind    TEXT NOT NULL,
+    owner_id      TEXT NOT NULL,
+    phase         TEXT,
+    item_code     TEXT,
+    sha256        TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    media_type    TEXT NOT NULL,
+    taken_at      INTEGER NOT NULL,
+    fix           TEXT,
+    local_path    TEXT,
+    upload_state  TEXT NOT NULL DEFAULT 'waiting',
+    upload_offset INTEGER NOT NULL DEFAULT 0,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    created_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX evidence_owner ON evidence(owner_kind, owner_id);
+CREATE INDEX evidence_upload ON evidence(upload_state, created_at);
+
+CREATE TABLE pii_reveal (
+    id        TEXT PRIMARY KEY,
+    user_id   TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    field     TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    at        INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id      TEXT NOT NULL UNIQUE,
+    hlc        TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    entity_id  TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+"#;
+
+/// Version 2: the household list screen sorted by due state was scanning
+/// visits per row; keep the last visit and the next due time on the
+/// household instead, backfilled from the visits already stored.
+const V2: &str = r#"
+ALTER TABLE household ADD COLUMN last_visit_at INTEGER;
+ALTER TABLE household ADD COLUMN interval_days INTEGER NOT NULL DEFAULT 30;
+ALTER TABLE household ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX household_due ON household(grid_code, due_at, code);
+UPDATE household SET last_visit_at =
+    (SELECT MAX(at) FROM visit WHERE visit.household_code = household.code);
+"#;
+
+/// Fill `interval_days` and `due_at` for existing households (tags decide
+/// the interval; see `VisitPolicy`). A never-visited place is due at 0.
+fn backfill_due(tx: &Transaction) -> Result<(), HookError> {
+    let policy: VisitPolicy = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'visit_policy'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let rows: Vec<(String, String, String, Option<i64>)> = {
+        let mut stmt = tx.prepare("SELECT code, kind, tags, last_visit_at FROM household")?;
+        let mapped = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        mapped.collect::<Result<_, _>>()?
+    };
+    let mut update =
+        tx.prepare("UPDATE household SET interval_days = ?2, due_at = ?3 WHERE code = ?1")?;
+    for (code, kind, tags, last) in rows {
+        let kind = PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other);
+        let days = policy.interval_days(kind, &tags_from_text(&tags));
+        let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
+        update.execute(rusqlite::params![code, days, due])?;
+    }
+    Ok(())
+}
+
+/// All migrations, oldest first.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1), M::up_with_hook(V2, backfill_due)])
+}
+
+/// The schema version a fully migrated database has.
+pub const LATEST_VERSION: usize = 2;

@@ -1,0 +1,238 @@
+//! Users, assignments, and building the `Actor` the rules judge.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{from_json, Store, Writer};
+use crate::error::{CoreError, Result};
+use crate::outbox::Operation;
+use crate::pii;
+use crate::user::{Actor, Assignment, AssignmentKind, Role, User};
+
+impl Writer<'_> {
+    pub(crate) fn upsert_user(&mut self, user: &User) -> Result<()> {
+        if user.id.trim().is_empty() {
+            return Err(CoreError::invalid(
+                "id",
+                "用户编号不能为空 / user id is empty",
+            ));
+        }
+        if user.name.trim().is_empty() {
+            return Err(CoreError::invalid("name", "姓名不能为空 / name is empty"));
+        }
+        if let Some(phone) = &user.phone {
+            pii::validate_phone(phone)?;
+        }
+        self.tx.execute(
+            "INSERT INTO app_user (id, name, role, phone, jurisdiction) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
+               phone = excluded.phone, jurisdiction = excluded.jurisdiction",
+            rusqlite::params![
+                user.id,
+                user.name,
+                user.role.as_str(),
+                user.phone,
+                serde_json::to_string(&user.jurisdiction)?
+            ],
+        )?;
+        self.emit(&Operation::UserUpserted { user: user.clone() })
+    }
+
+    pub(crate) fn set_assignment(&mut self, a: &Assignment) -> Result<()> {
+        let role: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT role FROM app_user WHERE id = ?1",
+                [&a.user_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match role.as_deref().and_then(Role::parse) {
+            None => {
+                return Err(CoreError::invalid(
+                    "user_id",
+                    format!("用户{}不存在 / no user {}", a.user_id, a.user_id),
+                ))
+            }
+            Some(Role::GridWorker) => {}
+            Some(r) => return Err(CoreError::invalid(
+                "user_id",
+                format!(
+                    "只有网格员可分配网格，该用户是{} / only grid workers are assigned to grids",
+                    r.label_zh()
+                ),
+            )),
+        }
+        let grid_exists: bool = self
+            .tx
+            .query_row("SELECT 1 FROM grid WHERE code = ?1", [&a.grid_code], |_| {
+                Ok(true)
+            })
+            .optional()?
+            .is_some();
+        if !grid_exists {
+            return Err(CoreError::invalid(
+                "grid_code",
+                format!("网格{}不存在 / no grid {}", a.grid_code, a.grid_code),
+            ));
+        }
+        if a.to.is_some_and(|to| to < a.from) {
+            return Err(CoreError::invalid(
+                "to",
+                "结束日期早于开始日期 / ends before it starts",
+            ));
+        }
+        self.tx.execute(
+            "INSERT INTO assignment (user_id, grid_code, kind, from_day, to_day) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(user_id, grid_code, from_day) DO UPDATE SET kind = excluded.kind, to_day = excluded.to_day",
+            rusqlite::params![
+                a.user_id,
+                a.grid_code,
+                a.kind.as_str(),
+                a.from.to_string(),
+                a.to.map(|d| d.to_string())
+            ],
+        )?;
+        self.emit(&Operation::AssignmentSet {
+            assignment: a.clone(),
+        })
+    }
+}
+
+pub(crate) fn load_user(conn: &Connection, id: &str) -> Result<Option<User>> {
+    let row = conn
+        .query_row(
+            "SELECT id, name, role, phone, jurisdiction FROM app_user WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(id, name, role, phone, jurisdiction)| {
+        Ok(User {
+            id,
+            name,
+            role: Role::parse(&role).ok_or_else(|| CoreError::corrupt("app_user.role", &role))?,
+            phone,
+            jurisdiction: from_json("app_user.jurisdiction", &jurisdiction)?,
+        })
+    })
+    .transpose()
+}
+
+/// Assignments of one user active on `day`.
+pub(crate) fn active_assignments(
+    conn: &Connection,
+    user_id: &str,
+    day: NaiveDate,
+) -> Result<Vec<Assignment>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, grid_code, kind, from_day, to_day FROM assignment
+         WHERE user_id = ?1 AND from_day <= ?2 AND (to_day IS NULL OR to_day >= ?2)
+         ORDER BY kind DESC, grid_code",
+    )?;
+    let rows = stmt.query_map(
+        rusqlite::params![user_id, day.to_string()],
+        assignment_from_row,
+    )?;
+    rows.map(|r| r?).collect()
+}
+
+/// Active assignments on one grid.
+pub(crate) fn grid_assignments(
+    conn: &Connection,
+    grid_code: &str,
+    day: NaiveDate,
+) -> Result<Vec<Assignment>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, grid_code, kind, from_day, to_day FROM assignment
+         WHERE grid_code = ?1 AND from_day <= ?2 AND (to_day IS NULL OR to_day >= ?2)",
+    )?;
+    let rows = stmt.query_map(
+        rusqlite::params![grid_code, day.to_string()],
+        assignment_from_row,
+    )?;
+    rows.map(|r| r?).collect()
+}
+
+type AssignmentRow = Result<Assignment>;
+
+fn assignment_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AssignmentRow> {
+    let user_id: String = r.get(0)?;
+    let grid_code: String = r.get(1)?;
+    let kind: String = r.get(2)?;
+    let from: String = r.get(3)?;
+    let to: Option<String> = r.get(4)?;
+    Ok((|| {
+        Ok(Assignment {
+            user_id,
+            grid_code,
+            kind: AssignmentKind::parse(&kind)
+                .ok_or_else(|| CoreError::corrupt("assignment.kind", &kind))?,
+            from: from
+                .parse()
+                .map_err(|e| CoreError::corrupt("assignment.from_day", e))?,
+            to: to
+                .map(|t| {
+                    t.parse()
+                        .map_err(|e| CoreError::corrupt("assignment.to_day", e))
+                })
+                .transpose()?,
+        })
+    })())
+}
+
+/// The local calendar day (China time) of an instant: assignments are by day.
+pub(crate) fn local_day(t: DateTime<Utc>) -> NaiveDate {
+    (t + chrono::Duration::hours(8)).date_naive()
+}
+
+/// Build the actor for a user at `now`.
+pub(crate) fn actor(conn: &Connection, user_id: &str, now: DateTime<Utc>) -> Result<Actor> {
+    let user = load_user(conn, user_id)?.ok_or_else(|| CoreError::not_found("user", user_id))?;
+    let grids = if user.role == Role::GridWorker {
+        active_assignments(conn, user_id, local_day(now))?
+            .into_iter()
+            .map(|a| a.grid_code)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Actor {
+        user_id: user.id,
+        name: user.name,
+        role: user.role,
+        jurisdiction: user.jurisdiction,
+        grids,
+    })
+}
+
+impl Store {
+    /// Store (insert or replace) a user.
+    pub fn upsert_user(&self, user: &User) -> Result<()> {
+        self.write(|w| w.upsert_user(user))
+    }
+
+    /// Assign a worker to a grid (or change the assignment's end date).
+    pub fn set_assignment(&self, assignment: &Assignment) -> Result<()> {
+        self.write(|w| w.set_assignment(assignment))
+    }
+
+    pub fn user(&self, id: &str) -> Result<User> {
+        self.read(|c| load_user(c, id))?
+            .ok_or_else(|| CoreError::not_found("user", id))
+    }
+
+    /// The actor the rules see for this user now.
+    pub fn actor(&self, user_id: &str) -> Result<Actor> {
+        let now = self.now();
+        self.read(|c| actor(c, user_id, now))
+    }
+}

@@ -1,0 +1,360 @@
+//! Recording visits (answers, photos and the location verdict in one
+//! transaction) and reading them back against the template version they
+//! pinned.
+
+use std::collections::HashMap;
+
+use geo::Point;
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::checklists::load_template;
+use super::evidence::evidence_for;
+use super::households::{load_household, require_grid_reach, visit_policy};
+use super::regions::load_grid;
+use super::users::actor;
+use super::{from_json, new_id, Store};
+use crate::case::{CaseDraft, CaseSource};
+use crate::checklist::{Answer, HazardFinding};
+use crate::clock::{from_ms, to_ms};
+use crate::error::{CoreError, Result};
+use crate::evidence::{EvidenceOwner, EvidenceRecord, PhotoInput};
+use crate::geofence::{judge, GeofencePolicy, GeofenceVerdict};
+use crate::location::LocationFix;
+use crate::outbox::Operation;
+use crate::priority::{Category, Priority};
+use crate::user::Role;
+use crate::visit::Visit;
+
+/// What the visit screen submits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitInput {
+    pub household_code: String,
+    pub patrol_id: Option<String>,
+    /// The template version the screen showed (from `checklist_for`).
+    pub template_id: String,
+    pub template_version: u32,
+    pub answers: Vec<Answer>,
+    pub notes: String,
+    pub fix: Option<LocationFix>,
+    pub photos: Vec<PhotoInput>,
+}
+
+/// What recording a visit produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitOutcome {
+    pub visit: Visit,
+    pub evidence: Vec<EvidenceRecord>,
+    pub findings: Vec<HazardFinding>,
+    /// One pre-filled case draft per hazard found: nothing typed twice.
+    pub drafts: Vec<CaseDraft>,
+}
+
+/// One answer as read back, labelled from the pinned template version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitAnswerView {
+    pub priority: Priority,
+    pub item_code: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub answer_text: String,
+    pub hazard: bool,
+}
+
+/// The visit screen, read back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitDetail {
+    pub visit: Visit,
+    pub household_name: String,
+    pub template_title_zh: String,
+    pub answers: Vec<VisitAnswerView>,
+    pub evidence: Vec<EvidenceRecord>,
+}
+
+fn draft_from(f: &HazardFinding, visit: &Visit, photos: &[EvidenceRecord]) -> CaseDraft {
+    let mut description = format!("{}：{}", f.item_label_zh, f.answer_text);
+    if !visit.notes.trim().is_empty() {
+        description.push('。');
+        description.push_str(visit.notes.trim());
+    }
+    CaseDraft {
+        category: Category {
+            priority: f.priority,
+            subcategory: f.subcategory.clone(),
+        },
+        severity: f.severity,
+        title: f.summary_zh.clone(),
+        description,
+        household_code: Some(visit.household_code.clone()),
+        grid_code: visit.grid_code.clone(),
+        source: Some(CaseSource {
+            visit_id: visit.id.clone(),
+            item_code: f.item_code.clone(),
+        }),
+        evidence_ids: photos
+            .iter()
+            .filter(|e| e.item_code.as_deref() == Some(f.item_code.as_str()))
+            .map(|e| e.id.clone())
+            .collect(),
+    }
+}
+
+impl Store {
+    /// Record a visit with its answers, photos and location fix, in one
+    /// transaction. The location verdict is recorded, never enforced.
+    pub fn record_visit(&self, user_id: &str, input: &VisitInput) -> Result<VisitOutcome> {
+        self.write(|w| {
+            let a = actor(&w.tx, user_id, w.now)?;
+            if a.role != Role::GridWorker {
+                return Err(CoreError::not_permitted("只有网格员记录走访 / only grid workers record visits"));
+            }
+            let h = load_household(&w.tx, &input.household_code)?
+                .ok_or_else(|| CoreError::not_found("household", &input.household_code))?;
+            require_grid_reach(&w.tx, &a, &h.grid_code)
+                .map_err(|_| CoreError::not_found("household", &input.household_code))?;
+            let template = load_template(&w.tx, &input.template_id, input.template_version)?.ok_or_else(|| {
+                CoreError::invalid(
+                    "template_version",
+                    format!("模板{} v{}不存在 / unknown template version", input.template_id, input.template_version),
+                )
+            })?;
+            if !template.applies_to.contains(&h.kind) {
+                return Err(CoreError::invalid(
+                    "template_id",
+                    format!("模板{}不适用于{} / template does not apply to this kind of place", template.id, h.kind.label_zh()),
+                ));
+            }
+            if let Some(pid) = &input.patrol_id {
+                let ok: Option<(String, String, Option<i64>)> = w
+                    .tx
+                    .query_row("SELECT worker_id, grid_code, ended_at FROM patrol WHERE id = ?1", [pid], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .optional()?;
+                match ok {
+                    Some((worker, grid, _)) if worker == user_id && grid == h.grid_code => {}
+                    _ => {
+                        return Err(CoreError::invalid(
+                            "patrol_id",
+                            "巡查不存在或不属于该网格 / no such patrol of yours in this grid",
+                        ))
+                    }
+                }
+            }
+            if let Some(f) = &input.fix {
+                f.validate("fix")?;
+            }
+            let mut photo_counts: HashMap<String, u32> = HashMap::new();
+            for (i, p) in input.photos.iter().enumerate() {
+                if let Some(code) = &p.item_code {
+                    if template.item(code).is_none() {
+                        return Err(CoreError::invalid(
+                            format!("photos[{i}].item_code"),
+                            format!("模板中没有题目{code} / no item {code} in the template"),
+                        ));
+                    }
+                    *photo_counts.entry(code.clone()).or_default() += 1;
+                }
+            }
+            if input.notes.chars().count() > crate::case::action::MAX_TEXT {
+                return Err(CoreError::invalid("notes", "备注过长 / notes are too long"));
+            }
+            let findings = template.check_answers(&input.answers, &photo_counts)?;
+            let grid = load_grid(&w.tx, &h.grid_code)?.ok_or_else(|| CoreError::not_found("grid", &h.grid_code))?;
+            let verdict: Option<GeofenceVerdict> = input
+                .fix
+                .as_ref()
+                .map(|f| judge(f, &grid.boundary, Some(Point::new(h.lon, h.lat)), &GeofencePolicy::default()));
+            let visit = Visit {
+                id: new_id(),
+                household_code: h.code.clone(),
+                grid_code: h.grid_code.clone(),
+                worker_id: user_id.to_string(),
+                patrol_id: input.patrol_id.clone(),
+                template_id: template.id.clone(),
+                template_version: template.version,
+                answers: input.answers.clone(),
+                notes: input.notes.clone(),
+                at: w.now,
+                fix: input.fix.clone(),
+                verdict: verdict.clone(),
+            };
+            w.tx.execute(
+                "INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
+                                    notes, at, fix, verdict_status, verdict)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                rusqlite::params![
+                    visit.id,
+                    visit.household_code,
+                    visit.grid_code,
+                    visit.worker_id,
+                    visit.patrol_id,
+                    visit.template_id,
+                    visit.template_version,
+                    visit.notes,
+                    to_ms(visit.at),
+                    visit.fix.as_ref().map(serde_json::to_string).transpose()?,
+                    verdict.as_ref().map(|v| v.status.as_str()),
+                    verdict.as_ref().map(serde_json::to_string).transpose()?
+                ],
+            )?;
+            {
+                let mut ins = w.tx.prepare_cached(
+                    "INSERT INTO visit_answer (visit_id, item_code, value, hazard) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for ans in &visit.answers {
+                    let hazard = findings.iter().any(|f| f.item_code == ans.item_code);
+                    ins.execute(rusqlite::params![
+                        visit.id,
+                        ans.item_code,
+                        serde_json::to_string(&ans.value)?,
+                        hazard as i64
+                    ])?;
+                }
+            }
+            let mut evidence = Vec::with_capacity(input.photos.len());
+            for (i, p) in input.photos.iter().enumerate() {
+                let owner = EvidenceOwner::Visit {
+                    visit_id: visit.id.clone(),
+                };
+                evidence.push(w.record_photo(owner, p, &format!("photos[{i}]"))?);
+            }
+            let policy = visit_policy(&w.tx)?;
+            let days = policy.interval_days(h.kind, &h.tags);
+            w.tx.execute(
+                "UPDATE household SET last_visit_at = ?2, interval_days = ?3, due_at = ?2 + ?3 * 86400000
+                 WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at <= ?2)",
+                rusqlite::params![h.code, to_ms(visit.at), days],
+            )?;
+            w.emit(&Operation::VisitRecorded { visit: visit.clone() })?;
+            let drafts = findings.iter().map(|f| draft_from(f, &visit, &evidence)).collect();
+            Ok(VisitOutcome {
+                visit,
+                evidence,
+                findings,
+                drafts,
+            })
+        })
+    }
+
+    /// A visit read back with the labels of the template version it used.
+    pub fn visit_detail(&self, user_id: &str, visit_id: &str) -> Result<VisitDetail> {
+        let now = self.now();
+        self.read(|c| {
+            let a = actor(c, user_id, now)?;
+            let visit =
+                load_visit(c, visit_id)?.ok_or_else(|| CoreError::not_found("visit", visit_id))?;
+            require_grid_reach(c, &a, &visit.grid_code)
+                .map_err(|_| CoreError::not_found("visit", visit_id))?;
+            let template = load_template(c, &visit.template_id, visit.template_version)?
+                .ok_or_else(|| {
+                    CoreError::corrupt(
+                        "visit",
+                        format!(
+                            "pinned template {} v{} missing",
+                            visit.template_id, visit.template_version
+                        ),
+                    )
+                })?;
+            let hazards: Vec<String> = {
+                let mut stmt = c.prepare_cached(
+                    "SELECT item_code FROM visit_answer WHERE visit_id = ?1 AND hazard = 1",
+                )?;
+                let rows = stmt.query_map([visit_id], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let answers = visit
+                .answers
+                .iter()
+                .map(|ans| {
+                    let (priority, item) = template.item(&ans.item_code).ok_or_else(|| {
+                        CoreError::corrupt(
+                            "visit_answer",
+                            format!("item {} not in pinned template", ans.item_code),
+                        )
+                    })?;
+                    Ok(VisitAnswerView {
+                        priority,
+                        item_code: item.code.clone(),
+                        label_zh: item.label_zh.clone(),
+                        label_en: item.label_en.clone(),
+                        answer_text: crate::checklist::answer_text(item, &ans.value),
+                        hazard: hazards.contains(&ans.item_code),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let household_name: String = c
+                .query_row(
+                    "SELECT name FROM household WHERE code = ?1",
+                    [&visit.household_code],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or_default();
+            Ok(VisitDetail {
+                evidence: evidence_for(c, "visit", visit_id)?,
+                household_name,
+                template_title_zh: template.title_zh.clone(),
+                answers,
+                visit,
+            })
+        })
+    }
+}
+
+pub(crate) fn load_visit(c: &Connection, id: &str) -> Result<Option<Visit>> {
+    let row = c
+        .query_row(
+            "SELECT id, household_code, grid_code, worker_id, patrol_id, template_id, template_version, notes, at, fix, verdict
+             FROM visit WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?),
+                    (r.get::<_, Option<String>>(4)?, r.get::<_, String>(5)?, r.get::<_, u32>(6)?, r.get::<_, String>(7)?),
+                    (r.get::<_, i64>(8)?, r.get::<_, Option<String>>(9)?, r.get::<_, Option<String>>(10)?),
+                ))
+            },
+        )
+        .optional()?;
+    let Some((
+        (id, household_code, grid_code, worker_id),
+        (patrol_id, template_id, template_version, notes),
+        (at, fix, verdict),
+    )) = row
+    else {
+        return Ok(None);
+    };
+    let answers = {
+        let mut stmt = c.prepare_cached(
+            "SELECT item_code, value FROM visit_answer WHERE visit_id = ?1 ORDER BY rowid",
+        )?;
+        let rows = stmt.query_map([&id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (item_code, value) = row?;
+            Ok(Answer {
+                item_code,
+                value: from_json("visit_answer.value", &value)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?
+    };
+    Ok(Some(Visit {
+        id,
+        household_code,
+        grid_code,
+        worker_id,
+        patrol_id,
+        template_id,
+        template_version,
+        answers,
+        notes,
+        at: from_ms(at),
+        fix: fix.map(|f| from_json("visit.fix", &f)).transpose()?,
+        verdict: verdict
+            .map(|v| from_json("visit.verdict", &v))
+            .transpose()?,
+    }))
+}

@@ -1,0 +1,161 @@
+//! Visits (走访) to households and places, and when one is due. "Due" is a
+//! help for the worker's own planning, never a ranking or a quota.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::checklist::Answer;
+use crate::error::{CoreError, Result};
+use crate::geofence::GeofenceVerdict;
+use crate::household::{PlaceKind, Tag};
+use crate::location::LocationFix;
+
+/// A recorded visit. Append-only: a visit is never edited, a new one is made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: String,
+    pub household_code: String,
+    pub grid_code: String,
+    pub worker_id: String,
+    pub patrol_id: Option<String>,
+    /// The template version the answers were given against.
+    pub template_id: String,
+    pub template_version: u32,
+    pub answers: Vec<Answer>,
+    pub notes: String,
+    pub at: DateTime<Utc>,
+    pub fix: Option<LocationFix>,
+    pub verdict: Option<GeofenceVerdict>,
+}
+
+/// How often places should be visited. Shorter intervals for the tags that
+/// need attention; the shortest applicable interval wins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitPolicy {
+    pub default_days: u32,
+    /// Non-household places (shops, workshops, mines…).
+    pub place_days: u32,
+    pub per_tag: Vec<(Tag, u32)>,
+}
+
+impl Default for VisitPolicy {
+    fn default() -> Self {
+        VisitPolicy {
+            default_days: 30,
+            place_days: 30,
+            per_tag: vec![
+                (Tag::ElderlyAlone, 7),
+                (Tag::KeyPerson, 7),
+                (Tag::HazardousSite, 7),
+                (Tag::LeftBehindChild, 14),
+                (Tag::Disabled, 14),
+                (Tag::Enterprise, 30),
+            ],
+        }
+    }
+}
+
+impl VisitPolicy {
+    pub fn validate(&self) -> Result<()> {
+        if self.default_days == 0
+            || self.place_days == 0
+            || self.per_tag.iter().any(|(_, d)| *d == 0)
+        {
+            return Err(CoreError::invalid(
+                "visit_policy",
+                "走访间隔须至少1天 / intervals must be at least 1 day",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Days between visits for a place of this kind with these tags.
+    pub fn interval_days(&self, kind: PlaceKind, tags: &[Tag]) -> u32 {
+        let base = if kind == PlaceKind::Household {
+            self.default_days
+        } else {
+            self.place_days
+        };
+        self.per_tag
+            .iter()
+            .filter(|(t, _)| tags.contains(t))
+            .map(|(_, d)| *d)
+            .fold(base, u32::min)
+    }
+
+    /// When the next visit is due: now if never visited.
+    pub fn due_at(
+        &self,
+        kind: PlaceKind,
+        tags: &[Tag],
+        last_visit: Option<DateTime<Utc>>,
+    ) -> Option<DateTime<Utc>> {
+        last_visit.map(|t| t + Duration::days(i64::from(self.interval_days(kind, tags))))
+    }
+}
+
+/// The due state shown beside a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DueState {
+    NeverVisited,
+    /// Due since this many days (0 = due today).
+    Due {
+        overdue_days: u32,
+    },
+    /// Next visit in this many days.
+    Upcoming {
+        in_days: u32,
+    },
+}
+
+impl DueState {
+    pub fn at(due_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DueState {
+        match due_at {
+            None => DueState::NeverVisited,
+            Some(d) if d <= now => DueState::Due {
+                overdue_days: (now - d).num_days().max(0) as u32,
+            },
+            Some(d) => DueState::Upcoming {
+                in_days: (d - now).num_days().max(0) as u32,
+            },
+        }
+    }
+
+    pub fn is_due(self) -> bool {
+        !matches!(self, DueState::Upcoming { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_shortest_interval_applies() {
+        let p = VisitPolicy::default();
+        assert_eq!(p.interval_days(PlaceKind::Household, &[]), 30);
+        assert_eq!(
+            p.interval_days(
+                PlaceKind::Household,
+                &[Tag::LeftBehindChild, Tag::ElderlyAlone]
+            ),
+            7
+        );
+        let t = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+        assert_eq!(
+            p.due_at(PlaceKind::Household, &[Tag::Disabled], Some(t)),
+            Some(t + Duration::days(14))
+        );
+        assert_eq!(DueState::at(None, t), DueState::NeverVisited);
+        assert_eq!(
+            DueState::at(Some(t - Duration::days(3)), t),
+            DueState::Due { overdue_days: 3 }
+        );
+        assert_eq!(
+            DueState::at(Some(t + Duration::days(2)), t),
+            DueState::Upcoming { in_days: 2 }
+        );
+    }
+}

@@ -12,7 +12,7 @@ use super::users::actor;
 use super::{from_json, new_id, Store, Writer};
 use crate::case::action::{append, decide, decide_report, DecideContext};
 use crate::case::{Case, CaseAction, CaseDraft, CaseEvent, CaseState, DeadlinePolicy, EventKind};
-use crate::clock::{from_ms, to_ms};
+use crate::clock::to_ms;
 use crate::error::{CoreError, Result};
 use crate::escalation::{assess, DueEscalation};
 use crate::evidence::{CasePhotoPhase, EvidenceOwner, PhotoInput};

@@ -88,7 +88,10 @@ pub fn validate_id_number(id: &str) -> Result<()> {
     if chars.len() != 18 {
         return Err(CoreError::invalid(
             "id_number",
-            format!("身份证号应为18位 / must have 18 characters, got {}", chars.len()),
+            format!(
+                "身份证号应为18位 / must have 18 characters, got {}",
+                chars.len()
+            ),
         ));
     }
     let mut sum = 0;
@@ -116,7 +119,10 @@ pub fn validate_id_number(id: &str) -> Result<()> {
 pub fn id_check_char(first17: &str) -> Option<char> {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let digits: Vec<u32> = first17.chars().map(|c| c.to_digit(10)).collect::<Option<_>>()?;
+    let digits: Vec<u32> = first17
+        .chars()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
     if digits.len() != 17 {
         return None;
     }
@@ -129,7 +135,9 @@ pub fn id_check_char(first17: &str) -> Option<char> {
 pub fn validate_phone(phone: &str) -> Result<()> {
     let p = phone.trim();
     let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
-    let only_allowed = p.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+');
+    let only_allowed = p
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == '+');
     if !only_allowed || !(7..=15).contains(&digits) {
         return Err(CoreError::invalid(
             "phone",
@@ -165,7 +173,11 @@ mod tests {
 
     #[test]
     fn masked_values_never_print_whole() {
-        let line = format!("{:?} {}", Masked::IdNumber("440308199001011234"), Masked::Phone("13812345678"));
+        let line = format!(
+            "{:?} {}",
+            Masked::IdNumber("440308199001011234"),
+            Masked::Phone("13812345678")
+        );
         assert!(!line.contains("19900101"));
         assert!(!line.contains("1234567"));
     }

@@ -31,7 +31,9 @@ impl RegionLevel {
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim() {
             "city" | "市" => Some(RegionLevel::City),
-            "township" | "street" | "乡镇" | "街道" | "乡镇/街道" => Some(RegionLevel::Township),
+            "township" | "street" | "乡镇" | "街道" | "乡镇/街道" => {
+                Some(RegionLevel::Township)
+            }
             "village" | "community" | "村" | "社区" | "村/社区" => Some(RegionLevel::Village),
             "grid" | "网格" => Some(RegionLevel::Grid),
             _ => None,

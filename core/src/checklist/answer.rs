@@ -59,14 +59,22 @@ impl ChecklistTemplate {
                     format!("answers[{i}].item_code"),
                     format!(
                         "模板{} v{}中没有题目{} / no item {} in template {} v{}",
-                        self.id, self.version, answer.item_code, answer.item_code, self.id, self.version
+                        self.id,
+                        self.version,
+                        answer.item_code,
+                        answer.item_code,
+                        self.id,
+                        self.version
                     ),
                 ));
             };
             if let Some(first) = seen.insert(item.code.as_str(), i) {
                 return Err(CoreError::invalid(
                     format!("answers[{i}].item_code"),
-                    format!("题目{}重复作答(第{}项) / item answered twice (first at {first})", item.code, first),
+                    format!(
+                        "题目{}重复作答(第{}项) / item answered twice (first at {first})",
+                        item.code, first
+                    ),
                 ));
             }
             check_value(item, &answer.value, &format!("answers[{i}].value"))?;
@@ -100,7 +108,10 @@ impl ChecklistTemplate {
             } else if item.required && !seen.contains_key(item.code.as_str()) {
                 return Err(CoreError::invalid(
                     format!("answers.{}", item.code),
-                    format!("必答题“{}”未作答 / required item not answered", item.label_zh),
+                    format!(
+                        "必答题“{}”未作答 / required item not answered",
+                        item.label_zh
+                    ),
                 ));
             }
         }
@@ -121,34 +132,52 @@ fn check_value(item: &Item, value: &AnswerValue, field: &str) -> Result<()> {
             if options.iter().any(|o| o.code == *c) {
                 Ok(())
             } else {
-                Err(CoreError::invalid(field, format!("选项{c}不存在 / unknown option {c}")))
+                Err(CoreError::invalid(
+                    field,
+                    format!("选项{c}不存在 / unknown option {c}"),
+                ))
             }
         }
         (ItemKind::MultiChoice { options }, AnswerValue::Choices(cs)) => {
             if let Some(bad) = cs.iter().find(|c| !options.iter().any(|o| o.code == **c)) {
-                return Err(CoreError::invalid(field, format!("选项{bad}不存在 / unknown option {bad}")));
+                return Err(CoreError::invalid(
+                    field,
+                    format!("选项{bad}不存在 / unknown option {bad}"),
+                ));
             }
             let mut sorted = cs.clone();
             sorted.sort();
             sorted.dedup();
             if sorted.len() != cs.len() {
-                return Err(CoreError::invalid(field, "选项重复 / an option is chosen twice"));
+                return Err(CoreError::invalid(
+                    field,
+                    "选项重复 / an option is chosen twice",
+                ));
             }
             Ok(())
         }
         (ItemKind::Number { min, max, unit }, AnswerValue::Number(n)) => {
             if !n.is_finite() {
-                return Err(CoreError::invalid(field, "不是有效数字 / not a finite number"));
+                return Err(CoreError::invalid(
+                    field,
+                    "不是有效数字 / not a finite number",
+                ));
             }
             let unit = unit.as_deref().unwrap_or("");
             if let Some(min) = min {
                 if n < min {
-                    return Err(CoreError::invalid(field, format!("不能小于{min}{unit} / must be at least {min}")));
+                    return Err(CoreError::invalid(
+                        field,
+                        format!("不能小于{min}{unit} / must be at least {min}"),
+                    ));
                 }
             }
             if let Some(max) = max {
                 if n > max {
-                    return Err(CoreError::invalid(field, format!("不能大于{max}{unit} / must be at most {max}")));
+                    return Err(CoreError::invalid(
+                        field,
+                        format!("不能大于{max}{unit} / must be at most {max}"),
+                    ));
                 }
             }
             Ok(())
@@ -177,7 +206,9 @@ fn matches(when: &HazardWhen, value: &AnswerValue) -> bool {
         (HazardWhen::Yes, AnswerValue::YesNo(b)) => *b,
         (HazardWhen::No, AnswerValue::YesNo(b)) => !*b,
         (HazardWhen::AnyOf { options }, AnswerValue::Choice(c)) => options.contains(c),
-        (HazardWhen::AnyOf { options }, AnswerValue::Choices(cs)) => cs.iter().any(|c| options.contains(c)),
+        (HazardWhen::AnyOf { options }, AnswerValue::Choices(cs)) => {
+            cs.iter().any(|c| options.contains(c))
+        }
         (HazardWhen::Above { value }, AnswerValue::Number(n)) => n > value,
         (HazardWhen::Below { value }, AnswerValue::Number(n)) => n < value,
         _ => false,

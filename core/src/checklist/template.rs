@@ -144,10 +144,16 @@ impl ChecklistTemplate {
     /// Check the template's structure; the error names the exact field.
     pub fn validate(&self) -> Result<()> {
         if self.id.trim().is_empty() {
-            return Err(CoreError::invalid("id", "模板编号不能为空 / template id is empty"));
+            return Err(CoreError::invalid(
+                "id",
+                "模板编号不能为空 / template id is empty",
+            ));
         }
         if self.version == 0 {
-            return Err(CoreError::invalid("version", "版本号从1开始 / versions start at 1"));
+            return Err(CoreError::invalid(
+                "version",
+                "版本号从1开始 / versions start at 1",
+            ));
         }
         if self.applies_to.is_empty() {
             return Err(CoreError::invalid(

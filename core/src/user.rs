@@ -131,7 +131,7 @@ impl Actor {
     /// May this person see and act on something at `path`?
     pub fn reaches(&self, path: &RegionPath) -> bool {
         match self.role {
-            Role::GridWorker => self.grids.iter().any(|g| *g == path.grid),
+            Role::GridWorker => self.grids.contains(&path.grid),
             Role::Administrator => true,
             _ => self.jurisdiction.iter().any(|c| path.contains_code(c)),
         }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod checklist;
+pub mod coord;
 pub mod error;
 pub mod grid;
 pub mod household;

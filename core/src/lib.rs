@@ -7,6 +7,7 @@
 pub mod case;
 pub mod checklist;
 pub mod clock;
+pub mod coord;
 pub mod coverage;
 pub mod error;
 pub mod escalation;

@@ -55,13 +55,15 @@ impl Writer<'_> {
                 ))
             }
             Some(Role::GridWorker) => {}
-            Some(r) => return Err(CoreError::invalid(
-                "user_id",
-                format!(
+            Some(r) => {
+                return Err(CoreError::invalid(
+                    "user_id",
+                    format!(
                     "只有网格员可分配网格，该用户是{} / only grid workers are assigned to grids",
                     r.label_zh()
                 ),
-            )),
+                ))
+            }
         }
         let grid_exists: bool = self
             .tx

@@ -408,8 +408,10 @@ pub fn apply_event(case: Option<Case>, e: &CaseEvent) -> Result<Case> {
         EventKind::Escalated { level, .. } => c.escalation_level = c.escalation_level.max(*level),
         EventKind::Urged { .. } => {}
         EventKind::TakenOver { .. } => {
+            // Taking over an unfiled case accepts it.
             c.state = CaseState::InProgress;
             c.handler_id = Some(e.actor_id.clone());
+            c.filed_at.get_or_insert(e.at);
         }
     }
     Ok(c)

@@ -15,7 +15,7 @@ use super::regions::load_grid;
 use super::users::actor;
 use super::{from_json, new_id, Store};
 use crate::case::{CaseDraft, CaseSource};
-use crate::checklist::{Answer, HazardFinding};
+use crate::checklist::{Answer, ChecklistTemplate, HazardFinding, ItemKind};
 use crate::clock::{from_ms, to_ms};
 use crate::error::{CoreError, Result};
 use crate::evidence::{EvidenceOwner, EvidenceRecord, PhotoInput};
@@ -71,7 +71,15 @@ pub struct VisitDetail {
     pub evidence: Vec<EvidenceRecord>,
 }
 
-fn draft_from(f: &HazardFinding, visit: &Visit, photos: &[EvidenceRecord]) -> CaseDraft {
+/// A pre-filled case for one finding. Photos go with it when they answer the
+/// hazard's own item or a photo item of the same priority (the template's
+/// photo items document their section's hazards).
+fn draft_from(
+    f: &HazardFinding,
+    visit: &Visit,
+    photos: &[EvidenceRecord],
+    template: &ChecklistTemplate,
+) -> CaseDraft {
     let mut description = format!("{}：{}", f.item_label_zh, f.answer_text);
     if !visit.notes.trim().is_empty() {
         description.push('。');
@@ -93,7 +101,13 @@ fn draft_from(f: &HazardFinding, visit: &Visit, photos: &[EvidenceRecord]) -> Ca
         }),
         evidence_ids: photos
             .iter()
-            .filter(|e| e.item_code.as_deref() == Some(f.item_code.as_str()))
+            .filter(|e| match e.item_code.as_deref() {
+                Some(code) if code == f.item_code => true,
+                Some(code) => template.item(code).is_some_and(|(priority, item)| {
+                    priority == f.priority && matches!(item.kind, ItemKind::Photo { .. })
+                }),
+                None => false,
+            })
             .map(|e| e.id.clone())
             .collect(),
     }
@@ -227,7 +241,7 @@ impl Store {
                 rusqlite::params![h.code, to_ms(visit.at), days],
             )?;
             w.emit(&Operation::VisitRecorded { visit: visit.clone() })?;
-            let drafts = findings.iter().map(|f| draft_from(f, &visit, &evidence)).collect();
+            let drafts = findings.iter().map(|f| draft_from(f, &visit, &evidence, &template)).collect();
             Ok(VisitOutcome {
                 visit,
                 evidence,

@@ -1,0 +1,248 @@
+//! A small township for store tests: one city, one township, one village
+//! with a known boundary tiled by two grids, and one person per role.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use geo::{polygon, MultiPolygon};
+use gridwork_core::checklist::{Answer, AnswerValue};
+use gridwork_core::clock::ManualClock;
+use gridwork_core::evidence::PhotoInput;
+use gridwork_core::grid::Grid;
+use gridwork_core::household::{Household, Member, PlaceKind, Tag};
+use gridwork_core::location::LocationFix;
+use gridwork_core::region::{Region, RegionLevel};
+use gridwork_core::user::{Assignment, AssignmentKind, Role, User};
+use gridwork_core::Store;
+
+pub const WORKER: &str = "w-zhang";
+pub const WORKER2: &str = "w-li";
+pub const SECRETARY: &str = "s-wang";
+pub const TOWNSHIP: &str = "t-zhao";
+pub const CITY: &str = "c-chen";
+pub const ADMIN: &str = "a-admin";
+
+pub const G1: &str = "440300-T01-V01-G1";
+pub const G2: &str = "440300-T01-V01-G2";
+
+pub fn t0() -> DateTime<Utc> {
+    // 09:00 Beijing time.
+    Utc.with_ymd_and_hms(2026, 5, 11, 1, 0, 0).unwrap()
+}
+
+pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+    MultiPolygon::new(vec![
+        polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+    ])
+}
+
+pub struct Township {
+    pub store: Store,
+    pub clock: ManualClock,
+    pub dir: tempfile::TempDir,
+}
+
+impl Township {
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("gridwork.db")
+    }
+}
+
+pub fn user(id: &str, name: &str, role: Role, jurisdiction: &[&str]) -> User {
+    User {
+        id: id.into(),
+        name: name.into(),
+        role,
+        phone: Some("13800138000".into()),
+        jurisdiction: jurisdiction.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+pub fn household(code: &str, grid: &str, lon: f64, lat: f64, tags: Vec<Tag>) -> Household {
+    Household {
+        code: code.into(),
+        grid_code: grid.into(),
+        kind: PlaceKind::Household,
+        name: format!("{code}户"),
+        address: format!("石岩村{code}号"),
+        lat,
+        lon,
+        tags,
+    }
+}
+
+/// Fill a store with the township.
+pub fn populate(store: &Store) {
+    store
+        .upsert_region(&Region {
+            code: "440300".into(),
+            name: "示范市".into(),
+            level: RegionLevel::City,
+            parent_code: None,
+            boundary: None,
+        })
+        .unwrap();
+    store
+        .upsert_region(&Region {
+            code: "440300-T01".into(),
+            name: "石岩街道".into(),
+            level: RegionLevel::Township,
+            parent_code: Some("440300".into()),
+            boundary: None,
+        })
+        .unwrap();
+    store
+        .upsert_region(&Region {
+            code: "440300-T01-V01".into(),
+            name: "石岩村".into(),
+            level: RegionLevel::Village,
+            parent_code: Some("440300-T01".into()),
+            boundary: Some(rect(113.90, 22.50, 113.92, 22.51)),
+        })
+        .unwrap();
+    for (code, x0, x1) in [(G1, 113.90, 113.91), (G2, 113.91, 113.92)] {
+        store
+            .upsert_grid(&Grid {
+                code: code.into(),
+                name: format!("第{}网格", &code[code.len() - 1..]),
+                village_code: "440300-T01-V01".into(),
+                boundary: rect(x0, 22.50, x1, 22.51),
+            })
+            .unwrap();
+    }
+    store
+        .upsert_user(&user(WORKER, "张网格", Role::GridWorker, &[]))
+        .unwrap();
+    store
+        .upsert_user(&user(WORKER2, "李网格", Role::GridWorker, &[]))
+        .unwrap();
+    store
+        .upsert_user(&user(
+            SECRETARY,
+            "王书记",
+            Role::VillageSecretary,
+            &["440300-T01-V01"],
+        ))
+        .unwrap();
+    store
+        .upsert_user(&user(
+            TOWNSHIP,
+            "赵督导",
+            Role::TownshipSupervisor,
+            &["440300-T01"],
+        ))
+        .unwrap();
+    store
+        .upsert_user(&user(CITY, "陈督导", Role::CitySupervisor, &["440300"]))
+        .unwrap();
+    store
+        .upsert_user(&user(ADMIN, "管理员", Role::Administrator, &[]))
+        .unwrap();
+    let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    for (u, g) in [(WORKER, G1), (WORKER2, G2)] {
+        store
+            .set_assignment(&Assignment {
+                user_id: u.into(),
+                grid_code: g.into(),
+                kind: AssignmentKind::Primary,
+                from,
+                to: None,
+            })
+            .unwrap();
+    }
+    store
+        .upsert_household(&household(
+            "H001",
+            G1,
+            113.9015,
+            22.5015,
+            vec![Tag::ElderlyAlone],
+        ))
+        .unwrap();
+    store
+        .upsert_household(&household("H002", G1, 113.9050, 22.5050, vec![]))
+        .unwrap();
+    store
+        .upsert_household(&household(
+            "H003",
+            G1,
+            113.9080,
+            22.5080,
+            vec![Tag::LeftBehindChild],
+        ))
+        .unwrap();
+    store
+        .upsert_household(&household("H101", G2, 113.9150, 22.5050, vec![]))
+        .unwrap();
+    store
+        .upsert_member(&Member {
+            id: "M001".into(),
+            household_code: "H001".into(),
+            name: "刘奶奶".into(),
+            relation: "户主".into(),
+            phone: Some("13912345678".into()),
+            id_number: Some("11010519491231002X".into()),
+        })
+        .unwrap();
+    store.install_default_templates().unwrap();
+}
+
+/// A populated township in a temporary directory, on a manual clock.
+pub fn township() -> Township {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(t0());
+    let store =
+        Store::open_with_clock(dir.path().join("gridwork.db"), Arc::new(clock.clone())).unwrap();
+    populate(&store);
+    Township { store, clock, dir }
+}
+
+pub fn fix_at(lat: f64, lon: f64) -> LocationFix {
+    LocationFix {
+        lat,
+        lon,
+        accuracy_m: 8.0,
+        provider: "gps".into(),
+        mock: false,
+        at: t0(),
+    }
+}
+
+/// Safe answers to every required household item.
+pub fn safe_household_answers() -> Vec<Answer> {
+    vec![
+        Answer {
+            item_code: "ep.symptoms".into(),
+            value: AnswerValue::Choices(vec!["none".into()]),
+        },
+        Answer {
+            item_code: "ws.gas_use".into(),
+            value: AnswerValue::Choice("piped".into()),
+        },
+        Answer {
+            item_code: "ws.gas_smell".into(),
+            value: AnswerValue::YesNo(false),
+        },
+        Answer {
+            item_code: "rs.house_condition".into(),
+            value: AnswerValue::Choice("sound".into()),
+        },
+    ]
+}
+
+/// Write a small fake JPEG and describe it as a photo input.
+pub fn photo(dir: &Path, name: &str, item: Option<&str>) -> PhotoInput {
+    let path = dir.join(name);
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend(name.as_bytes().iter().cycle().take(4096));
+    std::fs::write(&path, bytes).unwrap();
+    PhotoInput {
+        item_code: item.map(str::to_string),
+        path: path.display().to_string(),
+        media_type: "image/jpeg".into(),
+        taken_at: t0(),
+        fix: Some(fix_at(22.5015, 113.9015)),
+    }
+}

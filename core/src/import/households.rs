@@ -112,7 +112,7 @@ pub struct ParsedHouseholds {
 /// Duplicate codes: the first row with a code wins; later rows with the same
 /// code are refused with a reason naming the first line.
 pub fn parse_households(bytes: &[u8], format: TableFormat) -> Result<ParsedHouseholds> {
-    let raw = table::read_table(bytes, format)?;
+    let raw = table::read_table(bytes, format, &COLUMNS)?;
     let mut parsed = ParsedHouseholds {
         encoding: raw.encoding.clone(),
         rows: Vec::new(),

@@ -131,7 +131,7 @@ pub fn member_id(household_code: &str, id_number: Option<&str>, name: &str) -> S
 /// the first, naming its line. The household code is not checked against
 /// any store here.
 pub fn parse_members(bytes: &[u8], format: TableFormat) -> Result<ParsedMembers> {
-    let raw = table::read_table(bytes, format)?;
+    let raw = table::read_table(bytes, format, &COLUMNS)?;
     let mut parsed = ParsedMembers {
         encoding: raw.encoding.clone(),
         rows: Vec::new(),

@@ -59,9 +59,17 @@ pub(crate) struct RawTable {
     pub row_errors: Vec<RowError>,
 }
 
-/// Read a whole table. Whole-file problems are errors; the header is the
-/// first non-blank row.
-pub(crate) fn read_table(bytes: &[u8], format: TableFormat) -> Result<RawTable> {
+/// How far down a header row is looked for, past title rows such as
+/// `XX村户籍登记表` that registers often carry above the header.
+const HEADER_SEARCH_ROWS: usize = 5;
+
+/// Read a whole table. Whole-file problems are errors.
+///
+/// The header is the first of the first five non-blank rows that has at
+/// least two headers from `specs`; failing that, the first non-blank row (and
+/// the missing columns are then reported against it). Rows above the header
+/// are titles and are not read.
+pub(crate) fn read_table(bytes: &[u8], format: TableFormat, specs: &[Column]) -> Result<RawTable> {
     let (encoding, mut rows, mut row_errors) = match format {
         TableFormat::Csv => {
             if looks_like_zip(bytes) {
@@ -84,7 +92,23 @@ pub(crate) fn read_table(bytes: &[u8], format: TableFormat) -> Result<RawTable> 
             "文件是空的，没有表头 / the file is empty: no header row",
         ));
     }
-    let header = rows.remove(0);
+    let recognised = |row: &RawRow| {
+        row.cells
+            .iter()
+            .filter(|c| {
+                let h = normalise_header(&c.header_text());
+                specs.iter().any(|s| s.aliases.contains(&h.as_str()))
+            })
+            .count()
+    };
+    let header_at = rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|r| recognised(r) >= 2)
+        .unwrap_or(0);
+    let header = rows.remove(header_at);
+    rows.drain(..header_at);
+    row_errors.retain(|e| e.line > header.line);
     let headers: Vec<String> = header.cells.iter().map(Cell::header_text).collect();
     if format == TableFormat::Csv {
         // More filled fields than headers almost always means an unquoted

@@ -1202,3 +1202,24 @@ fn import_households_xlsx_rows_are_spreadsheet_row_numbers() {
         [RowError::new(4, "名称", "缺少名称 / name is missing")]
     );
 }
+
+#[test]
+fn import_households_title_rows_above_the_header_are_skipped() {
+    let text = "\
+幸福村户籍登记表,,,,,
+填报日期：2024年5月,,,,,
+户编码,网格编码,户主,地址,经度,纬度
+H1,G1,张三,一号,116.4,39.9
+";
+    let parsed = csv_households(text);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    assert_eq!(parsed.rows.len(), 1);
+    assert_eq!(parsed.rows[0].0, 4);
+
+    // Without a recognisable header the first row is taken, and the missing
+    // columns are reported against it.
+    let parsed = csv_households("幸福村户籍登记表\nH1,G1,张三\n");
+    assert!(parsed.rows.is_empty());
+    assert_eq!(parsed.errors.len(), 6);
+    assert!(parsed.errors.iter().all(|e| e.line == 1));
+}

@@ -1223,3 +1223,58 @@ H1,G1,张三,一号,116.4,39.9
     assert_eq!(parsed.errors.len(), 6);
     assert!(parsed.errors.iter().all(|e| e.line == 1));
 }
+
+mod never_panic {
+    use proptest::prelude::*;
+
+    use super::super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any bytes give records and errors, or a whole-file error; never a
+        /// panic. Every row error points at a real line.
+        #[test]
+        fn import_tables_survive_arbitrary_bytes(
+            body in proptest::collection::vec(any::<u8>(), 0..400),
+            text in "[,\"\\n \\t0-9.a-z户编码网格经纬度名称地址-]{0,300}",
+        ) {
+            let header = "户编码,网格编码,户主,地址,经度,纬度\n";
+            for bytes in [body.clone(), format!("{header}{text}").into_bytes()] {
+                for format in [TableFormat::Csv, TableFormat::Xlsx] {
+                    if let Ok(parsed) = parse_households(&bytes, format) {
+                        prop_assert!(parsed.errors.iter().all(|e| e.line >= 1));
+                    }
+                    let _ = parse_members(&bytes, format);
+                }
+            }
+            let _ = parse_regions_geojson(&text);
+            let _ = parse_regions_geojson(&String::from_utf8_lossy(&body));
+        }
+
+        /// Random rings never panic the geometry checks.
+        #[test]
+        fn import_geojson_survives_arbitrary_rings(
+            ring in proptest::collection::vec((-200.0f64..200.0, -100.0f64..100.0), 0..12),
+            close in any::<bool>(),
+        ) {
+            let mut coords: Vec<[f64; 2]> = ring.iter().map(|&(x, y)| [x, y]).collect();
+            if close {
+                if let Some(first) = coords.first().copied() {
+                    coords.push(first);
+                }
+            }
+            let text = serde_json::json!({
+                "type": "FeatureCollection",
+                "features": [{
+                    "type": "Feature",
+                    "properties": { "code": "G1", "name": "g", "level": "grid", "parent": "V1" },
+                    "geometry": { "type": "Polygon", "coordinates": [coords] }
+                }]
+            })
+            .to_string();
+            let parsed = parse_regions_geojson(&text).unwrap();
+            prop_assert_eq!(parsed.grids.len() + usize::from(!parsed.errors.is_empty()), 1);
+        }
+    }
+}

@@ -16,6 +16,7 @@ pub mod geofence;
 pub mod grid;
 pub mod hlc;
 pub mod household;
+pub mod import;
 pub mod location;
 pub mod outbox;
 pub mod patrol;

@@ -11,6 +11,7 @@ mod checklists;
 mod coverage;
 mod evidence;
 mod households;
+mod import;
 mod outbox;
 mod patrols;
 mod regions;
@@ -36,6 +37,7 @@ pub use coverage::{CoverageReport, GridOverlap, VillageGap};
 pub use households::{
     HouseholdDetail, HouseholdFilter, HouseholdPage, HouseholdRow, MemberView, RevealRecord,
 };
+pub use import::{ImportError, ImportMode, ImportReport};
 pub use screens::{CaseDetail, GridSummary, TimelineEntry};
 pub use visits::{VisitAnswerView, VisitDetail, VisitInput, VisitOutcome};
 

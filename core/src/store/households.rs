@@ -454,67 +454,46 @@ pub(crate) fn household_page(
     now: DateTime<Utc>,
 ) -> Result<HouseholdPage> {
     let limit = limit.clamp(1, 500);
-    let query = filter
-        .query
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty());
+    let query = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let tag = filter.tag.or_else(|| query.and_then(Tag::parse));
     // A query that names a tag filters by the tag rather than by text.
-    let text = if query.and_then(Tag::parse).is_some() {
-        None
-    } else {
-        query
+    let text = if query.and_then(Tag::parse).is_some() { None } else { query };
+    // Only the filters in use go into the SQL, so the planner walks the
+    // (grid_code, due_at, code) index in order for the common case.
+    let mut where_sql = String::from("h.grid_code = ?1");
+    let mut params: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(grid_code.to_string())];
+    let mut push = |clause: &str, value: Box<dyn rusqlite::ToSql>| {
+        params.push(value);
+        where_sql.push_str(&clause.replace('?', &format!("?{}", params.len())));
     };
-    let like = text.map(|q| {
-        format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    });
-    let tag_like = tag.map(|t| format!("%,{},%", t.as_str()));
-    let where_sql = "h.grid_code = ?1
-        AND (?2 IS NULL OR h.name LIKE ?2 ESCAPE '\\' OR h.address LIKE ?2 ESCAPE '\\' OR h.code LIKE ?2 ESCAPE '\\')
-        AND (?3 IS NULL OR (',' || h.tags || ',') LIKE ?3)
-        AND (?4 IS NULL OR h.kind = ?4)
-        AND (?5 = 0 OR h.due_at <= ?6)";
-    let kind = filter.kind.map(|k| k.as_str());
-    let params = rusqlite::params![
-        grid_code,
-        like,
-        tag_like,
-        kind,
-        filter.due_only as i64,
-        to_ms(now)
-    ];
-    let total: u32 = c.query_row(
-        &format!("SELECT COUNT(*) FROM household h WHERE {where_sql}"),
-        params,
-        |r| r.get(0),
-    )?;
+    if let Some(q) = text {
+        let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        push(" AND (h.name LIKE ? ESCAPE '\\' OR h.address LIKE ? ESCAPE '\\' OR h.code LIKE ? ESCAPE '\\')", Box::new(like));
+    }
+    if let Some(t) = tag {
+        push(" AND (',' || h.tags || ',') LIKE ?", Box::new(format!("%,{},%", t.as_str())));
+    }
+    if let Some(k) = filter.kind {
+        push(" AND h.kind = ?", Box::new(k.as_str()));
+    }
+    if filter.due_only {
+        push(" AND h.due_at <= ?", Box::new(to_ms(now)));
+    }
+    let refs: Vec<&dyn rusqlite::ToSql> = params.iter().map(|b| b.as_ref()).collect();
+    let total: u32 = c
+        .prepare_cached(&format!("SELECT COUNT(*) FROM household h WHERE {where_sql}"))?
+        .query_row(refs.as_slice(), |r| r.get(0))?;
+    let n = refs.len();
     let mut stmt = c.prepare_cached(&format!(
-        "SELECT {ROW_COLUMNS} FROM household h WHERE {where_sql} ORDER BY h.due_at, h.code LIMIT ?7 OFFSET ?8"
+        "SELECT {ROW_COLUMNS} FROM household h WHERE {where_sql} ORDER BY h.due_at, h.code LIMIT ?{} OFFSET ?{}",
+        n + 1,
+        n + 2
     ))?;
+    let mut all = refs.clone();
+    all.push(&limit);
+    all.push(&offset);
     let rows = stmt
-        .query_map(
-            rusqlite::params![
-                grid_code,
-                like,
-                tag_like,
-                kind,
-                filter.due_only as i64,
-                to_ms(now),
-                limit,
-                offset
-            ],
-            |r| row_from_sql(r, now),
-        )?
+        .query_map(all.as_slice(), |r| row_from_sql(r, now))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(HouseholdPage {
-        total,
-        offset,
-        rows,
-    })
+    Ok(HouseholdPage { total, offset, rows })
 }

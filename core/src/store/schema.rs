@@ -135,7 +135,7 @@ CREATE TABLE visit_answer (
     value     TEXT NOT NULL,
     hazard    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (visit_id, item_code)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE case_file (
     id               TEXT PRIMARY KEY,
@@ -162,6 +162,7 @@ CREATE INDEX case_reporter ON case_file(reporter_id, state);
 CREATE INDEX case_village ON case_file(village_code, state);
 CREATE INDEX case_township ON case_file(township_code, escalation_level);
 CREATE INDEX case_grid ON case_file(grid_code, state);
+CREATE INDEX case_household ON case_file(household_code, state);
 
 CREATE TABLE case_event (
     id       TEXT PRIMARY KEY,

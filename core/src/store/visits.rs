@@ -277,9 +277,12 @@ impl Store {
                 let rows = stmt.query_map([visit_id], |r| r.get(0))?;
                 rows.collect::<rusqlite::Result<_>>()?
             };
-            let answers = visit
-                .answers
-                .iter()
+            // In the order the template shows them, not the order stored.
+            let position = |code: &str| template.items().position(|(_, i)| i.code == code).unwrap_or(usize::MAX);
+            let mut ordered: Vec<&Answer> = visit.answers.iter().collect();
+            ordered.sort_by_key(|a| position(&a.item_code));
+            let answers = ordered
+                .into_iter()
                 .map(|ans| {
                     let (priority, item) = template.item(&ans.item_code).ok_or_else(|| {
                         CoreError::corrupt(
@@ -341,7 +344,7 @@ pub(crate) fn load_visit(c: &Connection, id: &str) -> Result<Option<Visit>> {
     };
     let answers = {
         let mut stmt = c.prepare_cached(
-            "SELECT item_code, value FROM visit_answer WHERE visit_id = ?1 ORDER BY rowid",
+            "SELECT item_code, value FROM visit_answer WHERE visit_id = ?1",
         )?;
         let rows = stmt.query_map([&id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))

@@ -3,7 +3,12 @@
 //!
 //! Run: `cargo bench -p gridwork-core --bench store`
 //! (`scripts/bench-report.sh` turns the results into docs/benchmarks.md).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    missing_docs
+)]
 
 use std::hint::black_box;
 use std::path::Path;
@@ -49,12 +54,20 @@ fn safe_answers(t: &ChecklistTemplate, n: usize) -> Vec<Answer> {
                 let yes_is_bad = item.hazards.iter().any(|h| h.when == HazardWhen::Yes);
                 AnswerValue::YesNo(!yes_is_bad)
             }
-            ItemKind::SingleChoice { options } => {
-                AnswerValue::Choice(options.iter().find(|o| !bad_options.contains(&&o.code)).unwrap().code.clone())
-            }
-            ItemKind::MultiChoice { options } => {
-                AnswerValue::Choices(vec![options.iter().find(|o| !bad_options.contains(&&o.code)).unwrap().code.clone()])
-            }
+            ItemKind::SingleChoice { options } => AnswerValue::Choice(
+                options
+                    .iter()
+                    .find(|o| !bad_options.contains(&&o.code))
+                    .unwrap()
+                    .code
+                    .clone(),
+            ),
+            ItemKind::MultiChoice { options } => AnswerValue::Choices(vec![options
+                .iter()
+                .find(|o| !bad_options.contains(&&o.code))
+                .unwrap()
+                .code
+                .clone()]),
             ItemKind::Number { min, .. } => AnswerValue::Number(min.unwrap_or(0.0).max(0.0)),
             ItemKind::Text { .. } => AnswerValue::Text("无".into()),
             ItemKind::Photo { .. } => continue,
@@ -91,9 +104,15 @@ fn fixture() -> Fixture {
         parent_code: parent.map(str::to_string),
         boundary: None,
     };
-    store.upsert_region(&region("B-C", RegionLevel::City, None)).unwrap();
-    store.upsert_region(&region("B-T", RegionLevel::Township, Some("B-C"))).unwrap();
-    store.upsert_region(&region("B-V", RegionLevel::Village, Some("B-T"))).unwrap();
+    store
+        .upsert_region(&region("B-C", RegionLevel::City, None))
+        .unwrap();
+    store
+        .upsert_region(&region("B-T", RegionLevel::Township, Some("B-C")))
+        .unwrap();
+    store
+        .upsert_region(&region("B-V", RegionLevel::Village, Some("B-T")))
+        .unwrap();
     store
         .upsert_grid(&Grid {
             code: GRID.into(),
@@ -129,7 +148,11 @@ fn fixture() -> Fixture {
     let c = Connection::open(&db).unwrap();
     c.execute_batch("BEGIN").unwrap();
     for i in 0..HOUSEHOLDS {
-        let tags = if i % 10 == 0 { Tag::ElderlyAlone.as_str() } else { "" };
+        let tags = if i % 10 == 0 {
+            Tag::ElderlyAlone.as_str()
+        } else {
+            ""
+        };
         c.execute(
             "INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at, interval_days, due_at)
              VALUES (?1, ?2, 'household', ?3, ?4, ?5, ?6, ?7, 0, 30, 0)",
@@ -147,7 +170,10 @@ fn fixture() -> Fixture {
     }
     // 50,000 visits of history, ten per household, with 30 answers each.
     let answers = safe_answers(&template, 30);
-    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 1, 0, 0).unwrap().timestamp_millis();
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 1, 1, 1, 0, 0)
+        .unwrap()
+        .timestamp_millis();
     for v in 0..VISITS {
         let h = v % HOUSEHOLDS;
         let at = t0 + (v as i64) * 60_000;
@@ -259,7 +285,9 @@ fn benches(c: &mut Criterion) {
         photos: vec![],
     };
     let mut g = c.benchmark_group("record_visit_30_answers");
-    g.bench_function("store", |b| b.iter(|| black_box(f.store.record_visit(WORKER, &input).unwrap())));
+    g.bench_function("store", |b| {
+        b.iter(|| black_box(f.store.record_visit(WORKER, &input).unwrap()))
+    });
     let mut n = 0u64;
     g.bench_function("raw_sql", |b| {
         b.iter(|| {
@@ -285,7 +313,9 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("case_detail");
-    g.bench_function("store", |b| b.iter(|| black_box(f.store.case_detail(WORKER, &f.case_id).unwrap())));
+    g.bench_function("store", |b| {
+        b.iter(|| black_box(f.store.case_detail(WORKER, &f.case_id).unwrap()))
+    });
     g.finish();
 
     report_size(&f);
@@ -296,12 +326,15 @@ fn benches(c: &mut Criterion) {
 fn report_size(f: &Fixture) {
     let size = |p: &Path| {
         let wal = p.with_file_name(format!("{}-wal", p.file_name().unwrap().to_string_lossy()));
-        std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) + std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+        std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+            + std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
     };
     let c = Connection::open(&f.db).unwrap();
     let compact = || {
-        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
-            .unwrap();
+        c.execute_batch(
+            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+        )
+        .unwrap();
     };
     c.execute("DELETE FROM outbox", []).unwrap();
     compact();

@@ -454,10 +454,18 @@ pub(crate) fn household_page(
     now: DateTime<Utc>,
 ) -> Result<HouseholdPage> {
     let limit = limit.clamp(1, 500);
-    let query = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let query = filter
+        .query
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty());
     let tag = filter.tag.or_else(|| query.and_then(Tag::parse));
     // A query that names a tag filters by the tag rather than by text.
-    let text = if query.and_then(Tag::parse).is_some() { None } else { query };
+    let text = if query.and_then(Tag::parse).is_some() {
+        None
+    } else {
+        query
+    };
     // Only the filters in use go into the SQL, so the planner walks the
     // (grid_code, due_at, code) index in order for the common case.
     let mut where_sql = String::from("h.grid_code = ?1");
@@ -467,11 +475,19 @@ pub(crate) fn household_page(
         where_sql.push_str(&clause.replace('?', &format!("?{}", params.len())));
     };
     if let Some(q) = text {
-        let like = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         push(" AND (h.name LIKE ? ESCAPE '\\' OR h.address LIKE ? ESCAPE '\\' OR h.code LIKE ? ESCAPE '\\')", Box::new(like));
     }
     if let Some(t) = tag {
-        push(" AND (',' || h.tags || ',') LIKE ?", Box::new(format!("%,{},%", t.as_str())));
+        push(
+            " AND (',' || h.tags || ',') LIKE ?",
+            Box::new(format!("%,{},%", t.as_str())),
+        );
     }
     if let Some(k) = filter.kind {
         push(" AND h.kind = ?", Box::new(k.as_str()));
@@ -481,7 +497,9 @@ pub(crate) fn household_page(
     }
     let refs: Vec<&dyn rusqlite::ToSql> = params.iter().map(|b| b.as_ref()).collect();
     let total: u32 = c
-        .prepare_cached(&format!("SELECT COUNT(*) FROM household h WHERE {where_sql}"))?
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM household h WHERE {where_sql}"
+        ))?
         .query_row(refs.as_slice(), |r| r.get(0))?;
     let n = refs.len();
     let mut stmt = c.prepare_cached(&format!(
@@ -495,5 +513,9 @@ pub(crate) fn household_page(
     let rows = stmt
         .query_map(all.as_slice(), |r| row_from_sql(r, now))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(HouseholdPage { total, offset, rows })
+    Ok(HouseholdPage {
+        total,
+        offset,
+        rows,
+    })
 }

@@ -9,6 +9,7 @@
 mod cases;
 mod checklists;
 mod coverage;
+mod day;
 mod evidence;
 mod households;
 mod import;
@@ -34,6 +35,7 @@ use crate::outbox::Operation;
 
 pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
 pub use coverage::{CoverageReport, GridOverlap, VillageGap};
+pub use day::DaySummary;
 pub use households::{
     HouseholdDetail, HouseholdFilter, HouseholdPage, HouseholdRow, MemberView, RevealRecord,
 };

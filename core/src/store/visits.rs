@@ -278,7 +278,12 @@ impl Store {
                 rows.collect::<rusqlite::Result<_>>()?
             };
             // In the order the template shows them, not the order stored.
-            let position = |code: &str| template.items().position(|(_, i)| i.code == code).unwrap_or(usize::MAX);
+            let position = |code: &str| {
+                template
+                    .items()
+                    .position(|(_, i)| i.code == code)
+                    .unwrap_or(usize::MAX)
+            };
             let mut ordered: Vec<&Answer> = visit.answers.iter().collect();
             ordered.sort_by_key(|a| position(&a.item_code));
             let answers = ordered
@@ -343,9 +348,8 @@ pub(crate) fn load_visit(c: &Connection, id: &str) -> Result<Option<Visit>> {
         return Ok(None);
     };
     let answers = {
-        let mut stmt = c.prepare_cached(
-            "SELECT item_code, value FROM visit_answer WHERE visit_id = ?1",
-        )?;
+        let mut stmt =
+            c.prepare_cached("SELECT item_code, value FROM visit_answer WHERE visit_id = ?1")?;
         let rows = stmt.query_map([&id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })?;

@@ -1,0 +1,415 @@
+//! A simulated working day on a device store, driven only through the
+//! store's public API — the same calls a phone shell makes.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use gridwork_core::case::{CaseAction, CaseState, Difficulty};
+use gridwork_core::checklist::{
+    Answer, AnswerValue, ChecklistTemplate, HazardWhen, Item, ItemKind,
+};
+use gridwork_core::clock::ManualClock;
+use gridwork_core::evidence::PhotoInput;
+use gridwork_core::location::LocationFix;
+use gridwork_core::priority::Severity;
+use gridwork_core::store::{CaseScope, HouseholdFilter, OnSpotResolution, VisitInput};
+use gridwork_core::Store;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+
+use crate::photo::write_photo;
+use crate::SimError;
+
+/// Knobs for the day.
+#[derive(Debug, Clone)]
+pub struct DayPlan {
+    pub seed: u64,
+    pub day: NaiveDate,
+    pub visits: u32,
+    /// Chance that an item with hazard rules is answered with a hazard.
+    pub hazard_rate: f64,
+    /// Chance that a normal hazard is fixed on the spot.
+    pub on_spot_rate: f64,
+    /// Bytes per generated photo.
+    pub photo_bytes: usize,
+}
+
+impl DayPlan {
+    pub fn new(seed: u64, day: NaiveDate) -> Self {
+        DayPlan {
+            seed,
+            day,
+            visits: 14,
+            hazard_rate: 0.025,
+            on_spot_rate: 0.4,
+            photo_bytes: 60 * 1024,
+        }
+    }
+}
+
+/// Beijing time on the plan's day.
+pub fn local(day: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
+    let naive = day.and_hms_opt(h, m, 0).unwrap_or_default();
+    Utc.from_utc_datetime(&naive) - Duration::hours(8)
+}
+
+fn jitter<R: Rng>(rng: &mut R, lat: f64, lon: f64, metres: f64) -> (f64, f64) {
+    let dlat = rng.random_range(-metres..=metres) / 111_000.0;
+    let dlon = rng.random_range(-metres..=metres) / (111_000.0 * lat.to_radians().cos());
+    (lat + dlat, lon + dlon)
+}
+
+fn fix<R: Rng>(rng: &mut R, lat: f64, lon: f64, at: DateTime<Utc>) -> LocationFix {
+    let roll: f64 = rng.random();
+    let (accuracy_m, mock) = if roll < 0.02 {
+        (10.0, true)
+    } else if roll < 0.07 {
+        (rng.random_range(150.0..400.0), false)
+    } else {
+        (rng.random_range(4.0..25.0), false)
+    };
+    let (lat, lon) = jitter(rng, lat, lon, 12.0);
+    LocationFix {
+        lat,
+        lon,
+        accuracy_m,
+        provider: if accuracy_m > 100.0 {
+            "network".into()
+        } else {
+            "gps".into()
+        },
+        mock,
+        at,
+    }
+}
+
+/// Answers for every item of the template: safe ones, and now and then the
+/// hazard the rules describe.
+fn answers<R: Rng>(rng: &mut R, t: &ChecklistTemplate, hazard_rate: f64) -> Vec<Answer> {
+    let mut out = Vec::new();
+    for (_, item) in t.items() {
+        if matches!(item.kind, ItemKind::Photo { .. }) {
+            continue;
+        }
+        let hazard = !item.hazards.is_empty() && rng.random_bool(hazard_rate);
+        if let Some(value) = value_for(rng, item, hazard) {
+            out.push(Answer {
+                item_code: item.code.clone(),
+                value,
+            });
+        }
+    }
+    out
+}
+
+fn value_for<R: Rng>(rng: &mut R, item: &Item, hazard: bool) -> Option<AnswerValue> {
+    let bad: Vec<&String> = item
+        .hazards
+        .iter()
+        .flat_map(|h| match &h.when {
+            HazardWhen::AnyOf { options } => options.iter().collect(),
+            _ => vec![],
+        })
+        .collect();
+    let rule = item.hazards.choose(rng);
+    Some(match &item.kind {
+        ItemKind::YesNo => {
+            let yes_is_bad = item.hazards.iter().any(|h| h.when == HazardWhen::Yes);
+            AnswerValue::YesNo(yes_is_bad == hazard)
+        }
+        ItemKind::SingleChoice { options } => {
+            let code = match (hazard, rule.map(|r| &r.when)) {
+                (true, Some(HazardWhen::AnyOf { options: o })) => o.choose(rng)?.clone(),
+                _ => options
+                    .iter()
+                    .find(|o| !bad.contains(&&o.code))?
+                    .code
+                    .clone(),
+            };
+            AnswerValue::Choice(code)
+        }
+        ItemKind::MultiChoice { options } => {
+            let code = match (hazard, rule.map(|r| &r.when)) {
+                (true, Some(HazardWhen::AnyOf { options: o })) => o.choose(rng)?.clone(),
+                _ => options
+                    .iter()
+                    .rev()
+                    .find(|o| !bad.contains(&&o.code))?
+                    .code
+                    .clone(),
+            };
+            AnswerValue::Choices(vec![code])
+        }
+        ItemKind::Number { min, max, .. } => {
+            let lo = min.unwrap_or(0.0);
+            let value = match (hazard, rule.map(|r| &r.when)) {
+                (true, Some(HazardWhen::Above { value })) => {
+                    (value + 1.0).min(max.unwrap_or(f64::MAX))
+                }
+                (true, Some(HazardWhen::Below { value })) => (value - 1.0).max(lo),
+                _ => {
+                    // The safe side of every threshold.
+                    let above = item.hazards.iter().filter_map(|h| match h.when {
+                        HazardWhen::Above { value } => Some(value),
+                        _ => None,
+                    });
+                    above.fold(lo.max(0.0), f64::min).max(lo)
+                }
+            };
+            AnswerValue::Number(value)
+        }
+        ItemKind::Text { .. } => {
+            if rng.random_bool(0.7) {
+                return None;
+            }
+            AnswerValue::Text("无".into())
+        }
+        ItemKind::Photo { .. } => return None,
+    })
+}
+
+/// What the simulator did, by id (the summary reads figures from the store).
+#[derive(Debug, Clone, Default)]
+pub struct DayLog {
+    pub worker_id: String,
+    pub grid_code: String,
+    pub secretary_id: String,
+    pub supervisor_id: String,
+    pub case_ids: Vec<String>,
+}
+
+/// A worker's day, the secretary's evening, the next morning's work, and
+/// four days later the escalation engine's verdict.
+pub fn worker_day(
+    store: &Store,
+    clock: &ManualClock,
+    worker_id: &str,
+    secretary_id: &str,
+    supervisor_id: &str,
+    camera_dir: &Path,
+    plan: &DayPlan,
+) -> Result<DayLog, SimError> {
+    let mut rng = StdRng::seed_from_u64(plan.seed);
+    std::fs::create_dir_all(camera_dir)
+        .map_err(|e| SimError::Io(camera_dir.display().to_string(), e))?;
+    clock.set(local(plan.day, 8, 30));
+    let grid = store
+        .my_grids(worker_id)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| SimError::Setup(format!("{worker_id} has no grid")))?;
+    let route = store.households(
+        worker_id,
+        &grid.code,
+        &HouseholdFilter {
+            due_only: true,
+            ..Default::default()
+        },
+        0,
+        plan.visits,
+    )?;
+    let mut log = DayLog {
+        worker_id: worker_id.into(),
+        grid_code: grid.code.clone(),
+        secretary_id: secretary_id.into(),
+        supervisor_id: supervisor_id.into(),
+        case_ids: vec![],
+    };
+    // Walk the due households nearest-first, as a worker plans a round.
+    let mut todo = route.rows.clone();
+    let mut ordered = Vec::with_capacity(todo.len());
+    let mut at = match todo.first() {
+        Some(h) => (h.lat, h.lon),
+        None => return Ok(log),
+    };
+    while !todo.is_empty() {
+        let dist = |h: &gridwork_core::store::HouseholdRow| {
+            (h.lat - at.0).powi(2) + (h.lon - at.1).powi(2)
+        };
+        let (i, _) = todo
+            .iter()
+            .enumerate()
+            .min_by(|a, b| dist(a.1).total_cmp(&dist(b.1)))
+            .ok_or_else(|| SimError::Setup("empty route".into()))?;
+        let next = todo.swap_remove(i);
+        at = (next.lat, next.lon);
+        ordered.push(next);
+    }
+    let Some(first) = ordered.first() else {
+        return Ok(log);
+    };
+    let mut here = (first.lat, first.lon);
+    let patrol = store.start_patrol(
+        worker_id,
+        &grid.code,
+        Some(&fix(&mut rng, here.0, here.1, clock_now(store))),
+    )?;
+    let mut photo_n = 0u32;
+    let mut shoot = |rng: &mut StdRng,
+                     item: Option<&str>,
+                     at: DateTime<Utc>,
+                     lat: f64,
+                     lon: f64|
+     -> Result<PhotoInput, SimError> {
+        photo_n += 1;
+        let path = camera_dir.join(format!("IMG_{}_{photo_n:04}.jpg", plan.seed));
+        write_photo(&path, &format!("{worker_id} {photo_n}"), plan.photo_bytes)?;
+        Ok(PhotoInput {
+            item_code: item.map(str::to_string),
+            path: path.display().to_string(),
+            media_type: "image/jpeg".into(),
+            taken_at: at,
+            fix: Some(fix(rng, lat, lon, at)),
+        })
+    };
+    for h in &ordered {
+        // Walk there: a fix a minute.
+        let mut fixes = Vec::new();
+        for step in 1..=4 {
+            clock.advance(Duration::minutes(1) + Duration::seconds(rng.random_range(0..40)));
+            let f = f64::from(step) / 4.0;
+            let (lat, lon) = (here.0 + (h.lat - here.0) * f, here.1 + (h.lon - here.1) * f);
+            fixes.push(fix(&mut rng, lat, lon, clock_now(store)));
+        }
+        store.add_track_points(worker_id, &patrol.id, &fixes)?;
+        here = (h.lat, h.lon);
+        clock.advance(Duration::minutes(rng.random_range(8..20)));
+        let template = store.checklist_for_kind(h.kind)?;
+        let answers = answers(&mut rng, &template, plan.hazard_rate);
+        // A photo for each photo item of a section where something was found.
+        let findings = template
+            .check_answers(&answers, &Default::default())
+            .unwrap_or_default();
+        let mut photos = Vec::new();
+        for (priority, item) in template.items() {
+            if matches!(item.kind, ItemKind::Photo { .. })
+                && findings.iter().any(|f| f.priority == priority)
+            {
+                photos.push(shoot(
+                    &mut rng,
+                    Some(&item.code),
+                    clock_now(store),
+                    h.lat,
+                    h.lon,
+                )?);
+            }
+        }
+        let now = clock_now(store);
+        let out = store.record_visit(
+            worker_id,
+            &VisitInput {
+                household_code: h.code.clone(),
+                patrol_id: Some(patrol.id.clone()),
+                template_id: template.id.clone(),
+                template_version: template.version,
+                answers,
+                notes: String::new(),
+                fix: Some(fix(&mut rng, h.lat, h.lon, now)),
+                photos,
+            },
+        )?;
+        for draft in &out.drafts {
+            clock.advance(Duration::minutes(2));
+            let now = clock_now(store);
+            let on_spot = draft.severity == Severity::Normal && rng.random_bool(plan.on_spot_rate);
+            let report = if on_spot {
+                let spot = OnSpotResolution {
+                    note: "现场已整改".into(),
+                    photos: vec![shoot(&mut rng, None, now, h.lat, h.lon)?],
+                };
+                store.report_case(worker_id, draft, &[], Some(&spot))?
+            } else {
+                let before = shoot(&mut rng, None, now, h.lat, h.lon)?;
+                store.report_case(worker_id, draft, &[before], None)?
+            };
+            log.case_ids.push(report.case.id);
+        }
+    }
+    store.end_patrol(worker_id, &patrol.id)?;
+    // Critical cases go up the moment they are reported.
+    store.run_escalations()?;
+
+    // Evening: the secretary confirms, sends back, files and dispatches.
+    clock.set(local(plan.day, 17, 30));
+    for row in store.cases(secretary_id, CaseScope::Jurisdiction, false, 0, 500)? {
+        let act = |a: CaseAction| store.act_on_case(secretary_id, &row.id, &a, &[]);
+        match row.state {
+            CaseState::Resolved if rng.random_bool(0.85) => {
+                act(CaseAction::Confirm {
+                    note: "核查属实".into(),
+                })?;
+                act(CaseAction::Close {
+                    note: String::new(),
+                })?;
+            }
+            CaseState::Resolved => {
+                act(CaseAction::SendBack {
+                    reason: "整改照片看不清，请补拍".into(),
+                })?;
+            }
+            CaseState::Reported => {
+                let difficulty = if rng.random_bool(0.2) {
+                    Difficulty::Hard
+                } else {
+                    Difficulty::Normal
+                };
+                act(CaseAction::File {
+                    difficulty,
+                    note: String::new(),
+                })?;
+                act(CaseAction::Dispatch {
+                    handler_id: worker_id.into(),
+                })?;
+            }
+            _ => {}
+        }
+    }
+
+    // Next morning: the worker handles half of what was dispatched.
+    clock.set(local(plan.day + Duration::days(1), 9, 0));
+    for row in store.cases(worker_id, CaseScope::Mine, true, 0, 500)? {
+        if row.handler_id.as_deref() != Some(worker_id) {
+            continue;
+        }
+        if row.state == CaseState::Dispatched {
+            store.act_on_case(worker_id, &row.id, &CaseAction::Accept, &[])?;
+        }
+        if rng.random_bool(0.5) {
+            let now = clock_now(store);
+            let after = shoot(&mut rng, None, now, here.0, here.1)?;
+            store.act_on_case(
+                worker_id,
+                &row.id,
+                &CaseAction::Resolve {
+                    note: "已处置".into(),
+                    evidence_ids: vec![],
+                },
+                &[after],
+            )?;
+        }
+    }
+
+    // Three and four days on: what is still open runs late, goes to the
+    // township and then the city; the township supervisor urges.
+    for (days, hour) in [(3, 18), (4, 18)] {
+        clock.set(local(plan.day + Duration::days(days), hour, 0));
+        for (case_id, due) in store.run_escalations()? {
+            if due.level == 1 {
+                store.act_on_case(
+                    supervisor_id,
+                    &case_id,
+                    &CaseAction::Urge {
+                        message: "已超期，请于今日办结".into(),
+                    },
+                    &[],
+                )?;
+            }
+        }
+    }
+    Ok(log)
+}
+
+fn clock_now(store: &Store) -> DateTime<Utc> {
+    store.now()
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Test the generated UniFFI bindings against the host-built Rust library:
+#   1. generate  build gridwork-ffi (-p, debug) and generate Kotlin + Swift
+#   2. kotlin    android/gridwork-core: JUnit 5 on the JVM through JNA (Maven)
+#   3. swift     ios/GridworkCore: XCTest with Linux Swift (trixie chroot
+#                unless `swift` is on the PATH; creating it needs root)
+#
+#   scripts/test-bindings.sh            all three
+#   scripts/test-bindings.sh kotlin     generate + kotlin
+#   scripts/test-bindings.sh swift      generate + swift
+#
+# Each phase is timed; its full output is also kept in
+# <target>/bindings/logs/. Exits non-zero if any phase fails (the remaining
+# test phases still run, so one run shows every failure). The last line is
+# "bindings: N passed, N failed" over both test suites.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+want_kotlin=0
+want_swift=0
+[ $# -gt 0 ] || set -- kotlin swift
+for arg in "$@"; do
+  case "$arg" in
+    kotlin) want_kotlin=1 ;;
+    swift) want_swift=1 ;;
+    *) echo "usage: $0 [kotlin] [swift]" >&2; exit 2 ;;
+  esac
+done
+
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --locked |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+OUT="$TARGET_DIR/bindings"
+LOGS="$OUT/logs"
+mkdir -p "$LOGS"
+
+recap=()
+failed=()
+
+# run_phase NAME COMMAND...: run, tee to $LOGS/NAME.log, record time and result.
+run_phase() {
+  local name=$1 start rc=0
+  shift
+  printf '\n==> %s: %s\n' "$name" "$*"
+  start=$(date +%s.%N)
+  "$@" 2>&1 | tee "$LOGS/$name.log" || rc=$?
+  local secs
+  secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+  # (A leading newline: Debian's Maven 3.8 ends its output with a bare "ESC[0m".)
+  if [ "$rc" -eq 0 ]; then
+    printf '\n<== %s: ok in %s s\n' "$name" "$secs"
+    recap+=("$(printf '%-9s ok      %6s s' "$name" "$secs")")
+  else
+    printf '\n<== %s: FAILED (exit %s) after %s s; log: %s\n' "$name" "$rc" "$secs" "$LOGS/$name.log" >&2
+    recap+=("$(printf '%-9s FAILED  %6s s  (exit %s, log %s)' "$name" "$secs" "$rc" "$LOGS/$name.log")")
+    failed+=("$name")
+  fi
+  return "$rc"
+}
+
+passed_total=0
+failed_total=0
+summaries=()
+
+kotlin_counts() { # surefire's closing "Tests run: N, Failures: F, Errors: E, Skipped: S"
+  local line
+  line=$(grep -E '^\[[A-Z]+\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$LOGS/kotlin.log" | tail -n1 || true)
+  if [ -z "$line" ]; then
+    summaries+=("kotlin: no surefire summary (did it compile?)")
+    failed_total=$((failed_total + 1))
+    return
+  fi
+  summaries+=("kotlin: ${line#\[*\] }")
+  read -r run fail err skip < <(sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/' <<<"$line")
+  passed_total=$((passed_total + run - fail - err - skip))
+  failed_total=$((failed_total + fail + err))
+}
+
+swift_counts() { # XCTest's closing "Executed N tests, with F failures (U unexpected) in ..."
+  local line
+  line=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGS/swift.log" | tail -n1 || true)
+  if [ -z "$line" ]; then
+    summaries+=("swift: no XCTest summary (did it build?)")
+    failed_total=$((failed_total + 1))
+    return
+  fi
+  line=$(sed -E 's/^[[:space:]]+//' <<<"$line")
+  summaries+=("swift: $line")
+  read -r run fail < <(sed -E 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2/' <<<"$line")
+  passed_total=$((passed_total + run - fail))
+  failed_total=$((failed_total + fail))
+}
+
+total_start=$SECONDS
+if run_phase generate bindings/scripts/generate.sh; then
+  if [ "$want_kotlin" = 1 ]; then
+    run_phase kotlin bindings/scripts/test-kotlin.sh "$OUT" || true
+    kotlin_counts
+  fi
+  if [ "$want_swift" = 1 ]; then
+    run_phase swift bindings/scripts/test-swift.sh "$OUT" || true
+    swift_counts
+  fi
+fi
+
+printf '\n== bindings: phases (total %s s) ==\n' "$((SECONDS - total_start))"
+printf '%s\n' "${recap[@]}"
+[ ${#summaries[@]} -eq 0 ] || printf '%s\n' "${summaries[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED phases: %s\n' "${failed[*]}" >&2
+  [ "$failed_total" -gt 0 ] || failed_total=1
+  printf 'bindings: %d passed, %d failed\n' "$passed_total" "$failed_total"
+  exit 1
+fi
+printf 'bindings: %d passed, %d failed\n' "$passed_total" "$failed_total"

@@ -73,7 +73,9 @@ mount_system_dirs() {
 }
 
 in_chroot() {
-  chroot "$CHROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+  # SWIFT_BACKTRACE: Debian's swiftlang lacks the backtracer library, so a crash
+  # would only add a loader error.
+  chroot "$CHROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb SWIFT_BACKTRACE=enable=no \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
@@ -136,9 +138,12 @@ else
   mkdir -p "$(dirname "$CHROOT")"
   exec 9>"$CHROOT.lock"
   flock --nonblock 9 || { say "waiting for another run that holds $CHROOT.lock"; flock 9; }
+  # On INT/TERM, stop what runs in the chroot first, then unmount (EXIT).
+  child=
+  stop_child() { if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; wait "$child" || true; fi; }
   trap unmount_ours EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
+  trap 'stop_child; exit 130' INT
+  trap 'stop_child; exit 143' TERM
   # We hold the lock, so anything still mounted in there was left by a run
   # that was killed before its trap ran.
   for m in $(mounts_under_chroot); do
@@ -154,7 +159,15 @@ else
   bind_into_chroot "$ROOT"
   case "$TARGET_DIR/" in "$ROOT"/*) ;; *) bind_into_chroot "$TARGET_DIR" ;; esac
   case "$OUT/" in "$ROOT"/* | "$TARGET_DIR"/*) ;; *) bind_into_chroot "$OUT" ;; esac
-  run_swift() { in_chroot /bin/sh -c 'cd "$0" && exec "$@"' "$PKG" "$@"; }
+  # In the background and waited for, so that a signal is handled at once.
+  run_swift() {
+    local rc=0
+    in_chroot /bin/sh -c 'cd "$0" && exec "$@"' "$PKG" "$@" &
+    child=$!
+    wait "$child" || rc=$?
+    child=
+    return "$rc"
+  }
 fi
 
 run_swift swift --version 2>&1 | head -n1 >&2

@@ -22,12 +22,12 @@ case "$(uname -s)" in
   *) LIB=libgridwork_ffi.so ;;
 esac
 
-# -p, never --workspace: built together with uniffi-bindgen, the FFI crate
-# would get uniffi's `cli` feature too (and a 10x larger library).
+# -p, not --workspace: built together with uniffi-bindgen, the FFI crate
+# would get uniffi's `cli` feature (the generator) too.
 cargo build --locked -p gridwork-ffi
 cargo build --locked -p uniffi-bindgen
 
-rm -rf "$OUT/lib" "$OUT/kotlin" "$OUT/swift"
+rm -rf "${OUT:?}/lib" "${OUT:?}/kotlin" "${OUT:?}/swift"
 mkdir -p "$OUT/lib"
 # Copy, so that the bindings and the tests use this very build even if a later
 # `cargo build --workspace` replaces target/debug/$LIB.

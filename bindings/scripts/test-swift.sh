@@ -33,12 +33,15 @@ die() { say "ERROR: $*"; exit 1; }
 [ -s "$OUT/swift/GridworkCore.swift" ] || die "no generated Swift in $OUT/swift: run bindings/scripts/generate.sh first"
 
 # --- the package's generated sources (git-ignored) ---------------------------
-rm -rf "$PKG/Sources"
-mkdir -p "$PKG/Sources/GridworkCore" "$PKG/Sources/GridworkCoreFFI"
-cp "$OUT/swift/GridworkCore.swift" "$PKG/Sources/GridworkCore/"
-cp "$OUT/swift/GridworkCoreFFI.h" "$PKG/Sources/GridworkCoreFFI/"
+# Copied only when changed, so that an unchanged API is not recompiled.
+stage() { mkdir -p "$(dirname "$2")"; cmp -s "$1" "$2" || cp "$1" "$2"; }
+stage "$OUT/swift/GridworkCore.swift" "$PKG/Sources/GridworkCore/GridworkCore.swift"
+stage "$OUT/swift/GridworkCoreFFI.h" "$PKG/Sources/GridworkCoreFFI/GridworkCoreFFI.h"
 # A system-library target wants its module map under this exact name.
-cp "$OUT/swift/GridworkCoreFFI.modulemap" "$PKG/Sources/GridworkCoreFFI/module.modulemap"
+stage "$OUT/swift/GridworkCoreFFI.modulemap" "$PKG/Sources/GridworkCoreFFI/module.modulemap"
+# Anything else in there is left over from another layout (e.g. build-ios.sh).
+find "$PKG/Sources" -mindepth 1 -not -path "$PKG/Sources/GridworkCore" -not -path "$PKG/Sources/GridworkCoreFFI" \
+  -not -name GridworkCore.swift -not -name GridworkCoreFFI.h -not -name module.modulemap -exec rm -rf {} +
 
 # --- where swift runs ---------------------------------------------------------
 MOUNTED=() # mount points made by this run, unmounted in reverse on exit
@@ -162,6 +165,7 @@ else
   # In the background and waited for, so that a signal is handled at once.
   run_swift() {
     local rc=0
+    # shellcheck disable=SC2016 # $0 and $@ are the inner shell's
     in_chroot /bin/sh -c 'cd "$0" && exec "$@"' "$PKG" "$@" &
     child=$!
     wait "$child" || rc=$?
@@ -170,7 +174,8 @@ else
   }
 fi
 
-run_swift swift --version 2>&1 | head -n1 >&2
+version=$(run_swift swift --version 2>&1)
+say "${version%%$'\n'*}"
 # The generated Swift needs the library at link time (-L) and run time (rpath).
 t0=$SECONDS
 run_swift swift build --build-tests --scratch-path "$SCRATCH" \

@@ -25,7 +25,7 @@ let ffiLinker: [LinkerSetting] = []
 
 let package = Package(
     name: "GridworkCore",
-    platforms: [.iOS(.v15), .macOS(.v12)],
+    platforms: [.iOS(.v15)],
     products: [
         .library(name: "GridworkCore", targets: ["GridworkCore"]),
     ],

@@ -53,6 +53,7 @@ impl From<CoreError> for GridworkError {
                 id,
             },
             CoreError::Conflict { reason } => GridworkError::Conflict { reason },
+            CoreError::Platform { reason } => GridworkError::Platform { reason },
             CoreError::Storage(_)
             | CoreError::Migration(_)
             | CoreError::Io { .. }

@@ -20,9 +20,14 @@
 
 mod error;
 mod pii;
+mod secrets;
+mod store;
+mod types;
 
 pub use error::GridworkError;
 pub use pii::{PiiField, PiiMasker};
+pub use secrets::SecretStore;
+pub use store::GridworkStore;
 
 uniffi::setup_scaffolding!();
 

@@ -41,6 +41,10 @@ pub enum CoreError {
         source: std::io::Error,
     },
 
+    /// A platform capability the shell provides (secret storage, …) failed.
+    #[error("platform error: {reason}")]
+    Platform { reason: String },
+
     /// A stored value could not be decoded: the database was written by a
     /// newer or broken build.
     #[error("corrupt stored data in {what}: {reason}")]

@@ -23,6 +23,7 @@ pub mod patrol;
 pub mod pii;
 pub mod priority;
 pub mod region;
+pub mod secrets;
 pub mod store;
 pub mod user;
 pub mod visit;

@@ -318,7 +318,11 @@ fn the_case_walks_from_report_to_close_with_a_send_back() {
     assert_eq!(detail.timeline.len(), 9);
     assert_eq!(detail.timeline[5].summary_zh, "退回：照片看不清卡箍");
     assert_eq!(detail.countdown_secs, None, "the clock stopped");
-    assert_eq!(detail.evidence.len(), 3);
+    assert_eq!(
+        detail.evidence.len(),
+        4,
+        "the visit's photo, the report photo and two after-photos"
+    );
     // A closed case offers nothing.
     assert!(detail.allowed_actions.is_empty());
     let err = act(

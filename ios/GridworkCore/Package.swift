@@ -2,7 +2,7 @@
 //
 // GridworkCore: the Rust core for the iOS app, through UniFFI.
 //
-// Nothing under Sources/ is written by hand: `bindings/scripts/build-ios.sh`
+// Nothing under Sources/ is written by hand (helpers live in Kit/): `bindings/scripts/build-ios.sh`
 // (Xcode) or `bindings/scripts/generate.sh` + `test-swift.sh` (Linux) put the
 // generated Swift and C header there; they are git-ignored.
 //
@@ -28,6 +28,7 @@ let package = Package(
     platforms: [.iOS(.v15)],
     products: [
         .library(name: "GridworkCore", targets: ["GridworkCore"]),
+        .library(name: "GridworkKit", targets: ["GridworkKit"]),
     ],
     targets: [
         ffi,
@@ -37,9 +38,15 @@ let package = Package(
             path: "Sources/GridworkCore",
             linkerSettings: ffiLinker
         ),
+        // Hand-written helpers for the app (Foundation + Observation only).
+        .target(
+            name: "GridworkKit",
+            dependencies: ["GridworkCore"],
+            path: "Kit/GridworkKit"
+        ),
         .testTarget(
             name: "GridworkCoreTests",
-            dependencies: ["GridworkCore"],
+            dependencies: ["GridworkCore", "GridworkKit"],
             path: "Tests/GridworkCoreTests"
         ),
     ]

@@ -82,7 +82,11 @@ pub fn summarize(
         d.visits,
         d.households_visited
     );
-    let verdicts: Vec<String> = d.verdicts.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    let verdicts: Vec<String> = d
+        .verdicts
+        .iter()
+        .map(|v| format!("{} {}", v.status, v.count))
+        .collect();
     let _ = writeln!(w, "  定位核验 / location verdicts: {}", verdicts.join(", "));
     let _ = writeln!(
         w,

@@ -219,6 +219,29 @@ pub struct Case {
     pub evidence_ids: Vec<String>,
 }
 
+/// How a countdown reads on screen, Chinese first:
+/// `剩余2天3小时 / 2d 3h left`, `超期5小时 / 5h overdue`, `已停止计时 / clock stopped`.
+pub fn countdown_label(secs: Option<i64>) -> String {
+    let Some(secs) = secs else {
+        return "已停止计时 / clock stopped".into();
+    };
+    let left = secs >= 0;
+    let s = secs.unsigned_abs();
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60);
+    let (zh, en) = if d > 0 {
+        (format!("{d}天{h}小时"), format!("{d}d {h}h"))
+    } else if h > 0 {
+        (format!("{h}小时{m}分"), format!("{h}h {m}m"))
+    } else {
+        (format!("{m}分钟"), format!("{m}m"))
+    };
+    if left {
+        format!("剩余{zh} / {en} left")
+    } else {
+        format!("超期{zh} / {en} overdue")
+    }
+}
+
 impl Case {
     /// Seconds until the deadline that applies now (acceptance before
     /// filing, resolution after); negative when overdue; `None` once the
@@ -233,5 +256,24 @@ impl Case {
             self.deadline
         };
         Some((due - now).num_seconds())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::countdown_label;
+
+    #[test]
+    fn countdowns_read_naturally() {
+        assert_eq!(
+            countdown_label(Some(2 * 86_400 + 3 * 3_600 + 59)),
+            "剩余2天3小时 / 2d 3h left"
+        );
+        assert_eq!(
+            countdown_label(Some(-(5 * 3_600 + 120))),
+            "超期5小时2分 / 5h 2m overdue"
+        );
+        assert_eq!(countdown_label(Some(59)), "剩余0分钟 / 0m left");
+        assert_eq!(countdown_label(None), "已停止计时 / clock stopped");
     }
 }

@@ -50,6 +50,8 @@ pub struct CaseRow {
     pub deadline: DateTime<Utc>,
     /// Seconds left (negative: overdue); `None` once the clock stopped.
     pub countdown_secs: Option<i64>,
+    /// The countdown as the list shows it.
+    pub countdown_label: String,
     pub escalation_level: u8,
 }
 
@@ -540,6 +542,7 @@ pub(crate) fn case_row(case: &Case, now: DateTime<Utc>) -> CaseRow {
         reported_at: case.reported_at,
         deadline: case.deadline,
         countdown_secs: case.countdown_secs(now),
+        countdown_label: crate::case::countdown_label(case.countdown_secs(now)),
         escalation_level: case.escalation_level,
     }
 }

@@ -132,6 +132,21 @@ impl Store {
             .ok_or_else(|| CoreError::not_found("checklist template", kind.as_str()))
     }
 
+    /// The checklist for a visit to this household or place, if the person
+    /// reaches it.
+    pub fn checklist_for(&self, user_id: &str, household_code: &str) -> Result<ChecklistTemplate> {
+        let now = self.now();
+        self.read(|c| {
+            let a = super::users::actor(c, user_id, now)?;
+            let h = super::households::load_household(c, household_code)?
+                .ok_or_else(|| CoreError::not_found("household", household_code))?;
+            super::households::require_grid_reach(c, &a, &h.grid_code)
+                .map_err(|_| CoreError::not_found("household", household_code))?;
+            current_template(c, h.kind)?
+                .ok_or_else(|| CoreError::not_found("checklist template", h.kind.as_str()))
+        })
+    }
+
     /// A specific stored version (old visits stay readable).
     pub fn template(&self, id: &str, version: u32) -> Result<ChecklistTemplate> {
         self.read(|c| load_template(c, id, version))?

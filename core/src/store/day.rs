@@ -10,6 +10,13 @@ use super::Store;
 use crate::clock::to_ms;
 use crate::error::{CoreError, Result};
 
+/// How many visits had one location verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictCount {
+    pub status: String,
+    pub count: u32,
+}
+
 /// The day screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DaySummary {
@@ -19,7 +26,7 @@ pub struct DaySummary {
     pub visits: u32,
     pub households_visited: u32,
     /// Visits by location verdict (`consistent`, `mock`, …; `none` without a fix).
-    pub verdicts: Vec<(String, u32)>,
+    pub verdicts: Vec<VerdictCount>,
     pub hazards_found: u32,
     pub cases_reported: u32,
     pub resolved_on_spot: u32,
@@ -53,7 +60,12 @@ impl Store {
                  WHERE worker_id = ?1 AND at >= ?2 AND at < ?3 GROUP BY 1 ORDER BY 2 DESC, 1",
             )?;
             let verdicts = stmt
-                .query_map(rusqlite::params![user_id, a, b], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?
+                .query_map(rusqlite::params![user_id, a, b], |r| {
+                    Ok(VerdictCount {
+                        status: r.get(0)?,
+                        count: r.get(1)?,
+                    })
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(DaySummary {
                 day,

@@ -65,8 +65,16 @@ pub struct MemberView {
 pub struct HouseholdDetail {
     pub household: HouseholdRow,
     pub members: Vec<MemberView>,
-    /// Most recent first: (visit id, time, worker name).
-    pub recent_visits: Vec<(String, DateTime<Utc>, String)>,
+    /// Most recent first.
+    pub recent_visits: Vec<VisitRef>,
+}
+
+/// A visit as listed on the household screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitRef {
+    pub visit_id: String,
+    pub at: DateTime<Utc>,
+    pub worker_name: String,
 }
 
 /// One recorded reveal of personal data.
@@ -360,7 +368,13 @@ impl Store {
                  WHERE v.household_code = ?1 ORDER BY v.at DESC LIMIT 10",
             )?;
             let recent_visits = stmt
-                .query_map([code], |r| Ok((r.get(0)?, from_ms(r.get(1)?), r.get(2)?)))?
+                .query_map([code], |r| {
+                    Ok(VisitRef {
+                        visit_id: r.get(0)?,
+                        at: from_ms(r.get(1)?),
+                        worker_name: r.get(2)?,
+                    })
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(HouseholdDetail {
                 household: row,

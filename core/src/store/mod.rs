@@ -35,9 +35,10 @@ use crate::outbox::Operation;
 
 pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
 pub use coverage::{CoverageReport, GridOverlap, VillageGap};
-pub use day::DaySummary;
+pub use day::{DaySummary, VerdictCount};
 pub use households::{
     HouseholdDetail, HouseholdFilter, HouseholdPage, HouseholdRow, MemberView, RevealRecord,
+    VisitRef,
 };
 pub use import::{ImportError, ImportMode, ImportReport};
 pub use screens::{CaseDetail, GridSummary, TimelineEntry};

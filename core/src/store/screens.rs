@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::cases::{deadline_policy, load_events, visible_case};
-use super::evidence::evidence_for;
+use super::evidence::{evidence_for, load_evidence};
 use super::households::OPEN_STATES_SQL;
 use super::users::{actor, local_day};
 use super::Store;
@@ -57,8 +57,24 @@ pub struct CaseDetail {
     /// `None` when the history verifies.
     pub chain_break: Option<ChainBreak>,
     pub countdown_secs: Option<i64>,
+    pub countdown_label: String,
     /// The escalation picture now (same function as the server's engine).
     pub escalation: Assessment,
+}
+
+/// Photos the case shows: its own (report and after-photos) and those it
+/// references from the visit that found the hazard.
+fn case_evidence(c: &rusqlite::Connection, case: &Case) -> Result<Vec<EvidenceRecord>> {
+    let mut out = Vec::new();
+    for id in &case.evidence_ids {
+        if let Some(e) = load_evidence(c, id)? {
+            if !matches!(e.owner, crate::evidence::EvidenceOwner::Case { .. }) {
+                out.push(e);
+            }
+        }
+    }
+    out.extend(evidence_for(c, "case", &case.id)?);
+    Ok(out)
 }
 
 impl Store {
@@ -155,9 +171,10 @@ impl Store {
                     })
                     .collect(),
                 allowed_actions: allowed_actions(&case, &a),
-                evidence: evidence_for(c, "case", case_id)?,
+                evidence: case_evidence(c, &case)?,
                 chain_break: verify_chain(&events),
                 countdown_secs: case.countdown_secs(now),
+                countdown_label: crate::case::countdown_label(case.countdown_secs(now)),
                 escalation: assess(&case, &policy, now),
                 case,
             })

@@ -1,0 +1,361 @@
+//! `GridworkStore`: the one entry object the shells hold. Opened on a path in
+//! the app's private directory; one whole-screen call per screen or action.
+//!
+//! Calls are blocking (SQLite, file copies): shells call them off the main
+//! thread (the Kotlin helpers use `Dispatchers.IO`). The object is `Send +
+//! Sync`; no lock is held while calling back into the shell.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::NaiveDate;
+use gridwork_core::import::TableFormat;
+use gridwork_core::pii::PiiField;
+use gridwork_core::secrets::{SecretStore as CoreSecrets, DEVICE_CREDENTIAL};
+use gridwork_core::store::{
+    CaseDetail, CaseRow, CaseScope, DaySummary, GridSummary, HouseholdDetail, HouseholdFilter,
+    HouseholdPage, ImportMode, ImportReport, OnSpotResolution, VisitDetail, VisitInput,
+    VisitOutcome,
+};
+use gridwork_core::Store;
+
+use crate::secrets::{ForeignSecrets, SecretStore};
+use crate::types::*;
+use crate::GridworkError;
+
+type R<T> = Result<T, GridworkError>;
+
+/// The device store, for one signed-in person at a time.
+#[derive(uniffi::Object)]
+pub struct GridworkStore {
+    store: RwLock<Option<Arc<Store>>>,
+    user: RwLock<Option<String>>,
+    secrets: Option<Arc<dyn CoreSecrets>>,
+}
+
+impl std::fmt::Debug for GridworkStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GridworkStore")
+    }
+}
+
+impl GridworkStore {
+    fn store(&self) -> R<Arc<Store>> {
+        self.store
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| GridworkError::Storage {
+                reason: "存储已关闭 / the store has been shut down".into(),
+            })
+    }
+
+    /// The store and the signed-in user's id.
+    fn session(&self) -> R<(Arc<Store>, String)> {
+        let store = self.store()?;
+        let user = self
+            .user
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| GridworkError::NotPermitted {
+                reason: "请先登录 / sign in first".into(),
+            })?;
+        Ok((store, user))
+    }
+
+    fn secrets(&self) -> R<&Arc<dyn CoreSecrets>> {
+        self.secrets
+            .as_ref()
+            .ok_or_else(|| GridworkError::Platform {
+                reason: "未提供密钥存储 / no secret store was given when the store was opened"
+                    .into(),
+            })
+    }
+}
+
+#[uniffi::export]
+impl GridworkStore {
+    /// Open (creating if needed) the store at `db_path`, e.g.
+    /// `<filesDir>/gridwork/device.db`. Photos are kept beside it.
+    #[uniffi::constructor]
+    pub fn open(db_path: String, secrets: Option<Arc<dyn SecretStore>>) -> R<Arc<Self>> {
+        let store = Store::open(&db_path)?;
+        Ok(Arc::new(GridworkStore {
+            store: RwLock::new(Some(Arc::new(store))),
+            user: RwLock::new(None),
+            secrets: secrets.map(|s| Arc::new(ForeignSecrets(s)) as Arc<dyn CoreSecrets>),
+        }))
+    }
+
+    /// Close the database now (e.g. before wiping the app's files). Every
+    /// later call fails with `Storage`. Kotlin's `close()` / Swift's release
+    /// free the handle itself.
+    pub fn shutdown(&self) {
+        self.store.write().unwrap_or_else(|p| p.into_inner()).take();
+        self.user.write().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// This installation's id.
+    pub fn device_id(&self) -> R<String> {
+        Ok(self.store()?.device_id().to_string())
+    }
+
+    /// Act as this person from now on. Fails with `NotFound` for an unknown user.
+    pub fn sign_in(&self, user_id: String) -> R<User> {
+        let user = self.store()?.user(&user_id)?;
+        *self.user.write().unwrap_or_else(|p| p.into_inner()) = Some(user_id);
+        Ok(user)
+    }
+
+    pub fn sign_out(&self) {
+        self.user.write().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// Who is signed in, if anyone.
+    pub fn signed_in_user(&self) -> Option<String> {
+        self.user.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    // ---- registers (normally arriving by sync; used for setup and tests) ----
+
+    /// Store a person (as sync or an administrator delivers them).
+    pub fn upsert_user(&self, user: User) -> R<()> {
+        Ok(self.store()?.upsert_user(&user)?)
+    }
+
+    /// Assign a worker to a grid.
+    pub fn set_assignment(&self, assignment: Assignment) -> R<()> {
+        Ok(self.store()?.set_assignment(&assignment)?)
+    }
+
+    /// Install the shipped five-priority checklists where none is stored.
+    /// Returns how many templates were installed.
+    pub fn install_default_templates(&self) -> R<u32> {
+        Ok(self.store()?.install_default_templates()?)
+    }
+
+    /// Import regions and grids from a GeoJSON FeatureCollection
+    /// (administrators).
+    pub fn import_regions(&self, geojson: String, mode: ImportMode) -> R<ImportReport> {
+        let (s, u) = self.session()?;
+        Ok(s.import_regions_geojson(&u, &geojson, mode)?)
+    }
+
+    /// Import households from CSV (UTF-8 or GBK) or XLSX bytes
+    /// (administrators). `format` is detected when `None`.
+    pub fn import_households(
+        &self,
+        bytes: Vec<u8>,
+        format: Option<TableFormat>,
+        mode: ImportMode,
+    ) -> R<ImportReport> {
+        let (s, u) = self.session()?;
+        let format = format.unwrap_or_else(|| TableFormat::detect(&bytes));
+        Ok(s.import_households(&u, &bytes, format, mode)?)
+    }
+
+    /// Import household members from CSV or XLSX bytes (administrators).
+    pub fn import_members(
+        &self,
+        bytes: Vec<u8>,
+        format: Option<TableFormat>,
+        mode: ImportMode,
+    ) -> R<ImportReport> {
+        let (s, u) = self.session()?;
+        let format = format.unwrap_or_else(|| TableFormat::detect(&bytes));
+        Ok(s.import_members(&u, &bytes, format, mode)?)
+    }
+
+    // ---- screens ----
+
+    /// "My grids", with households, due visits and open cases.
+    pub fn my_grids(&self) -> R<Vec<GridSummary>> {
+        let (s, u) = self.session()?;
+        Ok(s.my_grids(&u)?)
+    }
+
+    /// A page of a grid's households, due first, filtered and searched.
+    pub fn households(
+        &self,
+        grid_code: String,
+        filter: HouseholdFilter,
+        offset: u32,
+        limit: u32,
+    ) -> R<HouseholdPage> {
+        let (s, u) = self.session()?;
+        Ok(s.households(&u, &grid_code, &filter, offset, limit)?)
+    }
+
+    /// The household screen; personal numbers masked.
+    pub fn household_detail(&self, code: String) -> R<HouseholdDetail> {
+        let (s, u) = self.session()?;
+        Ok(s.household_detail(&u, &code)?)
+    }
+
+    /// Show one personal number whole, for a stated reason (recorded).
+    pub fn reveal_member_field(
+        &self,
+        member_id: String,
+        field: PiiField,
+        reason: String,
+    ) -> R<String> {
+        let (s, u) = self.session()?;
+        Ok(s.reveal_member_field(&u, &member_id, field, &reason)?)
+    }
+
+    /// The checklist for a visit to this household or place.
+    pub fn checklist_for(&self, household_code: String) -> R<ChecklistTemplate> {
+        let (s, u) = self.session()?;
+        Ok(s.checklist_for(&u, &household_code)?)
+    }
+
+    /// The signed-in person's own day (`day` is `YYYY-MM-DD`, China time).
+    pub fn my_day(&self, day: NaiveDate) -> R<DaySummary> {
+        let (s, u) = self.session()?;
+        Ok(s.my_day(&u, day)?)
+    }
+
+    /// The four promises, checked for what the person oversees.
+    pub fn coverage_report(&self) -> R<CoverageReport> {
+        let (s, u) = self.session()?;
+        Ok(s.coverage_report(&u)?)
+    }
+
+    // ---- patrols and visits ----
+
+    pub fn start_patrol(&self, grid_code: String, fix: Option<LocationFix>) -> R<Patrol> {
+        let (s, u) = self.session()?;
+        Ok(s.start_patrol(&u, &grid_code, fix.as_ref())?)
+    }
+
+    /// Add fixes to an open patrol; each comes back with its verdict.
+    pub fn add_track_points(
+        &self,
+        patrol_id: String,
+        fixes: Vec<LocationFix>,
+    ) -> R<Vec<TrackPoint>> {
+        let (s, u) = self.session()?;
+        Ok(s.add_track_points(&u, &patrol_id, &fixes)?)
+    }
+
+    pub fn end_patrol(&self, patrol_id: String) -> R<Patrol> {
+        let (s, u) = self.session()?;
+        Ok(s.end_patrol(&u, &patrol_id)?)
+    }
+
+    /// Delete the track of one's own patrol (the patrol and visits stay).
+    pub fn discard_track(&self, patrol_id: String) -> R<Patrol> {
+        let (s, u) = self.session()?;
+        Ok(s.discard_track(&u, &patrol_id)?)
+    }
+
+    /// Record a visit with answers, photos and a location fix; hazards come
+    /// back as pre-filled case drafts.
+    pub fn record_visit(&self, input: VisitInput) -> R<VisitOutcome> {
+        let (s, u) = self.session()?;
+        Ok(s.record_visit(&u, &input)?)
+    }
+
+    /// A visit read back with its pinned template's labels.
+    pub fn visit_detail(&self, visit_id: String) -> R<VisitDetail> {
+        let (s, u) = self.session()?;
+        Ok(s.visit_detail(&u, &visit_id)?)
+    }
+
+    // ---- cases ----
+
+    /// Report a case (optionally resolved on the spot); returns the case screen.
+    pub fn report_case(
+        &self,
+        draft: CaseDraft,
+        photos: Vec<PhotoInput>,
+        on_spot: Option<OnSpotResolution>,
+    ) -> R<CaseDetail> {
+        let (s, u) = self.session()?;
+        let out = s.report_case(&u, &draft, &photos, on_spot.as_ref())?;
+        Ok(s.case_detail(&u, &out.case.id)?)
+    }
+
+    /// Take an action; returns the refreshed case screen. After-photos go
+    /// with `Resolve`/`ResolveOnSpot`.
+    pub fn act_on_case(
+        &self,
+        case_id: String,
+        action: CaseAction,
+        photos: Vec<PhotoInput>,
+    ) -> R<CaseDetail> {
+        let (s, u) = self.session()?;
+        s.act_on_case(&u, &case_id, &action, &photos)?;
+        Ok(s.case_detail(&u, &case_id)?)
+    }
+
+    /// The case screen: timeline, evidence, countdown, allowed actions.
+    pub fn case_detail(&self, case_id: String) -> R<CaseDetail> {
+        let (s, u) = self.session()?;
+        Ok(s.case_detail(&u, &case_id)?)
+    }
+
+    /// A case list, most urgent first.
+    pub fn cases(
+        &self,
+        scope: CaseScope,
+        open_only: bool,
+        offset: u32,
+        limit: u32,
+    ) -> R<Vec<CaseRow>> {
+        let (s, u) = self.session()?;
+        Ok(s.cases(&u, scope, open_only, offset, limit)?)
+    }
+
+    /// Attach one more photo to a case.
+    pub fn attach_case_photo(&self, case_id: String, photo: PhotoInput) -> R<EvidenceRecord> {
+        let (s, u) = self.session()?;
+        Ok(s.attach_case_photo(&u, &case_id, &photo)?)
+    }
+
+    /// One evidence record (hash, size, upload state).
+    pub fn evidence(&self, evidence_id: String) -> R<EvidenceRecord> {
+        let (s, _) = self.session()?;
+        Ok(s.evidence(&evidence_id)?)
+    }
+
+    /// Operations waiting to be synced.
+    pub fn pending_operations(&self) -> R<u64> {
+        Ok(self.store()?.outbox_len()?)
+    }
+
+    // ---- device credential (kept in the platform's secret store) ----
+
+    /// Keep the device credential in the platform's secret store.
+    pub fn save_device_credential(&self, token: String) -> R<()> {
+        if token.trim().is_empty() {
+            return Err(GridworkError::Invalid {
+                field: "token".into(),
+                reason: "凭证为空 / the credential is empty".into(),
+            });
+        }
+        Ok(self.secrets()?.put(DEVICE_CREDENTIAL, &token)?)
+    }
+
+    /// Whether a device credential is stored (the value never leaves Rust).
+    pub fn has_device_credential(&self) -> R<bool> {
+        Ok(self.secrets()?.get(DEVICE_CREDENTIAL)?.is_some())
+    }
+
+    pub fn forget_device_credential(&self) -> R<()> {
+        Ok(self.secrets()?.delete(DEVICE_CREDENTIAL)?)
+    }
+}
+
+/// Convert a WGS-84 point for display on a GCJ-02 (Amap, Tencent) or BD-09
+/// (Baidu) map, or back. Store WGS-84 only.
+#[uniffi::export]
+pub fn convert_coordinates(point: LatLon, from: CoordSystem, to: CoordSystem) -> LatLon {
+    gridwork_core::coord::convert(point, from, to)
+}
+
+/// How a countdown reads (`剩余2天3小时 / 2d 3h left`).
+#[uniffi::export]
+pub fn countdown_label(secs: Option<i64>) -> String {
+    gridwork_core::case::countdown_label(secs)
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, the Rust tests, and the Kotlin
+# (JVM) and Swift (Linux) binding tests. Installs what it needs on a fresh
+# Debian machine (rustfmt/clippy components, debootstrap and the Swift
+# chroot, Maven artifacts). Exits non-zero if anything fails; each runner's
+# own summary line stays visible.
+#
+#   scripts/test.sh          everything
+#   scripts/test.sh rust     fmt, clippy, Rust tests only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want=${1:-all}
+start=$SECONDS
+step() { printf '\n==== %s\n' "$*"; }
+
+step "toolchain"
+if command -v rustup >/dev/null; then
+  rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+fi
+cargo --version
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+echo "fmt: ok"
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "clippy: ok"
+
+step "cargo test --workspace"
+mkdir -p target
+rc=0
+cargo test --workspace --locked >target/test-rust.log 2>&1 || rc=$?
+grep -E "^(     Running|test result:)|panicked at|^---- " target/test-rust.log || true
+if [ "$rc" -ne 0 ]; then
+  tail -n 60 target/test-rust.log >&2
+  echo "rust tests: FAILED (exit $rc; full log: target/test-rust.log)" >&2
+  exit "$rc"
+fi
+awk '/^test result:/ { p += $4; f += $6 } END { printf "rust tests: %d passed, %d failed\n", p, f }' target/test-rust.log
+
+if [ "$want" = all ]; then
+  step "binding tests (Kotlin on the JVM, Swift on Linux)"
+  if [ "$(id -u)" = 0 ] && ! command -v swift >/dev/null && ! command -v debootstrap >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+  fi
+  scripts/test-bindings.sh
+fi
+
+echo
+echo "all tests passed in $((SECONDS - start)) s"

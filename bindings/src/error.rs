@@ -54,6 +54,8 @@ impl From<CoreError> for GridworkError {
             },
             CoreError::Conflict { reason } => GridworkError::Conflict { reason },
             CoreError::Platform { reason } => GridworkError::Platform { reason },
+            CoreError::Network { reason } => GridworkError::Network { reason },
+            CoreError::Revoked { reason } => GridworkError::NotPermitted { reason },
             CoreError::Storage(_)
             | CoreError::Migration(_)
             | CoreError::Io { .. }

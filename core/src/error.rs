@@ -41,6 +41,15 @@ pub enum CoreError {
         source: std::io::Error,
     },
 
+    /// The server could not be reached, or answered in a way that is worth
+    /// retrying later.
+    #[error("network error: {reason}")]
+    Network { reason: String },
+
+    /// The server no longer accepts this device: its data must be wiped.
+    #[error("device revoked: {reason}")]
+    Revoked { reason: String },
+
     /// A platform capability the shell provides (secret storage, …) failed.
     #[error("platform error: {reason}")]
     Platform { reason: String },

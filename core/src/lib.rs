@@ -25,6 +25,7 @@ pub mod priority;
 pub mod region;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod user;
 pub mod visit;
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::case::CaseEvent;
+use crate::case::{CaseAction, CaseDraft, CaseEvent, DeadlinePolicy};
 use crate::evidence::EvidenceRecord;
 use crate::hlc::Hlc;
 use crate::household::{Household, Member};
@@ -13,7 +13,7 @@ use crate::patrol::{Patrol, TrackPoint};
 use crate::pii::PiiField;
 use crate::region::RegionLevel;
 use crate::user::{Assignment, User};
-use crate::visit::Visit;
+use crate::visit::{Visit, VisitPolicy};
 
 /// A region as it travels (boundary as GeoJSON geometry text).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,8 +81,27 @@ pub enum Operation {
     EvidenceRecorded {
         evidence: EvidenceRecord,
     },
-    CaseEventAppended {
+    /// A case reported. The server decides it again on its own state; the
+    /// event is what the device showed meanwhile, and its id becomes the
+    /// server's event id (so a retry is recognised).
+    CaseReported {
+        case_id: String,
+        draft: CaseDraft,
+        at: DateTime<Utc>,
         event: CaseEvent,
+    },
+    /// An action on a case, decided again by the server on its current state.
+    CaseActed {
+        case_id: String,
+        action: CaseAction,
+        at: DateTime<Utc>,
+        event: CaseEvent,
+    },
+    DeadlinePolicySet {
+        policy: DeadlinePolicy,
+    },
+    VisitPolicySet {
+        policy: VisitPolicy,
     },
     PiiRevealed {
         member_id: String,
@@ -109,7 +128,10 @@ impl Operation {
             Operation::TrackDiscarded { .. } => "track_discarded",
             Operation::VisitRecorded { .. } => "visit_recorded",
             Operation::EvidenceRecorded { .. } => "evidence_recorded",
-            Operation::CaseEventAppended { .. } => "case_event_appended",
+            Operation::CaseReported { .. } => "case_reported",
+            Operation::CaseActed { .. } => "case_acted",
+            Operation::DeadlinePolicySet { .. } => "deadline_policy_set",
+            Operation::VisitPolicySet { .. } => "visit_policy_set",
             Operation::PiiRevealed { .. } => "pii_revealed",
         }
     }
@@ -132,7 +154,11 @@ impl Operation {
             | Operation::TrackDiscarded { patrol_id } => patrol_id.clone(),
             Operation::VisitRecorded { visit } => visit.id.clone(),
             Operation::EvidenceRecorded { evidence } => evidence.id.clone(),
-            Operation::CaseEventAppended { event } => event.case_id.clone(),
+            Operation::CaseReported { case_id, .. } | Operation::CaseActed { case_id, .. } => {
+                case_id.clone()
+            }
+            Operation::DeadlinePolicySet { .. } => "deadline_policy".into(),
+            Operation::VisitPolicySet { .. } => "visit_policy".into(),
             Operation::PiiRevealed { member_id, .. } => member_id.clone(),
         }
     }
@@ -141,6 +167,8 @@ impl Operation {
 /// A stored outbox row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
+    /// This device's own order of operations (never reused).
+    pub seq: i64,
     pub op_id: String,
     pub hlc: Hlc,
     pub created_at: DateTime<Utc>,

@@ -145,7 +145,8 @@ fn check_consistent(db: &std::path::Path) -> usize {
     let files = std::fs::read_dir(store.evidence_dir()).unwrap().count();
     assert_eq!(files, rows.len(), "no orphan files and no missing files");
     // Every case replays from its verified chain to its stored state.
-    let outbox_events = ids("SELECT payload FROM outbox WHERE kind = 'case_event_appended'").len();
+    let outbox_events =
+        ids("SELECT payload FROM outbox WHERE kind IN ('case_reported', 'case_acted')").len();
     let mut events_total = 0;
     for id in ids("SELECT id FROM case_file") {
         let data: String = c

@@ -25,9 +25,10 @@ fn seed_v1(c: &Connection) {
         INSERT INTO grid VALUES ('G1', '第一网格', 'V1',
           '{{"type":"Polygon","coordinates":[[[113.9,22.5],[113.91,22.5],[113.91,22.51],[113.9,22.51],[113.9,22.5]]]}}',
           113.9, 22.5, 113.91, 22.51, {T0});
-        INSERT INTO household VALUES ('H1', 'G1', 'household', '刘家', '一号', 22.501, 113.901, 'elderly_alone', {T0});
-        INSERT INTO household VALUES ('H2', 'G1', 'household', '陈家', '二号', 22.502, 113.902, '', {T0});
-        INSERT INTO household VALUES ('H3', 'G1', 'shop', '小卖部', '三号', 22.503, 113.903, '', {T0});
+        INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at)
+          VALUES ('H1', 'G1', 'household', '刘家', '一号', 22.501, 113.901, 'elderly_alone', {T0}),
+                 ('H2', 'G1', 'household', '陈家', '二号', 22.502, 113.902, '', {T0}),
+                 ('H3', 'G1', 'shop', '小卖部', '三号', 22.503, 113.903, '', {T0});
         INSERT INTO app_user VALUES ('w1', '张网格', 'grid_worker', NULL, '[]');
         INSERT INTO assignment VALUES ('w1', 'G1', 'primary', '2026-01-01', NULL);
         INSERT INTO visit VALUES ('v1', 'H1', 'G1', 'w1', NULL, 'household', 1, '', {old}, NULL, NULL, NULL);
@@ -47,6 +48,17 @@ fn seed(version: usize, c: &Connection) {
     match version {
         0 => {}
         1 => seed_v1(c),
+        2 => {
+            // As a v2 build writes them: due state kept on the household.
+            seed_v1(c);
+            c.execute_batch(&format!(
+                "UPDATE household SET last_visit_at = {newer}, interval_days = 7, due_at = {newer} + 7 * {DAY_MS} WHERE code = 'H1';
+                 UPDATE household SET last_visit_at = {old}, interval_days = 30, due_at = {old} + 30 * {DAY_MS} WHERE code = 'H2';",
+                newer = T0 - 3 * DAY_MS,
+                old = T0 - 40 * DAY_MS,
+            ))
+            .unwrap();
+        }
         v => panic!("no seed for version {v}: add one with the migration"),
     }
 }

@@ -339,7 +339,9 @@ fn the_case_walks_from_report_to_close_with_a_send_back() {
     let events: Vec<&str> = ops
         .iter()
         .filter_map(|o| match &o.operation {
-            Operation::CaseEventAppended { event } if event.case_id == id => {
+            Operation::CaseReported { event, .. } | Operation::CaseActed { event, .. }
+                if event.case_id == id =>
+            {
                 Some(event.kind.name())
             }
             _ => None,

@@ -51,6 +51,20 @@ impl ChecklistTemplate {
         answers: &[Answer],
         photo_counts: &HashMap<String, u32>,
     ) -> Result<Vec<HazardFinding>> {
+        self.check(answers, Some(photo_counts))
+    }
+
+    /// The same check without counting photos (the server receives a
+    /// visit's photos as separate operations).
+    pub fn check_answers_without_photos(&self, answers: &[Answer]) -> Result<Vec<HazardFinding>> {
+        self.check(answers, None)
+    }
+
+    fn check(
+        &self,
+        answers: &[Answer],
+        photo_counts: Option<&HashMap<String, u32>>,
+    ) -> Result<Vec<HazardFinding>> {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut findings = Vec::new();
         for (i, answer) in answers.iter().enumerate() {
@@ -95,6 +109,9 @@ impl ChecklistTemplate {
         }
         for (_, item) in self.items() {
             if let ItemKind::Photo { min_count } = item.kind {
+                let Some(photo_counts) = photo_counts else {
+                    continue;
+                };
                 let got = photo_counts.get(&item.code).copied().unwrap_or(0);
                 if item.required && got < min_count {
                     return Err(CoreError::invalid(

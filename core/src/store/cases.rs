@@ -116,8 +116,25 @@ pub(crate) fn visible_case(conn: &Connection, actor: &Actor, id: &str) -> Result
 }
 
 impl Writer<'_> {
-    /// Save the new state and its event, and put the event in the outbox.
-    pub(crate) fn save_case(&mut self, case: &Case, event: &CaseEvent) -> Result<()> {
+    pub(crate) fn set_deadline_policy(&mut self, policy: &DeadlinePolicy) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('deadline_policy', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [serde_json::to_string(policy)?],
+        )?;
+        self.emit(&Operation::DeadlinePolicySet {
+            policy: policy.clone(),
+        })
+    }
+
+    /// Save the new state and its event, with the operation that caused it
+    /// (a device pushes it; the server logs a change either way).
+    pub(crate) fn save_case(
+        &mut self,
+        case: &Case,
+        event: &CaseEvent,
+        op: Option<Operation>,
+    ) -> Result<()> {
         self.tx.execute(
             "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -162,9 +179,15 @@ impl Writer<'_> {
                 serde_json::to_string(case)?
             ],
         )?;
-        self.emit(&Operation::CaseEventAppended {
-            event: event.clone(),
-        })
+        match op {
+            Some(op) => self.emit(&op),
+            None => self.record_change(
+                "case",
+                &case.id,
+                false,
+                super::changes::Scope::of_path(&case.path),
+            ),
+        }
     }
 
     fn record_case_photos(
@@ -173,16 +196,17 @@ impl Writer<'_> {
         phase: CasePhotoPhase,
         photos: &[PhotoInput],
         field: &str,
-    ) -> Result<Vec<String>> {
-        let mut ids = Vec::with_capacity(photos.len());
+        emit: bool,
+    ) -> Result<Vec<crate::evidence::EvidenceRecord>> {
+        let mut out = Vec::with_capacity(photos.len());
         for (i, p) in photos.iter().enumerate() {
             let owner = EvidenceOwner::Case {
                 case_id: case_id.to_string(),
                 phase,
             };
-            ids.push(self.record_photo(owner, p, &format!("{field}[{i}]"))?.id);
+            out.push(self.record_photo_with(owner, p, &format!("{field}[{i}]"), emit)?);
         }
-        Ok(ids)
+        Ok(out)
     }
 
     /// Every referenced evidence id must exist and belong to this case or
@@ -208,7 +232,8 @@ impl Writer<'_> {
                     (kind == "case" && owner_id == case_id)
                         || (kind == "visit" && Some(owner_id.as_str()) == source_visit)
                 }
-                None => false,
+                // The server receives a report's photos after the report.
+                None => self.role == super::StoreRole::Server,
             };
             if !ok {
                 return Err(CoreError::invalid(
@@ -220,25 +245,81 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Decide and save one action by `actor`.
+    /// Decide a report and save it. On the server `at` and `event_id` come
+    /// from the device (corrected for its clock); on a device they are now
+    /// and a new id.
+    pub(crate) fn report(
+        &mut self,
+        actor: &Actor,
+        case_id: &str,
+        draft: &CaseDraft,
+        at: DateTime<Utc>,
+        event_id: String,
+    ) -> Result<(Case, CaseEvent)> {
+        let path = region_path(&self.tx, &draft.grid_code).map_err(|_| {
+            CoreError::invalid(
+                "grid_code",
+                format!(
+                    "网格{}不存在 / no grid {}",
+                    draft.grid_code, draft.grid_code
+                ),
+            )
+        })?;
+        if let Some(code) = &draft.household_code {
+            match load_household(&self.tx, code)? {
+                Some(h) if h.grid_code == draft.grid_code => {}
+                _ => {
+                    return Err(CoreError::invalid(
+                        "household_code",
+                        format!(
+                            "户{code}不在网格{}中 / household is not in this grid",
+                            draft.grid_code
+                        ),
+                    ))
+                }
+            }
+        }
+        let source_visit = draft.source.as_ref().map(|s| s.visit_id.clone());
+        self.check_evidence_refs(
+            case_id,
+            source_visit.as_deref(),
+            &draft.evidence_ids,
+            "evidence_ids",
+        )?;
+        let policy = deadline_policy(&self.tx)?;
+        let kind = decide_report(draft, &path, actor, at, &policy)?;
+        let (case, event) = append(None, None, case_id, event_id, kind, Some(actor), at)?;
+        let op = Operation::CaseReported {
+            case_id: case_id.to_string(),
+            draft: draft.clone(),
+            at,
+            event: event.clone(),
+        };
+        self.save_case(&case, &event, Some(op))?;
+        Ok((case, event))
+    }
+
+    /// Decide and save one action by `actor` at `at`.
     pub(crate) fn act(
         &mut self,
         actor: &Actor,
         case: &Case,
         action: &CaseAction,
+        at: DateTime<Utc>,
+        event_id: String,
     ) -> Result<(Case, CaseEvent)> {
         let policy = deadline_policy(&self.tx)?;
         let new_handler = match action {
             CaseAction::Dispatch { handler_id } | CaseAction::Reassign { handler_id, .. } => {
                 match super::users::load_user(&self.tx, handler_id)? {
-                    Some(_) => Some(super::users::actor(&self.tx, handler_id, self.now)?),
+                    Some(_) => Some(super::users::actor(&self.tx, handler_id, at)?),
                     None => None,
                 }
             }
             _ => None,
         };
         let ctx = DecideContext {
-            now: self.now,
+            now: at,
             policy: &policy,
             new_handler: new_handler.as_ref(),
         };
@@ -252,12 +333,18 @@ impl Writer<'_> {
             Some(case),
             prev.as_ref(),
             &case.id,
-            new_id(),
+            event_id,
             kind,
             Some(actor),
-            self.now,
+            at,
         )?;
-        self.save_case(&next, &event)?;
+        let op = Operation::CaseActed {
+            case_id: case.id.clone(),
+            action: action.clone(),
+            at,
+            event: event.clone(),
+        };
+        self.save_case(&next, &event, Some(op))?;
         Ok((next, event))
     }
 }
@@ -281,48 +368,18 @@ impl Store {
     ) -> Result<ReportOutcome> {
         self.write(|w| {
             let a = actor(&w.tx, user_id, w.now)?;
-            let path = region_path(&w.tx, &draft.grid_code).map_err(|_| {
-                CoreError::invalid(
-                    "grid_code",
-                    format!(
-                        "网格{}不存在 / no grid {}",
-                        draft.grid_code, draft.grid_code
-                    ),
-                )
-            })?;
-            if let Some(code) = &draft.household_code {
-                match load_household(&w.tx, code)? {
-                    Some(h) if h.grid_code == draft.grid_code => {}
-                    _ => {
-                        return Err(CoreError::invalid(
-                            "household_code",
-                            format!(
-                                "户{code}不在网格{}中 / household is not in this grid",
-                                draft.grid_code
-                            ),
-                        ))
-                    }
-                }
-            }
             let case_id = new_id();
-            let source_visit = draft.source.as_ref().map(|s| s.visit_id.clone());
-            w.check_evidence_refs(
-                &case_id,
-                source_visit.as_deref(),
-                &draft.evidence_ids,
-                "evidence_ids",
-            )?;
             let mut draft = draft.clone();
-            draft.evidence_ids.extend(w.record_case_photos(
-                &case_id,
-                CasePhotoPhase::Report,
-                photos,
-                "photos",
-            )?);
-            let policy = deadline_policy(&w.tx)?;
-            let kind = decide_report(&draft, &path, &a, w.now, &policy)?;
-            let (case, event) = append(None, None, &case_id, new_id(), kind, Some(&a), w.now)?;
-            w.save_case(&case, &event)?;
+            let before =
+                w.record_case_photos(&case_id, CasePhotoPhase::Report, photos, "photos", false)?;
+            draft
+                .evidence_ids
+                .extend(before.iter().map(|e| e.id.clone()));
+            let now = w.now;
+            let (case, event) = w.report(&a, &case_id, &draft, now, new_id())?;
+            for e in &before {
+                w.emit_evidence(e)?;
+            }
             let mut events = vec![event];
             let mut case = case;
             if let Some(spot) = on_spot {
@@ -331,12 +388,13 @@ impl Store {
                     CasePhotoPhase::After,
                     &spot.photos,
                     "on_spot.photos",
+                    true,
                 )?;
                 let action = CaseAction::ResolveOnSpot {
                     note: spot.note.clone(),
-                    evidence_ids: after,
+                    evidence_ids: after.into_iter().map(|e| e.id).collect(),
                 };
-                let (next, event) = w.act(&a, &case, &action)?;
+                let (next, event) = w.act(&a, &case, &action, now, new_id())?;
                 case = next;
                 events.push(event);
             }
@@ -360,12 +418,14 @@ impl Store {
             match &mut action {
                 CaseAction::Resolve { evidence_ids, .. }
                 | CaseAction::ResolveOnSpot { evidence_ids, .. } => {
-                    evidence_ids.extend(w.record_case_photos(
+                    let after = w.record_case_photos(
                         case_id,
                         CasePhotoPhase::After,
                         photos,
                         "photos",
-                    )?);
+                        true,
+                    )?;
+                    evidence_ids.extend(after.into_iter().map(|e| e.id));
                 }
                 _ if !photos.is_empty() => {
                     return Err(CoreError::invalid(
@@ -375,7 +435,8 @@ impl Store {
                 }
                 _ => {}
             }
-            w.act(&a, &case, &action)
+            let now = w.now;
+            w.act(&a, &case, &action, now, new_id())
         })
     }
 
@@ -409,14 +470,7 @@ impl Store {
     /// Set the deadline policy (administrators). Cases keep their deadlines.
     pub fn set_deadline_policy(&self, policy: &DeadlinePolicy) -> Result<()> {
         policy.validate()?;
-        self.write(|w| {
-            w.tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('deadline_policy', ?1)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [serde_json::to_string(policy)?],
-            )?;
-            Ok(())
-        })
+        self.write(|w| w.set_deadline_policy(policy))
     }
 
     pub fn deadline_policy(&self) -> Result<DeadlinePolicy> {
@@ -450,7 +504,7 @@ impl Store {
                     };
                     let (next, event) =
                         append(Some(&case), prev.as_ref(), &id, new_id(), kind, None, w.now)?;
-                    w.save_case(&next, &event)?;
+                    w.save_case(&next, &event, None)?;
                     case = next;
                     recorded.push((id.clone(), due));
                 }

@@ -31,6 +31,19 @@ impl Writer<'_> {
         p: &PhotoInput,
         field: &str,
     ) -> Result<EvidenceRecord> {
+        self.record_photo_with(owner, p, field, true)
+    }
+
+    /// As `record_photo`; with `emit: false` the caller emits the record's
+    /// operation later (a report's photos go after the report itself, so the
+    /// server meets the case before its photos).
+    pub(crate) fn record_photo_with(
+        &mut self,
+        owner: EvidenceOwner,
+        p: &PhotoInput,
+        field: &str,
+        emit: bool,
+    ) -> Result<EvidenceRecord> {
         evidence::validate_input(p, field)?;
         let id = new_id();
         let dest = self
@@ -53,6 +66,26 @@ impl Writer<'_> {
             attempts: 0,
             last_error: None,
         };
+        self.insert_evidence_row(&record)?;
+        if emit {
+            self.emit_evidence(&record)?;
+        }
+        Ok(record)
+    }
+
+    pub(crate) fn emit_evidence(&mut self, record: &EvidenceRecord) -> Result<()> {
+        self.emit(&Operation::EvidenceRecorded {
+            evidence: record.clone(),
+        })
+    }
+
+    /// Store an evidence row and its operation.
+    pub(crate) fn insert_evidence(&mut self, record: &EvidenceRecord) -> Result<()> {
+        self.insert_evidence_row(record)?;
+        self.emit_evidence(record)
+    }
+
+    fn insert_evidence_row(&mut self, record: &EvidenceRecord) -> Result<()> {
         let phase = match &record.owner {
             EvidenceOwner::Case { phase, .. } => Some(phase.as_str()),
             EvidenceOwner::Visit { .. } => None,
@@ -76,10 +109,7 @@ impl Writer<'_> {
                 to_ms(self.now)
             ],
         )?;
-        self.emit(&Operation::EvidenceRecorded {
-            evidence: record.clone(),
-        })?;
-        Ok(record)
+        Ok(())
     }
 }
 

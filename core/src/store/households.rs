@@ -196,6 +196,38 @@ impl Writer<'_> {
     }
 }
 
+impl Writer<'_> {
+    pub(crate) fn set_visit_policy(&mut self, policy: &VisitPolicy) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('visit_policy', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [serde_json::to_string(policy)?],
+        )?;
+        let rows: Vec<(String, String, String, Option<i64>)> = {
+            let mut stmt = self
+                .tx
+                .prepare("SELECT code, kind, tags, last_visit_at FROM household")?;
+            let mapped =
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            mapped.collect::<rusqlite::Result<_>>()?
+        };
+        {
+            let mut update = self
+                .tx
+                .prepare("UPDATE household SET interval_days = ?2, due_at = ?3 WHERE code = ?1")?;
+            for (code, kind, tags, last) in rows {
+                let kind = PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other);
+                let days = policy.interval_days(kind, &tags_from_text(&tags));
+                let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
+                update.execute(rusqlite::params![code, days, due])?;
+            }
+        }
+        self.emit(&Operation::VisitPolicySet {
+            policy: policy.clone(),
+        })
+    }
+}
+
 pub(crate) fn validate_household(h: &Household) -> Result<()> {
     if h.code.trim().is_empty() {
         return Err(CoreError::invalid(
@@ -266,6 +298,25 @@ pub(crate) fn load_household(conn: &Connection, code: &str) -> Result<Option<Hou
     Ok(row)
 }
 
+pub(crate) fn load_member(conn: &Connection, id: &str) -> Result<Option<Member>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, household_code, name, relation, phone, id_number FROM member WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(Member {
+                    id: r.get(0)?,
+                    household_code: r.get(1)?,
+                    name: r.get(2)?,
+                    relation: r.get(3)?,
+                    phone: r.get(4)?,
+                    id_number: r.get(5)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
 /// Refuse (as not found, so nothing leaks) a grid outside the actor's reach.
 pub(crate) fn require_grid_reach(conn: &Connection, actor: &Actor, grid_code: &str) -> Result<()> {
     let path = region_path(conn, grid_code)?;
@@ -291,32 +342,7 @@ impl Store {
     /// recomputed in the same transaction.
     pub fn set_visit_policy(&self, policy: &VisitPolicy) -> Result<()> {
         policy.validate()?;
-        self.write(|w| {
-            w.tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('visit_policy', ?1)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [serde_json::to_string(policy)?],
-            )?;
-            let rows: Vec<(String, String, String, Option<i64>)> = {
-                let mut stmt =
-                    w.tx.prepare("SELECT code, kind, tags, last_visit_at FROM household")?;
-                let mapped =
-                    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-                mapped.collect::<rusqlite::Result<_>>()?
-            };
-            let mut update = w
-                .tx
-                .prepare("UPDATE household SET interval_days = ?2, due_at = ?3 WHERE code = ?1")?;
-            for (code, kind, tags, last) in rows {
-                let days = policy.interval_days(
-                    PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other),
-                    &tags_from_text(&tags),
-                );
-                let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
-                update.execute(rusqlite::params![code, days, due])?;
-            }
-            Ok(())
-        })
+        self.write(|w| w.set_visit_policy(policy))
     }
 
     /// One page of a grid's households, due ones first.

@@ -6,7 +6,9 @@
 //! Queries are shaped like screens (`screens.rs`); each concern has its own
 //! file.
 
+mod apply;
 mod cases;
+mod changes;
 mod checklists;
 mod coverage;
 mod day;
@@ -18,6 +20,7 @@ mod patrols;
 mod regions;
 pub mod schema;
 mod screens;
+mod sync;
 mod users;
 mod visits;
 
@@ -34,6 +37,7 @@ use crate::hlc::HlcClock;
 use crate::outbox::Operation;
 
 pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
+pub use changes::Reach;
 pub use coverage::{CoverageReport, GridOverlap, VillageGap};
 pub use day::{DaySummary, VerdictCount};
 pub use households::{
@@ -42,7 +46,26 @@ pub use households::{
 };
 pub use import::{ImportError, ImportMode, ImportReport};
 pub use screens::{CaseDetail, GridSummary, TimelineEntry};
+pub use sync::{case_exists, AnswerSummary, ConflictRecord, PullSummary};
 pub use visits::{VisitAnswerView, VisitDetail, VisitInput, VisitOutcome};
+
+/// Which side of sync a store is on. A device keeps an outbox of its own
+/// operations; the server keeps a change log (what devices pull) and the
+/// answers to the operations it applied. The domain tables are the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreRole {
+    Device,
+    Server,
+}
+
+impl StoreRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            StoreRole::Device => "device",
+            StoreRole::Server => "server",
+        }
+    }
+}
 
 /// The device store. `Send + Sync`: one connection behind a mutex (SQLite
 /// allows one writer anyway; reads are short and indexed).
@@ -52,6 +75,7 @@ pub struct Store {
     evidence_dir: PathBuf,
     clock: Arc<dyn Clock>,
     device_id: String,
+    role: StoreRole,
 }
 
 /// A write in progress: the transaction, the instant it happens at, and the
@@ -61,14 +85,23 @@ pub(crate) struct Writer<'c> {
     pub now: DateTime<Utc>,
     hlc: HlcClock,
     hlc_dirty: bool,
+    pub role: StoreRole,
+    /// Applying what the server sent: nothing goes to the outbox.
+    pub silent: bool,
     /// Evidence files copied in this transaction: removed if it fails.
     pub created_files: Vec<PathBuf>,
     pub evidence_dir: PathBuf,
 }
 
 impl Writer<'_> {
-    /// Record an operation in the outbox, inside this transaction.
+    /// Record an operation: in a device's outbox (to be pushed), or in the
+    /// server's change log (to be pulled), inside this transaction.
     pub fn emit(&mut self, op: &Operation) -> Result<()> {
+        match self.role {
+            StoreRole::Server => return self.record_change_for(op),
+            StoreRole::Device if self.silent => return Ok(()),
+            StoreRole::Device => {}
+        }
         let stamp = self.hlc.tick(to_ms(self.now));
         self.hlc_dirty = true;
         self.tx.execute(
@@ -100,6 +133,16 @@ impl Store {
 
     /// Open with a given clock (tests, the demo's fast day).
     pub fn open_with_clock(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::open_as(path, clock, StoreRole::Device)
+    }
+
+    /// Open the server's store (the same domain, with a change log instead
+    /// of an outbox).
+    pub fn open_server(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::open_as(path, clock, StoreRole::Server)
+    }
+
+    fn open_as(path: impl AsRef<Path>, clock: Arc<dyn Clock>, role: StoreRole) -> Result<Self> {
         let path = path.as_ref();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| CoreError::io(parent, e))?;
@@ -123,6 +166,30 @@ impl Store {
                 id
             }
         };
+        let stored_role: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'role'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match stored_role {
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('role', ?1)",
+                    [role.as_str()],
+                )?;
+            }
+            Some(r) if r == role.as_str() => {}
+            Some(r) => {
+                return Err(CoreError::invalid(
+                    "path",
+                    format!(
+                        "该数据库属于{r}，不能作为{}打开 / this is a {r} database, not a {} one",
+                        role.as_str(),
+                        role.as_str()
+                    ),
+                ))
+            }
+        }
         let evidence_dir = evidence_dir_for(path);
         std::fs::create_dir_all(&evidence_dir).map_err(|e| CoreError::io(&evidence_dir, e))?;
         let store = Store {
@@ -130,6 +197,7 @@ impl Store {
             evidence_dir,
             clock,
             device_id,
+            role,
         };
         store.sweep_orphan_files()?;
         debug!(device = %store.device_id, "store opened");
@@ -161,8 +229,28 @@ impl Store {
         f(&conn)
     }
 
+    pub fn role(&self) -> StoreRole {
+        self.role
+    }
+
     /// Run a write in one IMMEDIATE transaction with its outbox rows.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        self.write_with(false, f)
+    }
+
+    /// Apply what the server sent: no outbox rows.
+    pub(crate) fn write_silent<T>(
+        &self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_with(true, f)
+    }
+
+    fn write_with<T>(
+        &self,
+        silent: bool,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = self.lock();
         let now = self.clock.now();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -172,6 +260,8 @@ impl Store {
             now,
             hlc,
             hlc_dirty: false,
+            role: self.role,
+            silent,
             created_files: Vec::new(),
             evidence_dir: self.evidence_dir.clone(),
         };

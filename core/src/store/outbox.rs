@@ -1,5 +1,7 @@
 //! Reading the outbox (the sync client drains it; tests inspect it).
 
+use rusqlite::OptionalExtension;
+
 use super::{from_json, Store};
 use crate::clock::from_ms;
 use crate::error::{CoreError, Result};
@@ -10,7 +12,7 @@ impl Store {
     pub fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT op_id, hlc, created_at, payload FROM outbox ORDER BY seq LIMIT ?1",
+                "SELECT op_id, hlc, created_at, payload, seq FROM outbox ORDER BY seq LIMIT ?1",
             )?;
             let rows = stmt.query_map([limit], |r| {
                 Ok((
@@ -18,11 +20,13 @@ impl Store {
                     r.get::<_, String>(1)?,
                     r.get::<_, i64>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
                 ))
             })?;
             rows.map(|row| {
-                let (op_id, hlc, created_at, payload) = row?;
+                let (op_id, hlc, created_at, payload, seq) = row?;
                 Ok(OutboxEntry {
+                    seq,
                     op_id,
                     hlc: hlc
                         .parse()
@@ -32,6 +36,26 @@ impl Store {
                 })
             })
             .collect()
+        })
+    }
+
+    /// The highest outbox sequence number the server has answered (or just
+    /// before the oldest pending one, if nothing was answered yet).
+    pub fn acked_through(&self) -> Result<i64> {
+        self.read(|c| {
+            let acked: Option<String> = c
+                .query_row("SELECT value FROM meta WHERE key = 'acked_seq'", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            match acked.and_then(|a| a.parse::<i64>().ok()) {
+                Some(a) => Ok(a),
+                None => Ok(c.query_row(
+                    "SELECT COALESCE(MIN(seq), 1) - 1 FROM outbox",
+                    [],
+                    |r| r.get(0),
+                )?),
+            }
         })
     }
 

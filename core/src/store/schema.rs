@@ -229,6 +229,53 @@ UPDATE household SET last_visit_at =
     (SELECT MAX(at) FROM visit WHERE visit.household_code = household.code);
 "#;
 
+/// Version 3: sync. Devices keep conflicts the server answered; servers keep
+/// a change log (what each device pulls, scoped by region) and the answer to
+/// every operation they applied (idempotency). Registers gain the HLC of
+/// their last write for last-writer-wins.
+const V3: &str = r#"
+ALTER TABLE household ADD COLUMN hlc TEXT NOT NULL DEFAULT '';
+ALTER TABLE member ADD COLUMN hlc TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE conflict (
+    id        TEXT PRIMARY KEY,
+    op_id     TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    code      TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    summary   TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    seen      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE change_log (
+    rev       INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind      TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    op        TEXT NOT NULL,
+    grid      TEXT,
+    village   TEXT,
+    township  TEXT,
+    city      TEXT,
+    global    INTEGER NOT NULL DEFAULT 0,
+    at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX change_grid ON change_log(grid, rev);
+CREATE INDEX change_village ON change_log(village, rev);
+CREATE INDEX change_township ON change_log(township, rev);
+CREATE INDEX change_city ON change_log(city, rev);
+CREATE INDEX change_global ON change_log(global, rev);
+
+CREATE TABLE op_log (
+    op_id     TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    answer    TEXT NOT NULL,
+    at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX op_log_at ON op_log(at);
+"#;
+
 /// Fill `interval_days` and `due_at` for existing households (tags decide
 /// the interval; see `VisitPolicy`). A never-visited place is due at 0.
 fn backfill_due(tx: &Transaction) -> Result<(), HookError> {
@@ -259,8 +306,12 @@ fn backfill_due(tx: &Transaction) -> Result<(), HookError> {
 
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up_with_hook(V2, backfill_due)])
+    Migrations::new(vec![
+        M::up(V1),
+        M::up_with_hook(V2, backfill_due),
+        M::up(V3),
+    ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST_VERSION: usize = 2;
+pub const LATEST_VERSION: usize = 3;

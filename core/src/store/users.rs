@@ -147,6 +147,26 @@ pub(crate) fn active_assignments(
     rows.map(|r| r?).collect()
 }
 
+/// One assignment by its key.
+pub(crate) fn load_assignment(
+    conn: &Connection,
+    user_id: &str,
+    grid_code: &str,
+    from: &str,
+) -> Result<Option<Assignment>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, grid_code, kind, from_day, to_day FROM assignment
+         WHERE user_id = ?1 AND grid_code = ?2 AND from_day = ?3",
+    )?;
+    let row = stmt
+        .query_row(
+            rusqlite::params![user_id, grid_code, from],
+            assignment_from_row,
+        )
+        .optional()?;
+    row.transpose()
+}
+
 /// Active assignments on one grid.
 pub(crate) fn grid_assignments(
     conn: &Connection,

@@ -13,13 +13,14 @@ use super::evidence::evidence_for;
 use super::households::{load_household, require_grid_reach, visit_policy};
 use super::regions::load_grid;
 use super::users::actor;
-use super::{from_json, new_id, Store};
+use super::{from_json, new_id, Store, Writer};
 use crate::case::{CaseDraft, CaseSource};
 use crate::checklist::{Answer, ChecklistTemplate, HazardFinding, ItemKind};
 use crate::clock::{from_ms, to_ms};
 use crate::error::{CoreError, Result};
 use crate::evidence::{EvidenceOwner, EvidenceRecord, PhotoInput};
 use crate::geofence::{judge, GeofencePolicy, GeofenceVerdict};
+use crate::household::Household;
 use crate::location::LocationFix;
 use crate::outbox::Operation;
 use crate::priority::{Category, Priority};
@@ -113,6 +114,69 @@ fn draft_from(
     }
 }
 
+impl Writer<'_> {
+    /// Store a checked visit: its row, its answers (hazards flagged), the
+    /// household's last visit and next due time, and its operation.
+    pub(crate) fn insert_visit(
+        &mut self,
+        visit: &Visit,
+        template: &ChecklistTemplate,
+        h: &Household,
+    ) -> Result<()> {
+        let findings = template.check_answers_without_photos(&visit.answers)?;
+        self.tx.execute(
+            "INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
+                                notes, at, fix, verdict_status, verdict)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            rusqlite::params![
+                visit.id,
+                visit.household_code,
+                visit.grid_code,
+                visit.worker_id,
+                visit.patrol_id,
+                visit.template_id,
+                visit.template_version,
+                visit.notes,
+                to_ms(visit.at),
+                visit.fix.as_ref().map(serde_json::to_string).transpose()?,
+                visit.verdict.as_ref().map(|v| v.status.as_str()),
+                visit.verdict.as_ref().map(serde_json::to_string).transpose()?
+            ],
+        )?;
+        {
+            let mut ins = self
+                .tx
+                .prepare_cached("INSERT INTO visit_answer (visit_id, item_code, value, hazard) VALUES (?1, ?2, ?3, ?4)")?;
+            for ans in &visit.answers {
+                let hazard = findings.iter().any(|f| f.item_code == ans.item_code);
+                ins.execute(rusqlite::params![
+                    visit.id,
+                    ans.item_code,
+                    serde_json::to_string(&ans.value)?,
+                    hazard as i64
+                ])?;
+            }
+        }
+        let policy = visit_policy(&self.tx)?;
+        let days = policy.interval_days(h.kind, &h.tags);
+        self.tx.execute(
+            "UPDATE household SET last_visit_at = ?2, interval_days = ?3, due_at = ?2 + ?3 * 86400000
+             WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at <= ?2)",
+            rusqlite::params![h.code, to_ms(visit.at), days],
+        )?;
+        self.emit(&Operation::VisitRecorded {
+            visit: visit.clone(),
+        })?;
+        // The household's due state changed for everyone in the grid.
+        self.record_change(
+            "household",
+            &h.code,
+            false,
+            super::changes::Scope::of_path(&super::regions::region_path(&self.tx, &h.grid_code)?),
+        )
+    }
+}
+
 impl Store {
     /// Record a visit with its answers, photos and location fix, in one
     /// transaction. The location verdict is recorded, never enforced.
@@ -120,30 +184,41 @@ impl Store {
         self.write(|w| {
             let a = actor(&w.tx, user_id, w.now)?;
             if a.role != Role::GridWorker {
-                return Err(CoreError::not_permitted("只有网格员记录走访 / only grid workers record visits"));
+                return Err(CoreError::not_permitted(
+                    "只有网格员记录走访 / only grid workers record visits",
+                ));
             }
             let h = load_household(&w.tx, &input.household_code)?
                 .ok_or_else(|| CoreError::not_found("household", &input.household_code))?;
             require_grid_reach(&w.tx, &a, &h.grid_code)
                 .map_err(|_| CoreError::not_found("household", &input.household_code))?;
-            let template = load_template(&w.tx, &input.template_id, input.template_version)?.ok_or_else(|| {
-                CoreError::invalid(
-                    "template_version",
-                    format!("模板{} v{}不存在 / unknown template version", input.template_id, input.template_version),
-                )
-            })?;
+            let template = load_template(&w.tx, &input.template_id, input.template_version)?
+                .ok_or_else(|| {
+                    CoreError::invalid(
+                        "template_version",
+                        format!(
+                            "模板{} v{}不存在 / unknown template version",
+                            input.template_id, input.template_version
+                        ),
+                    )
+                })?;
             if !template.applies_to.contains(&h.kind) {
                 return Err(CoreError::invalid(
                     "template_id",
-                    format!("模板{}不适用于{} / template does not apply to this kind of place", template.id, h.kind.label_zh()),
+                    format!(
+                        "模板{}不适用于{} / template does not apply to this kind of place",
+                        template.id,
+                        h.kind.label_zh()
+                    ),
                 ));
             }
             if let Some(pid) = &input.patrol_id {
-                let ok: Option<(String, String, Option<i64>)> = w
-                    .tx
-                    .query_row("SELECT worker_id, grid_code, ended_at FROM patrol WHERE id = ?1", [pid], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
+                let ok: Option<(String, String, Option<i64>)> =
+                    w.tx.query_row(
+                        "SELECT worker_id, grid_code, ended_at FROM patrol WHERE id = ?1",
+                        [pid],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
                     .optional()?;
                 match ok {
                     Some((worker, grid, _)) if worker == user_id && grid == h.grid_code => {}
@@ -174,11 +249,16 @@ impl Store {
                 return Err(CoreError::invalid("notes", "备注过长 / notes are too long"));
             }
             let findings = template.check_answers(&input.answers, &photo_counts)?;
-            let grid = load_grid(&w.tx, &h.grid_code)?.ok_or_else(|| CoreError::not_found("grid", &h.grid_code))?;
-            let verdict: Option<GeofenceVerdict> = input
-                .fix
-                .as_ref()
-                .map(|f| judge(f, &grid.boundary, Some(Point::new(h.lon, h.lat)), &GeofencePolicy::default()));
+            let grid = load_grid(&w.tx, &h.grid_code)?
+                .ok_or_else(|| CoreError::not_found("grid", &h.grid_code))?;
+            let verdict: Option<GeofenceVerdict> = input.fix.as_ref().map(|f| {
+                judge(
+                    f,
+                    &grid.boundary,
+                    Some(Point::new(h.lon, h.lat)),
+                    &GeofencePolicy::default(),
+                )
+            });
             let visit = Visit {
                 id: new_id(),
                 household_code: h.code.clone(),
@@ -193,39 +273,8 @@ impl Store {
                 fix: input.fix.clone(),
                 verdict: verdict.clone(),
             };
-            w.tx.execute(
-                "INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
-                                    notes, at, fix, verdict_status, verdict)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                rusqlite::params![
-                    visit.id,
-                    visit.household_code,
-                    visit.grid_code,
-                    visit.worker_id,
-                    visit.patrol_id,
-                    visit.template_id,
-                    visit.template_version,
-                    visit.notes,
-                    to_ms(visit.at),
-                    visit.fix.as_ref().map(serde_json::to_string).transpose()?,
-                    verdict.as_ref().map(|v| v.status.as_str()),
-                    verdict.as_ref().map(serde_json::to_string).transpose()?
-                ],
-            )?;
-            {
-                let mut ins = w.tx.prepare_cached(
-                    "INSERT INTO visit_answer (visit_id, item_code, value, hazard) VALUES (?1, ?2, ?3, ?4)",
-                )?;
-                for ans in &visit.answers {
-                    let hazard = findings.iter().any(|f| f.item_code == ans.item_code);
-                    ins.execute(rusqlite::params![
-                        visit.id,
-                        ans.item_code,
-                        serde_json::to_string(&ans.value)?,
-                        hazard as i64
-                    ])?;
-                }
-            }
+            w.insert_visit(&visit, &template, &h)?;
+            // After the visit, so the server meets the visit before its photos.
             let mut evidence = Vec::with_capacity(input.photos.len());
             for (i, p) in input.photos.iter().enumerate() {
                 let owner = EvidenceOwner::Visit {
@@ -233,15 +282,10 @@ impl Store {
                 };
                 evidence.push(w.record_photo(owner, p, &format!("photos[{i}]"))?);
             }
-            let policy = visit_policy(&w.tx)?;
-            let days = policy.interval_days(h.kind, &h.tags);
-            w.tx.execute(
-                "UPDATE household SET last_visit_at = ?2, interval_days = ?3, due_at = ?2 + ?3 * 86400000
-                 WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at <= ?2)",
-                rusqlite::params![h.code, to_ms(visit.at), days],
-            )?;
-            w.emit(&Operation::VisitRecorded { visit: visit.clone() })?;
-            let drafts = findings.iter().map(|f| draft_from(f, &visit, &evidence, &template)).collect();
+            let drafts = findings
+                .iter()
+                .map(|f| draft_from(f, &visit, &evidence, &template))
+                .collect();
             Ok(VisitOutcome {
                 visit,
                 evidence,

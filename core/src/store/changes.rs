@@ -1,0 +1,592 @@
+//! The server's change log and pull: every change is logged with the region
+//! codes it belongs to; a device pulls the current state of what changed in
+//! its reach since its cursor. The cursor also records the reach it was
+//! computed for, so a reach that grew is backfilled and a reach that shrank
+//! is evicted — robustly, even when a response is lost and retried.
+
+use std::collections::{BTreeSet, HashSet};
+
+use base64::Engine as _;
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::households::load_household;
+use super::regions::{load_grid, load_region, region_path};
+use super::{from_json, Store, Writer};
+use crate::clock::{from_ms, to_ms};
+use crate::error::{CoreError, Result};
+use crate::grid::boundary_to_geojson;
+use crate::outbox::{GridRecord, Operation, RegionRecord};
+use crate::region::{RegionLevel, RegionPath};
+use crate::sync::protocol::{Change, Entity, PullResponse};
+use crate::user::{Actor, Role};
+
+/// Which region codes a logged change belongs to. A region's own row has
+/// the codes of itself and its ancestors and none below (so it is sent to
+/// every device whose reach is at or under it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Scope {
+    pub grid: Option<String>,
+    pub village: Option<String>,
+    pub township: Option<String>,
+    pub city: Option<String>,
+    pub global: bool,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+impl Scope {
+    pub fn of_path(p: &RegionPath) -> Scope {
+        Scope {
+            grid: non_empty(&p.grid),
+            village: non_empty(&p.village),
+            township: non_empty(&p.township),
+            city: non_empty(&p.city),
+            global: false,
+        }
+    }
+
+    pub fn global() -> Scope {
+        Scope {
+            global: true,
+            ..Scope::default()
+        }
+    }
+}
+
+fn region_scope(conn: &Connection, code: &str) -> Result<Scope> {
+    let Some(r) = load_region(conn, code)? else {
+        return Ok(Scope::global());
+    };
+    let parent = |c: &Option<String>| -> Result<Option<String>> {
+        Ok(match c {
+            Some(c) => load_region(conn, c)?.and_then(|r| r.parent_code),
+            None => None,
+        })
+    };
+    Ok(match r.level {
+        RegionLevel::City => Scope {
+            city: Some(r.code),
+            ..Scope::default()
+        },
+        RegionLevel::Township => Scope {
+            township: Some(r.code),
+            city: r.parent_code,
+            ..Scope::default()
+        },
+        RegionLevel::Village | RegionLevel::Grid => {
+            let city = parent(&r.parent_code)?;
+            Scope {
+                village: Some(r.code),
+                township: r.parent_code,
+                city,
+                ..Scope::default()
+            }
+        }
+    })
+}
+
+fn grid_scope(conn: &Connection, grid: &str) -> Result<Scope> {
+    Ok(Scope::of_path(&region_path(conn, grid)?))
+}
+
+impl Writer<'_> {
+    /// Log a change (server role only).
+    pub(crate) fn record_change(
+        &mut self,
+        kind: &str,
+        id: &str,
+        remove: bool,
+        scope: Scope,
+    ) -> Result<()> {
+        if self.role != super::StoreRole::Server {
+            return Ok(());
+        }
+        self.tx.execute(
+            "INSERT INTO change_log (kind, entity_id, op, grid, village, township, city, global, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            rusqlite::params![
+                kind,
+                id,
+                if remove { "remove" } else { "upsert" },
+                scope.grid,
+                scope.village,
+                scope.township,
+                scope.city,
+                scope.global as i64,
+                to_ms(self.now)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The change an operation makes, as devices will pull it.
+    pub(crate) fn record_change_for(&mut self, op: &Operation) -> Result<()> {
+        let (kind, id, scope) = match op {
+            Operation::RegionUpserted { region } => (
+                "region",
+                region.code.clone(),
+                region_scope(&self.tx, &region.code)?,
+            ),
+            Operation::GridUpserted { grid } => {
+                ("grid", grid.code.clone(), grid_scope(&self.tx, &grid.code)?)
+            }
+            Operation::HouseholdUpserted { household } => (
+                "household",
+                household.code.clone(),
+                grid_scope(&self.tx, &household.grid_code)?,
+            ),
+            Operation::MemberUpserted { member } => {
+                let Some(h) = load_household(&self.tx, &member.household_code)? else {
+                    return Ok(());
+                };
+                (
+                    "member",
+                    member.id.clone(),
+                    grid_scope(&self.tx, &h.grid_code)?,
+                )
+            }
+            Operation::UserUpserted { user } => ("user", user.id.clone(), Scope::global()),
+            Operation::AssignmentSet { assignment } => (
+                "assignment",
+                assignment_key(
+                    &assignment.user_id,
+                    &assignment.grid_code,
+                    &assignment.from.to_string(),
+                ),
+                grid_scope(&self.tx, &assignment.grid_code)?,
+            ),
+            Operation::TemplateStored { template_json } => {
+                let t: crate::checklist::ChecklistTemplate = from_json("template", template_json)?;
+                (
+                    "template",
+                    format!("{}@{}", t.id, t.version),
+                    Scope::global(),
+                )
+            }
+            Operation::VisitRecorded { visit } => (
+                "visit",
+                visit.id.clone(),
+                grid_scope(&self.tx, &visit.grid_code)?,
+            ),
+            Operation::EvidenceRecorded { evidence } => {
+                let scope = match &evidence.owner {
+                    crate::evidence::EvidenceOwner::Visit { visit_id } => {
+                        let grid: Option<String> = self
+                            .tx
+                            .query_row(
+                                "SELECT grid_code FROM visit WHERE id = ?1",
+                                [visit_id],
+                                |r| r.get(0),
+                            )
+                            .optional()?;
+                        match grid {
+                            Some(g) => grid_scope(&self.tx, &g)?,
+                            None => return Ok(()),
+                        }
+                    }
+                    crate::evidence::EvidenceOwner::Case { case_id, .. } => {
+                        match super::cases::load_case(&self.tx, case_id)? {
+                            Some(c) => Scope::of_path(&c.path),
+                            None => return Ok(()),
+                        }
+                    }
+                };
+                ("evidence", evidence.id.clone(), scope)
+            }
+            Operation::CaseReported { case_id, .. } | Operation::CaseActed { case_id, .. } => {
+                let Some(c) = super::cases::load_case(&self.tx, case_id)? else {
+                    return Ok(());
+                };
+                ("case", case_id.clone(), Scope::of_path(&c.path))
+            }
+            Operation::DeadlinePolicySet { .. } => (
+                "deadline_policy",
+                "deadline_policy".to_string(),
+                Scope::global(),
+            ),
+            Operation::VisitPolicySet { .. } => {
+                ("visit_policy", "visit_policy".to_string(), Scope::global())
+            }
+            // Tracks are the worker's own evidence; reveals are audit only.
+            Operation::PatrolStarted { .. }
+            | Operation::TrackRecorded { .. }
+            | Operation::PatrolEnded { .. }
+            | Operation::TrackDiscarded { .. }
+            | Operation::PiiRevealed { .. } => return Ok(()),
+        };
+        self.record_change(kind, &id, false, scope)
+    }
+}
+
+pub(crate) fn assignment_key(user: &str, grid: &str, from: &str) -> String {
+    format!("{user}|{grid}|{from}")
+}
+
+/// What a device may see, by level, with the ancestors of its reach.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    /// Everything (administrators).
+    pub all: bool,
+    pub grids: Vec<String>,
+    pub villages: Vec<String>,
+    pub townships: Vec<String>,
+    pub cities: Vec<String>,
+}
+
+impl Reach {
+    /// Every code, sorted (what the cursor remembers).
+    fn codes(&self) -> BTreeSet<String> {
+        let mut all: BTreeSet<String> = BTreeSet::new();
+        if self.all {
+            all.insert("*".into());
+        }
+        for c in self
+            .grids
+            .iter()
+            .chain(&self.villages)
+            .chain(&self.townships)
+            .chain(&self.cities)
+        {
+            all.insert(c.clone());
+        }
+        all
+    }
+
+    fn contains_path(&self, p: &RegionPath) -> bool {
+        self.all
+            || self.grids.contains(&p.grid)
+            || self.villages.contains(&p.village)
+            || self.townships.contains(&p.township)
+            || self.cities.contains(&p.city)
+    }
+}
+
+/// The reach of an actor: workers their grids, others their jurisdiction,
+/// administrators everything.
+pub(crate) fn reach_of(conn: &Connection, a: &Actor) -> Result<Reach> {
+    let mut r = Reach::default();
+    match a.role {
+        Role::Administrator => r.all = true,
+        Role::GridWorker => r.grids = a.grids.clone(),
+        _ => {
+            for code in &a.jurisdiction {
+                match load_region(conn, code)?.map(|x| x.level) {
+                    Some(RegionLevel::City) => r.cities.push(code.clone()),
+                    Some(RegionLevel::Township) => r.townships.push(code.clone()),
+                    Some(RegionLevel::Village) => r.villages.push(code.clone()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// The ancestors of a reach (their region rows are sent too, for names).
+fn ancestors(conn: &Connection, r: &Reach) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
+    let (mut v, mut t, mut c) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for g in &r.grids {
+        if let Ok(p) = region_path(conn, g) {
+            v.insert(p.village);
+            t.insert(p.township);
+            c.insert(p.city);
+        }
+    }
+    let up = |code: &str| -> Result<Option<String>> {
+        Ok(load_region(conn, code)?.and_then(|x| x.parent_code))
+    };
+    for vc in r.villages.iter().cloned().chain(v.clone()) {
+        if let Some(tc) = up(&vc)? {
+            t.insert(tc);
+        }
+    }
+    for tc in r.townships.iter().cloned().chain(t.clone()) {
+        if let Some(cc) = up(&tc)? {
+            c.insert(cc);
+        }
+    }
+    Ok((
+        v.into_iter().collect(),
+        t.into_iter().collect(),
+        c.into_iter().collect(),
+    ))
+}
+
+/// What the device holds: the last change it has seen and the reach that
+/// was true then. Opaque to the device (base64url JSON).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Cursor {
+    rev: i64,
+    reach: Reach,
+}
+
+fn encode_cursor(c: &Cursor) -> Result<String> {
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(c)?))
+}
+
+fn decode_cursor(s: &str) -> Result<Cursor> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s.trim())
+        .map_err(|_| CoreError::invalid("cursor", "同步游标无效 / the sync cursor is not valid"))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|_| CoreError::invalid("cursor", "同步游标无效 / the sync cursor is not valid"))
+}
+
+/// The SQL condition "this change row is in `r`" with JSON-array parameters
+/// starting at `?{first}` (8 of them).
+fn in_reach_sql(first: usize) -> String {
+    let p = |i: usize| format!("(SELECT value FROM json_each(?{}))", first + i);
+    format!(
+        "(grid IN {g} OR village IN {v} OR township IN {t} OR city IN {c}
+          OR (grid IS NULL AND village IN {av}) OR (village IS NULL AND township IN {at})
+          OR (township IS NULL AND city IN {ac}) OR global = 1 OR ?{all} = 1)",
+        g = p(0),
+        v = p(1),
+        t = p(2),
+        c = p(3),
+        av = p(4),
+        at = p(5),
+        ac = p(6),
+        all = first + 7
+    )
+}
+
+fn reach_params(conn: &Connection, r: &Reach) -> Result<Vec<String>> {
+    let (av, at, ac) = ancestors(conn, r)?;
+    let j = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    Ok(vec![
+        j(&r.grids),
+        j(&r.villages),
+        j(&r.townships),
+        j(&r.cities),
+        j(&av),
+        j(&at),
+        j(&ac),
+        if r.all { "1".into() } else { "0".into() },
+    ])
+}
+
+/// Reach present now but not in `before` (to backfill from the start).
+fn added(now: &Reach, before: &Reach) -> Reach {
+    let diff =
+        |a: &Vec<String>, b: &Vec<String>| a.iter().filter(|x| !b.contains(x)).cloned().collect();
+    Reach {
+        all: now.all && !before.all,
+        grids: diff(&now.grids, &before.grids),
+        villages: diff(&now.villages, &before.villages),
+        townships: diff(&now.townships, &before.townships),
+        cities: diff(&now.cities, &before.cities),
+    }
+}
+
+impl Store {
+    /// One page of what changed in this user's reach since `cursor`.
+    pub fn pull(&self, user_id: &str, cursor: Option<&str>, limit: u32) -> Result<PullResponse> {
+        let now = self.now();
+        let limit = limit.clamp(1, 5_000);
+        self.read(|c| {
+            let a = super::users::actor(c, user_id, now)?;
+            let reach = reach_of(c, &a)?;
+            let before = match cursor {
+                Some(s) => decode_cursor(s)?,
+                None => Cursor::default(),
+            };
+            let evict: Vec<String> = before.reach.codes().difference(&reach.codes()).filter(|c| *c != "*").cloned().collect();
+            let kept = Reach {
+                all: reach.all && before.reach.all,
+                grids: reach.grids.iter().filter(|g| before.reach.grids.contains(g)).cloned().collect(),
+                villages: reach.villages.iter().filter(|g| before.reach.villages.contains(g)).cloned().collect(),
+                townships: reach.townships.iter().filter(|g| before.reach.townships.contains(g)).cloned().collect(),
+                cities: reach.cities.iter().filter(|g| before.reach.cities.contains(g)).cloned().collect(),
+            };
+            let new = if cursor.is_none() { reach.clone() } else { added(&reach, &before.reach) };
+            // Global rows (users, templates, policies) follow the cursor
+            // only; a first pull takes everything.
+            let kept_sql = in_reach_sql(2);
+            let new_sql = in_reach_sql(10).replace("OR global = 1 ", "");
+            let sql_rows = format!(
+                "SELECT rev, kind, entity_id, op FROM change_log
+                 WHERE (rev > ?1 AND {kept_sql}) OR {new_sql}
+                 ORDER BY rev LIMIT ?18"
+            );
+            let mut params: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(before.rev)];
+            let kp = reach_params(c, &kept)?;
+            params.extend(kp.into_iter().map(|p| Box::new(p) as Box<dyn rusqlite::ToSql>));
+            let np = if new == Reach::default() {
+                // No new reach: the second condition must match nothing.
+                vec!["[]".to_string(); 7].into_iter().chain(["0".to_string()]).collect()
+            } else {
+                reach_params(c, &new)?
+            };
+            params.extend(np.into_iter().map(|p| Box::new(p) as Box<dyn rusqlite::ToSql>));
+            params.push(Box::new(i64::from(limit) + 1));
+            let refs: Vec<&dyn rusqlite::ToSql> = params.iter().map(|b| b.as_ref()).collect();
+            let mut stmt = c.prepare(&sql_rows)?;
+            let mut rows = stmt
+                .query_map(refs.as_slice(), |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let more = rows.len() > limit as usize;
+            rows.truncate(limit as usize);
+            let last_rev = rows.last().map_or(before.rev, |r| r.0);
+            // Keep only each entity's latest change in the page.
+            let mut seen: HashSet<(String, String)> = HashSet::new();
+            let mut latest = Vec::new();
+            for (_, kind, id, op) in rows.iter().rev() {
+                if seen.insert((kind.clone(), id.clone())) {
+                    latest.push((kind.clone(), id.clone(), op.clone()));
+                }
+            }
+            latest.reverse();
+            let mut changes = Vec::with_capacity(latest.len());
+            for (kind, id, op) in latest {
+                let snapshot = if op == "remove" { None } else { snapshot(c, &kind, &id, &reach)? };
+                changes.push(match snapshot {
+                    Some(entity) => Change::Upsert { entity },
+                    None => Change::Remove { kind, id },
+                });
+            }
+            let head: i64 = c.query_row("SELECT COALESCE(MAX(rev), 0) FROM change_log", [], |r| r.get(0))?;
+            let next = Cursor {
+                rev: if more { last_rev } else { head.max(last_rev) },
+                reach: reach.clone(),
+            };
+            let remaining = if more {
+                let count_sql = format!(
+                    "SELECT COUNT(*) FROM change_log WHERE rev > ?18 AND ((rev > ?1 AND {kept_sql}) OR {new_sql})"
+                );
+                let mut p2: Vec<&dyn rusqlite::ToSql> = refs.clone();
+                p2.pop();
+                p2.push(&last_rev);
+                c.query_row(&count_sql, p2.as_slice(), |r| r.get::<_, i64>(0))? as u64
+            } else {
+                0
+            };
+            Ok(PullResponse {
+                changes,
+                evict,
+                cursor: encode_cursor(&next)?,
+                more,
+                remaining,
+            })
+        })
+    }
+}
+
+/// The current state of an entity, if it still exists and is in reach.
+fn snapshot(c: &Connection, kind: &str, id: &str, reach: &Reach) -> Result<Option<Entity>> {
+    let in_reach = |grid: &str| -> Result<bool> {
+        Ok(region_path(c, grid).is_ok_and(|p| reach.contains_path(&p)))
+    };
+    Ok(match kind {
+        "region" => load_region(c, id)?.map(|r| Entity::Region {
+            region: RegionRecord {
+                code: r.code,
+                name: r.name,
+                level: r.level,
+                parent_code: r.parent_code,
+                boundary_geojson: r.boundary.as_ref().map(boundary_to_geojson),
+            },
+        }),
+        "grid" => match load_grid(c, id)? {
+            Some(g) if in_reach(&g.code)? => Some(Entity::Grid {
+                grid: GridRecord {
+                    code: g.code,
+                    name: g.name,
+                    village_code: g.village_code,
+                    boundary_geojson: boundary_to_geojson(&g.boundary),
+                },
+            }),
+            _ => None,
+        },
+        "household" => match load_household(c, id)? {
+            Some(h) if in_reach(&h.grid_code)? => {
+                let last: Option<i64> = c.query_row(
+                    "SELECT last_visit_at FROM household WHERE code = ?1",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                Some(Entity::Household {
+                    household: h,
+                    last_visit_at: last.map(from_ms),
+                })
+            }
+            _ => None,
+        },
+        "member" => match super::households::load_member(c, id)? {
+            Some(member) => match load_household(c, &member.household_code)? {
+                Some(h) if in_reach(&h.grid_code)? => Some(Entity::Member { member }),
+                _ => None,
+            },
+            None => None,
+        },
+        "user" => super::users::load_user(c, id)?.map(|user| Entity::User { user }),
+        "assignment" => {
+            let mut parts = id.splitn(3, '|');
+            let (Some(u), Some(g), Some(f)) = (parts.next(), parts.next(), parts.next()) else {
+                return Ok(None);
+            };
+            let row = super::users::load_assignment(c, u, g, f)?;
+            match row {
+                Some(a) if in_reach(&a.grid_code)? => Some(Entity::Assignment { assignment: a }),
+                _ => None,
+            }
+        }
+        "template" => {
+            let Some((tid, v)) = id.rsplit_once('@') else {
+                return Ok(None);
+            };
+            let body: Option<String> = c
+                .query_row(
+                    "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
+                    rusqlite::params![tid, v.parse::<u32>().unwrap_or(0)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            body.map(|template_json| Entity::Template { template_json })
+        }
+        "visit" => match super::visits::load_visit(c, id)? {
+            Some(v) if in_reach(&v.grid_code)? => Some(Entity::Visit { visit: v }),
+            _ => None,
+        },
+        "case" => match super::cases::load_case(c, id)? {
+            Some(case) if reach.contains_path(&case.path) => Some(Entity::Case {
+                events: super::cases::load_events(c, id)?,
+                case,
+            }),
+            _ => None,
+        },
+        "evidence" => match super::evidence::load_evidence(c, id)? {
+            Some(mut e) => {
+                let grid = match &e.owner {
+                    crate::evidence::EvidenceOwner::Visit { visit_id } => {
+                        super::visits::load_visit(c, visit_id)?.map(|v| v.grid_code)
+                    }
+                    crate::evidence::EvidenceOwner::Case { case_id, .. } => {
+                        super::cases::load_case(c, case_id)?.map(|x| x.path.grid)
+                    }
+                };
+                match grid {
+                    Some(g) if in_reach(&g)? => {
+                        // Where the server keeps the file is not the device's business.
+                        e.local_path = None;
+                        Some(Entity::Evidence { evidence: e })
+                    }
+                    _ => None,
+                }
+            }
+            None => None,
+        },
+        "deadline_policy" => Some(Entity::DeadlinePolicy {
+            policy: super::cases::deadline_policy(c)?,
+        }),
+        "visit_policy" => Some(Entity::VisitPolicy {
+            policy: super::households::visit_policy(c)?,
+        }),
+        _ => None,
+    })
+}

@@ -1,0 +1,7 @@
+//! Sync between devices and the server: the protocol's messages (shared by
+//! both sides) and the device's client.
+
+pub mod client;
+pub mod protocol;
+
+pub use client::{sync_with, SyncPhase, SyncProgress, SyncReport, Transfer, Transport};

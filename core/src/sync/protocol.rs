@@ -1,0 +1,190 @@
+//! The sync protocol's messages, shared by the server and the client so
+//! both sides read and write the same bytes. JSON bodies (gzip or zstd on the
+//! wire), `X-Gridwork-Protocol` on every request.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::case::{Case, CaseEvent, DeadlinePolicy};
+use crate::evidence::EvidenceRecord;
+use crate::household::{Household, Member};
+use crate::outbox::{GridRecord, OutboxEntry, RegionRecord};
+use crate::user::{Assignment, User};
+use crate::visit::{Visit, VisitPolicy};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The oldest client protocol the server still accepts.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+/// Header carrying the protocol version on every request.
+pub const PROTOCOL_HEADER: &str = "x-gridwork-protocol";
+/// Header carrying the device's clock (ms since the epoch) on a push, so the
+/// server can correct for phone clocks that are hours or days off.
+pub const CLOCK_HEADER: &str = "x-gridwork-clock";
+
+/// A batch of outbox operations, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub device_id: String,
+    /// The highest of this device's sequence numbers already answered: an
+    /// operation after a gap is not applied before the gap is filled.
+    pub acked_through: i64,
+    pub ops: Vec<OutboxEntry>,
+}
+
+/// How the server answered one operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum OpAnswer {
+    /// Applied now.
+    Applied { op_id: String },
+    /// Applied before (same answer as the first time).
+    Duplicate { op_id: String },
+    /// Not applied yet: an earlier operation of this device has not
+    /// arrived. Keep it and send it again after the earlier ones.
+    Retry { op_id: String, reason: String },
+    /// Refused: why, and the entity as the server has it.
+    Rejected {
+        op_id: String,
+        code: String,
+        reason: String,
+        current: Option<Entity>,
+    },
+}
+
+impl OpAnswer {
+    pub fn op_id(&self) -> &str {
+        match self {
+            OpAnswer::Applied { op_id }
+            | OpAnswer::Duplicate { op_id }
+            | OpAnswer::Retry { op_id, .. }
+            | OpAnswer::Rejected { op_id, .. } => op_id,
+        }
+    }
+}
+
+/// The answers, in the order of the request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub answers: Vec<OpAnswer>,
+}
+
+/// Ask for what changed since `cursor` (`None`: everything).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// One page of changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Current state of each changed entity in reach, oldest change first.
+    pub changes: Vec<Change>,
+    /// Region codes that left the device's reach: remove their data (once
+    /// nothing of it waits to upload).
+    pub evict: Vec<String>,
+    /// Pass this back for the next page.
+    pub cursor: String,
+    /// More pages wait.
+    pub more: bool,
+    /// Changes still to come after this page (for progress).
+    pub remaining: u64,
+}
+
+/// One entity's new state, or its removal from the device's reach.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Change {
+    Upsert { entity: Entity },
+    Remove { kind: String, id: String },
+}
+
+/// An entity as it travels from the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Entity {
+    Region {
+        region: RegionRecord,
+    },
+    Grid {
+        grid: GridRecord,
+    },
+    Household {
+        household: Household,
+        last_visit_at: Option<DateTime<Utc>>,
+    },
+    Member {
+        member: Member,
+    },
+    User {
+        user: User,
+    },
+    Assignment {
+        assignment: Assignment,
+    },
+    Template {
+        template_json: String,
+    },
+    Visit {
+        visit: Visit,
+    },
+    Case {
+        case: Case,
+        events: Vec<CaseEvent>,
+    },
+    Evidence {
+        evidence: EvidenceRecord,
+    },
+    DeadlinePolicy {
+        policy: DeadlinePolicy,
+    },
+    VisitPolicy {
+        policy: VisitPolicy,
+    },
+}
+
+impl Entity {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entity::Region { .. } => "region",
+            Entity::Grid { .. } => "grid",
+            Entity::Household { .. } => "household",
+            Entity::Member { .. } => "member",
+            Entity::User { .. } => "user",
+            Entity::Assignment { .. } => "assignment",
+            Entity::Template { .. } => "template",
+            Entity::Visit { .. } => "visit",
+            Entity::Case { .. } => "case",
+            Entity::Evidence { .. } => "evidence",
+            Entity::DeadlinePolicy { .. } => "deadline_policy",
+            Entity::VisitPolicy { .. } => "visit_policy",
+        }
+    }
+}
+
+/// Exchange a one-time activation code for a device credential.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivateRequest {
+    pub code: String,
+    /// The installation's id (the store's device id).
+    pub device_id: String,
+    pub device_name: String,
+}
+
+/// The credential (shown once) and who the device belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivateResponse {
+    pub token: String,
+    pub user: User,
+}
+
+/// A refusal body: a stable code and words for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub reason: String,
+    /// For a revoked device: wipe local data.
+    #[serde(default)]
+    pub wipe: bool,
+}

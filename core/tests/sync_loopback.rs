@@ -1,0 +1,563 @@
+//! The sync rules, with the server's store and three devices in one
+//! process (the HTTP layer is tested end to end in server/tests): what each
+//! person sees after a sync, refusals turned into conflicts, exactly-once
+//! application, and reach.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use common::*;
+use gridwork_core::case::{CaseAction, CaseState, Difficulty};
+use gridwork_core::clock::{to_ms, Clock, ManualClock};
+use gridwork_core::household::PlaceKind;
+use gridwork_core::store::{CaseScope, HouseholdFilter, VisitInput};
+use gridwork_core::sync::protocol::{
+    OpAnswer, PullRequest, PullResponse, PushRequest, PushResponse,
+};
+use gridwork_core::sync::{sync_with, SyncReport, Transfer, Transport};
+use gridwork_core::user::{Assignment, AssignmentKind};
+use gridwork_core::{CoreError, Store};
+
+/// A transport that calls the server's store directly.
+struct Loopback<'a> {
+    server: &'a Store,
+    user: String,
+    /// The device's clock (may be skewed).
+    device_clock: Arc<dyn Clock>,
+}
+
+impl Transport for Loopback<'_> {
+    async fn push(&self, req: &PushRequest) -> gridwork_core::Result<(PushResponse, Transfer)> {
+        let answers = self.server.apply_push(
+            &self.user,
+            &req.device_id,
+            Some(to_ms(self.device_clock.now())),
+            req.acked_through,
+            &req.ops,
+        )?;
+        Ok((PushResponse { answers }, Transfer::default()))
+    }
+
+    async fn pull(&self, req: &PullRequest) -> gridwork_core::Result<(PullResponse, Transfer)> {
+        Ok((
+            self.server
+                .pull(&self.user, req.cursor.as_deref(), req.limit)?,
+            Transfer::default(),
+        ))
+    }
+}
+
+struct World {
+    server: Store,
+    clock: ManualClock,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(t0());
+        let server =
+            Store::open_server(dir.path().join("server.db"), Arc::new(clock.clone())).unwrap();
+        populate(&server);
+        World { server, clock, dir }
+    }
+
+    fn device(&self, name: &str) -> Store {
+        Store::open_with_clock(
+            self.dir.path().join(format!("{name}.db")),
+            Arc::new(self.clock.clone()),
+        )
+        .unwrap()
+    }
+
+    fn sync(&self, device: &Store, user: &str) -> SyncReport {
+        self.sync_with_clock(device, user, Arc::new(self.clock.clone()))
+    }
+
+    fn sync_with_clock(
+        &self,
+        device: &Store,
+        user: &str,
+        device_clock: Arc<dyn Clock>,
+    ) -> SyncReport {
+        let t = Loopback {
+            server: &self.server,
+            user: user.into(),
+            device_clock,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(sync_with(device, &t, &|_| {})).unwrap()
+    }
+}
+
+fn visit_with_hazard(t: &World, device: &Store) -> gridwork_core::store::VisitOutcome {
+    let template = device.checklist_for_kind(PlaceKind::Household).unwrap();
+    let mut answers = safe_household_answers();
+    answers.push(gridwork_core::checklist::Answer {
+        item_code: "ws.gas_cylinder_hose".into(),
+        value: gridwork_core::checklist::AnswerValue::Choices(vec!["hose_aged".into()]),
+    });
+    device
+        .record_visit(
+            WORKER,
+            &VisitInput {
+                household_code: "H001".into(),
+                patrol_id: None,
+                template_id: template.id,
+                template_version: template.version,
+                answers,
+                notes: String::new(),
+                fix: Some(fix_at(22.5015, 113.9015)),
+                photos: vec![photo(
+                    t.dir.path(),
+                    "hose.jpg",
+                    Some("ws.gas_cylinder_photo"),
+                )],
+            },
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_worker_device_holds_only_its_grid() {
+    let w = World::new();
+    let phone = w.device("worker");
+    let report = w.sync(&phone, WORKER);
+    assert!(report.pulled.upserted > 10, "{report:?}");
+    let grids = phone.my_grids(WORKER).unwrap();
+    assert_eq!(
+        grids.iter().map(|g| g.code.as_str()).collect::<Vec<_>>(),
+        vec![G1]
+    );
+    let page = phone
+        .households(WORKER, G1, &HouseholdFilter::default(), 0, 50)
+        .unwrap();
+    assert_eq!(page.total, 3);
+    // Nothing of grid 2 reached this phone.
+    assert!(matches!(phone.grid(G2), Err(CoreError::NotFound { .. })));
+    assert!(matches!(
+        phone.household_detail(WORKER, "H101"),
+        Err(CoreError::NotFound { .. })
+    ));
+    // Members (with their ID numbers) came for its own grid only.
+    assert_eq!(
+        phone
+            .household_detail(WORKER, "H001")
+            .unwrap()
+            .members
+            .len(),
+        1
+    );
+    // Pulled data is not pushed back.
+    assert_eq!(phone.outbox_len().unwrap(), 0);
+    // A second sync moves nothing.
+    let again = w.sync(&phone, WORKER);
+    assert_eq!(again.pulled.upserted, 0, "{again:?}");
+}
+
+#[test]
+fn a_case_travels_from_worker_to_secretary_and_back() {
+    let w = World::new();
+    let worker = w.device("worker");
+    let secretary = w.device("secretary");
+    w.sync(&worker, WORKER);
+    w.sync(&secretary, SECRETARY);
+
+    // Offline: visit, report with a photo.
+    let visit = visit_with_hazard(&w, &worker);
+    let case = worker
+        .report_case(
+            WORKER,
+            &visit.drafts[0],
+            &[photo(w.dir.path(), "before.jpg", None)],
+            None,
+        )
+        .unwrap()
+        .case;
+    let pushed = w.sync(&worker, WORKER).pushed;
+    assert_eq!(pushed.rejected, 0, "{pushed:?}");
+    assert_eq!(
+        worker.outbox_len().unwrap(),
+        0,
+        "every operation answered and removed"
+    );
+
+    // The secretary sees it, files and dispatches.
+    w.sync(&secretary, SECRETARY);
+    let seen = secretary.case_detail(SECRETARY, &case.id).unwrap();
+    assert_eq!(seen.case.state, CaseState::Reported);
+    assert_eq!(
+        seen.evidence.len(),
+        2,
+        "the visit photo and the report photo's records"
+    );
+    assert!(seen.chain_break.is_none());
+    secretary
+        .act_on_case(
+            SECRETARY,
+            &case.id,
+            &CaseAction::File {
+                difficulty: Difficulty::Normal,
+                note: String::new(),
+            },
+            &[],
+        )
+        .unwrap();
+    secretary
+        .act_on_case(
+            SECRETARY,
+            &case.id,
+            &CaseAction::Dispatch {
+                handler_id: WORKER.into(),
+            },
+            &[],
+        )
+        .unwrap();
+    w.sync(&secretary, SECRETARY);
+
+    // The worker gets it, resolves it; the secretary sends it back.
+    w.sync(&worker, WORKER);
+    assert_eq!(
+        worker.case(WORKER, &case.id).unwrap().state,
+        CaseState::Dispatched
+    );
+    worker
+        .act_on_case(WORKER, &case.id, &CaseAction::Accept, &[])
+        .unwrap();
+    worker
+        .act_on_case(
+            WORKER,
+            &case.id,
+            &CaseAction::Resolve {
+                note: "已更换".into(),
+                evidence_ids: vec![],
+            },
+            &[photo(w.dir.path(), "after.jpg", None)],
+        )
+        .unwrap();
+    w.sync(&worker, WORKER);
+    w.sync(&secretary, SECRETARY);
+    secretary
+        .act_on_case(
+            SECRETARY,
+            &case.id,
+            &CaseAction::SendBack {
+                reason: "请补拍卡箍".into(),
+            },
+            &[],
+        )
+        .unwrap();
+    w.sync(&secretary, SECRETARY);
+    w.sync(&worker, WORKER);
+    let back = worker.case_detail(WORKER, &case.id).unwrap();
+    assert_eq!(back.case.state, CaseState::InProgress);
+    assert_eq!(
+        back.case.last_send_back_reason.as_deref(),
+        Some("请补拍卡箍")
+    );
+    assert!(back.chain_break.is_none());
+    // The three stores agree, event for event.
+    let on_server = w.server.case_events(&case.id).unwrap();
+    assert_eq!(worker.case_events(&case.id).unwrap(), on_server);
+    assert_eq!(secretary.case_events(&case.id).unwrap(), on_server);
+}
+
+#[test]
+fn concurrent_reassign_and_resolve_end_in_one_outcome_and_a_visible_conflict() {
+    let w = World::new();
+    // A second worker on grid 1.
+    w.server
+        .set_assignment(&Assignment {
+            user_id: WORKER2.into(),
+            grid_code: G1.into(),
+            kind: AssignmentKind::Backup,
+            from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            to: None,
+        })
+        .unwrap();
+    let worker = w.device("worker");
+    let secretary = w.device("secretary");
+    w.sync(&worker, WORKER);
+    let visit = visit_with_hazard(&w, &worker);
+    let id = worker
+        .report_case(WORKER, &visit.drafts[0], &[], None)
+        .unwrap()
+        .case
+        .id;
+    w.sync(&worker, WORKER);
+    w.sync(&secretary, SECRETARY);
+    for a in [
+        CaseAction::File {
+            difficulty: Difficulty::Normal,
+            note: String::new(),
+        },
+        CaseAction::Dispatch {
+            handler_id: WORKER.into(),
+        },
+    ] {
+        secretary.act_on_case(SECRETARY, &id, &a, &[]).unwrap();
+    }
+    w.sync(&secretary, SECRETARY);
+    w.sync(&worker, WORKER);
+    worker
+        .act_on_case(WORKER, &id, &CaseAction::Accept, &[])
+        .unwrap();
+    w.sync(&worker, WORKER);
+    w.sync(&secretary, SECRETARY);
+
+    // Both offline: the secretary reassigns, the worker resolves.
+    w.clock.advance(Duration::minutes(10));
+    secretary
+        .act_on_case(
+            SECRETARY,
+            &id,
+            &CaseAction::Reassign {
+                handler_id: WORKER2.into(),
+                reason: "换人处理".into(),
+            },
+            &[],
+        )
+        .unwrap();
+    w.clock.advance(Duration::minutes(5));
+    worker
+        .act_on_case(
+            WORKER,
+            &id,
+            &CaseAction::Resolve {
+                note: "已处理".into(),
+                evidence_ids: vec![],
+            },
+            &[photo(w.dir.path(), "done.jpg", None)],
+        )
+        .unwrap();
+    // The secretary syncs first and wins.
+    w.sync(&secretary, SECRETARY);
+    let report = w.sync(&worker, WORKER);
+    assert_eq!(report.pushed.rejected, 1, "{report:?}");
+    let conflicts = worker.conflicts(true).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert!(
+        conflicts[0].reason.contains("王书记"),
+        "{}",
+        conflicts[0].reason
+    );
+    assert!(
+        conflicts[0].reason.contains("改派"),
+        "{}",
+        conflicts[0].reason
+    );
+    // Everyone ends with the server's outcome.
+    let server_case = w.server.case(SECRETARY, &id).unwrap();
+    assert_eq!(server_case.handler_id.as_deref(), Some(WORKER2));
+    assert_eq!(worker.case(WORKER, &id).unwrap(), server_case);
+    w.sync(&secretary, SECRETARY);
+    assert_eq!(secretary.case(SECRETARY, &id).unwrap(), server_case);
+}
+
+#[test]
+fn pushes_apply_exactly_once_however_they_arrive() {
+    let w = World::new();
+    let worker = w.device("worker");
+    w.sync(&worker, WORKER);
+    let visit = visit_with_hazard(&w, &worker);
+    let id = worker
+        .report_case(WORKER, &visit.drafts[0], &[], None)
+        .unwrap()
+        .case
+        .id;
+    let ops = worker.outbox(1000).unwrap();
+    assert!(ops.len() >= 3);
+    let acked = worker.acked_through().unwrap();
+    let device = worker.device_id().to_string();
+    let push = |batch: &[gridwork_core::outbox::OutboxEntry], acked: i64| {
+        w.server
+            .apply_push(WORKER, &device, None, acked, batch)
+            .unwrap()
+    };
+    // The second half first: nothing of it may apply before the first half.
+    let (first, second) = ops.split_at(ops.len() / 2);
+    let early = push(second, acked);
+    assert!(
+        early.iter().all(|a| matches!(a, OpAnswer::Retry { .. })),
+        "{early:?}"
+    );
+    let answers = push(first, acked);
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, OpAnswer::Applied { .. })),
+        "{answers:?}"
+    );
+    let answers = push(second, acked);
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, OpAnswer::Applied { .. })),
+        "{answers:?}"
+    );
+    // Everything again, as after a lost response: all duplicates.
+    let again = push(&ops, acked);
+    assert!(
+        again
+            .iter()
+            .all(|a| matches!(a, OpAnswer::Duplicate { .. })),
+        "{again:?}"
+    );
+    assert_eq!(w.server.case_events(&id).unwrap().len(), 1);
+    let visits: i64 = rusqlite::Connection::open(w.dir.path().join("server.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM visit", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(visits, 1);
+}
+
+#[test]
+fn a_worker_cannot_touch_another_grid_and_nothing_leaks() {
+    let w = World::new();
+    let worker = w.device("worker");
+    w.sync(&worker, WORKER);
+    // Forge an operation about grid 2's household from worker 1's device.
+    let intruder = w.device("intruder");
+    intruder
+        .upsert_user(&gridwork_core::user::User {
+            id: "admin-local".into(),
+            name: "本机".into(),
+            role: gridwork_core::user::Role::Administrator,
+            phone: None,
+            jurisdiction: vec![],
+        })
+        .unwrap();
+    let mut h = household("H101", G2, 113.9150, 22.5050, vec![]);
+    h.name = "篡改".into();
+    intruder
+        .upsert_region(&gridwork_core::region::Region {
+            code: "440300-T01-V01".into(),
+            name: "x".into(),
+            level: gridwork_core::region::RegionLevel::Village,
+            parent_code: None,
+            boundary: None,
+        })
+        .unwrap();
+    intruder
+        .upsert_grid(&gridwork_core::grid::Grid {
+            code: G2.into(),
+            name: "x".into(),
+            village_code: "440300-T01-V01".into(),
+            boundary: rect(113.91, 22.50, 113.92, 22.51),
+        })
+        .unwrap();
+    intruder.upsert_household(&h).unwrap();
+    let ops: Vec<_> = intruder
+        .outbox(100)
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.operation.kind() == "household_upserted")
+        .collect();
+    let answers = w
+        .server
+        .apply_push(WORKER, intruder.device_id(), None, ops[0].seq - 1, &ops)
+        .unwrap();
+    assert!(
+        matches!(&answers[0], OpAnswer::Rejected { code, .. } if code == "not_found"),
+        "{answers:?}"
+    );
+    let again = w.server.household_detail(SECRETARY, "H101").unwrap();
+    assert_ne!(again.household.name, "篡改");
+    // And worker 1's pulls never carry grid 2.
+    let page = w.server.pull(WORKER, None, 5000).unwrap();
+    let text = serde_json::to_string(&page).unwrap();
+    assert!(!text.contains("H101"));
+}
+
+#[test]
+fn reassigning_a_grid_away_evicts_it_from_the_phone() {
+    let w = World::new();
+    let worker = w.device("worker");
+    w.sync(&worker, WORKER);
+    assert_eq!(
+        worker
+            .households(WORKER, G1, &HouseholdFilter::default(), 0, 50)
+            .unwrap()
+            .total,
+        3
+    );
+    // Worker 1 moves to grid 2.
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    w.server
+        .set_assignment(&Assignment {
+            user_id: WORKER.into(),
+            grid_code: G1.into(),
+            kind: AssignmentKind::Primary,
+            from,
+            to: chrono::NaiveDate::from_ymd_opt(2026, 5, 1),
+        })
+        .unwrap();
+    w.server
+        .set_assignment(&Assignment {
+            user_id: WORKER.into(),
+            grid_code: G2.into(),
+            kind: AssignmentKind::Primary,
+            from: chrono::NaiveDate::from_ymd_opt(2026, 5, 2).unwrap(),
+            to: None,
+        })
+        .unwrap();
+    let report = w.sync(&worker, WORKER);
+    assert_eq!(report.pulled.evicted, vec![G1.to_string()], "{report:?}");
+    assert!(matches!(worker.grid(G1), Err(CoreError::NotFound { .. })));
+    let c = rusqlite::Connection::open(w.dir.path().join("worker.db")).unwrap();
+    let left: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM household WHERE grid_code = ?1",
+            [G1],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0, "grid 1's households are gone from the phone");
+    // Grid 2 arrived in full although its changes are older than the cursor.
+    assert_eq!(
+        worker
+            .households(WORKER, G2, &HouseholdFilter::default(), 0, 50)
+            .unwrap()
+            .total,
+        1
+    );
+}
+
+#[test]
+fn a_phone_clock_days_ahead_does_not_make_a_case_overdue_early() {
+    let w = World::new();
+    let worker = w.device("worker");
+    w.sync(&worker, WORKER);
+    // The phone's clock runs 3 days ahead of the server's.
+    let skewed = ManualClock::new(t0() + Duration::days(3));
+    let phone =
+        Store::open_with_clock(w.dir.path().join("skewed.db"), Arc::new(skewed.clone())).unwrap();
+    w.sync_with_clock(&phone, WORKER, Arc::new(skewed.clone()));
+    let visit = visit_with_hazard(&w, &phone);
+    let id = phone
+        .report_case(WORKER, &visit.drafts[0], &[], None)
+        .unwrap()
+        .case
+        .id;
+    w.sync_with_clock(&phone, WORKER, Arc::new(skewed.clone()));
+    let on_server = w.server.case(SECRETARY, &id).unwrap();
+    assert_eq!(
+        on_server.reported_at,
+        t0(),
+        "reported at the server's time, not the phone's"
+    );
+    let rows = w
+        .server
+        .cases(SECRETARY, CaseScope::Jurisdiction, true, 0, 10)
+        .unwrap();
+    // A full day to accept it and three to resolve it, counted on the
+    // server's clock (on the phone's it would already be two days late).
+    assert_eq!(rows[0].countdown_secs, Some(86_400), "{:?}", rows[0]);
+    assert_eq!(rows[0].deadline, t0() + Duration::days(3));
+}

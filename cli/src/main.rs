@@ -1,22 +1,18 @@
 //! `gridwork`: the command-line shell. `demo` builds a township on an
 //! embedded device store and runs a grid worker's day through the core;
-//! `import` loads an administrator's files into a store.
+//! `serve` runs the sync server; `admin` administers a server's data
+//! directory; `import` loads an administrator's files into a device store.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a CLI talks on stdout
 
+mod admin;
+mod demo;
+mod import;
+
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
-use gridwork_core::clock::ManualClock;
-use gridwork_core::import::TableFormat;
-use gridwork_core::store::{ImportMode, ImportReport};
-use gridwork_core::Store;
-use gridwork_sim::area::{generate, AreaSpec};
-use gridwork_sim::day::{local, worker_day, DayPlan};
-use gridwork_sim::load::load_area;
-use gridwork_sim::summary::summarize;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +45,28 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         households_per_grid: u32,
     },
+    /// Run the sync server.
+    Serve {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Data directory (databases; created if missing).
+        #[arg(long, default_value = "gridwork-data")]
+        data: PathBuf,
+        /// How phones reach this server, for activation QR codes.
+        #[arg(long)]
+        public_url: Option<String>,
+    },
+    /// Administer a server's data directory (as its administrator).
+    Admin {
+        #[arg(long, default_value = "gridwork-data")]
+        data: PathBuf,
+        /// The administrator acting (a user with the administrator role).
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+        #[command(subcommand)]
+        action: admin::AdminAction,
+    },
     /// Import an administrator's file into a device store.
     Import {
         /// The store file.
@@ -66,8 +84,8 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ImportKind {
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportKind {
     /// GeoJSON FeatureCollection of regions and grids.
     Regions,
     /// CSV or XLSX household register.
@@ -92,14 +110,24 @@ fn main() -> ExitCode {
             villages,
             grids_per_village,
             households_per_grid,
-        } => demo(seed, dir, villages, grids_per_village, households_per_grid),
+        } => demo::demo(seed, dir, villages, grids_per_village, households_per_grid),
+        Command::Serve {
+            listen,
+            data,
+            public_url,
+        } => serve(listen, data, public_url),
+        Command::Admin {
+            data,
+            as_user,
+            action,
+        } => admin::run(&data, &as_user, action),
         Command::Import {
             db,
             user,
             kind,
             file,
             all_or_nothing,
-        } => import(&db, &user, kind, &file, all_or_nothing),
+        } => import::import(&db, &user, kind, &file, all_or_nothing),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -110,145 +138,36 @@ fn main() -> ExitCode {
     }
 }
 
-fn demo(
-    seed: u64,
-    dir: Option<PathBuf>,
-    villages: u32,
-    grids_per_village: u32,
-    households_per_grid: u32,
+fn serve(
+    listen: SocketAddr,
+    data: PathBuf,
+    public_url: Option<String>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let dir = match dir {
-        Some(d) => {
-            std::fs::create_dir_all(&d)?;
-            d
-        }
-        None => tempdir()?,
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let config = gridwork_server::ServerConfig {
+        listen,
+        data_dir: data.clone(),
+        public_url,
     };
-    let db = dir.join("gridwork-device.db");
-    if db.exists() {
-        return Err(format!("{} already exists: choose another --dir", db.display()).into());
-    }
-    let day = NaiveDate::from_ymd_opt(2026, 5, 11).ok_or("bad date")?;
-    let clock = ManualClock::new(local(day, 8, 0));
-    let store = Store::open_with_clock(&db, Arc::new(clock.clone()))?;
-    let spec = AreaSpec {
-        villages_per_township: villages,
-        grids_per_village,
-        households_per_grid,
-        ..AreaSpec::township(seed)
-    };
-    println!("生成示范街道 / generating the demo township (seed {seed}) …");
-    let area = generate(&spec);
-    let load = load_area(&store, &area)?;
-    for (what, r) in [
-        ("区域 regions", &load.regions),
-        ("住户 households", &load.households),
-        ("成员 members", &load.members),
-    ] {
-        print_import(what, r);
-    }
-    let worker = area
-        .assignments
-        .first()
-        .map(|a| a.user_id.clone())
-        .ok_or("no worker generated")?;
-    let grid = area
-        .assignments
-        .first()
-        .map(|a| a.grid_code.clone())
-        .unwrap_or_default();
-    let village = grid
-        .rsplit_once('-')
-        .map(|(v, _)| v.to_string())
-        .unwrap_or_default();
-    let township = village
-        .rsplit_once('-')
-        .map(|(t, _)| t.to_string())
-        .unwrap_or_default();
-    println!("模拟一天的工作 / simulating the day …");
-    let plan = DayPlan::new(seed, day);
-    worker_day(
-        &store,
-        &clock,
-        &worker,
-        &format!("s-{village}"),
-        &format!("t-{township}"),
-        &dir.join("camera"),
-        &plan,
-    )?;
-    println!();
-    print!("{}", summarize(&store, &db, &load, "admin", &worker, day)?);
-    println!();
-    println!("数据保存在 / the store is kept at {}", db.display());
-    Ok(())
-}
-
-fn print_import(what: &str, r: &ImportReport) {
-    println!(
-        "  导入{what}: {} 条成功，{} 条错误 ({}) / imported {}, {} errors",
-        r.imported,
-        r.errors.len(),
-        r.encoding,
-        r.imported,
-        r.errors.len()
-    );
-    for e in r.errors.iter().take(10) {
-        println!("    第{}行 {}: {}", e.line, e.field, e.reason);
-    }
-}
-
-fn import(
-    db: &PathBuf,
-    user: &str,
-    kind: ImportKind,
-    file: &PathBuf,
-    all_or_nothing: bool,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let store = Store::open(db)?;
-    let mode = if all_or_nothing {
-        ImportMode::AllOrNothing
-    } else {
-        ImportMode::BestEffort
-    };
-    let bytes = std::fs::read(file)?;
-    let report = match kind {
-        ImportKind::Regions => {
-            store.import_regions_geojson(user, &String::from_utf8(bytes)?, mode)?
-        }
-        ImportKind::Households => {
-            store.import_households(user, &bytes, format_of(file, &bytes), mode)?
-        }
-        ImportKind::Members => store.import_members(user, &bytes, format_of(file, &bytes), mode)?,
-    };
-    print_import("", &report);
-    if report.errors.len() > 10 {
+    runtime.block_on(gridwork_server::serve(config, |addr, code| {
         println!(
-            "    … 另有 {} 条 / {} more",
-            report.errors.len() - 10,
-            report.errors.len() - 10
+            "gridwork server listening on http://{addr} (data in {})",
+            data.display()
         );
-    }
-    Ok(())
-}
-
-fn format_of(file: &std::path::Path, bytes: &[u8]) -> TableFormat {
-    file.file_name()
-        .and_then(|n| n.to_str())
-        .and_then(TableFormat::from_file_name)
-        .unwrap_or_else(|| TableFormat::detect(bytes))
-}
-
-/// A fresh directory under the system temp dir that outlives the process
-/// (the demo leaves its store for the reader to inspect).
-fn tempdir() -> std::io::Result<PathBuf> {
-    let base = std::env::temp_dir();
-    for n in 0..1000u32 {
-        let p = base.join(format!("gridwork-demo-{}-{n}", std::process::id()));
-        if std::fs::create_dir(&p).is_ok() {
-            return Ok(p);
+        if let Some(code) = code {
+            println!(
+                "管理员激活码 / administrator activation code: {}",
+                code.code
+            );
+            println!("  QR: {}", code.qr);
+            println!(
+                "  有效至 / valid until {}",
+                code.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
         }
-    }
-    Err(std::io::Error::other(
-        "could not create a temporary directory",
-    ))
+        println!("OpenAPI: http://{addr}/openapi.json   health: http://{addr}/healthz");
+    }))?;
+    Ok(())
 }

@@ -1,1 +1,187 @@
-//! Placeholder until the sync server issue lands.
+//! gridwork-server: the sync server. axum on tokio; SQLite by default behind
+//! the `ServerStorage` boundary; device credentials; administration.
+//!
+//! Routes (all under `/v1` require `X-Gridwork-Protocol`):
+//! - `POST /v1/activate` — activation code → device credential
+//! - `POST /v1/sync/push`, `POST /v1/sync/pull` — the sync protocol
+//! - `POST /v1/device/rotate` — a new credential
+//! - `/v1/admin/...` — imports, users, assignments, templates, policies,
+//!   activation codes, devices and revocation (administrators)
+//! - `GET /v1/coverage` — the four promises for the caller's reach
+//! - `GET /healthz`, `GET /openapi.json`
+
+pub mod error;
+pub mod routes;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use gridwork_core::clock::{Clock, SystemClock};
+use gridwork_core::sync::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION};
+use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::{ApiResult, ServerError};
+use crate::routes::AppState;
+use crate::storage::sqlite::SqliteStorage;
+use crate::storage::ServerStorage;
+
+/// Largest request body accepted (a push batch or an import file).
+pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// How the server is started.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The address phones use (for activation QR codes); defaults to
+    /// `http://<listen>`.
+    pub public_url: Option<String>,
+}
+
+/// Refuse clients whose protocol is older than we speak.
+async fn check_protocol(req: Request, next: Next) -> Response {
+    let version = req
+        .headers()
+        .get(PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u32>().ok());
+    match version {
+        Some(v) if v >= MIN_PROTOCOL_VERSION => next.run(req).await,
+        Some(v) => ServerError::ProtocolTooOld(format!(
+            "客户端协议v{v}，服务器至少需要v{MIN_PROTOCOL_VERSION} / client speaks v{v}, the server needs at least v{MIN_PROTOCOL_VERSION}"
+        ))
+        .into_response(),
+        None => ServerError::ProtocolTooOld(format!("缺少{PROTOCOL_HEADER}请求头 / the {PROTOCOL_HEADER} header is missing")).into_response(),
+    }
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok", "protocol": PROTOCOL_VERSION }))
+}
+
+/// The router over a storage.
+pub fn app(storage: Arc<dyn ServerStorage>, public_url: String) -> Router {
+    let state = AppState {
+        storage,
+        public_url,
+    };
+    let v1 = Router::new()
+        .route("/activate", post(routes::sync::activate))
+        .route("/sync/push", post(routes::sync::push))
+        .route("/sync/pull", post(routes::sync::pull))
+        .route("/device/rotate", post(routes::sync::rotate))
+        .route("/coverage", get(routes::admin::coverage))
+        .route("/admin/import/regions", post(routes::admin::import_regions))
+        .route(
+            "/admin/import/households",
+            post(routes::admin::import_households),
+        )
+        .route("/admin/import/members", post(routes::admin::import_members))
+        .route("/admin/users", put(routes::admin::put_user))
+        .route("/admin/assignments", put(routes::admin::put_assignment))
+        .route("/admin/templates", put(routes::admin::put_template))
+        .route(
+            "/admin/policy/deadline",
+            put(routes::admin::put_deadline_policy),
+        )
+        .route("/admin/policy/visit", put(routes::admin::put_visit_policy))
+        .route(
+            "/admin/activation-codes",
+            post(routes::admin::activation_code),
+        )
+        .route("/admin/devices", get(routes::admin::devices))
+        .route(
+            "/admin/devices/{device_id}/revoke",
+            post(routes::admin::revoke),
+        )
+        .layer(middleware::from_fn(check_protocol));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/v1", v1)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestDecompressionLayer::new())
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Open the storage in the data directory (creating it), and on first
+/// start an administrator with a one-time activation code.
+pub fn open_storage(
+    config: &ServerConfig,
+    clock: Arc<dyn Clock>,
+) -> ApiResult<(Arc<SqliteStorage>, Option<storage::ActivationCode>)> {
+    let storage = Arc::new(SqliteStorage::open(&config.data_dir, clock)?);
+    let code = storage.bootstrap_admin(&public_url(config))?;
+    Ok((storage, code))
+}
+
+fn public_url(config: &ServerConfig) -> String {
+    config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen))
+}
+
+/// Serve until SIGINT/SIGTERM, finishing requests in flight. `ready` is
+/// called with the bound address (useful with port 0).
+pub async fn serve(
+    config: ServerConfig,
+    ready: impl FnOnce(SocketAddr, Option<storage::ActivationCode>),
+) -> ApiResult<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ServerError::Internal(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::Internal(e.to_string()))?;
+    let config = ServerConfig {
+        listen: addr,
+        ..config
+    };
+    let (storage, code) = open_storage(&config, Arc::new(SystemClock))?;
+    let pruned = storage.prune()?;
+    tracing::info!(pruned, "old operation answers pruned");
+    let router = app(storage, public_url(&config));
+    ready(addr, code);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| ServerError::Internal(e.to_string()))?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+    // Give in-flight requests their chance; axum waits for them.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}

@@ -2,6 +2,9 @@
 //! both sides) and the device's client.
 
 pub mod client;
+pub mod device;
+pub mod http;
 pub mod protocol;
 
 pub use client::{sync_with, SyncPhase, SyncProgress, SyncReport, Transfer, Transport};
+pub use http::HttpTransport;

@@ -1,0 +1,202 @@
+//! A real server process on loopback, real phones (core stores with the
+//! HTTP transport), and an administrator speaking the admin API.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gridwork_core::secrets::{MemorySecrets, SecretStore, DEVICE_CREDENTIAL};
+use gridwork_core::sync::device;
+use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use gridwork_core::sync::SyncReport;
+use gridwork_core::Store;
+
+/// `gridwork serve` as a child process.
+pub struct ServerProcess {
+    pub child: Child,
+    pub url: String,
+    pub admin_code: Option<String>,
+    pub data: PathBuf,
+    pub port: u16,
+}
+
+impl ServerProcess {
+    pub fn start(data: &Path) -> Self {
+        Self::start_on(data, 0)
+    }
+
+    /// Start on a given port (0: any); waits until it listens.
+    pub fn start_on(data: &Path, port: u16) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gridwork"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut url = None;
+        let mut admin_code = None;
+        while Instant::now() < deadline {
+            let Some(Ok(line)) = lines.next() else { break };
+            if let Some(rest) = line.strip_prefix("gridwork server listening on ") {
+                url = Some(rest.split_whitespace().next().unwrap().to_string());
+            }
+            if let Some((_, code)) = line.split_once("activation code: ") {
+                admin_code = Some(code.trim().to_string());
+            }
+            if line.starts_with("OpenAPI:") {
+                break;
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let url = url.expect("server did not report its address");
+        let port = url.rsplit(':').next().unwrap().parse().unwrap();
+        ServerProcess {
+            child,
+            url,
+            admin_code,
+            data: data.to_path_buf(),
+            port,
+        }
+    }
+
+    /// SIGKILL, no goodbye.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Start again on the same data and port.
+    pub fn restart(&mut self) {
+        self.kill9();
+        let again = Self::start_on(&self.data.clone(), self.port);
+        *self = again;
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A phone: a device store, secrets in memory.
+pub struct Phone {
+    pub store: Store,
+    pub secrets: Arc<MemorySecrets>,
+    pub user: String,
+}
+
+impl Phone {
+    pub async fn enrol(dir: &Path, name: &str, server: &str, code: &str) -> Phone {
+        let store = Store::open(dir.join(format!("{name}.db"))).unwrap();
+        let secrets = Arc::new(MemorySecrets::default());
+        let user = device::activate(&store, secrets.as_ref(), server, code, name)
+            .await
+            .unwrap();
+        Phone {
+            store,
+            secrets,
+            user: user.id,
+        }
+    }
+
+    pub async fn sync(&self) -> SyncReport {
+        device::sync(&self.store, self.secrets.as_ref(), &|_| {})
+            .await
+            .unwrap()
+    }
+
+    pub async fn try_sync(&self) -> gridwork_core::Result<SyncReport> {
+        device::sync(&self.store, self.secrets.as_ref(), &|_| {}).await
+    }
+
+    pub fn token(&self) -> String {
+        self.secrets.get(DEVICE_CREDENTIAL).unwrap().unwrap()
+    }
+}
+
+/// The administrator's HTTP client.
+pub struct Admin {
+    pub url: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+impl Admin {
+    pub async fn enrol(server: &ServerProcess, dir: &Path) -> (Admin, Phone) {
+        let phone = Phone::enrol(
+            dir,
+            "admin-console",
+            &server.url,
+            server.admin_code.as_deref().unwrap(),
+        )
+        .await;
+        let admin = Admin {
+            url: server.url.clone(),
+            token: phone.token(),
+            http: reqwest::Client::new(),
+        };
+        (admin, phone)
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        let resp = self
+            .http
+            .request(method, format!("{}/v1{path}", self.url))
+            .bearer_auth(&self.token)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.unwrap();
+        (
+            status,
+            serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn ok(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+    ) -> serde_json::Value {
+        let (status, v) = self.call(method, path, body).await;
+        assert_eq!(status, 200, "{path}: {v}");
+        v
+    }
+
+    pub async fn code_for(&self, user: &str) -> String {
+        let v = self
+            .ok(
+                reqwest::Method::POST,
+                "/admin/activation-codes",
+                serde_json::json!({ "user_id": user })
+                    .to_string()
+                    .into_bytes(),
+            )
+            .await;
+        v["code"].as_str().unwrap().to_string()
+    }
+
+    pub async fn put_json(&self, path: &str, value: serde_json::Value) {
+        self.ok(reqwest::Method::PUT, path, value.to_string().into_bytes())
+            .await;
+    }
+}

@@ -1,0 +1,686 @@
+//! End to end: `gridwork serve` as a real process on loopback, real phones
+//! (core stores syncing over HTTP with their credentials), and the
+//! administrator setting up through the admin API. Fault tests kill the
+//! server and a phone with SIGKILL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use gridwork_core::case::{CaseAction, CaseState, Difficulty};
+use gridwork_core::checklist::{Answer, AnswerValue};
+use gridwork_core::evidence::PhotoInput;
+use gridwork_core::household::PlaceKind;
+use gridwork_core::location::LocationFix;
+use gridwork_core::secrets::{MemorySecrets, SecretStore, DEVICE_CREDENTIAL};
+use gridwork_core::store::{CaseScope, HouseholdFilter, VisitInput};
+use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use gridwork_core::{CoreError, Store};
+use reqwest::Method;
+use support::{Admin, Phone, ServerProcess};
+
+const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bindings/testdata");
+
+/// The village of bindings/testdata, four people and their phones.
+struct Town {
+    server: ServerProcess,
+    admin: Admin,
+    dir: tempfile::TempDir,
+}
+
+impl Town {
+    async fn new() -> Town {
+        let dir = tempfile::tempdir().unwrap();
+        let server = ServerProcess::start(&dir.path().join("server-data"));
+        let (admin, _console) = Admin::enrol(&server, dir.path()).await;
+        let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
+        let r = admin
+            .ok(
+                Method::POST,
+                "/admin/import/regions?mode=all_or_nothing",
+                read("township.geojson"),
+            )
+            .await;
+        assert_eq!(r["imported"], 5, "{r}");
+        let r = admin
+            .ok(
+                Method::POST,
+                "/admin/import/households",
+                read("households.csv"),
+            )
+            .await;
+        assert_eq!(r["imported"], 4, "{r}");
+        admin
+            .ok(Method::POST, "/admin/import/members", read("members.csv"))
+            .await;
+        for (id, name, role, j) in [
+            ("w1", "张网格", "grid_worker", vec![]),
+            ("w2", "李网格", "grid_worker", vec![]),
+            ("s1", "王书记", "village_secretary", vec!["440300-T01-V01"]),
+            ("t1", "赵督导", "township_supervisor", vec!["440300-T01"]),
+        ] {
+            admin
+                .put_json("/admin/users", serde_json::json!({"id": id, "name": name, "role": role, "phone": null, "jurisdiction": j}))
+                .await;
+        }
+        for (u, g) in [("w1", "G1"), ("w2", "G2")] {
+            admin
+                .put_json("/admin/assignments", serde_json::json!({"user_id": u, "grid_code": g, "kind": "primary", "from": "2026-01-01", "to": null}))
+                .await;
+        }
+        Town { server, admin, dir }
+    }
+
+    async fn phone(&self, user: &str) -> Phone {
+        let code = self.admin.code_for(user).await;
+        let phone = Phone::enrol(self.dir.path(), user, &self.server.url, &code).await;
+        phone.sync().await;
+        phone
+    }
+}
+
+fn fix() -> LocationFix {
+    LocationFix {
+        lat: 22.5016,
+        lon: 113.9016,
+        accuracy_m: 8.0,
+        provider: "gps".into(),
+        mock: false,
+        at: chrono::Utc::now(),
+    }
+}
+
+fn photo(dir: &Path, name: &str) -> PhotoInput {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        [&[0xFF, 0xD8, 0xFF][..], name.as_bytes(), &[7u8; 1024][..]].concat(),
+    )
+    .unwrap();
+    PhotoInput {
+        item_code: None,
+        path: path.display().to_string(),
+        media_type: "image/jpeg".into(),
+        taken_at: chrono::Utc::now(),
+        fix: Some(fix()),
+    }
+}
+
+fn answers(hose_aged: bool) -> Vec<Answer> {
+    let mut a = vec![
+        Answer {
+            item_code: "ep.symptoms".into(),
+            value: AnswerValue::Choices(vec!["none".into()]),
+        },
+        Answer {
+            item_code: "ws.gas_use".into(),
+            value: AnswerValue::Choice("lpg".into()),
+        },
+        Answer {
+            item_code: "ws.gas_smell".into(),
+            value: AnswerValue::YesNo(false),
+        },
+        Answer {
+            item_code: "rs.house_condition".into(),
+            value: AnswerValue::Choice("sound".into()),
+        },
+    ];
+    if hose_aged {
+        a.push(Answer {
+            item_code: "ws.gas_cylinder_hose".into(),
+            value: AnswerValue::Choices(vec!["hose_aged".into()]),
+        });
+    }
+    a
+}
+
+fn visit(store: &Store, household: &str, hazard: bool) -> gridwork_core::store::VisitOutcome {
+    let t = store.checklist_for_kind(PlaceKind::Household).unwrap();
+    store
+        .record_visit(
+            "w1",
+            &VisitInput {
+                household_code: household.into(),
+                patrol_id: None,
+                template_id: t.id,
+                template_version: t.version,
+                answers: answers(hazard),
+                notes: String::new(),
+                fix: Some(fix()),
+                photos: vec![],
+            },
+        )
+        .unwrap()
+}
+
+async fn json(resp: reqwest::Response) -> serde_json::Value {
+    serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap()
+}
+
+fn server_count(town: &Town, sql: &str) -> i64 {
+    rusqlite::Connection::open(town.server.data.join("gridwork.db"))
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_work_reaches_the_secretary_and_her_answers_reach_the_worker() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let secretary = town.phone("s1").await;
+    assert_eq!(worker.store.my_grids("w1").unwrap().len(), 1);
+    assert_eq!(secretary.store.my_grids("s1").unwrap().len(), 2);
+
+    // Offline: a patrol, a visit that finds a hazard, a case with a photo.
+    let patrol = worker.store.start_patrol("w1", "G1", Some(&fix())).unwrap();
+    let out = visit(&worker.store, "H001", true);
+    worker.store.end_patrol("w1", &patrol.id).unwrap();
+    let case = worker
+        .store
+        .report_case(
+            "w1",
+            &out.drafts[0],
+            &[photo(town.dir.path(), "before.jpg")],
+            None,
+        )
+        .unwrap()
+        .case;
+    let r = worker.sync().await;
+    assert_eq!(
+        (r.pushed.rejected, worker.store.outbox_len().unwrap()),
+        (0, 0),
+        "{r:?}"
+    );
+    assert!(r.bytes_sent > 0 && r.bytes_received > 0);
+
+    secretary.sync().await;
+    let seen = secretary.store.case_detail("s1", &case.id).unwrap();
+    assert_eq!(seen.case.state, CaseState::Reported);
+    for a in [
+        CaseAction::File {
+            difficulty: Difficulty::Normal,
+            note: String::new(),
+        },
+        CaseAction::Dispatch {
+            handler_id: "w1".into(),
+        },
+    ] {
+        secretary
+            .store
+            .act_on_case("s1", &case.id, &a, &[])
+            .unwrap();
+    }
+    secretary.sync().await;
+
+    worker.sync().await;
+    worker
+        .store
+        .act_on_case("w1", &case.id, &CaseAction::Accept, &[])
+        .unwrap();
+    worker
+        .store
+        .act_on_case(
+            "w1",
+            &case.id,
+            &CaseAction::Resolve {
+                note: "已更换".into(),
+                evidence_ids: vec![],
+            },
+            &[photo(town.dir.path(), "after.jpg")],
+        )
+        .unwrap();
+    worker.sync().await;
+
+    // Sent back with a reason: the worker sees the reason.
+    secretary.sync().await;
+    secretary
+        .store
+        .act_on_case(
+            "s1",
+            &case.id,
+            &CaseAction::SendBack {
+                reason: "卡箍没拍清楚".into(),
+            },
+            &[],
+        )
+        .unwrap();
+    secretary.sync().await;
+    worker.sync().await;
+    let back = worker.store.case_detail("w1", &case.id).unwrap();
+    assert_eq!(back.case.state, CaseState::InProgress);
+    assert_eq!(
+        back.case.last_send_back_reason.as_deref(),
+        Some("卡箍没拍清楚")
+    );
+
+    // Resolved again, confirmed: the worker sees the confirmation.
+    worker
+        .store
+        .act_on_case(
+            "w1",
+            &case.id,
+            &CaseAction::Resolve {
+                note: "补拍".into(),
+                evidence_ids: vec![],
+            },
+            &[photo(town.dir.path(), "after2.jpg")],
+        )
+        .unwrap();
+    worker.sync().await;
+    secretary.sync().await;
+    secretary
+        .store
+        .act_on_case(
+            "s1",
+            &case.id,
+            &CaseAction::Confirm {
+                note: "属实".into(),
+            },
+            &[],
+        )
+        .unwrap();
+    secretary.sync().await;
+    worker.sync().await;
+    let done = worker.store.case_detail("w1", &case.id).unwrap();
+    assert_eq!(done.case.state, CaseState::Confirmed);
+    assert!(done.chain_break.is_none());
+    assert_eq!(done.timeline.last().unwrap().actor_name, "王书记");
+    // The three copies of the history are the same bytes.
+    assert_eq!(
+        worker.store.case_events(&case.id).unwrap(),
+        secretary.store.case_events(&case.id).unwrap()
+    );
+    assert_eq!(server_count(&town, "SELECT COUNT(*) FROM patrol"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reassign_and_resolve_end_in_one_outcome_and_a_conflict_record() {
+    let town = Town::new().await;
+    town.admin
+        .put_json("/admin/assignments", serde_json::json!({"user_id": "w2", "grid_code": "G1", "kind": "backup", "from": "2026-01-01", "to": null}))
+        .await;
+    let worker = town.phone("w1").await;
+    let secretary = town.phone("s1").await;
+    let id = worker
+        .store
+        .report_case(
+            "w1",
+            &visit(&worker.store, "H001", true).drafts[0],
+            &[],
+            None,
+        )
+        .unwrap()
+        .case
+        .id;
+    worker.sync().await;
+    secretary.sync().await;
+    for a in [
+        CaseAction::File {
+            difficulty: Difficulty::Normal,
+            note: String::new(),
+        },
+        CaseAction::Dispatch {
+            handler_id: "w1".into(),
+        },
+    ] {
+        secretary.store.act_on_case("s1", &id, &a, &[]).unwrap();
+    }
+    secretary.sync().await;
+    worker.sync().await;
+    worker
+        .store
+        .act_on_case("w1", &id, &CaseAction::Accept, &[])
+        .unwrap();
+    worker.sync().await;
+    secretary.sync().await;
+    // Both offline at once.
+    secretary
+        .store
+        .act_on_case(
+            "s1",
+            &id,
+            &CaseAction::Reassign {
+                handler_id: "w2".into(),
+                reason: "换人".into(),
+            },
+            &[],
+        )
+        .unwrap();
+    worker
+        .store
+        .act_on_case(
+            "w1",
+            &id,
+            &CaseAction::Resolve {
+                note: "好了".into(),
+                evidence_ids: vec![],
+            },
+            &[photo(town.dir.path(), "x.jpg")],
+        )
+        .unwrap();
+    secretary.sync().await;
+    let r = worker.sync().await;
+    assert_eq!(r.pushed.rejected, 1, "{r:?}");
+    let conflict = &worker.store.conflicts(true).unwrap()[0];
+    assert!(
+        conflict.reason.contains("王书记") && conflict.reason.contains("改派"),
+        "{}",
+        conflict.reason
+    );
+    let final_state = worker.store.case("w1", &id).unwrap();
+    assert_eq!(final_state.handler_id.as_deref(), Some("w2"));
+    secretary.sync().await;
+    assert_eq!(secretary.store.case("s1", &id).unwrap(), final_state);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_receives_or_changes_what_is_not_theirs() {
+    let town = Town::new().await;
+    let w2 = town.phone("w2").await;
+    // Worker 2's phone holds grid 2 only.
+    assert!(matches!(
+        w2.store.household_detail("w2", "H001"),
+        Err(CoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        w2.store
+            .households("w2", "G2", &HouseholdFilter::default(), 0, 10)
+            .unwrap()
+            .total,
+        1
+    );
+    let db = std::fs::read(town.dir.path().join("w2.db")).unwrap();
+    assert!(
+        !db.windows("刘奶奶".len()).any(|w| w == "刘奶奶".as_bytes()),
+        "grid 1's resident is not on grid 2's phone"
+    );
+    // Worker 1 reports on grid 2's household with a forged draft: refused.
+    let w1 = town.phone("w1").await;
+    let mut draft = visit(&w1.store, "H001", true).drafts[0].clone();
+    draft.grid_code = "G2".into();
+    draft.household_code = Some("H101".into());
+    draft.source = None;
+    draft.evidence_ids.clear();
+    // The phone itself refuses it …
+    assert!(w1.store.report_case("w1", &draft, &[], None).is_err());
+    // … and a raw request with worker 1's credential is refused by the server.
+    let (status, body) = Admin { url: town.server.url.clone(), token: w1.token(), http: reqwest::Client::new() }
+        .call(Method::PUT, "/admin/users", serde_json::json!({"id": "x", "name": "x", "role": "administrator", "phone": null, "jurisdiction": []}).to_string().into_bytes())
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "admin_only");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_phone_is_refused_and_wiped() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    assert_eq!(
+        worker
+            .store
+            .households("w1", "G1", &HouseholdFilter::default(), 0, 10)
+            .unwrap()
+            .total,
+        3
+    );
+    town.admin
+        .ok(
+            Method::POST,
+            &format!("/admin/devices/{}/revoke", worker.store.device_id()),
+            vec![],
+        )
+        .await;
+    let err = worker.try_sync().await.unwrap_err();
+    assert!(matches!(err, CoreError::Revoked { .. }), "{err:?}");
+    assert!(
+        worker.secrets.get(DEVICE_CREDENTIAL).unwrap().is_none(),
+        "the credential is gone"
+    );
+    assert!(
+        matches!(worker.store.user("w1"), Err(CoreError::NotFound { .. })),
+        "local data wiped"
+    );
+    let c = rusqlite::Connection::open(town.dir.path().join("w1.db")).unwrap();
+    let left: i64 = c
+        .query_row("SELECT COUNT(*) FROM household", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_rotate_and_old_protocols_are_told_to_update() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let http = reqwest::Client::new();
+    let old_token = worker.token();
+    let resp = http
+        .post(format!("{}/v1/device/rotate", town.server.url))
+        .bearer_auth(&old_token)
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let new_token = json(resp).await["token"].as_str().unwrap().to_string();
+    assert_ne!(new_token, old_token);
+    assert_eq!(new_token.len(), 4 + 43, "gwd_ + 256 bits in base64url");
+    let pull = |token: String, protocol: &'static str| {
+        let http = http.clone();
+        let url = town.server.url.clone();
+        async move {
+            http.post(format!("{url}/v1/sync/pull"))
+                .bearer_auth(token)
+                .header(PROTOCOL_HEADER, protocol)
+                .body(r#"{"cursor":null,"limit":10}"#)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        pull(old_token, "1").await.status(),
+        401,
+        "the old credential stopped working"
+    );
+    assert_eq!(pull(new_token.clone(), "1").await.status(), 200);
+    let old = pull(new_token, "0").await;
+    assert_eq!(old.status(), 426);
+    let body = json(old).await;
+    assert_eq!(body["code"], "protocol_too_old");
+    assert!(body["reason"].as_str().unwrap().contains("请更新应用"));
+    // Only the hash is stored.
+    let auth = std::fs::read(town.server.data.join("auth.db")).unwrap();
+    assert!(!auth
+        .windows(20)
+        .any(|w| w == &worker.token().as_bytes()[..20]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_push_is_applied_once() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    visit(&worker.store, "H002", false);
+    let ops = worker.store.outbox(100).unwrap();
+    let body = serde_json::to_vec(&gridwork_core::sync::protocol::PushRequest {
+        device_id: worker.store.device_id().into(),
+        acked_through: worker.store.acked_through().unwrap(),
+        ops,
+    })
+    .unwrap();
+    let send = || async {
+        json(
+            reqwest::Client::new()
+                .post(format!("{}/v1/sync/push", town.server.url))
+                .bearer_auth(worker.token())
+                .header(PROTOCOL_HEADER, "1")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    };
+    let first = send().await;
+    let second = send().await;
+    assert_eq!(first["answers"][0]["status"], "applied", "{first}");
+    assert_eq!(second["answers"][0]["status"], "duplicate", "{second}");
+    assert_eq!(server_count(&town, "SELECT COUNT(*) FROM visit"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_push_applies_everything_exactly_once() {
+    let mut town = Town::new().await;
+    let worker = town.phone("w1").await;
+    const VISITS: i64 = 600;
+    for i in 0..VISITS {
+        visit(&worker.store, ["H001", "H002"][(i % 2) as usize], false);
+    }
+    // Kill the server the moment it has committed part of the push —
+    // typically between applying a batch and answering it.
+    let db = town.server.data.join("gridwork.db");
+    let watcher = std::thread::spawn(move || {
+        let c = rusqlite::Connection::open(db).unwrap();
+        for _ in 0..20_000 {
+            let n: i64 = c
+                .query_row("SELECT COUNT(*) FROM visit", [], |r| r.get(0))
+                .unwrap_or(0);
+            if n > 0 {
+                return n;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        0
+    });
+    let sync = worker.try_sync();
+    tokio::pin!(sync);
+    let applied_at_kill = loop {
+        tokio::select! {
+            _ = &mut sync => break None,
+            () = tokio::time::sleep(Duration::from_millis(1)) => {
+                if watcher.is_finished() {
+                    break Some(watcher.join().unwrap());
+                }
+            }
+        }
+    };
+    town.server.kill9();
+    let interrupted = sync.await;
+    let applied_at_kill =
+        applied_at_kill.expect("the push finished before the server could be killed");
+    assert!(
+        applied_at_kill > 0 && applied_at_kill < VISITS,
+        "killed after {applied_at_kill} of {VISITS}"
+    );
+    assert!(interrupted.is_err(), "the phone saw the server die");
+    assert!(
+        worker.store.outbox_len().unwrap() > 0,
+        "unanswered operations stay in the outbox"
+    );
+    town.server.restart();
+    // Bounded retries until everything is answered.
+    for _ in 0..5 {
+        if worker.try_sync().await.is_ok() && worker.store.outbox_len().unwrap() == 0 {
+            break;
+        }
+    }
+    assert_eq!(
+        worker.store.outbox_len().unwrap(),
+        0,
+        "first attempt: {interrupted:?}"
+    );
+    assert_eq!(server_count(&town, "SELECT COUNT(*) FROM visit"), VISITS);
+    assert_eq!(
+        server_count(&town, "SELECT COUNT(DISTINCT op_id) FROM op_log"),
+        server_count(&town, "SELECT COUNT(*) FROM op_log")
+    );
+}
+
+/// The phone side of the next test: sync once, in a child process that the
+/// parent kills. Runs only when the parent sets the variables.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_child_syncing() {
+    let (Ok(db), Ok(token)) = (
+        std::env::var("GRIDWORK_CHILD_DB"),
+        std::env::var("GRIDWORK_CHILD_TOKEN"),
+    ) else {
+        return;
+    };
+    let store = Store::open(&db).unwrap();
+    let secrets = MemorySecrets::default();
+    secrets.put(DEVICE_CREDENTIAL, &token).unwrap();
+    let _ = gridwork_core::sync::device::sync(&store, &secrets, &|_| {}).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_killed_mid_sync_resumes_without_loss() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let db = town.dir.path().join("w1.db");
+    const VISITS: i64 = 800;
+    for i in 0..VISITS {
+        visit(
+            &worker.store,
+            ["H001", "H002"][(i % 2) as usize],
+            i % 50 == 0,
+        );
+    }
+    let token = worker.token();
+    drop(worker);
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["phone_child_syncing", "--exact", "--test-threads=1"])
+        .env("GRIDWORK_CHILD_DB", &db)
+        .env("GRIDWORK_CHILD_TOKEN", &token)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill the phone as soon as part of its push has landed (bounded wait).
+    let server_db = rusqlite::Connection::open(town.server.data.join("gridwork.db")).unwrap();
+    for _ in 0..20_000 {
+        let n: i64 = server_db
+            .query_row("SELECT COUNT(*) FROM visit", [], |r| r.get(0))
+            .unwrap_or(0);
+        if n > 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = server_count(&town, "SELECT COUNT(*) FROM visit");
+    assert!(
+        partial < VISITS,
+        "the phone was killed mid-sync ({partial} of {VISITS} arrived)"
+    );
+    // The phone comes back (the credential from the platform's store).
+    let store = Store::open(&db).unwrap();
+    let secrets = MemorySecrets::default();
+    secrets.put(DEVICE_CREDENTIAL, &token).unwrap();
+    for _ in 0..5 {
+        if gridwork_core::sync::device::sync(&store, &secrets, &|_| {})
+            .await
+            .is_ok()
+            && store.outbox_len().unwrap() == 0
+        {
+            break;
+        }
+    }
+    assert_eq!(store.outbox_len().unwrap(), 0);
+    assert_eq!(
+        server_count(&town, "SELECT COUNT(*) FROM visit"),
+        VISITS,
+        "killed after {partial} of {VISITS}"
+    );
+    let cases_on_phone = store
+        .cases("w1", CaseScope::Mine, false, 0, 500)
+        .unwrap()
+        .len();
+    assert_eq!(
+        cases_on_phone, 0,
+        "no cases were reported; hazards only flagged"
+    );
+}

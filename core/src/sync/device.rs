@@ -1,0 +1,85 @@
+//! What a phone does: enrol with an activation code (the credential goes to
+//! the platform's secret store, never into SQLite), and sync — wiping
+//! itself if the server says the device was revoked.
+
+use rusqlite::OptionalExtension;
+
+use super::client::{sync_with, SyncProgress, SyncReport};
+use super::http::HttpTransport;
+use super::protocol::ActivateRequest;
+use crate::error::{CoreError, Result};
+use crate::secrets::{SecretStore, DEVICE_CREDENTIAL};
+use crate::user::User;
+use crate::Store;
+
+/// Enrol this installation: exchange the code for a credential, keep it in
+/// the secret store, remember the server, and know its owner.
+pub async fn activate(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    server_url: &str,
+    code: &str,
+    device_name: &str,
+) -> Result<User> {
+    let transport = HttpTransport::new(server_url, None)?;
+    let resp = transport
+        .activate(&ActivateRequest {
+            code: code.trim().to_string(),
+            device_id: store.device_id().to_string(),
+            device_name: device_name.to_string(),
+        })
+        .await?;
+    secrets.put(DEVICE_CREDENTIAL, &resp.token)?;
+    store.set_server(server_url, &resp.user)?;
+    Ok(resp.user)
+}
+
+/// Push, then pull. A revoked device wipes its data and its credential.
+pub async fn sync(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    progress: &(dyn Fn(SyncProgress) + Send + Sync),
+) -> Result<SyncReport> {
+    let url = store.server_url()?.ok_or_else(|| {
+        CoreError::not_permitted("本机尚未激活 / this device has not been activated")
+    })?;
+    let token = secrets.get(DEVICE_CREDENTIAL)?.ok_or_else(|| {
+        CoreError::not_permitted(
+            "本机没有设备凭证，请重新激活 / no device credential: activate again",
+        )
+    })?;
+    let transport = HttpTransport::new(&url, Some(token))?;
+    match sync_with(store, &transport, progress).await {
+        Err(CoreError::Revoked { reason }) => {
+            store.wipe()?;
+            secrets.delete(DEVICE_CREDENTIAL)?;
+            Err(CoreError::Revoked { reason })
+        }
+        other => other,
+    }
+}
+
+impl Store {
+    /// Remember the server and the device's owner (without an outbox row).
+    pub fn set_server(&self, url: &str, owner: &User) -> Result<()> {
+        self.write_silent(|w| {
+            w.tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('server_url', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [url],
+            )?;
+            w.upsert_user(owner)
+        })
+    }
+
+    pub fn server_url(&self) -> Result<Option<String>> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT value FROM meta WHERE key = 'server_url'", [], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+    }
+}

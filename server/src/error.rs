@@ -1,0 +1,101 @@
+//! One error type for the HTTP layer: every refusal is a status code and a
+//! JSON body with a stable code and words for people.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use gridwork_core::sync::protocol::ErrorBody;
+use gridwork_core::CoreError;
+use thiserror::Error;
+
+/// Why a request failed.
+#[derive(Debug, Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// No credential, or one we do not know.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// The device was revoked: it must wipe its data.
+    #[error("device revoked")]
+    Revoked,
+    /// The request needs an administrator.
+    #[error("administrators only")]
+    AdminOnly,
+    /// The client speaks a protocol older than we accept.
+    #[error("protocol too old: {0}")]
+    ProtocolTooOld(String),
+    /// The body could not be read.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Auth storage failed.
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// A blocking task failed to run.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ServerError>;
+
+impl ServerError {
+    fn parts(&self) -> (StatusCode, ErrorBody) {
+        let body = |code: &str, reason: String| ErrorBody {
+            code: code.into(),
+            reason,
+            wipe: false,
+        };
+        match self {
+            ServerError::Core(e) => match e {
+                CoreError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, body("invalid", e.to_string())),
+                CoreError::NotPermitted { .. } => (StatusCode::FORBIDDEN, body("not_permitted", e.to_string())),
+                CoreError::NotFound { .. } => (StatusCode::NOT_FOUND, body("not_found", e.to_string())),
+                CoreError::Conflict { .. } => (StatusCode::CONFLICT, body("conflict", e.to_string())),
+                CoreError::Revoked { .. } => (
+                    StatusCode::UNAUTHORIZED,
+                    ErrorBody {
+                        code: "device_revoked".into(),
+                        reason: e.to_string(),
+                        wipe: true,
+                    },
+                ),
+                _ => (StatusCode::INTERNAL_SERVER_ERROR, body("storage", "服务器存储出错 / server storage failed".into())),
+            },
+            ServerError::Unauthorized(why) => (
+                StatusCode::UNAUTHORIZED,
+                body("unauthorized", format!("设备凭证无效 / invalid device credential: {why}")),
+            ),
+            ServerError::Revoked => (
+                StatusCode::UNAUTHORIZED,
+                ErrorBody {
+                    code: "device_revoked".into(),
+                    reason: "此设备已被停用，本机数据将被清除 / this device was revoked; its local data will be wiped".into(),
+                    wipe: true,
+                },
+            ),
+            ServerError::AdminOnly => (
+                StatusCode::FORBIDDEN,
+                body("admin_only", "只有管理员可以这样做 / administrators only".into()),
+            ),
+            ServerError::ProtocolTooOld(why) => (
+                StatusCode::UPGRADE_REQUIRED,
+                body("protocol_too_old", format!("请更新应用 / please update the app: {why}")),
+            ),
+            ServerError::BadRequest(why) => (StatusCode::BAD_REQUEST, body("bad_request", why.clone())),
+            ServerError::Storage(_) | ServerError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                body("internal", "服务器出错，请稍后重试 / server error, retry later".into()),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.parts();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,205 @@
+//! Administration over HTTP (administrators' credentials only).
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use gridwork_core::case::DeadlinePolicy;
+use gridwork_core::checklist::ChecklistTemplate;
+use gridwork_core::coverage::CoverageReport;
+use gridwork_core::import::TableFormat;
+use gridwork_core::store::{ImportMode, ImportReport};
+use gridwork_core::user::{Assignment, User};
+use gridwork_core::visit::VisitPolicy;
+use serde::{Deserialize, Serialize};
+
+use super::{blocking, parse, Admin, AppState};
+use crate::error::{ApiResult, ServerError};
+use crate::storage::{ActivationCode, DeviceAuth, DeviceInfo};
+
+#[derive(Debug, Deserialize)]
+pub struct ImportQuery {
+    /// `best_effort` (default) or `all_or_nothing`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// `csv` or `xlsx`; detected from the bytes when absent.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+fn mode(q: &ImportQuery) -> ApiResult<ImportMode> {
+    match q.mode.as_deref() {
+        None | Some("best_effort") => Ok(ImportMode::BestEffort),
+        Some("all_or_nothing") => Ok(ImportMode::AllOrNothing),
+        Some(other) => Err(ServerError::BadRequest(format!(
+            "mode必须是best_effort或all_or_nothing / mode must be best_effort or all_or_nothing, not {other}"
+        ))),
+    }
+}
+
+fn format(q: &ImportQuery, bytes: &[u8]) -> ApiResult<TableFormat> {
+    match q.format.as_deref() {
+        None => Ok(TableFormat::detect(bytes)),
+        Some("csv") => Ok(TableFormat::Csv),
+        Some("xlsx") => Ok(TableFormat::Xlsx),
+        Some(other) => Err(ServerError::BadRequest(format!(
+            "format必须是csv或xlsx / format must be csv or xlsx, not {other}"
+        ))),
+    }
+}
+
+pub async fn import_regions(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<ImportReport>> {
+    let mode = mode(&q)?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| {
+        ServerError::BadRequest("GeoJSON必须是UTF-8 / GeoJSON must be UTF-8".into())
+    })?;
+    Ok(Json(
+        blocking(move || state.storage.import_regions(&admin.user_id, &text, mode)).await?,
+    ))
+}
+
+pub async fn import_households(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<ImportReport>> {
+    let (mode, format) = (mode(&q)?, format(&q, &body)?);
+    Ok(Json(
+        blocking(move || {
+            state
+                .storage
+                .import_households(&admin.user_id, &body, format, mode)
+        })
+        .await?,
+    ))
+}
+
+pub async fn import_members(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<ImportReport>> {
+    let (mode, format) = (mode(&q)?, format(&q, &body)?);
+    Ok(Json(
+        blocking(move || {
+            state
+                .storage
+                .import_members(&admin.user_id, &body, format, mode)
+        })
+        .await?,
+    ))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Done {
+    pub ok: bool,
+}
+
+pub async fn put_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    body: Bytes,
+) -> ApiResult<Json<Done>> {
+    let user: User = parse(&body)?;
+    blocking(move || state.storage.upsert_user(&admin.user_id, &user)).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+pub async fn put_assignment(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    body: Bytes,
+) -> ApiResult<Json<Done>> {
+    let a: Assignment = parse(&body)?;
+    blocking(move || state.storage.set_assignment(&admin.user_id, &a)).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Stored {
+    /// False when that exact version was already stored.
+    pub stored: bool,
+}
+
+pub async fn put_template(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    body: Bytes,
+) -> ApiResult<Json<Stored>> {
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| ServerError::BadRequest("UTF-8 required".into()))?;
+    let t = ChecklistTemplate::from_json(&text)?;
+    let stored = blocking(move || state.storage.store_template(&admin.user_id, &t)).await?;
+    Ok(Json(Stored { stored }))
+}
+
+pub async fn put_deadline_policy(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    body: Bytes,
+) -> ApiResult<Json<Done>> {
+    let p: DeadlinePolicy = parse(&body)?;
+    p.validate()?;
+    blocking(move || state.storage.set_deadline_policy(&admin.user_id, &p)).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+pub async fn put_visit_policy(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    body: Bytes,
+) -> ApiResult<Json<Done>> {
+    let p: VisitPolicy = parse(&body)?;
+    p.validate()?;
+    blocking(move || state.storage.set_visit_policy(&admin.user_id, &p)).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CodeRequest {
+    pub user_id: String,
+}
+
+pub async fn activation_code(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    body: Bytes,
+) -> ApiResult<Json<ActivationCode>> {
+    let req: CodeRequest = parse(&body)?;
+    let url = state.public_url.clone();
+    Ok(Json(
+        blocking(move || state.storage.create_activation_code(&req.user_id, &url)).await?,
+    ))
+}
+
+pub async fn devices(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+) -> ApiResult<Json<Vec<DeviceInfo>>> {
+    Ok(Json(blocking(move || state.storage.devices()).await?))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(device_id): Path<String>,
+) -> ApiResult<Json<Done>> {
+    blocking(move || state.storage.revoke(&device_id)).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// The four promises for what the caller oversees (any signed-in device).
+pub async fn coverage(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+) -> ApiResult<Json<CoverageReport>> {
+    Ok(Json(
+        blocking(move || state.storage.coverage(&auth.user_id)).await?,
+    ))
+}

@@ -1,0 +1,87 @@
+//! HTTP routes. Each handler parses, authenticates, and hands the work to
+//! the storage boundary on the blocking pool.
+
+pub mod admin;
+pub mod sync;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiResult, ServerError};
+use crate::storage::{DeviceAuth, ServerStorage};
+
+/// Shared by every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub storage: Arc<dyn ServerStorage>,
+    /// How phones reach this server (for activation QR codes).
+    pub public_url: String,
+}
+
+/// Run blocking storage work off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ServerError::Internal(e.to_string()))?
+}
+
+/// Parse a JSON body with an error that says what is wrong.
+pub fn parse<T: DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        ServerError::BadRequest(format!(
+            "请求内容无法解析 / the JSON body does not parse: {e}"
+        ))
+    })
+}
+
+fn bearer(headers: &HeaderMap) -> ApiResult<String> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ServerError::Unauthorized("no Authorization header".into()))?;
+    value
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ServerError::Unauthorized("expected 'Bearer <credential>'".into()))
+}
+
+impl FromRequestParts<AppState> for DeviceAuth {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers)?;
+        let storage = state.storage.clone();
+        blocking(move || storage.authenticate(&token)).await
+    }
+}
+
+/// An authenticated administrator.
+#[derive(Debug)]
+pub struct Admin(pub DeviceAuth);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let auth = DeviceAuth::from_request_parts(parts, state).await?;
+        if auth.admin {
+            Ok(Admin(auth))
+        } else {
+            Err(ServerError::AdminOnly)
+        }
+    }
+}

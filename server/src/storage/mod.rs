@@ -1,0 +1,103 @@
+//! The storage boundary. The HTTP layer talks only to `ServerStorage`; the
+//! embedded default is SQLite (`sqlite.rs`: the core's store in server role
+//! plus a small credentials database). A PostgreSQL implementation can take
+//! over by implementing this trait, without touching the routes.
+//!
+//! Calls are blocking; the routes run them on tokio's blocking pool.
+
+pub mod sqlite;
+
+use chrono::{DateTime, Utc};
+use gridwork_core::case::DeadlinePolicy;
+use gridwork_core::checklist::ChecklistTemplate;
+use gridwork_core::coverage::CoverageReport;
+use gridwork_core::import::TableFormat;
+use gridwork_core::store::{ImportMode, ImportReport};
+use gridwork_core::sync::protocol::{PullResponse, PushRequest, PushResponse};
+use gridwork_core::user::{Assignment, User};
+use gridwork_core::visit::VisitPolicy;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiResult;
+
+/// An authenticated device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceAuth {
+    pub device_id: String,
+    pub user_id: String,
+    pub admin: bool,
+}
+
+/// A one-time activation code, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationCode {
+    pub code: String,
+    pub user_id: String,
+    pub expires_at: DateTime<Utc>,
+    /// A string ready to put in a QR code for the phone to scan.
+    pub qr: String,
+}
+
+/// A device as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub device_id: String,
+    pub user_id: String,
+    pub name: String,
+    pub activated_at: DateTime<Utc>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Everything the routes need from storage.
+pub trait ServerStorage: Send + Sync + std::fmt::Debug + 'static {
+    // ---- devices and credentials ----
+    fn create_activation_code(&self, user_id: &str, server_url: &str) -> ApiResult<ActivationCode>;
+    /// Exchange a code for a credential (the token is returned once).
+    fn activate(&self, code: &str, device_id: &str, device_name: &str)
+        -> ApiResult<(String, User)>;
+    fn authenticate(&self, token: &str) -> ApiResult<DeviceAuth>;
+    /// Replace a device's credential; the old one stops working.
+    fn rotate(&self, device_id: &str) -> ApiResult<String>;
+    fn revoke(&self, device_id: &str) -> ApiResult<()>;
+    fn devices(&self) -> ApiResult<Vec<DeviceInfo>>;
+
+    // ---- sync ----
+    fn push(
+        &self,
+        auth: &DeviceAuth,
+        device_clock_ms: Option<i64>,
+        req: &PushRequest,
+    ) -> ApiResult<PushResponse>;
+    fn pull(&self, auth: &DeviceAuth, cursor: Option<&str>, limit: u32) -> ApiResult<PullResponse>;
+
+    // ---- administration (as the given administrator) ----
+    fn import_regions(
+        &self,
+        admin: &str,
+        geojson: &str,
+        mode: ImportMode,
+    ) -> ApiResult<ImportReport>;
+    fn import_households(
+        &self,
+        admin: &str,
+        bytes: &[u8],
+        format: TableFormat,
+        mode: ImportMode,
+    ) -> ApiResult<ImportReport>;
+    fn import_members(
+        &self,
+        admin: &str,
+        bytes: &[u8],
+        format: TableFormat,
+        mode: ImportMode,
+    ) -> ApiResult<ImportReport>;
+    fn upsert_user(&self, admin: &str, user: &User) -> ApiResult<()>;
+    fn set_assignment(&self, admin: &str, assignment: &Assignment) -> ApiResult<()>;
+    fn store_template(&self, admin: &str, template: &ChecklistTemplate) -> ApiResult<bool>;
+    fn set_deadline_policy(&self, admin: &str, policy: &DeadlinePolicy) -> ApiResult<()>;
+    fn set_visit_policy(&self, admin: &str, policy: &VisitPolicy) -> ApiResult<()>;
+    fn coverage(&self, user: &str) -> ApiResult<CoverageReport>;
+    /// Forget operation answers older than the retention (at least 90 days).
+    fn prune(&self) -> ApiResult<u64>;
+}

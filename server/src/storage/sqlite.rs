@@ -1,0 +1,410 @@
+//! The embedded default: the core's store in server role (`gridwork.db`)
+//! and device credentials in `auth.db`, both SQLite files in the data
+//! directory. Credentials are stored only as SHA-256 hashes.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use gridwork_core::case::DeadlinePolicy;
+use gridwork_core::checklist::ChecklistTemplate;
+use gridwork_core::clock::{from_ms, to_ms, Clock};
+use gridwork_core::coverage::CoverageReport;
+use gridwork_core::import::TableFormat;
+use gridwork_core::store::{ImportMode, ImportReport};
+use gridwork_core::sync::protocol::{PullResponse, PushRequest, PushResponse};
+use gridwork_core::user::{Assignment, Role, User};
+use gridwork_core::visit::VisitPolicy;
+use gridwork_core::{CoreError, Store};
+use rusqlite::{Connection, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+use sha2::{Digest, Sha256};
+
+use super::{ActivationCode, DeviceAuth, DeviceInfo, ServerStorage};
+use crate::error::{ApiResult, ServerError};
+
+/// How long an activation code stays valid.
+pub const CODE_TTL_DAYS: i64 = 7;
+/// How long operation answers are kept (the protocol promises ≥ 90 days).
+pub const OP_RETENTION_DAYS: i64 = 180;
+/// Characters of activation codes: no 0/O, 1/I/L, easy to read aloud.
+const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+const AUTH_V1: &str = "
+CREATE TABLE device (
+    device_id    TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    activated_at INTEGER NOT NULL,
+    last_seen_at INTEGER,
+    revoked_at   INTEGER
+) STRICT;
+CREATE INDEX device_user ON device(user_id);
+CREATE TABLE activation_code (
+    code_hash  TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER,
+    device_id  TEXT
+) STRICT;
+";
+
+/// SQLite storage.
+#[derive(Debug)]
+pub struct SqliteStorage {
+    store: Store,
+    auth: Mutex<Connection>,
+    clock: Arc<dyn Clock>,
+}
+
+fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.trim().as_bytes()))
+}
+
+/// A fresh device credential: 256 random bits.
+fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!(
+        "gwd_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// A fresh activation code, `ABCDE-FGHJK` (about 49 bits; one-time, expiring).
+fn new_code() -> String {
+    let mut out = String::with_capacity(11);
+    for i in 0..10 {
+        if i == 5 {
+            out.push('-');
+        }
+        let idx = rand::random::<u32>() as usize % CODE_ALPHABET.len();
+        out.push(char::from(CODE_ALPHABET[idx]));
+    }
+    out
+}
+
+/// Codes are typed by people: ignore case, spaces and dashes.
+fn normalize_code(code: &str) -> String {
+    let clean: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if clean.len() == 10 {
+        format!("{}-{}", &clean[..5], &clean[5..])
+    } else {
+        clean
+    }
+}
+
+impl SqliteStorage {
+    /// Open (creating) the data directory's databases.
+    pub fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> ApiResult<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
+        let store = Store::open_server(data_dir.join("gridwork.db"), clock.clone())?;
+        let mut auth = Connection::open(data_dir.join("auth.db"))?;
+        auth.pragma_update(None, "journal_mode", "WAL")?;
+        auth.pragma_update(None, "synchronous", "FULL")?;
+        auth.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::new(vec![M::up(AUTH_V1)])
+            .to_latest(&mut auth)
+            .map_err(CoreError::from)?;
+        Ok(SqliteStorage {
+            store,
+            auth: Mutex::new(auth),
+            clock,
+        })
+    }
+
+    /// The core store, for the escalation engine and the CLI.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn auth(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.auth.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn require_admin(&self, user_id: &str) -> ApiResult<()> {
+        match self.store.user(user_id) {
+            Ok(u) if u.role == Role::Administrator => Ok(()),
+            Ok(_) => Err(ServerError::AdminOnly),
+            Err(CoreError::NotFound { .. }) => Err(ServerError::AdminOnly),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// First start: an administrator to begin with, and a code for them.
+    pub fn bootstrap_admin(&self, server_url: &str) -> ApiResult<Option<ActivationCode>> {
+        match self.store.user("admin") {
+            Ok(_) => Ok(None),
+            Err(CoreError::NotFound { .. }) => {
+                self.store.upsert_user(&User {
+                    id: "admin".into(),
+                    name: "系统管理员".into(),
+                    role: Role::Administrator,
+                    phone: None,
+                    jurisdiction: vec![],
+                })?;
+                self.store.install_default_templates()?;
+                Ok(Some(self.create_activation_code("admin", server_url)?))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl ServerStorage for SqliteStorage {
+    fn create_activation_code(&self, user_id: &str, server_url: &str) -> ApiResult<ActivationCode> {
+        self.store.user(user_id)?;
+        let code = new_code();
+        let now = self.now();
+        let expires_at = now + Duration::days(CODE_TTL_DAYS);
+        self.auth().execute(
+            "INSERT INTO activation_code (code_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![hash(&code), user_id, to_ms(now), to_ms(expires_at)],
+        )?;
+        let qr = format!("gridwork:activate?v=1&server={server_url}&code={code}");
+        Ok(ActivationCode {
+            code,
+            user_id: user_id.into(),
+            expires_at,
+            qr,
+        })
+    }
+
+    fn activate(
+        &self,
+        code: &str,
+        device_id: &str,
+        device_name: &str,
+    ) -> ApiResult<(String, User)> {
+        if device_id.trim().is_empty() || device_id.len() > 100 {
+            return Err(CoreError::invalid(
+                "device_id",
+                "设备编号无效 / device id is empty or too long",
+            )
+            .into());
+        }
+        let now = self.now();
+        let token = new_token();
+        let user_id = {
+            let mut conn = self.auth();
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let row: Option<(String, i64, Option<i64>)> = tx
+                .query_row(
+                    "SELECT user_id, expires_at, used_at FROM activation_code WHERE code_hash = ?1",
+                    [hash(&normalize_code(code))],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let user_id = match row {
+                None => {
+                    return Err(CoreError::invalid(
+                        "code",
+                        "激活码不正确 / the activation code is not valid",
+                    )
+                    .into());
+                }
+                Some((_, _, Some(_))) => {
+                    return Err(CoreError::invalid(
+                        "code",
+                        "激活码已使用 / the activation code was already used",
+                    )
+                    .into());
+                }
+                Some((_, expires, None)) if expires < to_ms(now) => {
+                    return Err(CoreError::invalid(
+                        "code",
+                        "激活码已过期 / the activation code has expired",
+                    )
+                    .into());
+                }
+                Some((user_id, _, None)) => user_id,
+            };
+            tx.execute(
+                "UPDATE activation_code SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
+                rusqlite::params![hash(&normalize_code(code)), to_ms(now), device_id],
+            )?;
+            // Re-enrolling an installation (after a wipe) replaces its credential.
+            tx.execute(
+                "INSERT INTO device (device_id, user_id, name, token_hash, activated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(device_id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,
+                   token_hash = excluded.token_hash, activated_at = excluded.activated_at, revoked_at = NULL",
+                rusqlite::params![device_id, user_id, device_name.chars().take(100).collect::<String>(), hash(&token), to_ms(now)],
+            )?;
+            tx.commit()?;
+            user_id
+        };
+        tracing::info!(device = device_id, user = %user_id, "device activated");
+        Ok((token, self.store.user(&user_id)?))
+    }
+
+    fn authenticate(&self, token: &str) -> ApiResult<DeviceAuth> {
+        let conn = self.auth();
+        let row: Option<(String, String, Option<i64>, Option<i64>)> = conn
+            .query_row(
+                "SELECT device_id, user_id, revoked_at, last_seen_at FROM device WHERE token_hash = ?1",
+                [hash(token)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((device_id, user_id, revoked, last_seen)) = row else {
+            return Err(ServerError::Unauthorized("unknown credential".into()));
+        };
+        if revoked.is_some() {
+            return Err(ServerError::Revoked);
+        }
+        let now = to_ms(self.now());
+        // At most one write a minute per device.
+        if last_seen.is_none_or(|t| now - t > 60_000) {
+            conn.execute(
+                "UPDATE device SET last_seen_at = ?2 WHERE device_id = ?1",
+                rusqlite::params![device_id, now],
+            )?;
+        }
+        drop(conn);
+        let admin = matches!(self.store.user(&user_id), Ok(u) if u.role == Role::Administrator);
+        Ok(DeviceAuth {
+            device_id,
+            user_id,
+            admin,
+        })
+    }
+
+    fn rotate(&self, device_id: &str) -> ApiResult<String> {
+        let token = new_token();
+        let n = self.auth().execute(
+            "UPDATE device SET token_hash = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+            rusqlite::params![device_id, hash(&token)],
+        )?;
+        if n == 0 {
+            return Err(ServerError::Revoked);
+        }
+        Ok(token)
+    }
+
+    fn revoke(&self, device_id: &str) -> ApiResult<()> {
+        let n = self.auth().execute(
+            "UPDATE device SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+            rusqlite::params![device_id, to_ms(self.now())],
+        )?;
+        if n == 0 {
+            return Err(CoreError::not_found("device", device_id).into());
+        }
+        tracing::info!(device = device_id, "device revoked");
+        Ok(())
+    }
+
+    fn devices(&self) -> ApiResult<Vec<DeviceInfo>> {
+        let conn = self.auth();
+        let mut stmt = conn.prepare(
+            "SELECT device_id, user_id, name, activated_at, last_seen_at, revoked_at FROM device ORDER BY activated_at",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DeviceInfo {
+                device_id: r.get(0)?,
+                user_id: r.get(1)?,
+                name: r.get(2)?,
+                activated_at: from_ms(r.get(3)?),
+                last_seen_at: r.get::<_, Option<i64>>(4)?.map(from_ms),
+                revoked_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn push(
+        &self,
+        auth: &DeviceAuth,
+        device_clock_ms: Option<i64>,
+        req: &PushRequest,
+    ) -> ApiResult<PushResponse> {
+        if req.device_id != auth.device_id {
+            return Err(ServerError::BadRequest(
+                "请求中的设备编号与凭证不符 / the device id does not match the credential".into(),
+            ));
+        }
+        let answers = self.store.apply_push(
+            &auth.user_id,
+            &auth.device_id,
+            device_clock_ms,
+            req.acked_through,
+            &req.ops,
+        )?;
+        Ok(PushResponse { answers })
+    }
+
+    fn pull(&self, auth: &DeviceAuth, cursor: Option<&str>, limit: u32) -> ApiResult<PullResponse> {
+        Ok(self.store.pull(&auth.user_id, cursor, limit)?)
+    }
+
+    fn import_regions(
+        &self,
+        admin: &str,
+        geojson: &str,
+        mode: ImportMode,
+    ) -> ApiResult<ImportReport> {
+        Ok(self.store.import_regions_geojson(admin, geojson, mode)?)
+    }
+
+    fn import_households(
+        &self,
+        admin: &str,
+        bytes: &[u8],
+        format: TableFormat,
+        mode: ImportMode,
+    ) -> ApiResult<ImportReport> {
+        Ok(self.store.import_households(admin, bytes, format, mode)?)
+    }
+
+    fn import_members(
+        &self,
+        admin: &str,
+        bytes: &[u8],
+        format: TableFormat,
+        mode: ImportMode,
+    ) -> ApiResult<ImportReport> {
+        Ok(self.store.import_members(admin, bytes, format, mode)?)
+    }
+
+    fn upsert_user(&self, admin: &str, user: &User) -> ApiResult<()> {
+        self.require_admin(admin)?;
+        Ok(self.store.upsert_user(user)?)
+    }
+
+    fn set_assignment(&self, admin: &str, assignment: &Assignment) -> ApiResult<()> {
+        self.require_admin(admin)?;
+        Ok(self.store.set_assignment(assignment)?)
+    }
+
+    fn store_template(&self, admin: &str, template: &ChecklistTemplate) -> ApiResult<bool> {
+        self.require_admin(admin)?;
+        Ok(self.store.store_template(template)?)
+    }
+
+    fn set_deadline_policy(&self, admin: &str, policy: &DeadlinePolicy) -> ApiResult<()> {
+        self.require_admin(admin)?;
+        Ok(self.store.set_deadline_policy(policy)?)
+    }
+
+    fn set_visit_policy(&self, admin: &str, policy: &VisitPolicy) -> ApiResult<()> {
+        self.require_admin(admin)?;
+        Ok(self.store.set_visit_policy(policy)?)
+    }
+
+    fn coverage(&self, user: &str) -> ApiResult<CoverageReport> {
+        Ok(self.store.coverage_report(user)?)
+    }
+
+    fn prune(&self) -> ApiResult<u64> {
+        Ok(self.store.prune_op_log(Duration::days(OP_RETENTION_DAYS))?)
+    }
+}

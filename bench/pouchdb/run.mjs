@@ -359,7 +359,7 @@ async function main() {
     client: { package: 'pouchdb', version: versionOf('pouchdb'), storage: 'leveldb on disk (leveldown)' },
     node: process.version,
     replication: { batch_size: opts.batchSize, batches_limit: opts.batchesLimit, live: false, keep_alive: opts.keepAlive },
-    counting: 'server side: body bytes at res.write/res.end (after gzip) and req data events; wire bytes from socket counters (headers and framing included)',
+    counting: 'server side (preload in pouchdb-server): response body bytes at res.write/res.end, after gzip; request body bytes at req.push; wire bytes from socket counters, headers and framing included',
   };
 
   if (opts.only !== 'push') {

@@ -25,6 +25,8 @@ esac
 # -p, not --workspace: built together with uniffi-bindgen, the FFI crate
 # would get uniffi's `cli` feature (the generator) too.
 cargo build --locked -p gridwork-ffi
+# The server, for the binding tests that sync end to end against it.
+cargo build --locked -p gridwork
 cargo build --locked -p uniffi-bindgen
 
 rm -rf "${OUT:?}/lib" "${OUT:?}/kotlin" "${OUT:?}/swift"
@@ -32,6 +34,8 @@ mkdir -p "$OUT/lib"
 # Copy, so that the bindings and the tests use this very build even if a later
 # `cargo build --workspace` replaces target/debug/$LIB.
 cp "$TARGET_DIR/debug/$LIB" "$OUT/lib/$LIB"
+mkdir -p "$OUT/bin"
+cp "$TARGET_DIR/debug/gridwork" "$OUT/bin/gridwork"
 
 # --no-format: ktlint and swiftformat are not installed (and not needed).
 cargo uniffi-bindgen generate --no-format "$OUT/lib/$LIB" -l kotlin -o "$OUT/kotlin"

@@ -75,10 +75,14 @@ mount_system_dirs() {
   MOUNTED+=("$CHROOT/dev/pts")
 }
 
+# The server the end-to-end XCTests start (same path inside the chroot).
+export GRIDWORK_SERVER_BIN="$OUT/bin/gridwork"
+
 in_chroot() {
   # SWIFT_BACKTRACE: Debian's swiftlang lacks the backtracer library, so a crash
   # would only add a loader error.
   chroot "$CHROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb SWIFT_BACKTRACE=enable=no \
+    GRIDWORK_SERVER_BIN="$GRIDWORK_SERVER_BIN" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 

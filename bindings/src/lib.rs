@@ -22,12 +22,14 @@ mod error;
 mod pii;
 mod secrets;
 mod store;
+mod sync;
 mod types;
 
 pub use error::GridworkError;
 pub use pii::{PiiField, PiiMasker};
 pub use secrets::SecretStore;
 pub use store::GridworkStore;
+pub use sync::SyncListener;
 
 uniffi::setup_scaffolding!();
 

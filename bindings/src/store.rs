@@ -63,6 +63,14 @@ impl GridworkStore {
         Ok((store, user))
     }
 
+    pub(crate) fn store_arc(&self) -> R<Arc<Store>> {
+        self.store()
+    }
+
+    pub(crate) fn secrets_arc(&self) -> R<Arc<dyn CoreSecrets>> {
+        self.secrets().cloned()
+    }
+
     fn secrets(&self) -> R<&Arc<dyn CoreSecrets>> {
         self.secrets
             .as_ref()

@@ -43,11 +43,20 @@ impl ServerError {
         let body = |code: &str, reason: String| ErrorBody {
             code: code.into(),
             reason,
+            field: None,
             wipe: false,
         };
         match self {
             ServerError::Core(e) => match e {
-                CoreError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, body("invalid", e.to_string())),
+                CoreError::Invalid { field, reason } => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorBody {
+                        code: "invalid".into(),
+                        reason: reason.clone(),
+                        field: Some(field.clone()),
+                        wipe: false,
+                    },
+                ),
                 CoreError::NotPermitted { .. } => (StatusCode::FORBIDDEN, body("not_permitted", e.to_string())),
                 CoreError::NotFound { .. } => (StatusCode::NOT_FOUND, body("not_found", e.to_string())),
                 CoreError::Conflict { .. } => (StatusCode::CONFLICT, body("conflict", e.to_string())),
@@ -56,6 +65,7 @@ impl ServerError {
                     ErrorBody {
                         code: "device_revoked".into(),
                         reason: e.to_string(),
+                        field: None,
                         wipe: true,
                     },
                 ),
@@ -70,6 +80,7 @@ impl ServerError {
                 ErrorBody {
                     code: "device_revoked".into(),
                     reason: "此设备已被停用，本机数据将被清除 / this device was revoked; its local data will be wiped".into(),
+                    field: None,
                     wipe: true,
                 },
             ),

@@ -120,6 +120,12 @@ impl HttpTransport {
                 id: reason,
             },
             (409, _) => CoreError::Conflict { reason },
+            (
+                422,
+                Some(ErrorBody {
+                    field: Some(field), ..
+                }),
+            ) => CoreError::invalid(field, reason),
             (400, _) | (413, _) | (422, _) => CoreError::invalid("request", reason),
             _ => CoreError::Network { reason },
         })

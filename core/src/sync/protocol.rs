@@ -184,6 +184,9 @@ pub struct ActivateResponse {
 pub struct ErrorBody {
     pub code: String,
     pub reason: String,
+    /// For invalid input: the field it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// For a revoked device: wipe local data.
     #[serde(default)]
     pub wipe: bool,

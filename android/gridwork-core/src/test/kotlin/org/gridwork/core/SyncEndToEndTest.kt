@@ -1,0 +1,145 @@
+package org.gridwork.core
+
+import java.io.File
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.file.Files
+import java.util.concurrent.CopyOnWriteArrayList
+import java.util.concurrent.TimeUnit
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.BeforeEach
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** Records progress events, as a progress bar would. */
+class RecordingListener : SyncListener {
+    val events = CopyOnWriteArrayList<SyncProgress>()
+    override fun onProgress(progress: SyncProgress) { events.add(progress) }
+}
+
+/**
+ * The generated Kotlin against a real `gridwork serve` on loopback:
+ * enrolment with activation codes, sync (suspend) with progress, a case
+ * travelling from the worker's phone to the secretary's and back.
+ */
+class SyncEndToEndTest {
+    private lateinit var dir: File
+    private lateinit var server: Process
+    private lateinit var url: String
+    private lateinit var adminToken: String
+    private val http = HttpClient.newHttpClient()
+    private val data = File(System.getProperty("gridwork.testdata") ?: "../../bindings/testdata")
+
+    private fun admin(method: String, path: String, body: ByteArray): String {
+        val req = HttpRequest.newBuilder(URI.create("$url/v1$path"))
+            .header("Authorization", "Bearer $adminToken")
+            .header("X-Gridwork-Protocol", "1")
+            .method(method, HttpRequest.BodyPublishers.ofByteArray(body))
+            .build()
+        val resp = http.send(req, HttpResponse.BodyHandlers.ofString())
+        assertEquals(200, resp.statusCode(), "$path: ${resp.body()}")
+        return resp.body()
+    }
+
+    private fun codeFor(user: String): String =
+        Regex("\"code\":\"([A-Z0-9-]+)\"").find(admin("POST", "/admin/activation-codes", """{"user_id":"$user"}""".toByteArray()))!!
+            .groupValues[1]
+
+    private fun phone(name: String): Pair<GridworkStore, MemorySecrets> {
+        val secrets = MemorySecrets()
+        return GridworkStore.open(File(dir, "$name.db").path, secrets) to secrets
+    }
+
+    @BeforeEach
+    fun startServer() {
+        dir = Files.createTempDirectory("gridwork-kt-e2e").toFile()
+        val bin = System.getProperty("gridwork.server.bin") ?: error("gridwork.server.bin not set")
+        server = ProcessBuilder(bin, "serve", "--listen", "127.0.0.1:0", "--data", File(dir, "server").path)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start()
+        val lines = server.inputStream.bufferedReader()
+        var code: String? = null
+        while (true) {
+            val line = lines.readLine() ?: error("the server exited before listening")
+            if (line.startsWith("gridwork server listening on ")) url = line.removePrefix("gridwork server listening on ").substringBefore(' ')
+            if ("activation code: " in line) code = line.substringAfter("activation code: ").trim()
+            if (line.startsWith("OpenAPI:")) break
+        }
+        Thread { lines.forEachLine { } }.apply { isDaemon = true }.start()
+        // The administrator enrols a console like any device, then sets up the village.
+        val (console, consoleSecrets) = phone("admin")
+        console.use { runBlocking { it.activate(url, code!!, "admin-console") } }
+        adminToken = consoleSecrets.map.values.single()
+        admin("POST", "/admin/import/regions?mode=all_or_nothing", File(data, "township.geojson").readBytes())
+        admin("POST", "/admin/import/households", File(data, "households.csv").readBytes())
+        admin("POST", "/admin/import/members", File(data, "members.csv").readBytes())
+        admin("PUT", "/admin/users", """{"id":"w1","name":"张网格","role":"grid_worker","phone":null,"jurisdiction":[]}""".toByteArray())
+        admin("PUT", "/admin/users", """{"id":"s1","name":"王书记","role":"village_secretary","phone":null,"jurisdiction":["440300-T01-V01"]}""".toByteArray())
+        admin("PUT", "/admin/assignments", """{"user_id":"w1","grid_code":"G1","kind":"primary","from":"2026-01-01","to":null}""".toByteArray())
+    }
+
+    @AfterEach
+    fun stopServer() {
+        server.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
+        dir.deleteRecursively()
+    }
+
+    @Test
+    fun `a case goes from the worker's phone to the secretary's and back`() = runBlocking {
+        val (worker, workerSecrets) = phone("w1")
+        val (secretary, _) = phone("s1")
+        worker.use { w ->
+            secretary.use { s ->
+                // A wrong code is refused with the field named.
+                val wrong = assertThrows<GridworkException.Invalid> { runBlocking { w.activate(url, "AAAAA-AAAAA", "phone") } }
+                assertTrue(wrong.reason.contains("激活码"), wrong.reason)
+                val me = w.activate(url, codeFor("w1"), "张网格的手机")
+                assertEquals("w1", me.id)
+                assertTrue(workerSecrets.map.values.single().startsWith("gwd_"), "the credential is in the secret store")
+                w.signIn("w1")
+                val progress = RecordingListener()
+                val first = w.sync(progress)
+                assertTrue(first.pulled.upserted > 10u, first.toString())
+                assertTrue(progress.events.any { it.phase == SyncPhase.PULL && it.itemsDone > 0u }, progress.events.toString())
+                assertEquals(listOf("G1"), w.myGrids().map { it.code })
+
+                // Offline work: a visit that finds a hazard, a case from its draft.
+                val t = w.checklistFor("H001")
+                val outcome = w.recordVisit(VisitInput("H001", null, t.id, t.version, listOf(
+                    Answer("ep.symptoms", AnswerValue.Choices(listOf("none"))),
+                    Answer("ws.gas_use", AnswerValue.Choice("lpg")),
+                    Answer("ws.gas_smell", AnswerValue.YesNo(false)),
+                    Answer("ws.gas_cylinder_hose", AnswerValue.Choices(listOf("hose_aged"))),
+                    Answer("rs.house_condition", AnswerValue.Choice("sound")),
+                ), "", locationFix(22.5016, 113.9016, 8.0), listOf()))
+                val id = w.reportCase(outcome.drafts.single(), listOf(), null).case.id
+                assertTrue(w.pendingOperations() > 0u)
+                val pushed = w.sync(null)
+                assertEquals(0u, pushed.pushed.rejected)
+                assertEquals(0uL, w.pendingOperations())
+
+                s.activate(url, codeFor("s1"), "王书记的手机")
+                s.signIn("s1")
+                s.sync(null)
+                var screen = s.caseDetail(id)
+                assertEquals(CaseState.REPORTED, screen.case.state)
+                s.actOnCase(id, CaseAction.File(Difficulty.NORMAL, ""), listOf())
+                s.actOnCase(id, CaseAction.Dismiss("已由燃气公司上门处理"), listOf())
+                s.sync(null)
+
+                w.sync(null)
+                screen = w.caseDetail(id)
+                assertEquals(CaseState.CLOSED, screen.case.state)
+                assertEquals("已由燃气公司上门处理", screen.case.dismissed)
+                assertNull(screen.chainBreak)
+                assertTrue(w.conflicts(true).isEmpty())
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import XCTest
+
+import GridworkCore
+import GridworkKit
+
+/// Records progress events, as a progress bar would.
+final class RecordingListener: SyncListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [SyncProgress] = []
+    func onProgress(progress: SyncProgress) { lock.lock(); events.append(progress); lock.unlock() }
+    var all: [SyncProgress] { lock.lock(); defer { lock.unlock() }; return events }
+}
+
+/// The generated Swift against a real `gridwork serve` on loopback: the
+/// same scenario as android/gridwork-core's SyncEndToEndTest.
+final class SyncEndToEndTests: XCTestCase {
+    var dir: URL!
+    var server: Process!
+    var url = ""
+    let data = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("bindings/testdata")
+
+    var bin = ""
+    var dataDir: URL { dir.appendingPathComponent("server") }
+
+    /// Run `gridwork admin …` on the server's data directory (the command-line
+    /// side of administration; the Kotlin test uses the HTTP side).
+    @discardableResult
+    func admin(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["admin", "--data", dataDir.path] + args
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let bytes = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, "gridwork admin \(args): \(text)")
+        return text
+    }
+
+    func codeFor(_ user: String) throws -> String {
+        let text = try admin(["code", "--user", user, "--server-url", url])
+        let line = text.split(separator: "\n").first { $0.contains("activation code") } ?? ""
+        return line.components(separatedBy: ": ").last?.trimmingCharacters(in: .whitespaces) ?? ""
+    }
+
+    // Synchronous set-up and tear-down: Foundation's Process.waitUntilExit
+    // hangs on Linux when called from a concurrency thread.
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gridwork-swift-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        guard let b = ProcessInfo.processInfo.environment["GRIDWORK_SERVER_BIN"] else {
+            throw XCTSkip("GRIDWORK_SERVER_BIN is not set")
+        }
+        bin = b
+        server = Process()
+        server.executableURL = URL(fileURLWithPath: bin)
+        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataDir.path]
+        let out = Pipe()
+        server.standardOutput = out
+        try server.run()
+        var text = ""
+        var code = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !text.contains("OpenAPI:") && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("gridwork server listening on ") {
+                url = String(line.dropFirst("gridwork server listening on ".count).split(separator: " ")[0])
+            }
+            if let r = line.range(of: "activation code: ") { code = String(line[r.upperBound...]).trimmingCharacters(in: .whitespaces) }
+        }
+        XCTAssertFalse(url.isEmpty, text)
+        XCTAssertFalse(code.isEmpty, text)
+        try admin(["import", "regions", data.appendingPathComponent("township.geojson").path, "--all-or-nothing"])
+        try admin(["import", "households", data.appendingPathComponent("households.csv").path])
+        try admin(["user", "--id", "w1", "--name", "张网格", "--role", "grid_worker"])
+        try admin(["user", "--id", "s1", "--name", "王书记", "--role", "village_secretary", "--jurisdiction", "440300-T01-V01"])
+        try admin(["assign", "--user", "w1", "--grid", "G1", "--from", "2026-01-01"])
+    }
+
+    override func tearDownWithError() throws {
+        if let server, server.isRunning {
+            server.terminate()
+            for _ in 0..<200 where server.isRunning {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func testACaseGoesFromTheWorkersPhoneToTheSecretarysAndBack() async throws {
+        let workerSecrets = MemorySecrets()
+        let worker = try GridworkStore.open(dbPath: dir.appendingPathComponent("w1.db").path, secrets: workerSecrets)
+        let secretary = try GridworkStore.open(dbPath: dir.appendingPathComponent("s1.db").path, secrets: MemorySecrets())
+        do {
+            _ = try await worker.activate(serverUrl: url, code: "AAAAA-AAAAA", deviceName: "phone")
+            XCTFail("a wrong code was accepted")
+        } catch let e as GridworkError {
+            XCTAssertEqual(e.invalidField, "code")
+        }
+        let me = try await worker.activate(serverUrl: url, code: try codeFor("w1"), deviceName: "张网格的手机")
+        XCTAssertEqual(me.id, "w1")
+        XCTAssertTrue(workerSecrets.map.values.first?.hasPrefix("gwd_") ?? false)
+        _ = try worker.signIn(userId: "w1")
+        let progress = RecordingListener()
+        let first = try await worker.sync(listener: progress)
+        XCTAssertGreaterThan(first.pulled.upserted, 10)
+        XCTAssertTrue(progress.all.contains { $0.phase == .pull && $0.itemsDone > 0 })
+        XCTAssertEqual(try worker.myGrids().map(\.code), ["G1"])
+
+        let t = try worker.checklistFor(householdCode: "H001")
+        let outcome = try worker.recordVisit(input: VisitInput(
+            householdCode: "H001", patrolId: nil, templateId: t.id, templateVersion: t.version,
+            answers: [
+                Answer(itemCode: "ep.symptoms", value: .choices(["none"])),
+                Answer(itemCode: "ws.gas_use", value: .choice("lpg")),
+                Answer(itemCode: "ws.gas_smell", value: .yesNo(false)),
+                Answer(itemCode: "ws.gas_cylinder_hose", value: .choices(["hose_aged"])),
+                Answer(itemCode: "rs.house_condition", value: .choice("sound")),
+            ],
+            notes: "", fix: locationFix(lat: 22.5016, lon: 113.9016, accuracyM: 8), photos: []))
+        let id = try worker.reportCase(draft: outcome.drafts[0], photos: [], onSpot: nil).case.id
+        let pushed = try await worker.sync(listener: nil)
+        XCTAssertEqual(pushed.pushed.rejected, 0)
+        XCTAssertEqual(try worker.pendingOperations(), 0)
+
+        _ = try await secretary.activate(serverUrl: url, code: try codeFor("s1"), deviceName: "王书记的手机")
+        _ = try secretary.signIn(userId: "s1")
+        _ = try await secretary.sync(listener: nil)
+        XCTAssertEqual(try secretary.caseDetail(caseId: id).case.state, .reported)
+        _ = try secretary.actOnCase(caseId: id, action: .file(difficulty: .normal, note: ""), photos: [])
+        _ = try secretary.actOnCase(caseId: id, action: .dismiss(reason: "已由燃气公司上门处理"), photos: [])
+        _ = try await secretary.sync(listener: nil)
+
+        _ = try await worker.sync(listener: nil)
+        let screen = try worker.caseDetail(caseId: id)
+        XCTAssertEqual(screen.case.state, .closed)
+        XCTAssertEqual(screen.case.dismissed, "已由燃气公司上门处理")
+        XCTAssertNil(screen.chainBreak)
+        XCTAssertTrue(try worker.conflicts(unseenOnly: true).isEmpty)
+    }
+}

@@ -21,6 +21,7 @@ pub const MAX_LEVEL: u8 = 2;
 
 /// One escalation that is due now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DueEscalation {
     pub level: u8,
     pub reason: EscalationReason,
@@ -30,6 +31,7 @@ pub struct DueEscalation {
 
 /// The assessment of one case at one instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     /// The level the case should be at now (never below what was recorded).
     pub level: u8,

@@ -12,6 +12,7 @@ use crate::location::LocationFix;
 
 /// A recorded visit. Append-only: a visit is never edited, a new one is made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     pub id: String,
     pub household_code: String,
@@ -31,6 +32,7 @@ pub struct Visit {
 /// How often places should be visited. Shorter intervals for the tags that
 /// need attention; the shortest applicable interval wins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitPolicy {
     pub default_days: u32,
     /// Non-household places (shops, workshops, mines…).

@@ -36,6 +36,7 @@ pub enum CaseScope {
 
 /// One line of a case list, with its countdown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseRow {
     pub id: String,
     pub title: String,

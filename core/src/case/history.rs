@@ -78,6 +78,7 @@ pub enum EventKind {
         reason: String,
     },
     Escalated {
+        #[cfg_attr(feature = "openapi", schema(maximum = 255))]
         level: u8,
         reason: EscalationReason,
         note: String,

@@ -211,6 +211,7 @@ pub struct Case {
     pub extension_days: u32,
     pub pending_extension: Option<ExtensionRequest>,
     /// 0 village, 1 township, 2 city.
+    #[cfg_attr(feature = "openapi", schema(maximum = 255))]
     pub escalation_level: u8,
     pub resolved_at: Option<DateTime<Utc>>,
     pub confirmed_at: Option<DateTime<Utc>>,

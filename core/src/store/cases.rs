@@ -53,6 +53,7 @@ pub struct CaseRow {
     pub countdown_secs: Option<i64>,
     /// The countdown as the list shows it.
     pub countdown_label: String,
+    #[cfg_attr(feature = "openapi", schema(maximum = 255))]
     pub escalation_level: u8,
 }
 

@@ -11,6 +11,7 @@ pub const MIN_AREA_M2: f64 = 1.0;
 
 /// Land in a village that no grid covers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VillageGap {
     pub village_code: String,
     pub area_m2: f64,
@@ -20,6 +21,7 @@ pub struct VillageGap {
 
 /// Two grids claiming the same land.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GridOverlap {
     pub grid_a: String,
     pub grid_b: String,
@@ -28,6 +30,7 @@ pub struct GridOverlap {
 
 /// The whole report for one person's reach.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CoverageReport {
     pub grids_checked: u32,
     pub villages_checked: u32,

@@ -21,7 +21,9 @@ pub const MAX_LEVEL: u8 = 2;
 
 /// One escalation that is due now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DueEscalation {
+    #[cfg_attr(feature = "openapi", schema(maximum = 255))]
     pub level: u8,
     pub reason: EscalationReason,
     /// When the threshold was crossed.
@@ -30,8 +32,10 @@ pub struct DueEscalation {
 
 /// The assessment of one case at one instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     /// The level the case should be at now (never below what was recorded).
+    #[cfg_attr(feature = "openapi", schema(maximum = 255))]
     pub level: u8,
     /// Escalations to record now, lowest level first. Empty when the
     /// recorded level already covers every crossed threshold.

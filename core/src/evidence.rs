@@ -15,6 +15,7 @@ use crate::location::LocationFix;
 
 /// What a piece of evidence belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EvidenceOwner {
     Visit {
@@ -44,6 +45,7 @@ impl EvidenceOwner {
 
 /// Before (at report) or after (at resolution).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CasePhotoPhase {
     Report,
@@ -61,6 +63,7 @@ impl CasePhotoPhase {
 
 /// Upload state of one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UploadState {
     Waiting,
@@ -103,6 +106,7 @@ pub struct PhotoInput {
 
 /// The stored record of one piece of evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceRecord {
     pub id: String,
     pub owner: EvidenceOwner,

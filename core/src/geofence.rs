@@ -28,6 +28,7 @@ impl Default for GeofencePolicy {
 
 /// Where the fix is relative to the grid boundary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GridPosition {
     Inside,
@@ -38,6 +39,7 @@ pub enum GridPosition {
 
 /// The overall reading, most telling first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GeofenceStatus {
     /// Inside the grid and (for visits) near the household.
@@ -76,6 +78,7 @@ impl GeofenceStatus {
 
 /// The recorded verdict for one fix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeofenceVerdict {
     pub status: GeofenceStatus,
     pub grid_position: GridPosition,

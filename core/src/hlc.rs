@@ -77,6 +77,39 @@ impl<'de> Deserialize<'de> for Hlc {
     }
 }
 
+/// The stamps this build writes, as the OpenAPI schema states them: the
+/// wall clock fits 16 digits until the year 318857; the counter is written
+/// with at least 5 digits and in practice stays far below 10^9 (it only
+/// grows within one millisecond). Every string the pattern admits parses;
+/// `FromStr` also accepts other widths, which no device sends.
+#[cfg(feature = "openapi")]
+pub const HLC_PATTERN: &str = "^[0-9]{16}-[0-9]{5,9}-";
+
+/// On the wire a stamp is its text form (see `Display`), so its OpenAPI
+/// schema is a string, not the struct's fields.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Hlc {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "Hybrid logical clock stamp: wall-clock milliseconds (16 digits), \
+                 counter (5 to 9 digits) and node id, joined by '-'. Sorts as text.",
+            ))
+            .pattern(Some(HLC_PATTERN))
+            .examples(["0001764000000123-00007-0192d6a1-7c3e-7000-8000-000000000001"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Hlc {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Hlc")
+    }
+}
+
 /// The clock state of one node. The store persists `last` so the clock never
 /// runs backwards across restarts.
 #[derive(Debug, Clone, PartialEq, Eq)]

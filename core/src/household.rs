@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// What kind of target a visit goes to. Checklist templates are chosen by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceKind {
     /// 住户
@@ -88,6 +89,7 @@ impl PlaceKind {
 
 /// Tags that matter to the five priorities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Tag {
     /// 独居老人
@@ -151,6 +153,7 @@ impl Tag {
 
 /// A household or place, with its point location (WGS-84).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Household {
     pub code: String,
     pub grid_code: String,
@@ -164,6 +167,7 @@ pub struct Household {
 
 /// A person registered in a household.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub id: String,
     pub household_code: String,

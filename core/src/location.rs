@@ -8,6 +8,7 @@ use crate::error::{CoreError, Result};
 
 /// One fix, WGS-84, exactly as the platform gave it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocationFix {
     pub lat: f64,
     pub lon: f64,

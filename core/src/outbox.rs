@@ -17,6 +17,7 @@ use crate::visit::{Visit, VisitPolicy};
 
 /// A region as it travels (boundary as GeoJSON geometry text).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegionRecord {
     pub code: String,
     pub name: String,
@@ -27,6 +28,7 @@ pub struct RegionRecord {
 
 /// A grid as it travels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GridRecord {
     pub code: String,
     pub name: String,
@@ -37,6 +39,7 @@ pub struct GridRecord {
 /// One operation. Visits, track points, evidence and case events are
 /// append-only facts; upserts of registers are last-writer-wins by HLC.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     RegionUpserted {
@@ -166,6 +169,7 @@ impl Operation {
 
 /// A stored outbox row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxEntry {
     /// This device's own order of operations (never reused).
     pub seq: i64,

@@ -10,6 +10,7 @@ use crate::geofence::GeofenceVerdict;
 use crate::location::LocationFix;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Patrol {
     pub id: String,
     pub grid_code: String,
@@ -23,6 +24,7 @@ pub struct Patrol {
 
 /// One recorded point of a track, with its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackPoint {
     pub seq: u32,
     pub fix: LocationFix,

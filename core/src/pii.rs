@@ -64,6 +64,7 @@ impl fmt::Debug for Masked<'_> {
 
 /// Which personal field a reveal is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PiiField {
     IdNumber,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One of the five priorities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// 疫情防控
@@ -68,6 +69,7 @@ impl Priority {
 /// A case category: one priority plus a free subcategory code
 /// (e.g. `work_safety/gas_cylinder`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     pub priority: Priority,
     pub subcategory: String,
@@ -75,6 +77,7 @@ pub struct Category {
 
 /// How serious a case is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// 一般

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A level of the hierarchy. Grids are the level below villages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RegionLevel {
     /// 市
@@ -64,6 +65,7 @@ pub struct Region {
 
 /// Where something sits in the hierarchy: used for jurisdiction checks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegionPath {
     pub city: String,
     pub township: String,

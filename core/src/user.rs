@@ -7,6 +7,7 @@ use crate::region::RegionPath;
 
 /// What a person does in the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 网格员
@@ -63,6 +64,7 @@ impl Role {
 
 /// A person who uses Gridwork.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: String,
     pub name: String,
@@ -75,6 +77,7 @@ pub struct User {
 
 /// Primary or backup worker for a grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentKind {
     Primary,
@@ -101,6 +104,7 @@ impl AssignmentKind {
 /// A worker assigned to a grid for a span of dates (to is inclusive; open
 /// ended when `None`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub user_id: String,
     pub grid_code: String,

@@ -12,6 +12,7 @@ use crate::location::LocationFix;
 
 /// A recorded visit. Append-only: a visit is never edited, a new one is made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     pub id: String,
     pub household_code: String,
@@ -31,11 +32,41 @@ pub struct Visit {
 /// How often places should be visited. Shorter intervals for the tags that
 /// need attention; the shortest applicable interval wins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitPolicy {
     pub default_days: u32,
     /// Non-household places (shops, workshops, mines…).
     pub place_days: u32,
+    /// `[tag, days]` pairs (serde writes a tuple as a two-element array).
+    #[cfg_attr(feature = "openapi", schema(schema_with = per_tag_schema))]
     pub per_tag: Vec<(Tag, u32)>,
+}
+
+/// utoipa describes a tuple with `prefixItems` alone, which would also admit
+/// `[]` and `["elderly_alone"]`; serde wants exactly two elements.
+#[cfg(feature = "openapi")]
+fn per_tag_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, ArrayItems, ObjectBuilder, Type};
+    use utoipa::openapi::{KnownFormat, RefOr, Schema, SchemaFormat};
+    use utoipa::PartialSchema;
+    // Tag's own enum schema, inline (a derived schema is never a bare $ref).
+    let tag: Schema = match Tag::schema() {
+        RefOr::T(schema) => schema,
+        RefOr::Ref(r) => AllOfBuilder::new().item(r).into(),
+    };
+    let days = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+        .minimum(Some(0));
+    let pair = ArrayBuilder::new()
+        .prefix_items([tag, days.into()])
+        .items(ArrayItems::False)
+        .min_items(Some(2))
+        .max_items(Some(2));
+    ArrayBuilder::new()
+        .items(pair)
+        .description(Some("`[tag, days]` pairs"))
+        .build()
 }
 
 impl Default for VisitPolicy {

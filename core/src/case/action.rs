@@ -16,6 +16,7 @@ use crate::user::{Actor, Role};
 
 /// What a person asks to do. Commands, in the imperative.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CaseAction {
     /// 立案: accept the case, classifying it normal or hard.
@@ -86,6 +87,7 @@ pub enum CaseAction {
 
 /// The name of an action, for offering buttons and for the rule table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     File,

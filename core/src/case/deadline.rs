@@ -12,6 +12,7 @@ use crate::priority::{Category, Priority, Severity};
 
 /// Resolution limits for one severity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResolveDays {
     pub normal: u32,
     pub hard: u32,
@@ -19,6 +20,7 @@ pub struct ResolveDays {
 
 /// An override for a priority (optionally one subcategory).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadlineOverride {
     pub priority: Priority,
     #[serde(default)]
@@ -30,6 +32,7 @@ pub struct DeadlineOverride {
 /// The whole policy. Administrators may change it; cases keep the deadline
 /// they were given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadlinePolicy {
     /// Local time zone for "same day" (China: +08:00).
     pub utc_offset_minutes: i32,

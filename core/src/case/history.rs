@@ -18,6 +18,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// What happened. Facts, in the past tense.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     Reported {
@@ -77,6 +78,7 @@ pub enum EventKind {
         reason: String,
     },
     Escalated {
+        #[cfg_attr(feature = "openapi", schema(maximum = 255))]
         level: u8,
         reason: EscalationReason,
         note: String,
@@ -151,6 +153,7 @@ impl EventKind {
 
 /// One event in a case's chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseEvent {
     pub id: String,
     pub case_id: String,
@@ -216,6 +219,7 @@ impl CaseEvent {
 
 /// Where and why a chain does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChainBreak {
     pub seq: u32,
     pub reason: String,

@@ -18,6 +18,7 @@ pub use history::{CaseEvent, ChainBreak, EventKind};
 
 /// Where a case is in 受理→立案→派遣→处置→核查→结案.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     /// 已上报
@@ -86,6 +87,7 @@ impl CaseState {
 
 /// How hard the case is to handle; sets the resolution deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Difficulty {
     /// 就地解决: same day.
@@ -117,6 +119,7 @@ impl Difficulty {
 
 /// Why a case went up a level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EscalationReason {
     /// Not filed (accepted) within the acceptance limit.
@@ -151,6 +154,7 @@ impl EscalationReason {
 
 /// Which visit answer a case came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseSource {
     pub visit_id: String,
     pub item_code: String,
@@ -159,6 +163,7 @@ pub struct CaseSource {
 /// What the reporter provides. Built from a hazard answer (pre-filled) or
 /// typed by the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseDraft {
     pub category: Category,
     pub severity: Severity,
@@ -175,6 +180,7 @@ pub struct CaseDraft {
 
 /// A pending deadline-extension request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtensionRequest {
     pub days: u32,
     pub reason: String,
@@ -183,6 +189,7 @@ pub struct ExtensionRequest {
 
 /// The current state of a case: the fold of its events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     pub id: String,
     pub category: Category,
@@ -204,6 +211,7 @@ pub struct Case {
     pub extension_days: u32,
     pub pending_extension: Option<ExtensionRequest>,
     /// 0 village, 1 township, 2 city.
+    #[cfg_attr(feature = "openapi", schema(maximum = 255))]
     pub escalation_level: u8,
     pub resolved_at: Option<DateTime<Utc>>,
     pub confirmed_at: Option<DateTime<Utc>>,

@@ -10,6 +10,7 @@ use crate::priority::{Priority, Severity};
 
 /// An answer to one item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Answer {
     pub item_code: String,
     pub value: AnswerValue,
@@ -18,6 +19,7 @@ pub struct Answer {
 /// The value of an answer; its variant must fit the item's kind. Photo items
 /// are answered by attaching photos with the item's code, not by a value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum AnswerValue {
     YesNo(bool),

@@ -11,6 +11,7 @@ use crate::priority::{Priority, Severity};
 
 /// A versioned checklist for one or more kinds of place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistTemplate {
     /// Stable id, e.g. `household` or `shop`.
     pub id: String,
@@ -24,6 +25,7 @@ pub struct ChecklistTemplate {
 
 /// One priority's items.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Section {
     pub priority: Priority,
     pub items: Vec<Item>,
@@ -31,6 +33,7 @@ pub struct Section {
 
 /// One question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Item {
     /// Unique within the template, stable across versions when the meaning
     /// is unchanged (e.g. `ws.gas_cylinder`).
@@ -47,6 +50,7 @@ pub struct Item {
 
 /// The shape of an answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ItemKind {
     YesNo,
@@ -81,6 +85,7 @@ fn one() -> u32 {
 
 /// An option of a choice item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Choice {
     pub code: String,
     pub label_zh: String,
@@ -90,6 +95,7 @@ pub struct Choice {
 /// When an answer means a hazard, and what case it implies. The case's
 /// priority is the section's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardRule {
     pub when: HazardWhen,
     pub subcategory: String,
@@ -100,6 +106,7 @@ pub struct HazardRule {
 
 /// The answer condition of a hazard rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "is", rename_all = "snake_case")]
 pub enum HazardWhen {
     Yes,

@@ -36,6 +36,7 @@ pub enum CaseScope {
 
 /// One line of a case list, with its countdown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseRow {
     pub id: String,
     pub title: String,
@@ -52,6 +53,7 @@ pub struct CaseRow {
     pub countdown_secs: Option<i64>,
     /// The countdown as the list shows it.
     pub countdown_label: String,
+    #[cfg_attr(feature = "openapi", schema(maximum = 255))]
     pub escalation_level: u8,
 }
 

@@ -21,6 +21,7 @@ use crate::user::Role;
 
 /// Whether bad rows stop the whole import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ImportMode {
     /// Save the good rows, report the bad ones.
@@ -32,6 +33,7 @@ pub enum ImportMode {
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     /// Detected text encoding (or "XLSX"/"GeoJSON").
     pub encoding: String,
@@ -45,6 +47,7 @@ pub struct ImportReport {
 
 /// One problem, as it crosses to shells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportError {
     pub line: u64,
     pub field: String,

@@ -33,6 +33,7 @@ pub struct GridSummary {
 
 /// One line of a case's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     pub seq: u32,
     pub at: DateTime<Utc>,
@@ -45,6 +46,7 @@ pub struct TimelineEntry {
 
 /// The case screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseDetail {
     pub case: Case,
     pub household_name: Option<String>,

@@ -4,6 +4,8 @@
 pub mod client;
 pub mod device;
 pub mod http;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod protocol;
 
 pub use client::{sync_with, SyncPhase, SyncProgress, SyncReport, Transfer, Transport};

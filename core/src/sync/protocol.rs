@@ -24,6 +24,7 @@ pub const CLOCK_HEADER: &str = "x-gridwork-clock";
 
 /// A batch of outbox operations, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub device_id: String,
     /// The highest of this device's sequence numbers already answered: an
@@ -34,6 +35,7 @@ pub struct PushRequest {
 
 /// How the server answered one operation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OpAnswer {
     /// Applied now.
@@ -65,12 +67,14 @@ impl OpAnswer {
 
 /// The answers, in the order of the request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub answers: Vec<OpAnswer>,
 }
 
 /// Ask for what changed since `cursor` (`None`: everything).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullRequest {
     pub cursor: Option<String>,
     pub limit: u32,
@@ -78,6 +82,7 @@ pub struct PullRequest {
 
 /// One page of changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     /// Current state of each changed entity in reach, oldest change first.
     pub changes: Vec<Change>,
@@ -94,6 +99,7 @@ pub struct PullResponse {
 
 /// One entity's new state, or its removal from the device's reach.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
     Upsert { entity: Entity },
@@ -102,6 +108,7 @@ pub enum Change {
 
 /// An entity as it travels from the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Entity {
     Region {
@@ -165,6 +172,7 @@ impl Entity {
 
 /// Exchange a one-time activation code for a device credential.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivateRequest {
     pub code: String,
     /// The installation's id (the store's device id).
@@ -174,6 +182,7 @@ pub struct ActivateRequest {
 
 /// The credential (shown once) and who the device belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivateResponse {
     pub token: String,
     pub user: User,
@@ -181,6 +190,7 @@ pub struct ActivateResponse {
 
 /// A refusal body: a stable code and words for people.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: String,
     pub reason: String,

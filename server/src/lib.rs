@@ -11,6 +11,7 @@
 //! - `GET /healthz`, `GET /openapi.json`
 
 pub mod error;
+pub mod openapi;
 pub mod routes;
 pub mod storage;
 
@@ -23,9 +24,9 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Router;
 use gridwork_core::clock::{Clock, SystemClock};
-use gridwork_core::sync::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION};
+use gridwork_core::sync::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_HEADER};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -65,10 +66,6 @@ async fn check_protocol(req: Request, next: Next) -> Response {
     }
 }
 
-async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok", "protocol": PROTOCOL_VERSION }))
-}
-
 /// The router over a storage.
 pub fn app(storage: Arc<dyn ServerStorage>, public_url: String) -> Router {
     let state = AppState {
@@ -106,7 +103,8 @@ pub fn app(storage: Arc<dyn ServerStorage>, public_url: String) -> Router {
         )
         .layer(middleware::from_fn(check_protocol));
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(routes::health))
+        .route("/openapi.json", get(routes::openapi))
         .nest("/v1", v1)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

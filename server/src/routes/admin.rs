@@ -11,12 +11,13 @@ use gridwork_core::store::{ImportMode, ImportReport};
 use gridwork_core::user::{Assignment, User};
 use gridwork_core::visit::VisitPolicy;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{blocking, parse, Admin, AppState};
 use crate::error::{ApiResult, ServerError};
 use crate::storage::{ActivationCode, DeviceAuth, DeviceInfo};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportQuery {
     /// `best_effort` (default) or `all_or_nothing`.
     #[serde(default)]
@@ -47,6 +48,10 @@ fn format(q: &ImportQuery, bytes: &[u8]) -> ApiResult<TableFormat> {
     }
 }
 
+#[utoipa::path(post, path = "/v1/admin/import/regions", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ImportQuery),
+    request_body (content = String, content_type = "application/geo+json", description = "GeoJSON FeatureCollection"),
+    responses((status = 200, body = ImportReport), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn import_regions(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -62,6 +67,10 @@ pub async fn import_regions(
     ))
 }
 
+#[utoipa::path(post, path = "/v1/admin/import/households", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ImportQuery),
+    request_body (content = Vec<u8>, content_type = "text/csv", description = "CSV (UTF-8 or GBK) or XLSX"),
+    responses((status = 200, body = ImportReport), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn import_households(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -79,6 +88,10 @@ pub async fn import_households(
     ))
 }
 
+#[utoipa::path(post, path = "/v1/admin/import/members", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ImportQuery),
+    request_body (content = Vec<u8>, content_type = "text/csv", description = "CSV (UTF-8 or GBK) or XLSX"),
+    responses((status = 200, body = ImportReport), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn import_members(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -96,11 +109,15 @@ pub async fn import_members(
     ))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Done {
     pub ok: bool,
 }
 
+#[utoipa::path(put, path = "/v1/admin/users", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = User,
+    responses((status = 200, body = Done), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn put_user(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -111,6 +128,10 @@ pub async fn put_user(
     Ok(Json(Done { ok: true }))
 }
 
+#[utoipa::path(put, path = "/v1/admin/assignments", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = Assignment,
+    responses((status = 200, body = Done), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn put_assignment(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -121,12 +142,16 @@ pub async fn put_assignment(
     Ok(Json(Done { ok: true }))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Stored {
     /// False when that exact version was already stored.
     pub stored: bool,
 }
 
+#[utoipa::path(put, path = "/v1/admin/templates", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = ChecklistTemplate,
+    responses((status = 200, body = Stored), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn put_template(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -139,6 +164,10 @@ pub async fn put_template(
     Ok(Json(Stored { stored }))
 }
 
+#[utoipa::path(put, path = "/v1/admin/policy/deadline", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = DeadlinePolicy,
+    responses((status = 200, body = Done), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn put_deadline_policy(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -150,6 +179,10 @@ pub async fn put_deadline_policy(
     Ok(Json(Done { ok: true }))
 }
 
+#[utoipa::path(put, path = "/v1/admin/policy/visit", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = VisitPolicy,
+    responses((status = 200, body = Done), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn put_visit_policy(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -161,11 +194,15 @@ pub async fn put_visit_policy(
     Ok(Json(Done { ok: true }))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CodeRequest {
     pub user_id: String,
 }
 
+#[utoipa::path(post, path = "/v1/admin/activation-codes", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = CodeRequest,
+    responses((status = 200, body = ActivationCode), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn activation_code(
     State(state): State<AppState>,
     Admin(_): Admin,
@@ -178,6 +215,9 @@ pub async fn activation_code(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/admin/devices", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    responses((status = 200, body = Vec<DeviceInfo>), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn devices(
     State(state): State<AppState>,
     Admin(_): Admin,
@@ -185,6 +225,9 @@ pub async fn devices(
     Ok(Json(blocking(move || state.storage.devices()).await?))
 }
 
+#[utoipa::path(post, path = "/v1/admin/devices/{device_id}/revoke", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ("device_id" = String, Path, description = "the device to revoke")),
+    responses((status = 200, body = Done), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     Admin(_): Admin,
@@ -195,6 +238,9 @@ pub async fn revoke(
 }
 
 /// The four promises for what the caller oversees (any signed-in device).
+#[utoipa::path(get, path = "/v1/coverage", tag = "reports", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    responses((status = 200, body = CoverageReport), (status = 401, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn coverage(
     State(state): State<AppState>,
     auth: DeviceAuth,

@@ -85,3 +85,17 @@ impl FromRequestParts<AppState> for Admin {
         }
     }
 }
+
+/// Liveness and the protocol version this server speaks.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "`{\"status\":\"ok\",\"protocol\":1}`")))]
+pub async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(
+        serde_json::json!({ "status": "ok", "protocol": gridwork_core::sync::protocol::PROTOCOL_VERSION }),
+    )
+}
+
+/// The OpenAPI document.
+pub async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(crate::openapi::document())
+}

@@ -9,12 +9,17 @@ use gridwork_core::sync::protocol::{
     CLOCK_HEADER,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{blocking, parse, AppState};
 use crate::error::ApiResult;
 use crate::storage::DeviceAuth;
 
 /// Exchange a one-time activation code for a device credential.
+#[utoipa::path(post, path = "/v1/activate", tag = "devices",
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = ActivateRequest,
+    responses((status = 200, body = ActivateResponse), (status = 422, description = "bad or used code", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn activate(
     State(state): State<AppState>,
     body: Bytes,
@@ -30,6 +35,13 @@ pub async fn activate(
 }
 
 /// Apply a batch of the device's operations; one answer per operation.
+#[utoipa::path(post, path = "/v1/sync/push", tag = "sync", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version"),
+           ("x-gridwork-clock" = Option<i64>, Header, description = "the device's clock, ms since the epoch")),
+    request_body = PushRequest,
+    responses((status = 200, body = PushResponse), (status = 400, body = gridwork_core::sync::protocol::ErrorBody),
+              (status = 401, description = "unknown or revoked device", body = gridwork_core::sync::protocol::ErrorBody),
+              (status = 426, description = "protocol too old", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn push(
     State(state): State<AppState>,
     auth: DeviceAuth,
@@ -46,6 +58,11 @@ pub async fn push(
 }
 
 /// One page of what changed in the device's reach.
+#[utoipa::path(post, path = "/v1/sync/pull", tag = "sync", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = PullRequest,
+    responses((status = 200, body = PullResponse), (status = 401, body = gridwork_core::sync::protocol::ErrorBody),
+              (status = 422, description = "bad cursor", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn pull(
     State(state): State<AppState>,
     auth: DeviceAuth,
@@ -58,11 +75,15 @@ pub async fn pull(
 }
 
 /// A new credential replacing the one used for this request.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RotateResponse {
     pub token: String,
 }
 
+/// Replace this device's credential; the old one stops working.
+#[utoipa::path(post, path = "/v1/device/rotate", tag = "devices", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    responses((status = 200, body = RotateResponse), (status = 401, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn rotate(
     State(state): State<AppState>,
     auth: DeviceAuth,

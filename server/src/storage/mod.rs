@@ -17,6 +17,7 @@ use gridwork_core::sync::protocol::{PullResponse, PushRequest, PushResponse};
 use gridwork_core::user::{Assignment, User};
 use gridwork_core::visit::VisitPolicy;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::ApiResult;
 
@@ -29,7 +30,7 @@ pub struct DeviceAuth {
 }
 
 /// A one-time activation code, shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ActivationCode {
     pub code: String,
     pub user_id: String,
@@ -39,7 +40,7 @@ pub struct ActivationCode {
 }
 
 /// A device as administrators see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DeviceInfo {
     pub device_id: String,
     pub user_id: String,

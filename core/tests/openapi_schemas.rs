@@ -683,7 +683,17 @@ fn the_other_bodies_fit_their_schemas() {
         &ErrorBody {
             code: "device_revoked".into(),
             reason: "设备已停用 / this device was revoked".into(),
+            field: None,
             wipe: true,
+        },
+    );
+    sc.check(
+        "ErrorBody",
+        &ErrorBody {
+            code: "invalid".into(),
+            reason: "激活码不正确 / the activation code is not valid".into(),
+            field: Some("code".into()),
+            wipe: false,
         },
     );
     // `wipe` may be left out (serde default).

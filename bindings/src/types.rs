@@ -752,6 +752,7 @@ pub struct GridOverlap {
 
 #[uniffi::remote(Record)]
 pub struct CoverageReport {
+    pub land_checked: bool,
     pub grids_checked: u32,
     pub villages_checked: u32,
     pub villages_without_boundary: Vec<String>,

@@ -3,7 +3,9 @@
 //! overlap; "格里有人" — grids with no active worker; households outside every
 //! grid; "事有人办" — open cases nobody currently owns.
 
-use geo::{BooleanOps, BoundingRect, Contains, GeodesicArea, MultiPolygon, Point, Rect};
+#[cfg(feature = "land-coverage")]
+use geo::{BooleanOps, BoundingRect, GeodesicArea};
+use geo::{Contains, MultiPolygon, Point, Rect};
 use serde::{Deserialize, Serialize};
 
 /// Slivers smaller than this (m²) are floating-point noise, not gaps.
@@ -32,6 +34,9 @@ pub struct GridOverlap {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CoverageReport {
+    /// Whether gaps and overlaps were computed (the server does; the
+    /// phones' small library leaves the geometry out).
+    pub land_checked: bool,
     pub grids_checked: u32,
     pub villages_checked: u32,
     /// Villages whose boundary is unknown: gaps cannot be computed there.
@@ -55,6 +60,7 @@ pub struct GridShape {
 }
 
 /// Uncovered land of each village: its boundary minus the union of its grids.
+#[cfg(feature = "land-coverage")]
 pub fn village_gaps(
     villages: &[(String, MultiPolygon<f64>)],
     grids: &[GridShape],
@@ -80,6 +86,7 @@ pub fn village_gaps(
 
 /// Pairs of grids whose areas intersect (bounding boxes first, so the cost
 /// stays near linear for tiled villages).
+#[cfg(feature = "land-coverage")]
 pub fn grid_overlaps(grids: &[GridShape]) -> Vec<GridOverlap> {
     let boxes: Vec<Option<Rect<f64>>> = grids.iter().map(|g| g.boundary.bounding_rect()).collect();
     let mut out = Vec::new();
@@ -127,7 +134,7 @@ pub fn locate(
     (false, in_any)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "land-coverage"))]
 mod tests {
     use super::*;
     use geo::polygon;

@@ -2,8 +2,10 @@
 //! header + rows of cells, with encoding detection for CSV and header mapping
 //! by name (Chinese or English, any order).
 
+#[cfg(feature = "xlsx")]
 use std::io::Cursor;
 
+#[cfg(feature = "xlsx")]
 use calamine::{Data, Reader, Xlsx};
 
 use super::{RowError, TableFormat};
@@ -11,6 +13,8 @@ use crate::error::{CoreError, Result};
 
 /// One cell as read from the file. CSV cells are always `Text`.
 #[derive(Debug, Clone, PartialEq)]
+// Numbers and typed cells come only from XLSX.
+#[cfg_attr(not(feature = "xlsx"), allow(dead_code))]
 pub(crate) enum Cell {
     Empty,
     Text(String),
@@ -287,6 +291,14 @@ fn read_csv_rows(text: &str) -> (Vec<RawRow>, Vec<RowError>) {
     (rows, errors)
 }
 
+#[cfg(not(feature = "xlsx"))]
+fn read_xlsx_rows(_bytes: &[u8]) -> Result<Vec<RawRow>> {
+    Err(file_error(
+        "此版本不读取 XLSX，请另存为 CSV，或在服务器导入 / this build does not read XLSX: save it as CSV, or import it on the server",
+    ))
+}
+
+#[cfg(feature = "xlsx")]
 fn read_xlsx_rows(bytes: &[u8]) -> Result<Vec<RawRow>> {
     if looks_like_ole(bytes) {
         return Err(legacy_xls_error());
@@ -328,6 +340,7 @@ fn read_xlsx_rows(bytes: &[u8]) -> Result<Vec<RawRow>> {
         .collect())
 }
 
+#[cfg(feature = "xlsx")]
 fn xlsx_cell(data: &Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,

@@ -699,11 +699,13 @@ fn import_households_undecodable_bytes_are_a_whole_file_error() {
 // ---------------------------------------------------------------------------
 // XLSX
 
+#[cfg(feature = "xlsx")]
 enum X<'a> {
     S(&'a str),
     N(f64),
 }
 
+#[cfg(feature = "xlsx")]
 fn xlsx(rows: &[Vec<X<'_>>]) -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
@@ -723,6 +725,7 @@ fn xlsx(rows: &[Vec<X<'_>>]) -> Vec<u8> {
     workbook.save_to_buffer().unwrap()
 }
 
+#[cfg(feature = "xlsx")]
 #[test]
 fn import_households_xlsx_parses_the_same_as_csv() {
     use X::{N, S};
@@ -787,6 +790,7 @@ fn import_households_xlsx_parses_the_same_as_csv() {
     );
 }
 
+#[cfg(feature = "xlsx")]
 #[test]
 fn import_households_xlsx_numeric_codes_and_lost_digits() {
     use X::{N, S};
@@ -829,6 +833,7 @@ fn import_households_xlsx_numeric_codes_and_lost_digits() {
     assert!(parsed.errors[1].reason.contains("cannot be a fraction"));
 }
 
+#[cfg(feature = "xlsx")]
 #[test]
 fn import_tables_refuse_the_wrong_container() {
     let bytes = xlsx(&[vec![X::S("编码")]]);
@@ -875,6 +880,7 @@ fn bad_checksum(first17: &str) -> String {
 
 const ID_A: &str = "44030819900101123";
 const ID_B: &str = "44030820150607004";
+#[cfg(feature = "xlsx")]
 const ID_C: &str = "11010519491231002";
 
 #[test]
@@ -971,6 +977,7 @@ fn import_members_duplicates_within_a_household() {
         .contains("with this name and no ID number (line 5)"));
 }
 
+#[cfg(feature = "xlsx")]
 #[test]
 fn import_members_xlsx_id_number_stored_as_a_number_is_explained() {
     use X::{N, S};
@@ -1023,6 +1030,7 @@ fn import_members_missing_column_imports_nothing() {
 }
 
 /// Collects every log event's message and fields as text.
+#[cfg(feature = "xlsx")]
 mod capture {
     use std::fmt::Write as _;
     use std::sync::{Arc, Mutex};
@@ -1066,6 +1074,7 @@ mod capture {
     }
 }
 
+#[cfg(feature = "xlsx")]
 #[test]
 fn import_members_errors_and_logs_never_contain_a_phone_or_id_number() {
     use X::{N, S};
@@ -1176,6 +1185,7 @@ fn import_geojson_altitude_is_dropped_and_a_bad_region_boundary_refuses_the_regi
     assert_eq!(parsed.errors[0].field, "features[4].geometry.coordinates");
 }
 
+#[cfg(feature = "xlsx")]
 #[test]
 fn import_households_xlsx_rows_are_spreadsheet_row_numbers() {
     // Two empty rows above the header: Excel still calls the header row 3.

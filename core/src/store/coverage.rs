@@ -9,7 +9,9 @@ use super::households::OPEN_STATES_SQL;
 use super::regions::{parse_boundary, region_path};
 use super::users::{actor, grid_assignments, local_day};
 use super::Store;
-use crate::coverage::{grid_overlaps, locate, village_gaps, GridShape};
+#[cfg(feature = "land-coverage")]
+use crate::coverage::{grid_overlaps, village_gaps};
+use crate::coverage::{locate, GridShape};
 use crate::error::Result;
 use crate::region::RegionPath;
 use crate::user::Role;
@@ -60,9 +62,8 @@ impl Store {
             let mut shapes = Vec::new();
             for v in &villages {
                 let boundary: Option<String> = c
-                    .query_row("SELECT boundary FROM region WHERE code = ?1", [v], |r| {
-                        r.get(0)
-                    })
+                    .prepare_cached("SELECT boundary FROM region WHERE code = ?1")?
+                    .query_row([v], |r| r.get(0))
                     .ok()
                     .flatten();
                 match boundary {
@@ -70,8 +71,14 @@ impl Store {
                     None => report.villages_without_boundary.push(v.clone()),
                 }
             }
-            report.gaps = village_gaps(&shapes, &grids);
-            report.overlaps = grid_overlaps(&grids);
+            #[cfg(feature = "land-coverage")]
+            {
+                report.gaps = village_gaps(&shapes, &grids);
+                report.overlaps = grid_overlaps(&grids);
+                report.land_checked = true;
+            }
+            #[cfg(not(feature = "land-coverage"))]
+            drop(shapes);
             for g in &grids {
                 let active = grid_assignments(c, &g.code, day)?;
                 if active.is_empty() {

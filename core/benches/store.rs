@@ -170,6 +170,12 @@ fn fixture() -> Fixture {
     }
     // 50,000 visits of history, ten per household, with 30 answers each.
     let answers = safe_answers(&template, 30);
+    let answers_json = {
+        use std::io::Write;
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&serde_json::to_vec(&answers).unwrap()).unwrap();
+        e.finish().unwrap()
+    };
     let t0 = Utc
         .with_ymd_and_hms(2026, 1, 1, 1, 0, 0)
         .unwrap()
@@ -179,18 +185,11 @@ fn fixture() -> Fixture {
         let at = t0 + (v as i64) * 60_000;
         let id = format!("bv{v:06}");
         c.execute(
-            "INSERT INTO visit (id, household_code, grid_code, worker_id, template_id, template_version, notes, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7)",
-            rusqlite::params![id, format!("BH{h:05}"), GRID, WORKER, template.id, template.version, at],
+            "INSERT INTO visit (id, household_code, grid_code, worker_id, template_id, template_version, notes, at, answers)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?8)",
+            rusqlite::params![id, format!("BH{h:05}"), GRID, WORKER, template.id, template.version, at, answers_json],
         )
         .unwrap();
-        for a in &answers {
-            c.execute(
-                "INSERT INTO visit_answer (visit_id, item_code, value) VALUES (?1, ?2, ?3)",
-                rusqlite::params![id, a.item_code, serde_json::to_string(&a.value).unwrap()],
-            )
-            .unwrap();
-        }
     }
     c.execute_batch(
         "UPDATE household SET last_visit_at = (SELECT MAX(at) FROM visit WHERE visit.household_code = household.code);
@@ -294,19 +293,34 @@ fn benches(c: &mut Criterion) {
             n += 1;
             let id = format!("raw{n}");
             raw.execute_batch("BEGIN IMMEDIATE").unwrap();
-            raw.execute(
-                "INSERT INTO visit (id, household_code, grid_code, worker_id, template_id, template_version, notes, at)
-                 VALUES (?1, 'BH00042', ?2, ?3, 'household', 1, '', ?4)",
-                rusqlite::params![id, GRID, WORKER, now_ms],
+            // The same work by hand: the visit row with its answers, the
+            // household's due time, and the outbox row.
+            // Deflated as the store keeps them.
+            let answers_json = {
+                use std::io::Write;
+                let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(&serde_json::to_vec(&answers).unwrap()).unwrap();
+                e.finish().unwrap()
+            };
+            raw.prepare_cached(
+                "INSERT INTO visit (id, household_code, grid_code, worker_id, template_id, template_version, notes, at, answers)
+                 VALUES (?1, 'BH00042', ?2, ?3, 'household', 1, '', ?4, ?5)",
             )
+            .unwrap()
+            .execute(rusqlite::params![id, GRID, WORKER, now_ms, answers_json])
             .unwrap();
-            let mut st = raw
-                .prepare_cached("INSERT INTO visit_answer (visit_id, item_code, value) VALUES (?1, ?2, ?3)")
-                .unwrap();
-            for a in &answers {
-                st.execute(rusqlite::params![id, a.item_code, serde_json::to_string(&a.value).unwrap()])
-                    .unwrap();
-            }
+            raw.prepare_cached(
+                "UPDATE household SET last_visit_at = ?2, due_at = ?2 + interval_days * 86400000 WHERE code = ?1",
+            )
+            .unwrap()
+            .execute(rusqlite::params!["BH00042", now_ms])
+            .unwrap();
+            raw.prepare_cached(
+                "INSERT INTO outbox (op_id, hlc, kind, entity_id, payload, created_at) VALUES (?1, ?2, 'visit_recorded', ?1, ?3, ?4)",
+            )
+            .unwrap()
+            .execute(rusqlite::params![id, format!("{now_ms:016}-00000-bench"), serde_json::to_string(&answers).unwrap(), now_ms])
+            .unwrap();
             raw.execute_batch("COMMIT").unwrap();
         })
     });

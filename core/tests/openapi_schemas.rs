@@ -208,7 +208,7 @@ impl Transport for Recording<'_> {
         let req = self.carry("PullRequest", req);
         let page = self
             .server
-            .pull(&self.user, req.cursor.as_deref(), req.limit)?;
+            .pull(&self.user, None, req.cursor.as_deref(), req.limit)?;
         Ok((self.carry("PullResponse", &page), Transfer::default()))
     }
 }

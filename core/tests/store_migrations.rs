@@ -31,9 +31,10 @@ fn seed_v1(c: &Connection) {
                  ('H3', 'G1', 'shop', '小卖部', '三号', 22.503, 113.903, '', {T0});
         INSERT INTO app_user VALUES ('w1', '张网格', 'grid_worker', NULL, '[]');
         INSERT INTO assignment VALUES ('w1', 'G1', 'primary', '2026-01-01', NULL);
-        INSERT INTO visit VALUES ('v1', 'H1', 'G1', 'w1', NULL, 'household', 1, '', {old}, NULL, NULL, NULL);
-        INSERT INTO visit VALUES ('v2', 'H1', 'G1', 'w1', NULL, 'household', 1, '', {newer}, NULL, NULL, NULL);
-        INSERT INTO visit VALUES ('v3', 'H2', 'G1', 'w1', NULL, 'household', 1, '', {old}, NULL, NULL, NULL);
+        INSERT INTO visit (id, household_code, grid_code, worker_id, template_id, template_version, notes, at)
+          VALUES ('v1', 'H1', 'G1', 'w1', 'household', 1, '', {old}),
+                 ('v2', 'H1', 'G1', 'w1', 'household', 1, '', {newer}),
+                 ('v3', 'H2', 'G1', 'w1', 'household', 1, '', {old});
         INSERT INTO outbox (op_id, hlc, kind, entity_id, payload, created_at)
           VALUES ('op1', '0001778461200000-00000-dev', 'visit_recorded', 'v1', '{{}}', {T0});
         "#,

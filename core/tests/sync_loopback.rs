@@ -44,7 +44,7 @@ impl Transport for Loopback<'_> {
     async fn pull(&self, req: &PullRequest) -> gridwork_core::Result<(PullResponse, Transfer)> {
         Ok((
             self.server
-                .pull(&self.user, req.cursor.as_deref(), req.limit)?,
+                .pull(&self.user, None, req.cursor.as_deref(), req.limit)?,
             Transfer::default(),
         ))
     }
@@ -470,7 +470,7 @@ fn a_worker_cannot_touch_another_grid_and_nothing_leaks() {
     let again = w.server.household_detail(SECRETARY, "H101").unwrap();
     assert_ne!(again.household.name, "篡改");
     // And worker 1's pulls never carry grid 2.
-    let page = w.server.pull(WORKER, None, 5000).unwrap();
+    let page = w.server.pull(WORKER, None, None, 5000).unwrap();
     let text = serde_json::to_string(&page).unwrap();
     assert!(!text.contains("H101"));
 }

@@ -86,7 +86,7 @@ fn fix<R: Rng>(rng: &mut R, lat: f64, lon: f64, at: DateTime<Utc>) -> LocationFi
 
 /// Answers for every item of the template: safe ones, and now and then the
 /// hazard the rules describe.
-fn answers<R: Rng>(rng: &mut R, t: &ChecklistTemplate, hazard_rate: f64) -> Vec<Answer> {
+pub fn answers<R: Rng>(rng: &mut R, t: &ChecklistTemplate, hazard_rate: f64) -> Vec<Answer> {
     let mut out = Vec::new();
     for (_, item) in t.items() {
         if matches!(item.kind, ItemKind::Photo { .. }) {

@@ -10,7 +10,6 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::OptionalExtension;
 
 use super::cases::{load_case, load_events, visible_case};
-use super::checklists::load_template;
 use super::households::{load_household, require_grid_reach};
 use super::users::actor;
 use super::{from_json, Store, Writer};
@@ -91,19 +90,18 @@ impl Store {
         self.write(|w| {
             let a = actor(&w.tx, user_id, w.now)?;
             let stored_last: Option<String> = w
-                .tx
-                .query_row("SELECT value FROM meta WHERE key = ?1", [format!("device_seq:{device_id}")], |r| r.get(0))
+                .tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row( [format!("device_seq:{device_id}")], |r| r.get(0))
                 .optional()?;
             let mut last = stored_last.and_then(|s| s.parse::<i64>().ok()).unwrap_or(i64::MIN).max(acked_through);
             let server_ms = to_ms(w.now);
             let offset = device_clock_ms
                 .map(|d| server_ms - d)
                 .filter(|o| o.abs() <= MAX_CORRECTION_DAYS * 86_400_000);
+            w.origin = Some(device_id.to_string());
             let mut answers = Vec::with_capacity(ops.len());
             for entry in ops {
                 let stored: Option<String> = w
-                    .tx
-                    .query_row("SELECT answer FROM op_log WHERE op_id = ?1", [&entry.op_id], |r| r.get(0))
+                    .tx.prepare_cached("SELECT answer FROM op_log WHERE op_id = ?1")?.query_row( [&entry.op_id], |r| r.get(0))
                     .optional()?;
                 if let Some(first) = stored {
                     let first: OpAnswer = from_json("op_log.answer", &first)?;
@@ -137,14 +135,12 @@ impl Store {
                     },
                     Err(e) => return Err(e),
                 };
-                w.tx.execute(
-                    "INSERT INTO op_log (op_id, device_id, answer, at) VALUES (?1, ?2, ?3, ?4)",
+                w.tx.prepare_cached("INSERT INTO op_log (op_id, device_id, answer, at) VALUES (?1, ?2, ?3, ?4)")?.execute(
                     rusqlite::params![entry.op_id, device_id, serde_json::to_string(&answer)?, server_ms],
                 )?;
                 answers.push(answer);
             }
-            w.tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            w.tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute(
                 rusqlite::params![format!("device_seq:{device_id}"), last.to_string()],
             )?;
             Ok(answers)
@@ -157,7 +153,9 @@ impl Store {
         let keep = keep.max(Duration::days(90));
         self.write(|w| {
             let cutoff = to_ms(w.now - keep);
-            Ok(w.tx.execute("DELETE FROM op_log WHERE at < ?1", [cutoff])? as u64)
+            Ok(w.tx
+                .prepare_cached("DELETE FROM op_log WHERE at < ?1")?
+                .execute([cutoff])? as u64)
         })
     }
 }
@@ -305,9 +303,8 @@ impl Writer<'_> {
             } => {
                 let known: Option<i64> = self
                     .tx
-                    .query_row("SELECT 1 FROM case_event WHERE id = ?1", [&event.id], |r| {
-                        r.get(0)
-                    })
+                    .prepare_cached("SELECT 1 FROM case_event WHERE id = ?1")?
+                    .query_row([&event.id], |r| r.get(0))
                     .optional()?;
                 if known.is_some() {
                     return Ok(Ok(()));
@@ -340,8 +337,7 @@ impl Writer<'_> {
                     )));
                 }
                 require_grid_reach(&self.tx, a, &patrol.grid_code)?;
-                self.tx.execute(
-                    "INSERT OR IGNORE INTO patrol (id, grid_code, worker_id, started_at) VALUES (?1, ?2, ?3, ?4)",
+                self.tx.prepare_cached("INSERT OR IGNORE INTO patrol (id, grid_code, worker_id, started_at) VALUES (?1, ?2, ?3, ?4)")?.execute(
                     rusqlite::params![patrol.id, patrol.grid_code, patrol.worker_id, to_ms(patrol.started_at)],
                 )?;
             }
@@ -352,13 +348,11 @@ impl Writer<'_> {
                     )));
                 }
                 for p in points {
-                    self.tx.execute(
-                        "INSERT OR IGNORE INTO patrol_fix (patrol_id, seq, body) VALUES (?1, ?2, ?3)",
+                    self.tx.prepare_cached("INSERT OR IGNORE INTO patrol_fix (patrol_id, seq, body) VALUES (?1, ?2, ?3)")?.execute(
                         rusqlite::params![patrol_id, p.seq, serde_json::to_string(p)?],
                     )?;
                 }
-                self.tx.execute(
-                    "UPDATE patrol SET fix_count = (SELECT COUNT(*) FROM patrol_fix WHERE patrol_id = ?1) WHERE id = ?1",
+                self.tx.prepare_cached("UPDATE patrol SET fix_count = (SELECT COUNT(*) FROM patrol_fix WHERE patrol_id = ?1) WHERE id = ?1")?.execute(
                     [patrol_id],
                 )?;
             }
@@ -372,10 +366,11 @@ impl Writer<'_> {
                         "只能上传自己的巡查 / only your own patrols",
                     )));
                 }
-                self.tx.execute(
-                    "UPDATE patrol SET ended_at = ?2, distance_m = ?3 WHERE id = ?1",
-                    rusqlite::params![patrol_id, to_ms(*ended_at), distance_m],
-                )?;
+                self.tx
+                    .prepare_cached(
+                        "UPDATE patrol SET ended_at = ?2, distance_m = ?3 WHERE id = ?1",
+                    )?
+                    .execute(rusqlite::params![patrol_id, to_ms(*ended_at), distance_m])?;
             }
             Operation::TrackDiscarded { patrol_id } => {
                 if !self.own_patrol(a, patrol_id)? {
@@ -385,8 +380,7 @@ impl Writer<'_> {
                 }
                 self.tx
                     .execute("DELETE FROM patrol_fix WHERE patrol_id = ?1", [patrol_id])?;
-                self.tx.execute(
-                    "UPDATE patrol SET track_discarded = 1, fix_count = 0, distance_m = 0 WHERE id = ?1",
+                self.tx.prepare_cached("UPDATE patrol SET track_discarded = 1, fix_count = 0, distance_m = 0 WHERE id = ?1")?.execute(
                     [patrol_id],
                 )?;
             }
@@ -402,8 +396,7 @@ impl Writer<'_> {
                         "只能上传自己的查看记录 / only your own reveals",
                     )));
                 }
-                self.tx.execute(
-                    "INSERT OR IGNORE INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                self.tx.prepare_cached("INSERT OR IGNORE INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
                     rusqlite::params![entry.op_id, user_id, member_id, field.as_str(), reason, to_ms(*revealed_at)],
                 )?;
             }
@@ -414,11 +407,8 @@ impl Writer<'_> {
     fn own_patrol(&self, a: &Actor, patrol_id: &str) -> Result<bool> {
         let worker: Option<String> = self
             .tx
-            .query_row(
-                "SELECT worker_id FROM patrol WHERE id = ?1",
-                [patrol_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT worker_id FROM patrol WHERE id = ?1")?
+            .query_row([patrol_id], |r| r.get(0))
             .optional()?;
         Ok(worker.as_deref() == Some(a.user_id.as_str()))
     }
@@ -475,9 +465,8 @@ impl Writer<'_> {
         }
         let exists: Option<i64> = self
             .tx
-            .query_row("SELECT 1 FROM visit WHERE id = ?1", [&visit.id], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT 1 FROM visit WHERE id = ?1")?
+            .query_row([&visit.id], |r| r.get(0))
             .optional()?;
         if exists.is_some() {
             return Ok(Ok(()));
@@ -488,17 +477,20 @@ impl Writer<'_> {
                 "户不存在 / no such household",
             )));
         };
-        require_grid_reach(&self.tx, a, &h.grid_code)?;
-        let Some(template) = load_template(&self.tx, &visit.template_id, visit.template_version)?
-        else {
+        if !a.reaches(&self.path(&h.grid_code)?) {
+            return Ok(Err(Rejection::new(
+                "not_found",
+                "户不存在 / no such household",
+            )));
+        }
+        let Some(template) = self.template(&visit.template_id, visit.template_version)? else {
             return Ok(Err(Rejection::new(
                 "invalid",
                 "模板版本不存在 / unknown template version",
             )));
         };
-        // Photos travel as their own operations; only the answers are
-        // checked again here.
-        template.check_answers_without_photos(&visit.answers)?;
+        // Photos travel as their own operations; the answers are checked
+        // again when the visit is stored.
         let mut visit = visit.clone();
         visit.grid_code = h.grid_code.clone();
         visit.at = at;
@@ -513,9 +505,8 @@ impl Writer<'_> {
     ) -> Result<Applied> {
         let exists: Option<i64> = self
             .tx
-            .query_row("SELECT 1 FROM evidence WHERE id = ?1", [&e.id], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT 1 FROM evidence WHERE id = ?1")?
+            .query_row([&e.id], |r| r.get(0))
             .optional()?;
         if exists.is_some() {
             return Ok(Ok(()));
@@ -524,11 +515,8 @@ impl Writer<'_> {
             EvidenceOwner::Visit { visit_id } => {
                 let g: Option<(String, String)> = self
                     .tx
-                    .query_row(
-                        "SELECT grid_code, worker_id FROM visit WHERE id = ?1",
-                        [visit_id],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
+                    .prepare_cached("SELECT grid_code, worker_id FROM visit WHERE id = ?1")?
+                    .query_row([visit_id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
                 match g {
                     Some((g, worker)) if worker == a.user_id => g,

@@ -66,11 +66,8 @@ pub struct ReportOutcome {
 
 pub(crate) fn deadline_policy(conn: &Connection) -> Result<DeadlinePolicy> {
     let text: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'deadline_policy'",
-            [],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT value FROM meta WHERE key = 'deadline_policy'")?
+        .query_row([], |r| r.get(0))
         .optional()?;
     match text {
         Some(t) => from_json("meta.deadline_policy", &t),
@@ -80,9 +77,8 @@ pub(crate) fn deadline_policy(conn: &Connection) -> Result<DeadlinePolicy> {
 
 pub(crate) fn load_case(conn: &Connection, id: &str) -> Result<Option<Case>> {
     let data: Option<String> = conn
-        .query_row("SELECT data FROM case_file WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT data FROM case_file WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
         .optional()?;
     data.map(|d| from_json("case_file.data", &d)).transpose()
 }
@@ -96,11 +92,8 @@ pub(crate) fn load_events(conn: &Connection, case_id: &str) -> Result<Vec<CaseEv
 
 fn last_event(conn: &Connection, case_id: &str) -> Result<Option<CaseEvent>> {
     let body: Option<String> = conn
-        .query_row(
-            "SELECT body FROM case_event WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
-            [case_id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT body FROM case_event WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row([case_id], |r| r.get(0))
         .optional()?;
     body.map(|b| from_json("case_event.body", &b)).transpose()
 }
@@ -119,11 +112,12 @@ pub(crate) fn visible_case(conn: &Connection, actor: &Actor, id: &str) -> Result
 
 impl Writer<'_> {
     pub(crate) fn set_deadline_policy(&mut self, policy: &DeadlinePolicy) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('deadline_policy', ?1)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES ('deadline_policy', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [serde_json::to_string(policy)?],
-        )?;
+            )?
+            .execute([serde_json::to_string(policy)?])?;
         self.emit(&Operation::DeadlinePolicySet {
             policy: policy.clone(),
         })
@@ -137,10 +131,12 @@ impl Writer<'_> {
         event: &CaseEvent,
         op: Option<Operation>,
     ) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            rusqlite::params![
+            )?
+            .execute(rusqlite::params![
                 event.id,
                 event.case_id,
                 event.seq,
@@ -149,17 +145,15 @@ impl Writer<'_> {
                 event.kind.name(),
                 serde_json::to_string(event)?,
                 event.hash
-            ],
-        )?;
-        self.tx.execute(
-            "INSERT INTO case_file (id, priority, subcategory, severity, state, title, household_code, grid_code,
+            ])?;
+        self.tx.prepare_cached("INSERT INTO case_file (id, priority, subcategory, severity, state, title, household_code, grid_code,
                                     village_code, township_code, city_code, reporter_id, handler_id, reported_at,
                                     deadline_at, escalation_level, updated_at, data)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
              ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, subcategory = excluded.subcategory,
                severity = excluded.severity, state = excluded.state, title = excluded.title,
                handler_id = excluded.handler_id, deadline_at = excluded.deadline_at,
-               escalation_level = excluded.escalation_level, updated_at = excluded.updated_at, data = excluded.data",
+               escalation_level = excluded.escalation_level, updated_at = excluded.updated_at, data = excluded.data")?.execute(
             rusqlite::params![
                 case.id,
                 case.category.priority.as_str(),
@@ -223,11 +217,8 @@ impl Writer<'_> {
         for (i, id) in ids.iter().enumerate() {
             let owner: Option<(String, String)> = self
                 .tx
-                .query_row(
-                    "SELECT owner_kind, owner_id FROM evidence WHERE id = ?1",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+                .prepare_cached("SELECT owner_kind, owner_id FROM evidence WHERE id = ?1")?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             let ok = match owner {
                 Some((kind, owner_id)) => {

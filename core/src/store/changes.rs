@@ -104,9 +104,8 @@ impl Writer<'_> {
         if self.role != super::StoreRole::Server {
             return Ok(());
         }
-        self.tx.execute(
-            "INSERT INTO change_log (kind, entity_id, op, grid, village, township, city, global, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        self.tx.prepare_cached("INSERT INTO change_log (kind, entity_id, op, grid, village, township, city, global, origin, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?.execute(
             rusqlite::params![
                 kind,
                 id,
@@ -116,6 +115,7 @@ impl Writer<'_> {
                 scope.township,
                 scope.city,
                 scope.global as i64,
+                self.origin,
                 to_ms(self.now)
             ],
         )?;
@@ -133,11 +133,10 @@ impl Writer<'_> {
             Operation::GridUpserted { grid } => {
                 ("grid", grid.code.clone(), grid_scope(&self.tx, &grid.code)?)
             }
-            Operation::HouseholdUpserted { household } => (
-                "household",
-                household.code.clone(),
-                grid_scope(&self.tx, &household.grid_code)?,
-            ),
+            Operation::HouseholdUpserted { household } => {
+                let path = self.path(&household.grid_code)?;
+                ("household", household.code.clone(), Scope::of_path(&path))
+            }
             Operation::MemberUpserted { member } => {
                 let Some(h) = load_household(&self.tx, &member.household_code)? else {
                     return Ok(());
@@ -176,11 +175,8 @@ impl Writer<'_> {
                     crate::evidence::EvidenceOwner::Visit { visit_id } => {
                         let grid: Option<String> = self
                             .tx
-                            .query_row(
-                                "SELECT grid_code FROM visit WHERE id = ?1",
-                                [visit_id],
-                                |r| r.get(0),
-                            )
+                            .prepare_cached("SELECT grid_code FROM visit WHERE id = ?1")?
+                            .query_row([visit_id], |r| r.get(0))
                             .optional()?;
                         match grid {
                             Some(g) => grid_scope(&self.tx, &g)?,
@@ -384,7 +380,16 @@ fn added(now: &Reach, before: &Reach) -> Reach {
 
 impl Store {
     /// One page of what changed in this user's reach since `cursor`.
-    pub fn pull(&self, user_id: &str, cursor: Option<&str>, limit: u32) -> Result<PullResponse> {
+    /// Changes that `device_id`'s own pushes made to visits, photos and
+    /// registers are not sent back to it (it has them); cases always are
+    /// (the server's history is the one that counts).
+    pub fn pull(
+        &self,
+        user_id: &str,
+        device_id: Option<&str>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<PullResponse> {
         let now = self.now();
         let limit = limit.clamp(1, 5_000);
         self.read(|c| {
@@ -407,9 +412,10 @@ impl Store {
             // only; a first pull takes everything.
             let kept_sql = in_reach_sql(2);
             let new_sql = in_reach_sql(10).replace("OR global = 1 ", "");
+            let not_own = "NOT (origin IS NOT NULL AND origin = ?19 AND kind IN ('visit', 'evidence', 'household', 'member'))";
             let sql_rows = format!(
                 "SELECT rev, kind, entity_id, op FROM change_log
-                 WHERE (rev > ?1 AND {kept_sql}) OR {new_sql}
+                 WHERE ((rev > ?1 AND {kept_sql}) OR {new_sql}) AND {not_own}
                  ORDER BY rev LIMIT ?18"
             );
             let mut params: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(before.rev)];
@@ -423,6 +429,7 @@ impl Store {
             };
             params.extend(np.into_iter().map(|p| Box::new(p) as Box<dyn rusqlite::ToSql>));
             params.push(Box::new(i64::from(limit) + 1));
+            params.push(Box::new(device_id.unwrap_or("").to_string()));
             let refs: Vec<&dyn rusqlite::ToSql> = params.iter().map(|b| b.as_ref()).collect();
             let mut stmt = c.prepare(&sql_rows)?;
             let mut rows = stmt
@@ -450,18 +457,17 @@ impl Store {
                     None => Change::Remove { kind, id },
                 });
             }
-            let head: i64 = c.query_row("SELECT COALESCE(MAX(rev), 0) FROM change_log", [], |r| r.get(0))?;
+            let head: i64 = c.prepare_cached("SELECT COALESCE(MAX(rev), 0) FROM change_log")?.query_row( [], |r| r.get(0))?;
             let next = Cursor {
                 rev: if more { last_rev } else { head.max(last_rev) },
                 reach: reach.clone(),
             };
             let remaining = if more {
                 let count_sql = format!(
-                    "SELECT COUNT(*) FROM change_log WHERE rev > ?18 AND ((rev > ?1 AND {kept_sql}) OR {new_sql})"
+                    "SELECT COUNT(*) FROM change_log WHERE rev > ?18 AND ((rev > ?1 AND {kept_sql}) OR {new_sql}) AND {not_own}"
                 );
                 let mut p2: Vec<&dyn rusqlite::ToSql> = refs.clone();
-                p2.pop();
-                p2.push(&last_rev);
+                p2[17] = &last_rev;
                 c.query_row(&count_sql, p2.as_slice(), |r| r.get::<_, i64>(0))? as u64
             } else {
                 0
@@ -505,11 +511,9 @@ fn snapshot(c: &Connection, kind: &str, id: &str, reach: &Reach) -> Result<Optio
         },
         "household" => match load_household(c, id)? {
             Some(h) if in_reach(&h.grid_code)? => {
-                let last: Option<i64> = c.query_row(
-                    "SELECT last_visit_at FROM household WHERE code = ?1",
-                    [id],
-                    |r| r.get(0),
-                )?;
+                let last: Option<i64> = c
+                    .prepare_cached("SELECT last_visit_at FROM household WHERE code = ?1")?
+                    .query_row([id], |r| r.get(0))?;
                 Some(Entity::Household {
                     household: h,
                     last_visit_at: last.map(from_ms),
@@ -541,11 +545,12 @@ fn snapshot(c: &Connection, kind: &str, id: &str, reach: &Reach) -> Result<Optio
                 return Ok(None);
             };
             let body: Option<String> = c
-                .query_row(
+                .prepare_cached(
                     "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
-                    rusqlite::params![tid, v.parse::<u32>().unwrap_or(0)],
-                    |r| r.get(0),
-                )
+                )?
+                .query_row(rusqlite::params![tid, v.parse::<u32>().unwrap_or(0)], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             body.map(|template_json| Entity::Template { template_json })
         }

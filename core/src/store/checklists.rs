@@ -20,11 +20,8 @@ impl Writer<'_> {
         let body = serde_json::to_string(t)?;
         let existing: Option<String> = self
             .tx
-            .query_row(
-                "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
-                rusqlite::params![t.id, t.version],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2")?
+            .query_row(rusqlite::params![t.id, t.version], |r| r.get(0))
             .optional()?;
         if let Some(old) = existing {
             if old == body {
@@ -35,11 +32,10 @@ impl Writer<'_> {
                 t.id, t.version, t.id, t.version
             )));
         }
-        let newest: Option<u32> = self.tx.query_row(
-            "SELECT MAX(version) FROM checklist_template WHERE id = ?1",
-            [&t.id],
-            |r| r.get(0),
-        )?;
+        let newest: Option<u32> = self
+            .tx
+            .prepare_cached("SELECT MAX(version) FROM checklist_template WHERE id = ?1")?
+            .query_row([&t.id], |r| r.get(0))?;
         if newest.is_some_and(|n| n > t.version) {
             return Err(CoreError::invalid(
                 "version",
@@ -49,14 +45,12 @@ impl Writer<'_> {
                 ),
             ));
         }
-        self.tx.execute(
-            "INSERT INTO checklist_template (id, version, body, stored_at) VALUES (?1, ?2, ?3, ?4)",
+        self.tx.prepare_cached("INSERT INTO checklist_template (id, version, body, stored_at) VALUES (?1, ?2, ?3, ?4)")?.execute(
             rusqlite::params![t.id, t.version, body, to_ms(self.now)],
         )?;
         for kind in &t.applies_to {
-            self.tx.execute(
-                "INSERT INTO checklist_current (kind, template_id, version) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(kind) DO UPDATE SET template_id = excluded.template_id, version = excluded.version",
+            self.tx.prepare_cached("INSERT INTO checklist_current (kind, template_id, version) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(kind) DO UPDATE SET template_id = excluded.template_id, version = excluded.version")?.execute(
                 rusqlite::params![kind.as_str(), t.id, t.version],
             )?;
         }
@@ -73,11 +67,8 @@ pub(crate) fn load_template(
     version: u32,
 ) -> Result<Option<ChecklistTemplate>> {
     let body: Option<String> = conn
-        .query_row(
-            "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
-            rusqlite::params![id, version],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2")?
+        .query_row(rusqlite::params![id, version], |r| r.get(0))
         .optional()?;
     body.map(|b| from_json("checklist_template.body", &b))
         .transpose()
@@ -88,11 +79,8 @@ pub(crate) fn current_template(
     kind: PlaceKind,
 ) -> Result<Option<ChecklistTemplate>> {
     let cur: Option<(String, u32)> = conn
-        .query_row(
-            "SELECT template_id, version FROM checklist_current WHERE kind = ?1",
-            [kind.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT template_id, version FROM checklist_current WHERE kind = ?1")?
+        .query_row([kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match cur {
         Some((id, v)) => load_template(conn, &id, v),
@@ -113,11 +101,10 @@ impl Store {
         self.write(|w| {
             let mut n = 0;
             for t in &templates {
-                let newest: Option<u32> = w.tx.query_row(
-                    "SELECT MAX(version) FROM checklist_template WHERE id = ?1",
-                    [&t.id],
-                    |r| r.get(0),
-                )?;
+                let newest: Option<u32> = w
+                    .tx
+                    .prepare_cached("SELECT MAX(version) FROM checklist_template WHERE id = ?1")?
+                    .query_row([&t.id], |r| r.get(0))?;
                 if newest.is_none() && w.store_template(t)? {
                     n += 1;
                 }

@@ -50,8 +50,7 @@ impl Store {
                 Ok(c.query_row(sql, rusqlite::params![user_id, a, b], |r| r.get::<_, Option<i64>>(0))?
                     .unwrap_or(0))
             };
-            let distance: f64 = c.query_row(
-                "SELECT COALESCE(SUM(distance_m), 0) FROM patrol WHERE worker_id = ?1 AND started_at >= ?2 AND started_at < ?3",
+            let distance: f64 = c.prepare_cached("SELECT COALESCE(SUM(distance_m), 0) FROM patrol WHERE worker_id = ?1 AND started_at >= ?2 AND started_at < ?3")?.query_row(
                 rusqlite::params![user_id, a, b],
                 |r| r.get(0),
             )?;
@@ -77,8 +76,7 @@ impl Store {
                 )? as u32,
                 verdicts,
                 hazards_found: one(
-                    "SELECT COUNT(*) FROM visit_answer va JOIN visit v ON v.id = va.visit_id
-                     WHERE v.worker_id = ?1 AND v.at >= ?2 AND v.at < ?3 AND va.hazard = 1",
+                    "SELECT SUM(hazard_count) FROM visit WHERE worker_id = ?1 AND at >= ?2 AND at < ?3",
                 )? as u32,
                 cases_reported: one(
                     "SELECT COUNT(*) FROM case_file WHERE reporter_id = ?1 AND reported_at >= ?2 AND reported_at < ?3",

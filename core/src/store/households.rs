@@ -88,11 +88,8 @@ pub struct RevealRecord {
 
 pub(crate) fn visit_policy(conn: &Connection) -> Result<VisitPolicy> {
     let text: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'visit_policy'",
-            [],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT value FROM meta WHERE key = 'visit_policy'")?
+        .query_row([], |r| r.get(0))
         .optional()?;
     match text {
         Some(t) => super::from_json("meta.visit_policy", &t),
@@ -107,9 +104,8 @@ impl Writer<'_> {
         validate_household(h)?;
         let exists: Option<i64> = self
             .tx
-            .query_row("SELECT 1 FROM grid WHERE code = ?1", [&h.grid_code], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT 1 FROM grid WHERE code = ?1")?
+            .query_row([&h.grid_code], |r| r.get(0))
             .optional()?;
         if exists.is_none() {
             return Err(CoreError::invalid(
@@ -121,22 +117,18 @@ impl Writer<'_> {
         let days = policy.interval_days(h.kind, &h.tags);
         let last: Option<i64> = self
             .tx
-            .query_row(
-                "SELECT last_visit_at FROM household WHERE code = ?1",
-                [&h.code],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT last_visit_at FROM household WHERE code = ?1")?
+            .query_row([&h.code], |r| r.get(0))
             .optional()?
             .flatten();
         let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
-        self.tx.execute(
-            "INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at,
+        self.tx.prepare_cached("INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at,
                                     last_visit_at, interval_days, due_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT(code) DO UPDATE SET grid_code = excluded.grid_code, kind = excluded.kind,
                name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
                tags = excluded.tags, updated_at = excluded.updated_at,
-               interval_days = excluded.interval_days, due_at = excluded.due_at",
+               interval_days = excluded.interval_days, due_at = excluded.due_at")?.execute(
             rusqlite::params![
                 h.code,
                 h.grid_code,
@@ -169,11 +161,8 @@ impl Writer<'_> {
         }
         let exists: Option<i64> = self
             .tx
-            .query_row(
-                "SELECT 1 FROM household WHERE code = ?1",
-                [&m.household_code],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT 1 FROM household WHERE code = ?1")?
+            .query_row([&m.household_code], |r| r.get(0))
             .optional()?;
         if exists.is_none() {
             return Err(CoreError::invalid(
@@ -184,12 +173,11 @@ impl Writer<'_> {
                 ),
             ));
         }
-        self.tx.execute(
-            "INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at)
+        self.tx.prepare_cached("INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(id) DO UPDATE SET household_code = excluded.household_code, name = excluded.name,
                relation = excluded.relation, phone = excluded.phone, id_number = excluded.id_number,
-               updated_at = excluded.updated_at",
+               updated_at = excluded.updated_at")?.execute(
             rusqlite::params![m.id, m.household_code, m.name, m.relation, m.phone, m.id_number, to_ms(self.now)],
         )?;
         self.emit(&Operation::MemberUpserted { member: m.clone() })
@@ -198,11 +186,13 @@ impl Writer<'_> {
 
 impl Writer<'_> {
     pub(crate) fn set_visit_policy(&mut self, policy: &VisitPolicy) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('visit_policy', ?1)
+        self.forget_cached();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES ('visit_policy', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [serde_json::to_string(policy)?],
-        )?;
+            )?
+            .execute([serde_json::to_string(policy)?])?;
         let rows: Vec<(String, String, String, Option<i64>)> = {
             let mut stmt = self
                 .tx
@@ -276,9 +266,7 @@ fn row_from_sql(r: &rusqlite::Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<H
 }
 
 pub(crate) fn load_household(conn: &Connection, code: &str) -> Result<Option<Household>> {
-    let row = conn
-        .query_row(
-            "SELECT code, grid_code, kind, name, address, lat, lon, tags FROM household WHERE code = ?1",
+    let row = conn.prepare_cached("SELECT code, grid_code, kind, name, address, lat, lon, tags FROM household WHERE code = ?1")?.query_row(
             [code],
             |r| {
                 let kind: String = r.get(2)?;
@@ -300,20 +288,19 @@ pub(crate) fn load_household(conn: &Connection, code: &str) -> Result<Option<Hou
 
 pub(crate) fn load_member(conn: &Connection, id: &str) -> Result<Option<Member>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, household_code, name, relation, phone, id_number FROM member WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(Member {
-                    id: r.get(0)?,
-                    household_code: r.get(1)?,
-                    name: r.get(2)?,
-                    relation: r.get(3)?,
-                    phone: r.get(4)?,
-                    id_number: r.get(5)?,
-                })
-            },
-        )
+        )?
+        .query_row([id], |r| {
+            Ok(Member {
+                id: r.get(0)?,
+                household_code: r.get(1)?,
+                name: r.get(2)?,
+                relation: r.get(3)?,
+                phone: r.get(4)?,
+                id_number: r.get(5)?,
+            })
+        })
         .optional()?)
 }
 
@@ -429,9 +416,7 @@ impl Store {
         self.write(|w| {
             let a = actor(&w.tx, user_id, w.now)?;
             let row: Option<(String, Option<String>, Option<String>)> = w
-                .tx
-                .query_row(
-                    "SELECT household_code, phone, id_number FROM member WHERE id = ?1",
+                .tx.prepare_cached("SELECT household_code, phone, id_number FROM member WHERE id = ?1")?.query_row(
                     [member_id],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
@@ -440,16 +425,14 @@ impl Store {
                 return Err(CoreError::not_found("member", member_id));
             };
             let grid: String = w
-                .tx
-                .query_row("SELECT grid_code FROM household WHERE code = ?1", [&household_code], |r| r.get(0))?;
+                .tx.prepare_cached("SELECT grid_code FROM household WHERE code = ?1")?.query_row( [&household_code], |r| r.get(0))?;
             require_grid_reach(&w.tx, &a, &grid).map_err(|_| CoreError::not_found("member", member_id))?;
             let value = match field {
                 PiiField::IdNumber => id_number,
                 PiiField::Phone => phone,
             }
             .ok_or_else(|| CoreError::not_found("member field", field.as_str()))?;
-            w.tx.execute(
-                "INSERT INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            w.tx.prepare_cached("INSERT INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
                 rusqlite::params![new_id(), user_id, member_id, field.as_str(), reason, to_ms(w.now)],
             )?;
             w.emit(&Operation::PiiRevealed {

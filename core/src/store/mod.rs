@@ -88,6 +88,11 @@ pub(crate) struct Writer<'c> {
     pub role: StoreRole,
     /// Applying what the server sent: nothing goes to the outbox.
     pub silent: bool,
+    /// The device whose push is being applied (server role).
+    pub origin: Option<String>,
+    /// Lookups repeated within one transaction (a push applies hundreds of
+    /// visits against the same templates, policy and grids).
+    pub cache: TxCache,
     /// Evidence files copied in this transaction: removed if it fails.
     pub created_files: Vec<PathBuf>,
     pub evidence_dir: PathBuf,
@@ -104,19 +109,70 @@ impl Writer<'_> {
         }
         let stamp = self.hlc.tick(to_ms(self.now));
         self.hlc_dirty = true;
-        self.tx.execute(
-            "INSERT INTO outbox (op_id, hlc, kind, entity_id, payload, created_at)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO outbox (op_id, hlc, kind, entity_id, payload, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            rusqlite::params![
+            )?
+            .execute(rusqlite::params![
                 new_id(),
                 stamp.to_string(),
                 op.kind(),
                 op.entity_id(),
                 serde_json::to_string(op)?,
                 to_ms(self.now)
-            ],
-        )?;
+            ])?;
         Ok(())
+    }
+}
+
+/// Per-transaction cache of parsed templates, the visit policy and grid
+/// paths. Cleared where those change.
+#[derive(Debug, Default)]
+pub(crate) struct TxCache {
+    templates: std::collections::HashMap<(String, u32), Arc<crate::checklist::ChecklistTemplate>>,
+    visit_policy: Option<crate::visit::VisitPolicy>,
+    paths: std::collections::HashMap<String, crate::region::RegionPath>,
+}
+
+impl Writer<'_> {
+    pub(crate) fn template(
+        &mut self,
+        id: &str,
+        version: u32,
+    ) -> Result<Option<Arc<crate::checklist::ChecklistTemplate>>> {
+        let key = (id.to_string(), version);
+        if let Some(t) = self.cache.templates.get(&key) {
+            return Ok(Some(t.clone()));
+        }
+        let t = checklists::load_template(&self.tx, id, version)?.map(Arc::new);
+        if let Some(t) = &t {
+            self.cache.templates.insert(key, t.clone());
+        }
+        Ok(t)
+    }
+
+    pub(crate) fn visit_policy(&mut self) -> Result<crate::visit::VisitPolicy> {
+        if let Some(p) = &self.cache.visit_policy {
+            return Ok(p.clone());
+        }
+        let p = households::visit_policy(&self.tx)?;
+        self.cache.visit_policy = Some(p.clone());
+        Ok(p)
+    }
+
+    pub(crate) fn path(&mut self, grid: &str) -> Result<crate::region::RegionPath> {
+        if let Some(p) = self.cache.paths.get(grid) {
+            return Ok(p.clone());
+        }
+        let p = regions::region_path(&self.tx, grid)?;
+        self.cache.paths.insert(grid.to_string(), p.clone());
+        Ok(p)
+    }
+
+    /// Regions, grids or policies changed: forget what was cached.
+    pub(crate) fn forget_cached(&mut self) {
+        self.cache = TxCache::default();
     }
 }
 
@@ -151,32 +207,26 @@ impl Store {
         configure(&conn)?;
         schema::migrations().to_latest(&mut conn)?;
         let device_id = match conn
-            .query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| {
-                r.get::<_, String>(0)
-            })
+            .prepare_cached("SELECT value FROM meta WHERE key = 'device_id'")?
+            .query_row([], |r| r.get::<_, String>(0))
             .optional()?
         {
             Some(id) => id,
             None => {
                 let id = new_id();
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('device_id', ?1)",
-                    [&id],
-                )?;
+                conn.prepare_cached("INSERT INTO meta (key, value) VALUES ('device_id', ?1)")?
+                    .execute([&id])?;
                 id
             }
         };
         let stored_role: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'role'", [], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM meta WHERE key = 'role'")?
+            .query_row([], |r| r.get(0))
             .optional()?;
         match stored_role {
             None => {
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('role', ?1)",
-                    [role.as_str()],
-                )?;
+                conn.prepare_cached("INSERT INTO meta (key, value) VALUES ('role', ?1)")?
+                    .execute([role.as_str()])?;
             }
             Some(r) if r == role.as_str() => {}
             Some(r) => {
@@ -262,6 +312,8 @@ impl Store {
             hlc_dirty: false,
             role: self.role,
             silent,
+            origin: None,
+            cache: TxCache::default(),
             created_files: Vec::new(),
             evidence_dir: self.evidence_dir.clone(),
         };
@@ -276,11 +328,11 @@ impl Store {
         };
         if w.hlc_dirty {
             let state = format!("{}:{}", w.hlc.last_wall_ms, w.hlc.last_counter);
-            w.tx.execute(
+            w.tx.prepare_cached(
                 "INSERT INTO meta (key, value) VALUES ('hlc', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [state],
-            )?;
+            )?
+            .execute([state])?;
         }
         let files = std::mem::take(&mut w.created_files);
         if let Err(e) = w.tx.commit() {
@@ -321,13 +373,16 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // The apply and screen paths reuse a few dozen statements.
+    conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }
 
 fn load_hlc(tx: &Transaction<'_>, node: &str) -> Result<HlcClock> {
     let mut clock = HlcClock::new(node);
     let stored: Option<String> = tx
-        .query_row("SELECT value FROM meta WHERE key = 'hlc'", [], |r| r.get(0))
+        .prepare_cached("SELECT value FROM meta WHERE key = 'hlc'")?
+        .query_row([], |r| r.get(0))
         .optional()?;
     if let Some(text) = stored {
         let parsed = text

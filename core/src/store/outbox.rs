@@ -44,17 +44,14 @@ impl Store {
     pub fn acked_through(&self) -> Result<i64> {
         self.read(|c| {
             let acked: Option<String> = c
-                .query_row("SELECT value FROM meta WHERE key = 'acked_seq'", [], |r| {
-                    r.get(0)
-                })
+                .prepare_cached("SELECT value FROM meta WHERE key = 'acked_seq'")?
+                .query_row([], |r| r.get(0))
                 .optional()?;
             match acked.and_then(|a| a.parse::<i64>().ok()) {
                 Some(a) => Ok(a),
-                None => Ok(c.query_row(
-                    "SELECT COALESCE(MIN(seq), 1) - 1 FROM outbox",
-                    [],
-                    |r| r.get(0),
-                )?),
+                None => Ok(c
+                    .prepare_cached("SELECT COALESCE(MIN(seq), 1) - 1 FROM outbox")?
+                    .query_row([], |r| r.get(0))?),
             }
         })
     }
@@ -62,7 +59,8 @@ impl Store {
     /// How many operations wait to be synced.
     pub fn outbox_len(&self) -> Result<u64> {
         self.read(|c| {
-            Ok(c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))? as u64)
+            Ok(c.prepare_cached("SELECT COUNT(*) FROM outbox")?
+                .query_row([], |r| r.get::<_, i64>(0))? as u64)
         })
     }
 }

@@ -15,10 +15,8 @@ use crate::patrol::{track_distance, Patrol, TrackPoint};
 use crate::user::Role;
 
 fn load_patrol(conn: &Connection, id: &str) -> Result<Option<Patrol>> {
-    Ok(conn
-        .query_row(
-            "SELECT id, grid_code, worker_id, started_at, ended_at, distance_m, fix_count, track_discarded
-             FROM patrol WHERE id = ?1",
+    Ok(conn.prepare_cached("SELECT id, grid_code, worker_id, started_at, ended_at, distance_m, fix_count, track_discarded
+             FROM patrol WHERE id = ?1")?.query_row(
             [id],
             |r| {
                 Ok(Patrol {
@@ -45,11 +43,10 @@ fn own_patrol(conn: &Connection, user_id: &str, patrol_id: &str) -> Result<Patro
 
 fn last_fix(conn: &Connection, patrol_id: &str) -> Result<Option<(u32, LocationFix)>> {
     let row: Option<(u32, String)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT seq, body FROM patrol_fix WHERE patrol_id = ?1 ORDER BY seq DESC LIMIT 1",
-            [patrol_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row([patrol_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     row.map(|(seq, body)| Ok((seq, from_json::<TrackPoint>("patrol_fix.body", &body)?.fix)))
         .transpose()
@@ -74,14 +71,18 @@ impl Writer<'_> {
                 fix: fix.clone(),
                 verdict: judge(fix, &grid.boundary, None, &policy),
             };
-            self.tx.execute(
-                "INSERT INTO patrol_fix (patrol_id, seq, body) VALUES (?1, ?2, ?3)",
-                rusqlite::params![patrol.id, seq, serde_json::to_string(&point)?],
-            )?;
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO patrol_fix (patrol_id, seq, body) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(rusqlite::params![
+                    patrol.id,
+                    seq,
+                    serde_json::to_string(&point)?
+                ])?;
             points.push(point);
         }
-        self.tx.execute(
-            "UPDATE patrol SET distance_m = distance_m + ?2, fix_count = fix_count + ?3 WHERE id = ?1",
+        self.tx.prepare_cached("UPDATE patrol SET distance_m = distance_m + ?2, fix_count = fix_count + ?3 WHERE id = ?1")?.execute(
             rusqlite::params![patrol.id, added, fixes.len() as i64],
         )?;
         if !points.is_empty() {
@@ -121,15 +122,15 @@ impl Store {
                 fix_count: 0,
                 track_discarded: false,
             };
-            w.tx.execute(
+            w.tx.prepare_cached(
                 "INSERT INTO patrol (id, grid_code, worker_id, started_at) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![
-                    patrol.id,
-                    patrol.grid_code,
-                    patrol.worker_id,
-                    to_ms(patrol.started_at)
-                ],
-            )?;
+            )?
+            .execute(rusqlite::params![
+                patrol.id,
+                patrol.grid_code,
+                patrol.worker_id,
+                to_ms(patrol.started_at)
+            ])?;
             w.emit(&Operation::PatrolStarted {
                 patrol: patrol.clone(),
             })?;
@@ -163,10 +164,8 @@ impl Store {
             if p.ended_at.is_some() {
                 return Err(CoreError::conflict("巡查已结束 / the patrol has ended"));
             }
-            w.tx.execute(
-                "UPDATE patrol SET ended_at = ?2 WHERE id = ?1",
-                rusqlite::params![patrol_id, to_ms(w.now)],
-            )?;
+            w.tx.prepare_cached("UPDATE patrol SET ended_at = ?2 WHERE id = ?1")?
+                .execute(rusqlite::params![patrol_id, to_ms(w.now)])?;
             w.emit(&Operation::PatrolEnded {
                 patrol_id: patrol_id.to_string(),
                 ended_at: w.now,
@@ -181,9 +180,8 @@ impl Store {
     pub fn discard_track(&self, user_id: &str, patrol_id: &str) -> Result<Patrol> {
         self.write(|w| {
             own_patrol(&w.tx, user_id, patrol_id)?;
-            w.tx.execute("DELETE FROM patrol_fix WHERE patrol_id = ?1", [patrol_id])?;
-            w.tx.execute(
-                "UPDATE patrol SET track_discarded = 1, fix_count = 0, distance_m = 0 WHERE id = ?1",
+            w.tx.prepare_cached("DELETE FROM patrol_fix WHERE patrol_id = ?1")?.execute( [patrol_id])?;
+            w.tx.prepare_cached("UPDATE patrol SET track_discarded = 1, fix_count = 0, distance_m = 0 WHERE id = ?1")?.execute(
                 [patrol_id],
             )?;
             w.emit(&Operation::TrackDiscarded { patrol_id: patrol_id.to_string() })?;

@@ -12,6 +12,7 @@ use crate::region::{Region, RegionLevel, RegionPath};
 
 impl Writer<'_> {
     pub(crate) fn upsert_region(&mut self, region: &Region) -> Result<()> {
+        self.forget_cached();
         if region.level == RegionLevel::Grid {
             return Err(CoreError::invalid(
                 "level",
@@ -25,25 +26,27 @@ impl Writer<'_> {
             parent_code: region.parent_code.clone(),
             boundary_geojson: region.boundary.as_ref().map(boundary_to_geojson),
         };
-        self.tx.execute(
-            "INSERT INTO region (code, name, level, parent_code, boundary, updated_at)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO region (code, name, level, parent_code, boundary, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(code) DO UPDATE SET name = excluded.name, level = excluded.level,
                parent_code = excluded.parent_code, boundary = excluded.boundary,
                updated_at = excluded.updated_at",
-            rusqlite::params![
+            )?
+            .execute(rusqlite::params![
                 record.code,
                 record.name,
                 record.level.as_str(),
                 record.parent_code,
                 record.boundary_geojson,
                 to_ms(self.now)
-            ],
-        )?;
+            ])?;
         self.emit(&Operation::RegionUpserted { region: record })
     }
 
     pub(crate) fn upsert_grid(&mut self, grid: &Grid) -> Result<()> {
+        self.forget_cached();
         let Some(bbox) = grid.boundary.bounding_rect() else {
             return Err(CoreError::invalid(
                 "boundary",
@@ -56,12 +59,11 @@ impl Writer<'_> {
             village_code: grid.village_code.clone(),
             boundary_geojson: boundary_to_geojson(&grid.boundary),
         };
-        self.tx.execute(
-            "INSERT INTO grid (code, name, village_code, boundary, min_lon, min_lat, max_lon, max_lat, updated_at)
+        self.tx.prepare_cached("INSERT INTO grid (code, name, village_code, boundary, min_lon, min_lat, max_lon, max_lat, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(code) DO UPDATE SET name = excluded.name, village_code = excluded.village_code,
                boundary = excluded.boundary, min_lon = excluded.min_lon, min_lat = excluded.min_lat,
-               max_lon = excluded.max_lon, max_lat = excluded.max_lat, updated_at = excluded.updated_at",
+               max_lon = excluded.max_lon, max_lat = excluded.max_lat, updated_at = excluded.updated_at")?.execute(
             rusqlite::params![
                 record.code,
                 record.name,
@@ -80,19 +82,18 @@ impl Writer<'_> {
 
 pub(crate) fn load_region(conn: &Connection, code: &str) -> Result<Option<Region>> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT code, name, level, parent_code, boundary FROM region WHERE code = ?1",
-            [code],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                ))
-            },
-        )
+        )?
+        .query_row([code], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })
         .optional()?;
     row.map(|(code, name, level, parent_code, boundary)| {
         let level =
@@ -115,18 +116,15 @@ pub(crate) fn load_region(conn: &Connection, code: &str) -> Result<Option<Region
 
 pub(crate) fn load_grid(conn: &Connection, code: &str) -> Result<Option<Grid>> {
     let row = conn
-        .query_row(
-            "SELECT code, name, village_code, boundary FROM grid WHERE code = ?1",
-            [code],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            },
-        )
+        .prepare_cached("SELECT code, name, village_code, boundary FROM grid WHERE code = ?1")?
+        .query_row([code], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
         .optional()?;
     row.map(|(code, name, village_code, boundary)| {
         Ok(Grid {
@@ -148,22 +146,16 @@ pub(crate) fn parse_boundary(text: &str) -> Result<MultiPolygon<f64>> {
 /// workers; supervisors reach it once the hierarchy is complete).
 pub(crate) fn region_path(conn: &Connection, grid_code: &str) -> Result<RegionPath> {
     let village: Option<String> = conn
-        .query_row(
-            "SELECT village_code FROM grid WHERE code = ?1",
-            [grid_code],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT village_code FROM grid WHERE code = ?1")?
+        .query_row([grid_code], |r| r.get(0))
         .optional()?;
     let Some(village) = village else {
         return Err(CoreError::not_found("grid", grid_code));
     };
     let parent = |code: &str| -> Result<String> {
         Ok(conn
-            .query_row(
-                "SELECT parent_code FROM region WHERE code = ?1",
-                [code],
-                |r| r.get::<_, Option<String>>(0),
-            )
+            .prepare_cached("SELECT parent_code FROM region WHERE code = ?1")?
+            .query_row([code], |r| r.get::<_, Option<String>>(0))
             .optional()?
             .flatten()
             .unwrap_or_default())

@@ -124,18 +124,16 @@ CREATE TABLE visit (
     at               INTEGER NOT NULL,
     fix              TEXT,
     verdict_status   TEXT,
-    verdict          TEXT
+    verdict          TEXT,
+    -- The answers as given: deflated JSON (a visit is read and written
+    -- whole; ~30 answers compress from ~2 KB to a few hundred bytes).
+    answers          BLOB NOT NULL DEFAULT x'',
+    -- Codes of the items whose answers meant a hazard, comma separated.
+    hazard_items     TEXT NOT NULL DEFAULT '',
+    hazard_count     INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX visit_household ON visit(household_code, at);
 CREATE INDEX visit_worker ON visit(worker_id, at);
-
-CREATE TABLE visit_answer (
-    visit_id  TEXT NOT NULL,
-    item_code TEXT NOT NULL,
-    value     TEXT NOT NULL,
-    hazard    INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (visit_id, item_code)
-) STRICT, WITHOUT ROWID;
 
 CREATE TABLE case_file (
     id               TEXT PRIMARY KEY,
@@ -259,6 +257,8 @@ CREATE TABLE change_log (
     township  TEXT,
     city      TEXT,
     global    INTEGER NOT NULL DEFAULT 0,
+    -- The device whose push caused it (its own visits are not sent back).
+    origin    TEXT,
     at        INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX change_grid ON change_log(grid, rev);
@@ -280,11 +280,8 @@ CREATE INDEX op_log_at ON op_log(at);
 /// the interval; see `VisitPolicy`). A never-visited place is due at 0.
 fn backfill_due(tx: &Transaction) -> Result<(), HookError> {
     let policy: VisitPolicy = tx
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'visit_policy'",
-            [],
-            |r| r.get::<_, String>(0),
-        )
+        .prepare_cached("SELECT value FROM meta WHERE key = 'visit_policy'")?
+        .query_row([], |r| r.get::<_, String>(0))
         .ok()
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default();

@@ -136,18 +136,14 @@ impl Store {
             let case = visible_case(c, &a, case_id)?;
             let events = load_events(c, case_id)?;
             let name_of = |id: &str| -> Result<Option<String>> {
-                Ok(
-                    c.query_row("SELECT name FROM app_user WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })
-                    .ok(),
-                )
+                Ok(c.prepare_cached("SELECT name FROM app_user WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .ok())
             };
             let household_name = match &case.household_code {
                 Some(code) => c
-                    .query_row("SELECT name FROM household WHERE code = ?1", [code], |r| {
-                        r.get(0)
-                    })
+                    .prepare_cached("SELECT name FROM household WHERE code = ?1")?
+                    .query_row([code], |r| r.get(0))
                     .ok(),
                 None => None,
             };

@@ -74,6 +74,7 @@ impl Store {
         device_only(self)?;
         self.write_silent(|w| {
             let mut sum = AnswerSummary::default();
+            let mut acked = i64::MIN;
             for answer in answers {
                 let Some(entry) = sent.iter().find(|e| e.op_id == answer.op_id()) else {
                     warn!(op = answer.op_id(), "answer for an operation that was not sent");
@@ -88,9 +89,8 @@ impl Store {
                     OpAnswer::Duplicate { .. } => sum.duplicate += 1,
                     OpAnswer::Rejected { code, reason, .. } => {
                         sum.rejected += 1;
-                        w.tx.execute(
-                            "INSERT INTO conflict (id, op_id, kind, entity_id, code, reason, summary, at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                        w.tx.prepare_cached("INSERT INTO conflict (id, op_id, kind, entity_id, code, reason, summary, at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)")?.execute(
                             rusqlite::params![
                                 new_id(),
                                 entry.op_id,
@@ -105,12 +105,15 @@ impl Store {
                     }
                 }
                 // Deleted only now: answered, one way or the other.
-                w.tx.execute("DELETE FROM outbox WHERE op_id = ?1", [&entry.op_id])?;
-                w.tx.execute(
+                w.tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?.execute([&entry.op_id])?;
+                acked = acked.max(entry.seq);
+            }
+            if acked > i64::MIN {
+                w.tx.prepare_cached(
                     "INSERT INTO meta (key, value) VALUES ('acked_seq', ?1)
                      ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
-                    [entry.seq.to_string()],
-                )?;
+                )?
+                .execute([acked.to_string()])?;
             }
             Ok(sum)
         })
@@ -140,7 +143,8 @@ impl Store {
 
     pub fn mark_conflict_seen(&self, id: &str) -> Result<()> {
         self.write_silent(|w| {
-            w.tx.execute("UPDATE conflict SET seen = 1 WHERE id = ?1", [id])?;
+            w.tx.prepare_cached("UPDATE conflict SET seen = 1 WHERE id = ?1")?
+                .execute([id])?;
             Ok(())
         })
     }
@@ -148,12 +152,11 @@ impl Store {
     /// The cursor of the last pulled page.
     pub fn sync_cursor(&self) -> Result<Option<String>> {
         self.read(|c| {
-            Ok(c.query_row(
-                "SELECT value FROM meta WHERE key = 'sync_cursor'",
-                [],
-                |r| r.get(0),
+            Ok(
+                c.prepare_cached("SELECT value FROM meta WHERE key = 'sync_cursor'")?
+                    .query_row([], |r| r.get(0))
+                    .optional()?,
             )
-            .optional()?)
         })
     }
 
@@ -184,37 +187,33 @@ impl Store {
             }
             let mut evict: Vec<String> = page.evict.clone();
             let deferred: Option<String> = w
-                .tx
-                .query_row("SELECT value FROM meta WHERE key = 'pending_evict'", [], |r| r.get(0))
+                .tx.prepare_cached("SELECT value FROM meta WHERE key = 'pending_evict'")?.query_row( [], |r| r.get(0))
                 .optional()?;
             if let Some(d) = deferred {
                 evict.extend(from_json::<Vec<String>>("meta.pending_evict", &d)?);
             }
             evict.sort();
             evict.dedup();
-            let waiting: i64 = w.tx.query_row(
-                "SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM evidence WHERE upload_state != 'stored' AND local_path IS NOT NULL)",
+            let waiting: i64 = w.tx.prepare_cached("SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM evidence WHERE upload_state != 'stored' AND local_path IS NOT NULL)")?.query_row(
                 [],
                 |r| r.get(0),
             )?;
             if !evict.is_empty() && waiting > 0 {
                 // Something may belong to what is leaving: keep it until it
                 // has been uploaded, evict on a later pull.
-                w.tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('pending_evict', ?1)
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                w.tx.prepare_cached("INSERT INTO meta (key, value) VALUES ('pending_evict', ?1)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute(
                     [serde_json::to_string(&evict)?],
                 )?;
             } else {
                 for code in &evict {
                     w.evict_region(code)?;
                 }
-                w.tx.execute("DELETE FROM meta WHERE key = 'pending_evict'", [])?;
+                w.tx.prepare_cached("DELETE FROM meta WHERE key = 'pending_evict'")?.execute( [])?;
                 sum.evicted = evict;
             }
-            w.tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?1)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            w.tx.prepare_cached("INSERT INTO meta (key, value) VALUES ('sync_cursor', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute(
                 [&page.cursor],
             )?;
             Ok(sum)
@@ -238,7 +237,6 @@ impl Store {
                 "patrol",
                 "patrol_fix",
                 "visit",
-                "visit_answer",
                 "case_file",
                 "case_event",
                 "evidence",
@@ -248,10 +246,8 @@ impl Store {
             ] {
                 w.tx.execute(&format!("DELETE FROM {table}"), [])?;
             }
-            w.tx.execute(
-                "DELETE FROM meta WHERE key NOT IN ('device_id', 'role', 'hlc')",
-                [],
-            )?;
+            w.tx.prepare_cached("DELETE FROM meta WHERE key NOT IN ('device_id', 'role', 'hlc')")?
+                .execute([])?;
             Ok(())
         })?;
         if let Ok(entries) = std::fs::read_dir(self.evidence_dir()) {
@@ -266,11 +262,8 @@ impl Store {
 
 fn pending(w: &Writer<'_>, entity_id: &str) -> Result<bool> {
     Ok(w.tx
-        .query_row(
-            "SELECT 1 FROM outbox WHERE entity_id = ?1 LIMIT 1",
-            [entity_id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM outbox WHERE entity_id = ?1 LIMIT 1")?
+        .query_row([entity_id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -313,9 +306,8 @@ impl Writer<'_> {
                 }
                 self.upsert_household(household)?;
                 if let Some(t) = last_visit_at {
-                    self.tx.execute(
-                        "UPDATE household SET last_visit_at = ?2, due_at = ?2 + interval_days * 86400000
-                         WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at < ?2)",
+                    self.tx.prepare_cached("UPDATE household SET last_visit_at = ?2, due_at = ?2 + interval_days * 86400000
+                         WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at < ?2)")?.execute(
                         rusqlite::params![household.code, to_ms(*t)],
                     )?;
                 }
@@ -338,9 +330,8 @@ impl Writer<'_> {
             Entity::Visit { visit } => {
                 let exists: Option<i64> = self
                     .tx
-                    .query_row("SELECT 1 FROM visit WHERE id = ?1", [&visit.id], |r| {
-                        r.get(0)
-                    })
+                    .prepare_cached("SELECT 1 FROM visit WHERE id = ?1")?
+                    .query_row([&visit.id], |r| r.get(0))
                     .optional()?;
                 if exists.is_none() {
                     let template = super::checklists::load_template(
@@ -372,9 +363,8 @@ impl Writer<'_> {
                     .last()
                     .ok_or_else(|| CoreError::corrupt("case", "no events"))?;
                 for e in &events[..events.len() - 1] {
-                    self.tx.execute(
-                        "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    self.tx.prepare_cached("INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(
                         rusqlite::params![
                             e.id,
                             e.case_id,
@@ -392,11 +382,8 @@ impl Writer<'_> {
             Entity::Evidence { evidence } => {
                 let local: Option<i64> = self
                     .tx
-                    .query_row(
-                        "SELECT 1 FROM evidence WHERE id = ?1",
-                        [&evidence.id],
-                        |r| r.get(0),
-                    )
+                    .prepare_cached("SELECT 1 FROM evidence WHERE id = ?1")?
+                    .query_row([&evidence.id], |r| r.get(0))
                     .optional()?;
                 if local.is_none() {
                     let mut e = evidence.clone();
@@ -404,9 +391,8 @@ impl Writer<'_> {
                     self.insert_evidence(&e)?;
                 } else {
                     // Ours: the server's word on its upload state counts.
-                    self.tx.execute(
-                        "UPDATE evidence SET upload_state = CASE WHEN ?2 = 'stored' THEN 'stored' ELSE upload_state END
-                         WHERE id = ?1",
+                    self.tx.prepare_cached("UPDATE evidence SET upload_state = CASE WHEN ?2 = 'stored' THEN 'stored' ELSE upload_state END
+                         WHERE id = ?1")?.execute(
                         rusqlite::params![evidence.id, evidence.upload_state.as_str()],
                     )?;
                 }
@@ -431,7 +417,9 @@ impl Writer<'_> {
                     .execute("DELETE FROM household WHERE code = ?1", [id])?;
             }
             "member" => {
-                self.tx.execute("DELETE FROM member WHERE id = ?1", [id])?;
+                self.tx
+                    .prepare_cached("DELETE FROM member WHERE id = ?1")?
+                    .execute([id])?;
             }
             "case" => {
                 self.tx
@@ -441,8 +429,8 @@ impl Writer<'_> {
             }
             "visit" => {
                 self.tx
-                    .execute("DELETE FROM visit_answer WHERE visit_id = ?1", [id])?;
-                self.tx.execute("DELETE FROM visit WHERE id = ?1", [id])?;
+                    .prepare_cached("DELETE FROM visit WHERE id = ?1")?
+                    .execute([id])?;
             }
             "grid" => self.evict_region(id)?,
             _ => {}
@@ -474,7 +462,6 @@ impl Writer<'_> {
             for sql in [
                 "DELETE FROM evidence WHERE (owner_kind = 'visit' AND owner_id IN (SELECT id FROM visit WHERE grid_code = ?1))
                    OR (owner_kind = 'case' AND owner_id IN (SELECT id FROM case_file WHERE grid_code = ?1))",
-                "DELETE FROM visit_answer WHERE visit_id IN (SELECT id FROM visit WHERE grid_code = ?1)",
                 "DELETE FROM visit WHERE grid_code = ?1",
                 "DELETE FROM case_event WHERE case_id IN (SELECT id FROM case_file WHERE grid_code = ?1)",
                 "DELETE FROM case_file WHERE grid_code = ?1",

@@ -23,10 +23,9 @@ impl Writer<'_> {
         if let Some(phone) = &user.phone {
             pii::validate_phone(phone)?;
         }
-        self.tx.execute(
-            "INSERT INTO app_user (id, name, role, phone, jurisdiction) VALUES (?1, ?2, ?3, ?4, ?5)
+        self.tx.prepare_cached("INSERT INTO app_user (id, name, role, phone, jurisdiction) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
-               phone = excluded.phone, jurisdiction = excluded.jurisdiction",
+               phone = excluded.phone, jurisdiction = excluded.jurisdiction")?.execute(
             rusqlite::params![
                 user.id,
                 user.name,
@@ -41,11 +40,8 @@ impl Writer<'_> {
     pub(crate) fn set_assignment(&mut self, a: &Assignment) -> Result<()> {
         let role: Option<String> = self
             .tx
-            .query_row(
-                "SELECT role FROM app_user WHERE id = ?1",
-                [&a.user_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT role FROM app_user WHERE id = ?1")?
+            .query_row([&a.user_id], |r| r.get(0))
             .optional()?;
         match role.as_deref().and_then(Role::parse) {
             None => {
@@ -67,9 +63,8 @@ impl Writer<'_> {
         }
         let grid_exists: bool = self
             .tx
-            .query_row("SELECT 1 FROM grid WHERE code = ?1", [&a.grid_code], |_| {
-                Ok(true)
-            })
+            .prepare_cached("SELECT 1 FROM grid WHERE code = ?1")?
+            .query_row([&a.grid_code], |_| Ok(true))
             .optional()?
             .is_some();
         if !grid_exists {
@@ -84,9 +79,8 @@ impl Writer<'_> {
                 "结束日期早于开始日期 / ends before it starts",
             ));
         }
-        self.tx.execute(
-            "INSERT INTO assignment (user_id, grid_code, kind, from_day, to_day) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(user_id, grid_code, from_day) DO UPDATE SET kind = excluded.kind, to_day = excluded.to_day",
+        self.tx.prepare_cached("INSERT INTO assignment (user_id, grid_code, kind, from_day, to_day) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(user_id, grid_code, from_day) DO UPDATE SET kind = excluded.kind, to_day = excluded.to_day")?.execute(
             rusqlite::params![
                 a.user_id,
                 a.grid_code,
@@ -103,19 +97,16 @@ impl Writer<'_> {
 
 pub(crate) fn load_user(conn: &Connection, id: &str) -> Result<Option<User>> {
     let row = conn
-        .query_row(
-            "SELECT id, name, role, phone, jurisdiction FROM app_user WHERE id = ?1",
-            [id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            },
-        )
+        .prepare_cached("SELECT id, name, role, phone, jurisdiction FROM app_user WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
         .optional()?;
     row.map(|(id, name, role, phone, jurisdiction)| {
         Ok(User {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::checklists::load_template;
 use super::evidence::evidence_for;
-use super::households::{load_household, require_grid_reach, visit_policy};
+use super::households::{load_household, require_grid_reach};
 use super::regions::load_grid;
 use super::users::actor;
 use super::{from_json, new_id, Store, Writer};
@@ -124,10 +124,11 @@ impl Writer<'_> {
         h: &Household,
     ) -> Result<()> {
         let findings = template.check_answers_without_photos(&visit.answers)?;
-        self.tx.execute(
-            "INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
-                                notes, at, fix, verdict_status, verdict)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        let mut hazard_items: Vec<&str> = findings.iter().map(|f| f.item_code.as_str()).collect();
+        hazard_items.dedup();
+        self.tx.prepare_cached("INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
+                                notes, at, fix, verdict_status, verdict, answers, hazard_items, hazard_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")?.execute(
             rusqlite::params![
                 visit.id,
                 visit.household_code,
@@ -140,28 +141,16 @@ impl Writer<'_> {
                 to_ms(visit.at),
                 visit.fix.as_ref().map(serde_json::to_string).transpose()?,
                 visit.verdict.as_ref().map(|v| v.status.as_str()),
-                visit.verdict.as_ref().map(serde_json::to_string).transpose()?
+                visit.verdict.as_ref().map(serde_json::to_string).transpose()?,
+                pack_answers(&visit.answers)?,
+                hazard_items.join(","),
+                hazard_items.len() as i64
             ],
         )?;
-        {
-            let mut ins = self
-                .tx
-                .prepare_cached("INSERT INTO visit_answer (visit_id, item_code, value, hazard) VALUES (?1, ?2, ?3, ?4)")?;
-            for ans in &visit.answers {
-                let hazard = findings.iter().any(|f| f.item_code == ans.item_code);
-                ins.execute(rusqlite::params![
-                    visit.id,
-                    ans.item_code,
-                    serde_json::to_string(&ans.value)?,
-                    hazard as i64
-                ])?;
-            }
-        }
-        let policy = visit_policy(&self.tx)?;
+        let policy = self.visit_policy()?;
         let days = policy.interval_days(h.kind, &h.tags);
-        self.tx.execute(
-            "UPDATE household SET last_visit_at = ?2, interval_days = ?3, due_at = ?2 + ?3 * 86400000
-             WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at <= ?2)",
+        self.tx.prepare_cached("UPDATE household SET last_visit_at = ?2, interval_days = ?3, due_at = ?2 + ?3 * 86400000
+             WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at <= ?2)")?.execute(
             rusqlite::params![h.code, to_ms(visit.at), days],
         )?;
         self.emit(&Operation::VisitRecorded {
@@ -214,11 +203,10 @@ impl Store {
             }
             if let Some(pid) = &input.patrol_id {
                 let ok: Option<(String, String, Option<i64>)> =
-                    w.tx.query_row(
+                    w.tx.prepare_cached(
                         "SELECT worker_id, grid_code, ended_at FROM patrol WHERE id = ?1",
-                        [pid],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                    )
+                    )?
+                    .query_row([pid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .optional()?;
                 match ok {
                     Some((worker, grid, _)) if worker == user_id && grid == h.grid_code => {}
@@ -314,13 +302,14 @@ impl Store {
                         ),
                     )
                 })?;
-            let hazards: Vec<String> = {
-                let mut stmt = c.prepare_cached(
-                    "SELECT item_code FROM visit_answer WHERE visit_id = ?1 AND hazard = 1",
-                )?;
-                let rows = stmt.query_map([visit_id], |r| r.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
+            let hazard_items: String = c
+                .prepare_cached("SELECT hazard_items FROM visit WHERE id = ?1")?
+                .query_row([visit_id], |r| r.get(0))?;
+            let hazards: Vec<String> = hazard_items
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
             // In the order the template shows them, not the order stored.
             let position = |code: &str| {
                 template
@@ -335,7 +324,7 @@ impl Store {
                 .map(|ans| {
                     let (priority, item) = template.item(&ans.item_code).ok_or_else(|| {
                         CoreError::corrupt(
-                            "visit_answer",
+                            "visit.answers",
                             format!("item {} not in pinned template", ans.item_code),
                         )
                     })?;
@@ -350,11 +339,8 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>>>()?;
             let household_name: String = c
-                .query_row(
-                    "SELECT name FROM household WHERE code = ?1",
-                    [&visit.household_code],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT name FROM household WHERE code = ?1")?
+                .query_row([&visit.household_code], |r| r.get(0))
                 .optional()?
                 .unwrap_or_default();
             Ok(VisitDetail {
@@ -369,16 +355,16 @@ impl Store {
 }
 
 pub(crate) fn load_visit(c: &Connection, id: &str) -> Result<Option<Visit>> {
-    let row = c
-        .query_row(
-            "SELECT id, household_code, grid_code, worker_id, patrol_id, template_id, template_version, notes, at, fix, verdict
-             FROM visit WHERE id = ?1",
+    let row = c.prepare_cached("SELECT id, household_code, grid_code, worker_id, patrol_id, template_id, template_version, notes, at, fix, verdict,
+                    answers
+             FROM visit WHERE id = ?1")?.query_row(
             [id],
             |r| {
                 Ok((
                     (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?),
                     (r.get::<_, Option<String>>(4)?, r.get::<_, String>(5)?, r.get::<_, u32>(6)?, r.get::<_, String>(7)?),
                     (r.get::<_, i64>(8)?, r.get::<_, Option<String>>(9)?, r.get::<_, Option<String>>(10)?),
+                    r.get::<_, Vec<u8>>(11)?,
                 ))
             },
         )
@@ -387,25 +373,12 @@ pub(crate) fn load_visit(c: &Connection, id: &str) -> Result<Option<Visit>> {
         (id, household_code, grid_code, worker_id),
         (patrol_id, template_id, template_version, notes),
         (at, fix, verdict),
+        answers,
     )) = row
     else {
         return Ok(None);
     };
-    let answers = {
-        let mut stmt =
-            c.prepare_cached("SELECT item_code, value FROM visit_answer WHERE visit_id = ?1")?;
-        let rows = stmt.query_map([&id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        rows.map(|row| {
-            let (item_code, value) = row?;
-            Ok(Answer {
-                item_code,
-                value: from_json("visit_answer.value", &value)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?
-    };
+    let answers = unpack_answers(&answers)?;
     Ok(Some(Visit {
         id,
         household_code,
@@ -422,4 +395,30 @@ pub(crate) fn load_visit(c: &Connection, id: &str) -> Result<Option<Visit>> {
             .map(|v| from_json("visit.verdict", &v))
             .transpose()?,
     }))
+}
+
+/// Answers as stored: JSON, deflated.
+pub(crate) fn pack_answers(answers: &[Answer]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let json = serde_json::to_vec(answers)?;
+    let mut enc = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(json.len() / 4),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(&json)
+        .map_err(|e| CoreError::corrupt("visit.answers", e))?;
+    enc.finish()
+        .map_err(|e| CoreError::corrupt("visit.answers", e))
+}
+
+pub(crate) fn unpack_answers(bytes: &[u8]) -> Result<Vec<Answer>> {
+    use std::io::Read;
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut json = Vec::with_capacity(bytes.len() * 6);
+    flate2::read::DeflateDecoder::new(bytes)
+        .read_to_end(&mut json)
+        .map_err(|e| CoreError::corrupt("visit.answers", e))?;
+    serde_json::from_slice(&json).map_err(|e| CoreError::corrupt("visit.answers", e))
 }

@@ -14,7 +14,7 @@ use crate::store::{AnswerSummary, PullSummary};
 use crate::Store;
 
 /// Operations per push request.
-pub const PUSH_BATCH: u32 = 200;
+pub const PUSH_BATCH: u32 = 500;
 /// Changes per pull page.
 pub const PULL_PAGE: u32 = 500;
 

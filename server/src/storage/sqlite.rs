@@ -343,7 +343,9 @@ impl ServerStorage for SqliteStorage {
     }
 
     fn pull(&self, auth: &DeviceAuth, cursor: Option<&str>, limit: u32) -> ApiResult<PullResponse> {
-        Ok(self.store.pull(&auth.user_id, cursor, limit)?)
+        Ok(self
+            .store
+            .pull(&auth.user_id, Some(&auth.device_id), cursor, limit)?)
     }
 
     fn import_regions(

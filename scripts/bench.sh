@@ -1,17 +1,34 @@
 #!/usr/bin/env bash
 # Run every benchmark and rewrite docs/benchmarks.md from the results.
-# Usage: scripts/bench.sh
+# Usage: scripts/bench.sh            (about 6 minutes on 2 cores)
+# Installs what it needs: the release build, and PouchDB from npm for the
+# sync baseline (bench/pouchdb).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-log=$(mktemp)
-extra=()
-trap 'rm -f "$log" "${extra[@]}"' EXIT
+out=target/bench
+mkdir -p "$out"
+log="$out/criterion.log"
+
+echo "== release build"
+cargo build --release --locked -p gridwork -p gridwork-bench
 
 echo "== device store benchmarks (criterion)"
-cargo bench -p gridwork-core --bench store 2>&1 | tee "$log" | grep -E "time:|figure:|^(household|record|case)" || true
-if [ -x bindings/scripts/size-report.sh ]; then
-  echo "== mobile library size"
-  size_md=$(mktemp); extra+=("$size_md")
-  bindings/scripts/size-report.sh > "$size_md"
-fi
-python3 scripts/bench_report.py "$log" "scripts/bench.sh" "${extra[@]}"
+cargo bench --locked -p gridwork-core --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
+
+echo "== sync: initial sync and push of 10,000 records (Gridwork)"
+target/release/gridwork-bench sync --n 10000 --out "$out" > "$out/sync.json"
+cat "$out/sync.json"
+
+echo "== sync baseline: PouchDB replication of the same records"
+npm ci --prefix bench/pouchdb --silent --no-audit --no-fund
+node bench/pouchdb/run.mjs --records "$out/pull-records.json" --push-records "$out/push-records.json" > "$out/pouchdb.json"
+python3 -c "import json; d=json.load(open('$out/pouchdb.json')); print({k: (d[k]['seconds'], d[k]['requests']) for k in ('pull', 'push')})"
+
+echo "== a city's morning: 1,890 phones × 50 operations"
+target/release/gridwork-bench morning > "$out/morning.json"
+cat "$out/morning.json"
+
+echo "== mobile library size"
+bindings/scripts/size-report.sh > "$out/size.md"
+
+python3 scripts/bench_report.py "$log" "scripts/bench.sh" "$out"

@@ -39,8 +39,59 @@ def sh(cmd):
         return "?"
 
 
+def load(path):
+    try:
+        return json.loads(pathlib.Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def sync_section(out_dir):
+    g, p = load(out_dir / "sync.json"), load(out_dir / "pouchdb.json")
+    if not g:
+        return []
+    lines = ["## Sync (`gridwork-bench sync` beside `bench/pouchdb/run.mjs`)\n",
+             f"One phone, a real `gridwork serve` process and a real `pouchdb-server` on loopback, the same "
+             f"{g['n']:,} records: the initial sync of a worker's grid (households and members) and the push of "
+             f"{g['n']:,} visit operations with ~30 answers each. Gridwork pushes gzip'd batches of 500 and then pulls; "
+             "PouchDB replicates with its defaults. Bytes are HTTP bodies as sent (compressed where compressed).\n",
+             "| | Gridwork | PouchDB | Gridwork faster by | goal | met |",
+             "|---|---|---|---|---|---|"]
+    for phase, label in (("pull", "initial sync"), ("push", "push")):
+        gs, ps = g[phase]["seconds"], (p[phase]["seconds"] if p else None)
+        ratio = (ps / gs) if ps else None
+        met = "—" if ratio is None else ("yes" if ratio >= 5 else "**no**")
+        lines.append(f"| {label}: seconds | {gs:.2f} | {ps:.2f} | {ratio:.1f}× | ≥ 5× faster | {met} |" if ps
+                     else f"| {label}: seconds | {gs:.2f} | — | — | ≥ 5× faster | — |")
+        for key, name in (("requests", "round trips (HTTP requests)"), ("bytes_up", "bytes up"), ("bytes_down", "bytes down")):
+            pv = p[phase][key] if p else None
+            lines.append(f"| {label}: {name} | {g[phase][key]:,} | {pv:,} | | | |" if pv is not None
+                         else f"| {label}: {name} | {g[phase][key]:,} | — | | | |")
+    if p:
+        srv, cli = p.get("server", {}), p.get("client", {})
+        lines.append(f"\nBaseline: pouchdb {cli.get('version', '?')} client ({cli.get('storage', '')}) replicating with "
+                     f"pouchdb-server {srv.get('version', '?')} ({srv.get('storage', '')}); {p.get('n', '')} records.\n")
+    return lines
+
+
+def morning_section(out_dir):
+    m = load(out_dir / "morning.json")
+    if not m:
+        return []
+    lat = m["latency_ms"]
+    met = "yes" if m["seconds"] < 30 else "**no**"
+    return ["## A city's morning (`gridwork-bench morning`)\n",
+            f"{m['devices']:,} phones, each with a credential from a real activation, push {m['ops_per_device']} visit "
+            f"operations at once ({m['concurrency']} requests in flight) to one `gridwork serve` process with SQLite.\n",
+            "| operations | seconds | operations/s | latency p50 | p90 | p99 | max | goal | met |",
+            "|---|---|---|---|---|---|---|---|---|",
+            f"| {m['operations']:,} | {m['seconds']:.1f} | {m['ops_per_second']:,.0f} | {lat['p50']:.0f} ms | "
+            f"{lat['p90']:.0f} ms | {lat['p99']:.0f} ms | {lat['max']:.0f} ms | < 30 s | {met} |", ""]
+
+
 def main():
-    figures_file, command, extra_md = sys.argv[1], sys.argv[2], sys.argv[3:] 
+    figures_file, command, out_dir = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+    extra_md = [out_dir / "size.md"]
     figures = [l.split("figure:", 1)[1].strip() for l in open(figures_file, encoding="utf-8") if "figure:" in l]
     cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
     mem = sh("free -g | awk '/Mem:/ {print $2}'")
@@ -70,6 +121,8 @@ def main():
         for f in figures:
             out.append(f"- {f}")
         out.append("")
+    out.extend(sync_section(out_dir))
+    out.extend(morning_section(out_dir))
     for path in extra_md:
         p = pathlib.Path(path)
         if p.exists():

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the shipped library (release-mobile: opt-level s, LTO, 1 CGU,
+# Build the shipped library (release-mobile: opt-level z, LTO, 1 CGU,
 # stripped) for the host and print a Markdown section for
 # docs/benchmarks.md. Called by scripts/bench.sh.
 set -euo pipefail
@@ -14,7 +14,7 @@ cat <<MD
 ## Mobile library size (\`bindings/scripts/size-report.sh\`)
 
 The library the apps ship, built with \`cargo build -p gridwork-ffi --profile release-mobile\`
-(opt-level "s", fat LTO, one codegen unit, stripped, SQLite bundled), for the host (x86_64 Linux);
+(opt-level "z", fat LTO, one codegen unit, stripped, SQLite bundled; core without its \`xlsx\` and \`land-coverage\` features), for the host (x86_64 Linux);
 Android ABIs and iOS slices are built the same way by \`bindings/scripts/build-android.sh\` / \`build-ios.sh\`.
 
 | artefact | bytes | MiB | goal |

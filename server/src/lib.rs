@@ -49,20 +49,29 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
 }
 
-/// Refuse clients whose protocol is older than we speak.
+/// Refuse clients whose protocol is older than we speak (426: the app must
+/// be updated), and requests that name no protocol version at all (400:
+/// every Gridwork app sends the header, so that is not an old app but a
+/// malformed request).
 async fn check_protocol(req: Request, next: Next) -> Response {
     let version = req
         .headers()
         .get(PROTOCOL_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u32>().ok());
+        .map(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u32>().ok()));
     match version {
-        Some(v) if v >= MIN_PROTOCOL_VERSION => next.run(req).await,
-        Some(v) => ServerError::ProtocolTooOld(format!(
+        Some(Some(v)) if v >= MIN_PROTOCOL_VERSION => next.run(req).await,
+        Some(Some(v)) => ServerError::ProtocolTooOld(format!(
             "客户端协议v{v}，服务器至少需要v{MIN_PROTOCOL_VERSION} / client speaks v{v}, the server needs at least v{MIN_PROTOCOL_VERSION}"
         ))
         .into_response(),
-        None => ServerError::ProtocolTooOld(format!("缺少{PROTOCOL_HEADER}请求头 / the {PROTOCOL_HEADER} header is missing")).into_response(),
+        Some(None) => ServerError::BadRequest(format!(
+            "{PROTOCOL_HEADER}请求头不是版本号 / the {PROTOCOL_HEADER} header is not a version number"
+        ))
+        .into_response(),
+        None => ServerError::BadRequest(format!(
+            "缺少{PROTOCOL_HEADER}请求头 / the {PROTOCOL_HEADER} header is missing"
+        ))
+        .into_response(),
     }
 }
 

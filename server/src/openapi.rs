@@ -39,6 +39,7 @@ impl Modify for BearerAuth {
 ///   JSON the operation takes) and from the handlers' own header and query
 ///   checks;
 /// - 401 from the device credential extractor, on operations that need one;
+/// - 413 on operations that take a body: over `BODY_LIMIT` (64 MiB);
 /// - 426 from the protocol middleware (the app speaks an older protocol).
 struct V1Conventions;
 
@@ -75,6 +76,13 @@ impl Modify for V1Conventions {
                     "400",
                     "请求格式不对 / malformed request: protocol header, body, header or query",
                 );
+                if op.request_body.is_some() {
+                    refusal(
+                        op,
+                        "413",
+                        "请求内容太大 / the body is over the 64 MiB limit",
+                    );
+                }
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     refusal(op, "401", "设备凭证无效或设备已停用 / unknown credential, or the device was revoked (`wipe`)");
                 }

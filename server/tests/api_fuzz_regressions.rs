@@ -364,3 +364,80 @@ async fn refusals_made_by_the_framework_are_error_bodies_too() {
         }
     }
 }
+
+#[tokio::test]
+async fn policy_intervals_beyond_a_century_are_refused() {
+    // A policy of u32::MAX days (the document allowed it, schemathesis
+    // generated such policies and they were stored) puts every deadline or
+    // next visit computed from it outside chrono's calendar: the date
+    // arithmetic panics, on the server when a case is reported and on every
+    // phone the policy reaches. Refused when set, with the field named.
+    let api = Api::new();
+    let put = |path: &str, body: Value| {
+        Request::put(path)
+            .header("x-gridwork-protocol", "1")
+            .header("authorization", format!("Bearer {}", api.token))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let deadline = |max_total_days: u32, hard: u32, level2: u32, accept: u32| {
+        json!({
+            "utc_offset_minutes": 480,
+            "accept_minutes_normal": accept, "accept_minutes_urgent": 240, "accept_minutes_critical": 60,
+            "resolve_normal": {"normal": 3, "hard": hard},
+            "resolve_urgent": {"normal": 1, "hard": 3},
+            "resolve_critical": {"normal": 1, "hard": 3},
+            "max_total_days": max_total_days,
+            "level2_after_hours": level2,
+            "critical_escalates_on_report": true,
+            "overrides": []
+        })
+    };
+    for (body, field) in [
+        (deadline(u32::MAX, u32::MAX, 24, 1440), "max_total_days"),
+        (deadline(36_501, 36_501, 24, 1440), "max_total_days"),
+        (deadline(15, 7, u32::MAX, 1440), "level2_after_hours"),
+        (deadline(15, 7, 24, u32::MAX), "accept_minutes"),
+    ] {
+        let (status, answer) = api.send(put("/v1/admin/policy/deadline", body)).await;
+        assert_refusal(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_eq!(answer["field"], field, "{answer}");
+    }
+    let (status, answer) = api
+        .send(put(
+            "/v1/admin/policy/deadline",
+            deadline(36_500, 36_500, 876_000, 52_560_000),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "a century is allowed: {answer}");
+
+    let visit = |default_days: u32, tag_days: u32| json!({"default_days": default_days, "place_days": 30, "per_tag": [["elderly_alone", tag_days]]});
+    for body in [visit(u32::MAX, 7), visit(30, 36_501)] {
+        let (status, answer) = api.send(put("/v1/admin/policy/visit", body)).await;
+        assert_refusal(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    }
+    let (status, answer) = api
+        .send(put("/v1/admin/policy/visit", visit(36_500, 7)))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+
+    // The document says so.
+    let (_, doc) = api
+        .send(Request::get("/openapi.json").body(Body::empty()).unwrap())
+        .await;
+    let policy = &doc["components"]["schemas"]["DeadlinePolicy"]["properties"];
+    assert_eq!(policy["max_total_days"]["maximum"], 36_500);
+    assert_eq!(policy["level2_after_hours"]["maximum"], 876_000);
+    assert_eq!(policy["accept_minutes_normal"]["maximum"], 52_560_000);
+    assert_eq!(
+        doc["components"]["schemas"]["ResolveDays"]["properties"]["hard"]["maximum"],
+        36_500
+    );
+    let visit = &doc["components"]["schemas"]["VisitPolicy"]["properties"];
+    assert_eq!(visit["default_days"]["maximum"], 36_500);
+    assert_eq!(
+        visit["per_tag"]["items"]["prefixItems"][1]["maximum"],
+        36_500
+    );
+}

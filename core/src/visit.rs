@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::case::deadline::MAX_POLICY_DAYS;
 use crate::checklist::Answer;
 use crate::error::{CoreError, Result};
 use crate::geofence::GeofenceVerdict;
@@ -34,8 +35,10 @@ pub struct Visit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitPolicy {
+    #[cfg_attr(feature = "openapi", schema(maximum = 36500))]
     pub default_days: u32,
     /// Non-household places (shops, workshops, mines…).
+    #[cfg_attr(feature = "openapi", schema(maximum = 36500))]
     pub place_days: u32,
     /// `[tag, days]` pairs (serde writes a tuple as a two-element array).
     #[cfg_attr(feature = "openapi", schema(schema_with = per_tag_schema))]
@@ -57,7 +60,8 @@ fn per_tag_schema() -> utoipa::openapi::schema::Array {
     let days = ObjectBuilder::new()
         .schema_type(Type::Integer)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
-        .minimum(Some(0));
+        .minimum(Some(0))
+        .maximum(Some(MAX_POLICY_DAYS));
     let pair = ArrayBuilder::new()
         .prefix_items([tag, days.into()])
         .items(ArrayItems::False)
@@ -95,6 +99,15 @@ impl VisitPolicy {
             return Err(CoreError::invalid(
                 "visit_policy",
                 "走访间隔须至少1天 / intervals must be at least 1 day",
+            ));
+        }
+        if self.default_days > MAX_POLICY_DAYS
+            || self.place_days > MAX_POLICY_DAYS
+            || self.per_tag.iter().any(|(_, d)| *d > MAX_POLICY_DAYS)
+        {
+            return Err(CoreError::invalid(
+                "visit_policy",
+                format!("走访间隔不能超过{MAX_POLICY_DAYS}天 / intervals are at most {MAX_POLICY_DAYS} days"),
             ));
         }
         Ok(())

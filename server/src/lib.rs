@@ -21,12 +21,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
 use gridwork_core::clock::{Clock, SystemClock};
-use gridwork_core::sync::protocol::{MIN_PROTOCOL_VERSION, PROTOCOL_HEADER};
+use gridwork_core::sync::protocol::{ErrorBody, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -49,21 +51,82 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
 }
 
-/// Refuse clients whose protocol is older than we speak.
+/// Refuse clients whose protocol is older than we speak (426: the app must
+/// be updated), and requests that name no protocol version at all (400:
+/// every Gridwork app sends the header, so that is not an old app but a
+/// malformed request).
 async fn check_protocol(req: Request, next: Next) -> Response {
     let version = req
         .headers()
         .get(PROTOCOL_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u32>().ok());
+        .map(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u32>().ok()));
     match version {
-        Some(v) if v >= MIN_PROTOCOL_VERSION => next.run(req).await,
-        Some(v) => ServerError::ProtocolTooOld(format!(
+        Some(Some(v)) if v >= MIN_PROTOCOL_VERSION => next.run(req).await,
+        Some(Some(v)) => ServerError::ProtocolTooOld(format!(
             "客户端协议v{v}，服务器至少需要v{MIN_PROTOCOL_VERSION} / client speaks v{v}, the server needs at least v{MIN_PROTOCOL_VERSION}"
         ))
         .into_response(),
-        None => ServerError::ProtocolTooOld(format!("缺少{PROTOCOL_HEADER}请求头 / the {PROTOCOL_HEADER} header is missing")).into_response(),
+        Some(None) => ServerError::BadRequest(format!(
+            "{PROTOCOL_HEADER}请求头不是版本号 / the {PROTOCOL_HEADER} header is not a version number"
+        ))
+        .into_response(),
+        None => ServerError::BadRequest(format!(
+            "缺少{PROTOCOL_HEADER}请求头 / the {PROTOCOL_HEADER} header is missing"
+        ))
+        .into_response(),
     }
+}
+
+/// Refusals that axum and tower-http make themselves (an extractor's
+/// rejection: a query string or path segment that does not decode, a body
+/// over the limit or that does not decompress; an unsupported
+/// Content-Encoding; an unknown path or method) come as plain text or
+/// empty. Every refusal of this API is an `ErrorBody`: wrap them, keeping
+/// the status, the words and the headers (e.g. `Allow`).
+async fn json_refusals(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ => "refused",
+    };
+    let reason = if text.is_empty() {
+        status.canonical_reason().unwrap_or("refused").to_string()
+    } else {
+        text
+    };
+    let mut out = (
+        status,
+        axum::Json(ErrorBody {
+            code: code.into(),
+            reason,
+            field: None,
+            wipe: false,
+        }),
+    )
+        .into_response();
+    for (name, value) in &parts.headers {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH {
+            out.headers_mut().append(name, value.clone());
+        }
+    }
+    out
 }
 
 /// The router over a storage.
@@ -109,6 +172,8 @@ pub fn app(storage: Arc<dyn ServerStorage>, public_url: String) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestDecompressionLayer::new())
+        // Outside decompression (its 415 is wrapped too), inside compression.
+        .layer(middleware::map_response(json_refusals))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }

@@ -10,11 +10,20 @@ use super::Difficulty;
 use crate::error::{CoreError, Result};
 use crate::priority::{Category, Priority, Severity};
 
+/// The longest any policy interval may be: a century. Anything longer is a
+/// typo, and dates computed from it can leave the calendar's range (a panic
+/// in date arithmetic, on the server and on every phone the policy
+/// reaches). The schemas below state it as a maximum (36500 days,
+/// 876000 hours, 52560000 minutes).
+pub const MAX_POLICY_DAYS: u32 = 36_500;
+
 /// Resolution limits for one severity.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResolveDays {
+    #[cfg_attr(feature = "openapi", schema(maximum = 36500))]
     pub normal: u32,
+    #[cfg_attr(feature = "openapi", schema(maximum = 36500))]
     pub hard: u32,
 }
 
@@ -36,15 +45,20 @@ pub struct DeadlineOverride {
 pub struct DeadlinePolicy {
     /// Local time zone for "same day" (China: +08:00).
     pub utc_offset_minutes: i32,
+    #[cfg_attr(feature = "openapi", schema(maximum = 52_560_000))]
     pub accept_minutes_normal: u32,
+    #[cfg_attr(feature = "openapi", schema(maximum = 52_560_000))]
     pub accept_minutes_urgent: u32,
+    #[cfg_attr(feature = "openapi", schema(maximum = 52_560_000))]
     pub accept_minutes_critical: u32,
     pub resolve_normal: ResolveDays,
     pub resolve_urgent: ResolveDays,
     pub resolve_critical: ResolveDays,
     /// Ceiling on the whole time from report to deadline, extensions included.
+    #[cfg_attr(feature = "openapi", schema(maximum = 36500))]
     pub max_total_days: u32,
     /// How long after a level-1 threshold the case goes to level 2.
+    #[cfg_attr(feature = "openapi", schema(maximum = 876_000))]
     pub level2_after_hours: u32,
     /// Critical cases go to the township the moment they are reported.
     pub critical_escalates_on_report: bool,
@@ -99,6 +113,29 @@ impl DeadlinePolicy {
                     ),
                 ));
             }
+        }
+        if self.max_total_days > MAX_POLICY_DAYS {
+            return Err(CoreError::invalid(
+                "max_total_days",
+                format!("时限上限不能超过{MAX_POLICY_DAYS}天 / the ceiling may be at most {MAX_POLICY_DAYS} days"),
+            ));
+        }
+        if self.level2_after_hours > MAX_POLICY_DAYS * 24 {
+            return Err(CoreError::invalid(
+                "level2_after_hours",
+                format!("升级间隔不能超过{MAX_POLICY_DAYS}天 / at most {MAX_POLICY_DAYS} days"),
+            ));
+        }
+        let minutes = [
+            self.accept_minutes_normal,
+            self.accept_minutes_urgent,
+            self.accept_minutes_critical,
+        ];
+        if minutes.iter().any(|m| *m > MAX_POLICY_DAYS * 24 * 60) {
+            return Err(CoreError::invalid(
+                "accept_minutes",
+                format!("受理时限不能超过{MAX_POLICY_DAYS}天 / acceptance limits are at most {MAX_POLICY_DAYS} days"),
+            ));
         }
         if self.accept_minutes_critical == 0
             || self.accept_minutes_urgent == 0

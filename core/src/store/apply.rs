@@ -94,9 +94,11 @@ impl Store {
                 .optional()?;
             let mut last = stored_last.and_then(|s| s.parse::<i64>().ok()).unwrap_or(i64::MIN).max(acked_through);
             let server_ms = to_ms(w.now);
+            // Any i64 may arrive in the clock header: an offset that does not
+            // even fit is as untrusted as one beyond the limit.
             let offset = device_clock_ms
-                .map(|d| server_ms - d)
-                .filter(|o| o.abs() <= MAX_CORRECTION_DAYS * 86_400_000);
+                .and_then(|d| server_ms.checked_sub(d))
+                .filter(|o| o.checked_abs().is_some_and(|o| o <= MAX_CORRECTION_DAYS * 86_400_000));
             w.origin = Some(device_id.to_string());
             let mut answers = Vec::with_capacity(ops.len());
             for entry in ops {
@@ -111,7 +113,8 @@ impl Store {
                     });
                     continue;
                 }
-                if entry.seq > last + 1 {
+                // `last` may be i64::MAX (a device may claim any acked_through).
+                if entry.seq > last.saturating_add(1) {
                     answers.push(OpAnswer::Retry {
                         op_id: entry.op_id.clone(),
                         reason: format!(
@@ -168,8 +171,10 @@ fn corrected(entry: &OutboxEntry, offset: Option<i64>, now: DateTime<Utc>) -> Da
         Operation::VisitRecorded { visit } => visit.at,
         _ => entry.created_at,
     };
-    match offset {
-        Some(o) => trunc_ms((device_at + Duration::milliseconds(o)).min(now)),
+    // A stamp near the ends of chrono's range may not survive the
+    // correction: such a device time is not trusted.
+    match offset.and_then(|o| device_at.checked_add_signed(Duration::milliseconds(o))) {
+        Some(t) => trunc_ms(t.min(now)),
         None => now,
     }
 }

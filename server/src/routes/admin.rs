@@ -69,7 +69,7 @@ pub async fn import_regions(
 
 #[utoipa::path(post, path = "/v1/admin/import/households", tag = "admin", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ImportQuery),
-    request_body (content = Vec<u8>, content_type = "text/csv", description = "CSV (UTF-8 or GBK) or XLSX"),
+    request_body (content = String, content_type = "text/csv", description = "CSV (UTF-8 or GBK), or the bytes of an XLSX workbook"),
     responses((status = 200, body = ImportReport), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn import_households(
     State(state): State<AppState>,
@@ -90,7 +90,7 @@ pub async fn import_households(
 
 #[utoipa::path(post, path = "/v1/admin/import/members", tag = "admin", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ImportQuery),
-    request_body (content = Vec<u8>, content_type = "text/csv", description = "CSV (UTF-8 or GBK) or XLSX"),
+    request_body (content = String, content_type = "text/csv", description = "CSV (UTF-8 or GBK), or the bytes of an XLSX workbook"),
     responses((status = 200, body = ImportReport), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn import_members(
     State(state): State<AppState>,
@@ -202,7 +202,7 @@ pub struct CodeRequest {
 #[utoipa::path(post, path = "/v1/admin/activation-codes", tag = "admin", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
     request_body = CodeRequest,
-    responses((status = 200, body = ActivationCode), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
+    responses((status = 200, body = ActivationCode), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 404, description = "no such user", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn activation_code(
     State(state): State<AppState>,
     Admin(_): Admin,
@@ -217,7 +217,7 @@ pub async fn activation_code(
 
 #[utoipa::path(get, path = "/v1/admin/devices", tag = "admin", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
-    responses((status = 200, body = Vec<DeviceInfo>), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
+    responses((status = 200, body = Vec<DeviceInfo>), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn devices(
     State(state): State<AppState>,
     Admin(_): Admin,
@@ -227,7 +227,7 @@ pub async fn devices(
 
 #[utoipa::path(post, path = "/v1/admin/devices/{device_id}/revoke", tag = "admin", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ("device_id" = String, Path, description = "the device to revoke")),
-    responses((status = 200, body = Done), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
+    responses((status = 200, body = Done), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 404, description = "no such device, or it is already revoked", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     Admin(_): Admin,

@@ -96,6 +96,8 @@ pub async fn health() -> axum::Json<serde_json::Value> {
 }
 
 /// The OpenAPI document.
-pub async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(crate::openapi::document())
+pub async fn openapi() -> ApiResult<axum::Json<serde_json::Value>> {
+    crate::openapi::served()
+        .map(axum::Json)
+        .map_err(|e| ServerError::Internal(format!("OpenAPI document: {e}")))
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{blocking, parse, AppState};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ServerError};
 use crate::storage::DeviceAuth;
 
 /// Exchange a one-time activation code for a device credential.
@@ -37,7 +37,7 @@ pub async fn activate(
 /// Apply a batch of the device's operations; one answer per operation.
 #[utoipa::path(post, path = "/v1/sync/push", tag = "sync", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version"),
-           ("x-gridwork-clock" = Option<i64>, Header, description = "the device's clock, ms since the epoch")),
+           ("x-gridwork-clock" = Option<i64>, Header, nullable = false, description = "the device's clock, ms since the epoch")),
     request_body = PushRequest,
     responses((status = 200, body = PushResponse), (status = 400, body = gridwork_core::sync::protocol::ErrorBody),
               (status = 401, description = "unknown or revoked device", body = gridwork_core::sync::protocol::ErrorBody),
@@ -49,10 +49,21 @@ pub async fn push(
     body: Bytes,
 ) -> ApiResult<Json<PushResponse>> {
     let req: PushRequest = parse(&body)?;
-    let clock = headers
-        .get(CLOCK_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<i64>().ok());
+    // Absent: no clock correction. Present but not a number: refused, so a
+    // client bug does not silently turn clock correction off.
+    let clock = match headers.get(CLOCK_HEADER) {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ServerError::BadRequest(format!(
+                        "{CLOCK_HEADER}请求头不是毫秒数 / the {CLOCK_HEADER} header is not a number of milliseconds"
+                    ))
+                })?,
+        ),
+    };
     let resp = blocking(move || state.storage.push(&auth, clock, &req)).await?;
     Ok(Json(resp))
 }

@@ -7,6 +7,7 @@
 #
 #   scripts/test.sh          everything
 #   scripts/test.sh rust     fmt, clippy, Rust tests only
+#   scripts/test.sh api      ... and the API against its OpenAPI document
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,23 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 awk '/^test result:/ { p += $4; f += $6 } END { printf "rust tests: %d passed, %d failed\n", p, f }' target/test-rust.log
+
+if [ "$want" = all ] || [ "$want" = api ]; then
+  step "API against its OpenAPI document (schemathesis)"
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  fi
+  rc=0
+  tests/api/schemathesis.sh >target/test-api.log 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    sed -n '/^=* FAILURES =*$/,$p' target/test-api.log | head -n 200 >&2
+    tail -n 30 target/test-api.log >&2
+    echo "schemathesis: FAILED (exit $rc; full log: target/test-api.log, server log and replays: target/schemathesis/)" >&2
+    exit "$rc"
+  fi
+  tail -n 20 target/test-api.log
+  echo "schemathesis: ok"
+fi
 
 if [ "$want" = all ]; then
   step "binding tests (Kotlin on the JVM, Swift on Linux)"

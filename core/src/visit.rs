@@ -91,7 +91,29 @@ impl Default for VisitPolicy {
 }
 
 impl VisitPolicy {
+    /// The maxima the OpenAPI document states, each field named (see
+    /// `DeadlinePolicy::check_bounds`).
+    pub fn check_bounds(&self) -> Result<()> {
+        let too_long = |field: &str| {
+            CoreError::invalid(
+                field,
+                format!("走访间隔不能超过{MAX_POLICY_DAYS}天 / intervals are at most {MAX_POLICY_DAYS} days"),
+            )
+        };
+        if self.default_days > MAX_POLICY_DAYS {
+            return Err(too_long("default_days"));
+        }
+        if self.place_days > MAX_POLICY_DAYS {
+            return Err(too_long("place_days"));
+        }
+        if let Some(i) = self.per_tag.iter().position(|(_, d)| *d > MAX_POLICY_DAYS) {
+            return Err(too_long(&format!("per_tag[{i}]")));
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<()> {
+        self.check_bounds()?;
         if self.default_days == 0
             || self.place_days == 0
             || self.per_tag.iter().any(|(_, d)| *d == 0)
@@ -99,15 +121,6 @@ impl VisitPolicy {
             return Err(CoreError::invalid(
                 "visit_policy",
                 "走访间隔须至少1天 / intervals must be at least 1 day",
-            ));
-        }
-        if self.default_days > MAX_POLICY_DAYS
-            || self.place_days > MAX_POLICY_DAYS
-            || self.per_tag.iter().any(|(_, d)| *d > MAX_POLICY_DAYS)
-        {
-            return Err(CoreError::invalid(
-                "visit_policy",
-                format!("走访间隔不能超过{MAX_POLICY_DAYS}天 / intervals are at most {MAX_POLICY_DAYS} days"),
             ));
         }
         Ok(())

@@ -398,7 +398,7 @@ async fn policy_intervals_beyond_a_century_are_refused() {
         (deadline(u32::MAX, u32::MAX, 24, 1440), "max_total_days"),
         (deadline(36_501, 36_501, 24, 1440), "max_total_days"),
         (deadline(15, 7, u32::MAX, 1440), "level2_after_hours"),
-        (deadline(15, 7, 24, u32::MAX), "accept_minutes"),
+        (deadline(15, 7, 24, u32::MAX), "accept_minutes_normal"),
     ] {
         let (status, answer) = api.send(put("/v1/admin/policy/deadline", body)).await;
         assert_refusal(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
@@ -440,4 +440,43 @@ async fn policy_intervals_beyond_a_century_are_refused() {
         visit["per_tag"]["items"]["prefixItems"][1]["maximum"],
         36_500
     );
+}
+
+#[tokio::test]
+async fn a_pushed_policy_beyond_the_documented_bounds_refuses_the_batch_and_applies_none_of_it() {
+    // Found by schemathesis: a visit_policy_set operation with place_days
+    // 36501 (the document's maximum is 36500) was answered 200 with a
+    // per-operation rejection. A value the document forbids is refused like
+    // a wrong type: 422 naming the operation and field, nothing applied.
+    let api = Api::new();
+    let policy_op = |seq: i64, place_days: u32| {
+        json!({
+            "seq": seq,
+            "op_id": format!("policy-{seq}"),
+            "hlc": "0001764000000123-00007-console",
+            "created_at": "2026-11-25T08:00:00Z",
+            "operation": {"op": "visit_policy_set",
+                          "policy": {"default_days": 30, "place_days": place_days, "per_tag": []}}
+        })
+    };
+    let body = |ops: Vec<Value>| json!({"device_id": "console", "acked_through": 0, "ops": ops});
+    let (status, answer) = api
+        .push(
+            &[("x-gridwork-protocol", "1")],
+            body(vec![policy_op(1, 60), policy_op(2, 36_501)]),
+        )
+        .await;
+    assert_refusal(status, &answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_eq!(answer["field"], "ops[1].policy.place_days", "{answer}");
+
+    // The first, valid operation was not applied either: sent again it is
+    // applied now, not answered as a duplicate.
+    let (status, answer) = api
+        .push(
+            &[("x-gridwork-protocol", "1")],
+            body(vec![policy_op(1, 60)]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["answers"][0]["status"], "applied", "{answer}");
 }

@@ -85,7 +85,56 @@ impl Default for DeadlinePolicy {
 }
 
 impl DeadlinePolicy {
+    /// The maxima the OpenAPI document states, each field named. Checked
+    /// before everything else in [`validate`](Self::validate), and by the
+    /// server on a pushed policy before any of the batch is applied (a
+    /// value the document forbids refuses the request, like a wrong type).
+    pub fn check_bounds(&self) -> Result<()> {
+        let too_long = |field: &str| {
+            CoreError::invalid(
+                field,
+                format!("不能超过{MAX_POLICY_DAYS}天 / may be at most {MAX_POLICY_DAYS} days"),
+            )
+        };
+        if self.max_total_days > MAX_POLICY_DAYS {
+            return Err(too_long("max_total_days"));
+        }
+        if self.level2_after_hours > MAX_POLICY_DAYS * 24 {
+            return Err(too_long("level2_after_hours"));
+        }
+        for (field, m) in [
+            ("accept_minutes_normal", self.accept_minutes_normal),
+            ("accept_minutes_urgent", self.accept_minutes_urgent),
+            ("accept_minutes_critical", self.accept_minutes_critical),
+        ] {
+            if m > MAX_POLICY_DAYS * 24 * 60 {
+                return Err(too_long(field));
+            }
+        }
+        let mut rows = vec![
+            ("resolve_normal".to_string(), self.resolve_normal),
+            ("resolve_urgent".to_string(), self.resolve_urgent),
+            ("resolve_critical".to_string(), self.resolve_critical),
+        ];
+        rows.extend(
+            self.overrides
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (format!("overrides[{i}].resolve"), o.resolve)),
+        );
+        for (field, r) in rows {
+            if r.normal > MAX_POLICY_DAYS {
+                return Err(too_long(&format!("{field}.normal")));
+            }
+            if r.hard > MAX_POLICY_DAYS {
+                return Err(too_long(&format!("{field}.hard")));
+            }
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<()> {
+        self.check_bounds()?;
         let mut rows = vec![
             ("resolve_normal".to_string(), self.resolve_normal),
             ("resolve_urgent".to_string(), self.resolve_urgent),
@@ -113,29 +162,6 @@ impl DeadlinePolicy {
                     ),
                 ));
             }
-        }
-        if self.max_total_days > MAX_POLICY_DAYS {
-            return Err(CoreError::invalid(
-                "max_total_days",
-                format!("时限上限不能超过{MAX_POLICY_DAYS}天 / the ceiling may be at most {MAX_POLICY_DAYS} days"),
-            ));
-        }
-        if self.level2_after_hours > MAX_POLICY_DAYS * 24 {
-            return Err(CoreError::invalid(
-                "level2_after_hours",
-                format!("升级间隔不能超过{MAX_POLICY_DAYS}天 / at most {MAX_POLICY_DAYS} days"),
-            ));
-        }
-        let minutes = [
-            self.accept_minutes_normal,
-            self.accept_minutes_urgent,
-            self.accept_minutes_critical,
-        ];
-        if minutes.iter().any(|m| *m > MAX_POLICY_DAYS * 24 * 60) {
-            return Err(CoreError::invalid(
-                "accept_minutes",
-                format!("受理时限不能超过{MAX_POLICY_DAYS}天 / acceptance limits are at most {MAX_POLICY_DAYS} days"),
-            ));
         }
         if self.accept_minutes_critical == 0
             || self.accept_minutes_urgent == 0

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::case::{Case, CaseEvent, DeadlinePolicy};
+use crate::error::CoreError;
 use crate::evidence::EvidenceRecord;
 use crate::household::{Household, Member};
-use crate::outbox::{GridRecord, OutboxEntry, RegionRecord};
+use crate::outbox::{GridRecord, Operation, OutboxEntry, RegionRecord};
 use crate::user::{Assignment, User};
 use crate::visit::{Visit, VisitPolicy};
 
@@ -31,6 +32,31 @@ pub struct PushRequest {
     /// operation after a gap is not applied before the gap is filled.
     pub acked_through: i64,
     pub ops: Vec<OutboxEntry>,
+}
+
+impl PushRequest {
+    /// The bounds the OpenAPI document states for values inside operations
+    /// (policy intervals), checked before any operation is applied: a value
+    /// the document forbids refuses the whole request, as a wrong type does,
+    /// with the operation's place in the field (`ops[3].policy.place_days`).
+    /// Everything else about an operation is answered one by one.
+    pub fn check_bounds(&self) -> crate::error::Result<()> {
+        for (i, entry) in self.ops.iter().enumerate() {
+            let checked = match &entry.operation {
+                Operation::DeadlinePolicySet { policy } => policy.check_bounds(),
+                Operation::VisitPolicySet { policy } => policy.check_bounds(),
+                _ => Ok(()),
+            };
+            if let Err(CoreError::Invalid { field, reason }) = checked {
+                return Err(CoreError::invalid(
+                    format!("ops[{i}].policy.{field}"),
+                    reason,
+                ));
+            }
+            checked?;
+        }
+        Ok(())
+    }
 }
 
 /// How the server answered one operation.

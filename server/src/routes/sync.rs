@@ -40,6 +40,7 @@ pub async fn activate(
            ("x-gridwork-clock" = Option<i64>, Header, nullable = false, description = "the device's clock, ms since the epoch")),
     request_body = PushRequest,
     responses((status = 200, body = PushResponse), (status = 400, body = gridwork_core::sync::protocol::ErrorBody),
+              (status = 422, description = "a value beyond the bounds this document states", body = gridwork_core::sync::protocol::ErrorBody),
               (status = 401, description = "unknown or revoked device", body = gridwork_core::sync::protocol::ErrorBody),
               (status = 426, description = "protocol too old", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn push(
@@ -49,6 +50,7 @@ pub async fn push(
     body: Bytes,
 ) -> ApiResult<Json<PushResponse>> {
     let req: PushRequest = parse(&body)?;
+    req.check_bounds()?;
     // Absent: no clock correction. Present but not a number: refused, so a
     // client bug does not silently turn clock correction off.
     let clock = match headers.get(CLOCK_HEADER) {

@@ -561,3 +561,109 @@ fn a_phone_clock_days_ahead_does_not_make_a_case_overdue_early() {
     assert_eq!(rows[0].countdown_secs, Some(86_400), "{:?}", rows[0]);
     assert_eq!(rows[0].deadline, t0() + Duration::days(3));
 }
+
+/// Delivers the first push of a sync only after the second has been
+/// answered: what a phone sees when two pipelined requests overtake each
+/// other on the way to the server.
+struct Overtaking<'a> {
+    inner: Loopback<'a>,
+    calls: std::sync::atomic::AtomicUsize,
+    second_answered: std::sync::atomic::AtomicBool,
+}
+
+/// Returns `Pending` once, waking itself: lets the other request run.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+impl Transport for Overtaking<'_> {
+    async fn push(&self, req: &PushRequest) -> gridwork_core::Result<(PushResponse, Transfer)> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let call = self.calls.fetch_add(1, SeqCst);
+        if call == 0 {
+            // Bounded: if the client never has a second request in flight
+            // the test fails on its assertions instead of hanging.
+            for _ in 0..10_000 {
+                if self.second_answered.load(SeqCst) {
+                    break;
+                }
+                YieldNow(false).await;
+            }
+        }
+        let answer = self.inner.push(req).await;
+        if call == 1 {
+            self.second_answered.store(true, SeqCst);
+        }
+        answer
+    }
+
+    async fn pull(&self, req: &PullRequest) -> gridwork_core::Result<(PullResponse, Transfer)> {
+        self.inner.pull(req).await
+    }
+}
+
+#[test]
+fn pipelined_pushes_that_overtake_each_other_are_retried_and_applied_once() {
+    let w = World::new();
+    let worker = w.device("worker");
+    w.sync(&worker, WORKER);
+    let template = worker.checklist_for_kind(PlaceKind::Household).unwrap();
+    let n = gridwork_core::sync::client::PUSH_BATCH as usize + 120;
+    for _ in 0..n {
+        worker
+            .record_visit(
+                WORKER,
+                &VisitInput {
+                    household_code: "H001".into(),
+                    patrol_id: None,
+                    template_id: template.id.clone(),
+                    template_version: template.version,
+                    answers: safe_household_answers(),
+                    notes: String::new(),
+                    fix: None,
+                    photos: vec![],
+                },
+            )
+            .unwrap();
+    }
+    let waiting = worker.outbox_len().unwrap() as u32;
+    assert!(waiting as usize >= n);
+    let t = Overtaking {
+        inner: Loopback {
+            server: &w.server,
+            user: WORKER.into(),
+            device_clock: Arc::new(w.clock.clone()),
+        },
+        calls: Default::default(),
+        second_answered: Default::default(),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let report = rt.block_on(sync_with(&worker, &t, &|_| {})).unwrap();
+
+    // The second batch reached the server first and was told to wait.
+    assert!(report.pushed.retry > 0, "{report:?}");
+    // In the end every operation was applied exactly once.
+    assert_eq!(report.pushed.applied, waiting, "{report:?}");
+    assert_eq!(report.pushed.rejected, 0, "{report:?}");
+    assert_eq!(worker.outbox_len().unwrap(), 0);
+    let visits: i64 = rusqlite::Connection::open(w.dir.path().join("server.db"))
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM visit", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(visits as usize, n);
+}

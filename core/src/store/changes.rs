@@ -144,7 +144,7 @@ impl Writer<'_> {
                 (
                     "member",
                     member.id.clone(),
-                    grid_scope(&self.tx, &h.grid_code)?,
+                    Scope::of_path(&self.path(&h.grid_code)?),
                 )
             }
             Operation::UserUpserted { user } => ("user", user.id.clone(), Scope::global()),
@@ -155,7 +155,7 @@ impl Writer<'_> {
                     &assignment.grid_code,
                     &assignment.from.to_string(),
                 ),
-                grid_scope(&self.tx, &assignment.grid_code)?,
+                Scope::of_path(&self.path(&assignment.grid_code)?),
             ),
             Operation::TemplateStored { template_json } => {
                 let t: crate::checklist::ChecklistTemplate = from_json("template", template_json)?;
@@ -168,7 +168,7 @@ impl Writer<'_> {
             Operation::VisitRecorded { visit } => (
                 "visit",
                 visit.id.clone(),
-                grid_scope(&self.tx, &visit.grid_code)?,
+                Scope::of_path(&self.path(&visit.grid_code)?),
             ),
             Operation::EvidenceRecorded { evidence } => {
                 let scope = match &evidence.owner {
@@ -179,7 +179,7 @@ impl Writer<'_> {
                             .query_row([visit_id], |r| r.get(0))
                             .optional()?;
                         match grid {
-                            Some(g) => grid_scope(&self.tx, &g)?,
+                            Some(g) => Scope::of_path(&self.path(&g)?),
                             None => return Ok(()),
                         }
                     }

@@ -10,11 +10,18 @@ use crate::outbox::OutboxEntry;
 impl Store {
     /// Pending operations, oldest first.
     pub fn outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
+        self.outbox_after(None, limit)
+    }
+
+    /// The oldest waiting operations after sequence number `after` (all
+    /// of them when `None`): the next batch while earlier ones are still on
+    /// their way to the server.
+    pub fn outbox_after(&self, after: Option<i64>, limit: u32) -> Result<Vec<OutboxEntry>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT op_id, hlc, created_at, payload, seq FROM outbox ORDER BY seq LIMIT ?1",
+                "SELECT op_id, hlc, created_at, payload, seq FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )?;
-            let rows = stmt.query_map([limit], |r| {
+            let rows = stmt.query_map(rusqlite::params![after.unwrap_or(i64::MIN), limit], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,

@@ -157,12 +157,8 @@ impl Writer<'_> {
             visit: visit.clone(),
         })?;
         // The household's due state changed for everyone in the grid.
-        self.record_change(
-            "household",
-            &h.code,
-            false,
-            super::changes::Scope::of_path(&super::regions::region_path(&self.tx, &h.grid_code)?),
-        )
+        let scope = super::changes::Scope::of_path(&self.path(&h.grid_code)?);
+        self.record_change("household", &h.code, false, scope)
     }
 }
 

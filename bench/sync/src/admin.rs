@@ -92,6 +92,20 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// Start a server with its data under `dir` and enrol an administrator's
+    /// console device on it with the server's first activation code.
+    pub async fn start(bin: &Path, dir: &Path) -> Result<(Server, Admin), BoxError> {
+        let server = Server::start(bin, &dir.join("server"))?;
+        let console = Store::open(dir.join("console.db"))?;
+        let (_, token) = enrol(&console, &server.url, &server.admin_code, "bench-console").await?;
+        let admin = Admin {
+            url: server.url.clone(),
+            token,
+            http: reqwest::Client::new(),
+        };
+        Ok((server, admin))
+    }
+
     pub async fn send(
         &self,
         method: reqwest::Method,

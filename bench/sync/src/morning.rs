@@ -18,14 +18,13 @@ use gridwork_core::sync::protocol::{
     ActivateRequest, PushRequest, CLOCK_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use gridwork_core::visit::Visit;
-use gridwork_core::Store;
 use gridwork_sim::area::{generate, AreaSpec};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-use crate::admin::{enrol, Admin, Server};
+use crate::admin::Admin;
 use crate::BoxError;
 
 /// A boxed job.
@@ -65,14 +64,7 @@ pub async fn run(
     concurrency: usize,
 ) -> Result<String, BoxError> {
     let dir = tempfile::tempdir()?;
-    let server = Server::start(bin, &dir.path().join("server"))?;
-    let console = Store::open(dir.path().join("console.db"))?;
-    let (_, token) = enrol(&console, &server.url, &server.admin_code, "bench-console").await?;
-    let admin = Admin {
-        url: server.url.clone(),
-        token,
-        http: reqwest::Client::new(),
-    };
+    let (server, admin) = Admin::start(bin, dir.path()).await?;
     // A city of about `grids` grids, two per village, enough workers.
     let villages = grids.div_ceil(2);
     let townships = 11usize;

@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use crate::admin::{enrol, Admin, Server};
+use crate::admin::{enrol, Admin};
 use crate::BoxError;
 
 const GRID: &str = "B01-001-001-01";
@@ -77,14 +77,7 @@ fn registers(households: usize, seed: u64) -> (String, String) {
 pub async fn run(bin: &Path, n: usize, out: &Path) -> Result<String, BoxError> {
     let dir = tempfile::tempdir()?;
     std::fs::create_dir_all(out)?;
-    let server = Server::start(bin, &dir.path().join("server"))?;
-    let console = Store::open(dir.path().join("console.db"))?;
-    let (_, token) = enrol(&console, &server.url, &server.admin_code, "bench-console").await?;
-    let admin = Admin {
-        url: server.url.clone(),
-        token,
-        http: reqwest::Client::new(),
-    };
+    let (server, admin) = Admin::start(bin, dir.path()).await?;
     eprintln!("setting up {n} records …");
     admin
         .send(

@@ -111,18 +111,7 @@ impl DeadlinePolicy {
                 return Err(too_long(field));
             }
         }
-        let mut rows = vec![
-            ("resolve_normal".to_string(), self.resolve_normal),
-            ("resolve_urgent".to_string(), self.resolve_urgent),
-            ("resolve_critical".to_string(), self.resolve_critical),
-        ];
-        rows.extend(
-            self.overrides
-                .iter()
-                .enumerate()
-                .map(|(i, o)| (format!("overrides[{i}].resolve"), o.resolve)),
-        );
-        for (field, r) in rows {
+        for (field, r) in self.resolve_rows() {
             if r.normal > MAX_POLICY_DAYS {
                 return Err(too_long(&format!("{field}.normal")));
             }
@@ -133,8 +122,8 @@ impl DeadlinePolicy {
         Ok(())
     }
 
-    pub fn validate(&self) -> Result<()> {
-        self.check_bounds()?;
+    /// Every resolution limit with the field that holds it.
+    fn resolve_rows(&self) -> Vec<(String, ResolveDays)> {
         let mut rows = vec![
             ("resolve_normal".to_string(), self.resolve_normal),
             ("resolve_urgent".to_string(), self.resolve_urgent),
@@ -146,7 +135,12 @@ impl DeadlinePolicy {
                 .enumerate()
                 .map(|(i, o)| (format!("overrides[{i}].resolve"), o.resolve)),
         );
-        for (field, r) in rows {
+        rows
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.check_bounds()?;
+        for (field, r) in self.resolve_rows() {
             if r.normal == 0 || r.hard < r.normal {
                 return Err(CoreError::invalid(
                     &field,

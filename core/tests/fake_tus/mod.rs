@@ -57,8 +57,16 @@ pub struct TusState {
     pub faults: VecDeque<Fault>,
     pub requests: Vec<(String, String)>,
     pub next_id: u64,
-    /// Pause before answering a PATCH (a slow link).
+    /// Pause before a PATCH's bytes are taken (a slow link): a fixed part
+    /// plus the body at `patch_rate` bytes/s (0: no rate). The body is
+    /// counted as received before the pause, so a client killed during it
+    /// re-sends bytes the server counted once already.
     pub patch_delay: Duration,
+    pub patch_rate: u64,
+    /// Per upload id: the end of the furthest byte ever received (taken or
+    /// not). Bytes received again below it are counted in `resent`.
+    pub high_water: HashMap<String, u64>,
+    pub resent: u64,
 }
 
 #[derive(Clone)]
@@ -246,18 +254,41 @@ async fn one(
     if method != Method::PATCH {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    let delay = s.lock().unwrap().patch_delay;
+    let delay = {
+        let mut st = s.lock().unwrap();
+        let Some(evidence_id) = st.uploads.get(&id).map(|u| u.evidence_id.clone()) else {
+            return tus(StatusCode::NOT_FOUND)
+                .body(axum::body::Body::empty())
+                .unwrap();
+        };
+        st.requests.push(("PATCH".into(), evidence_id.clone()));
+        *st.received.entry(evidence_id).or_insert(0) += body.len() as u64;
+        let from = h
+            .get("upload-offset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        let to = from + body.len() as u64;
+        let hw = st.high_water.entry(id.clone()).or_insert(0);
+        let again = (*hw).min(to).saturating_sub(from);
+        *hw = (*hw).max(to);
+        st.resent += again;
+        let by_rate = if st.patch_rate == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_millis(body.len() as u64 * 1000 / st.patch_rate)
+        };
+        st.patch_delay + by_rate
+    };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     let mut st = s.lock().unwrap();
-    let Some(evidence_id) = st.uploads.get(&id).map(|u| u.evidence_id.clone()) else {
+    if !st.uploads.contains_key(&id) {
         return tus(StatusCode::NOT_FOUND)
             .body(axum::body::Body::empty())
             .unwrap();
-    };
-    st.requests.push(("PATCH".into(), evidence_id.clone()));
-    *st.received.entry(evidence_id.clone()).or_insert(0) += body.len() as u64;
+    }
     if h.get("content-type").and_then(|v| v.to_str().ok())
         != Some("application/offset+octet-stream")
     {

@@ -9,7 +9,12 @@
 //! Skipped, with a message, only when `node` is not installed. With node
 //! but without `node_modules`, it runs `npm ci` first (tests/tus/reference.sh
 //! does the same).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 mod common;
 mod upload_fixtures;

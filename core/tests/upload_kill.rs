@@ -8,7 +8,12 @@
 //!
 //! Kills: `GRIDWORK_UPLOAD_KILL_RUNS` (default 50, about 15 s, mostly
 //! sleeping; set it lower on a busy machine), seed `GRIDWORK_UPLOAD_KILL_SEED`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 mod common;
 mod fake_tus;
@@ -88,7 +93,7 @@ fn uploads_killed_at_random_instants_store_every_photo_once_and_resend_little() 
         .store
         .attach_case_photo(
             WORKER,
-            &t.store.evidence(&c).unwrap().owner.owner_id().to_string(),
+            t.store.evidence(&c).unwrap().owner.owner_id(),
             &big_photo(t.dir.path(), "more.jpg", 900_000, 9),
         )
         .unwrap()

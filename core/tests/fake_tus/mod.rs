@@ -273,11 +273,9 @@ async fn one(
         let again = (*hw).min(to).saturating_sub(from);
         *hw = (*hw).max(to);
         st.resent += again;
-        let by_rate = if st.patch_rate == 0 {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(body.len() as u64 * 1000 / st.patch_rate)
-        };
+        let by_rate = (body.len() as u64 * 1000)
+            .checked_div(st.patch_rate)
+            .map_or(Duration::ZERO, Duration::from_millis);
         st.patch_delay + by_rate
     };
     if !delay.is_zero() {

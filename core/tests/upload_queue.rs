@@ -480,3 +480,37 @@ async fn a_shell_carries_whole_file_jobs_through_the_same_state_machine() {
     }
     assert_eq!(t.store.upload_queue_status().unwrap().stored, 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_answers_without_progress_does_not_keep_the_radio_busy() {
+    let t = township();
+    let (_, _, critical) = three_photos(&t, 1000);
+    outbox_answered(&t);
+    let tus = FakeTus::start().await;
+    // Every PATCH of the first photo answered 409 (offset mismatch), for ever.
+    tus.state
+        .lock()
+        .unwrap()
+        .faults
+        .extend(std::iter::repeat_n(Fault::Status(409), 1000));
+    let report = upload_with(&t.store, &tus.url(), TOKEN, NetworkKind::Unmetered, &|_| {})
+        .await
+        .unwrap();
+    assert!(report.requests < 100, "{report:?}");
+    let item = t
+        .store
+        .upload_queue_status()
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.evidence_id == critical)
+        .unwrap();
+    assert_eq!(item.blocked_by, UploadBlocker::Backoff);
+    assert!(
+        item.reason
+            .as_deref()
+            .unwrap()
+            .starts_with("服务器多次答复但上传没有进展"),
+        "{item:?}"
+    );
+}

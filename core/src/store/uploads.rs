@@ -795,6 +795,25 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Set a job's photo aside for a backoff without an answer to judge
+    /// (the core's uploader does this when a photo keeps making no
+    /// progress). `reason` is shown to the person.
+    pub fn set_upload_aside(&self, job_id: &str, reason: &str) -> Result<bool> {
+        self.write_silent(|w| {
+            let found: Option<(String, u32)> =
+                w.tx.prepare_cached("SELECT id, attempts FROM evidence WHERE job_id = ?1")?
+                    .query_row([job_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+            match found {
+                Some((id, attempts)) => {
+                    w.upload_retry_later(&id, attempts, reason)?;
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        })
+    }
+
     /// Remove from the phone the files of photos the server holds verified,
     /// once no operation waiting in the outbox mentions them (the record, a
     /// case action that cites it). The file goes first, then the path is

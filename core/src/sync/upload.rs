@@ -152,12 +152,9 @@ pub async fn upload_with(
         let count = idle.entry(job.evidence_id.clone()).or_insert(0);
         *count += 1;
         if *count > MAX_IDLE_REQUESTS {
-            store.report_upload_result(
+            store.set_upload_aside(
                 &job.job_id,
-                &UploadResult {
-                    error: Some("服务器多次答复但上传没有进展 / the server keeps answering without progress".into()),
-                    ..Default::default()
-                },
+                "服务器多次答复但上传没有进展，稍后再试 / the server keeps answering without progress; retrying later",
             )?;
             report.retry_later += 1;
             continue;

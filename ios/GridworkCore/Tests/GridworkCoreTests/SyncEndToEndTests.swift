@@ -12,6 +12,14 @@ final class RecordingListener: SyncListener, @unchecked Sendable {
     var all: [SyncProgress] { lock.lock(); defer { lock.unlock() }; return events }
 }
 
+/// Records upload progress events.
+final class RecordingUploadListener: UploadListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [UploadProgress] = []
+    func onProgress(progress: UploadProgress) { lock.lock(); events.append(progress); lock.unlock() }
+    var all: [UploadProgress] { lock.lock(); defer { lock.unlock() }; return events }
+}
+
 /// The generated Swift against a real `gridwork serve` on loopback: the
 /// same scenario as android/gridwork-core's SyncEndToEndTest.
 final class SyncEndToEndTests: XCTestCase {
@@ -219,5 +227,13 @@ final class SyncEndToEndTests: XCTestCase {
         XCTAssertEqual(status.bytesOnDevice, 0)
         XCTAssertTrue(status.items.isEmpty)
         XCTAssertFalse(FileManager.default.fileExists(atPath: patch.filePath ?? ""))
+
+        // The core's own uploader (async, with a listener): nothing is left.
+        let uploads = RecordingUploadListener()
+        let report = try await worker.uploadEvidence(listener: uploads, network: .unmetered)
+        XCTAssertEqual(report.stored, 0)
+        XCTAssertEqual(report.requests, 0)
+        XCTAssertEqual(uploads.all.first?.itemsTotal, 0)
+        XCTAssertEqual(try worker.uploadQueueStatus().network, .unmetered)
     }
 }

@@ -23,6 +23,12 @@ class RecordingListener : SyncListener {
     override fun onProgress(progress: SyncProgress) { events.add(progress) }
 }
 
+/** Records upload progress events. */
+class RecordingUploadListener : UploadListener {
+    val events = CopyOnWriteArrayList<UploadProgress>()
+    override fun onProgress(progress: UploadProgress) { events.add(progress) }
+}
+
 /**
  * The generated Kotlin against a real `gridwork serve` on loopback:
  * enrolment with activation codes, sync (suspend) with progress, a case
@@ -222,6 +228,14 @@ class SyncEndToEndTest {
             assertEquals(0uL, status.bytesOnDevice)
             assertTrue(status.items.isEmpty())
             assertTrue(!File(patch.filePath!!).exists())
+
+            // The core's own uploader (suspend, with a listener): nothing is left.
+            val uploads = RecordingUploadListener()
+            val report = w.uploadEvidence(uploads, NetworkKind.UNMETERED)
+            assertEquals(0u, report.stored)
+            assertEquals(0u, report.requests)
+            assertEquals(0uL, uploads.events.first().itemsTotal)
+            assertEquals(NetworkKind.UNMETERED, w.uploadQueueStatus().network)
         }
     }
 }

@@ -514,3 +514,57 @@ async fn a_server_that_answers_without_progress_does_not_keep_the_radio_busy() {
         "{item:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_link_cut_mid_upload_resumes_and_resends_at_most_the_cut_chunk() {
+    use gridwork_netem::{Direction, LinkShape, Profile, Proxy, ProxyConfig};
+    let t = township();
+    let (_, _, critical) = three_photos(&t, 150_000);
+    let original = std::fs::read(t.store.evidence(&critical).unwrap().local_path.unwrap()).unwrap();
+    outbox_answered(&t);
+    t.store
+        .set_upload_network_policy(NetworkPolicy::UnmeteredAbove { max_bytes: 200_000 })
+        .unwrap();
+    let tus = FakeTus::start().await;
+    // 100 KB/s up, 50 ms each way: chunks grow from 64 KiB, not to 1 MiB.
+    let up = LinkShape {
+        bytes_per_sec: Some(100_000),
+        burst_bytes: 16 * 1024,
+        latency: std::time::Duration::from_millis(50),
+        jitter: std::time::Duration::ZERO,
+    };
+    let down = LinkShape {
+        bytes_per_sec: None,
+        ..up
+    };
+    let proxy = Proxy::start(ProxyConfig::new(tus.addr).with_profile(Profile::Custom { up, down }))
+        .await
+        .unwrap();
+    let url = format!("http://{}", proxy.addr());
+    // The link dies 100 kB into the first photo (the critical case's).
+    proxy.cut_after_bytes(Direction::Up, 100_000);
+    let first = upload_with(&t.store, &url, TOKEN, NetworkKind::Metered, &|_| {})
+        .await
+        .unwrap();
+    assert!(first.retry_later >= 1, "{first:?}");
+    let acknowledged = t.store.evidence(&critical).unwrap().upload_offset;
+    assert!(acknowledged > 0, "chunks before the cut were kept");
+    t.store.retry_uploads_now().unwrap();
+    let second = upload_with(&t.store, &url, TOKEN, NetworkKind::Metered, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(first.stored + second.stored, 3, "{first:?} {second:?}");
+    assert_eq!(tus.stored(&critical).unwrap(), original);
+    // Only the chunk cut in flight went twice (the proxy saw it partly).
+    let resent = tus.received(&critical) - original.len() as u64;
+    assert!(resent <= 256 * 1024, "re-sent {resent} bytes");
+    let patches = tus
+        .state
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .filter(|(m, id)| m == "PATCH" && id == &critical)
+        .count();
+    assert!(patches >= 3, "small chunks on a slow link: {patches}");
+}

@@ -298,6 +298,8 @@ ALTER TABLE evidence ADD COLUMN stored_at INTEGER;
 UPDATE evidence SET queued_at = created_at WHERE local_path IS NOT NULL;
 CREATE INDEX evidence_queue ON evidence(queued_at, upload_state, next_attempt_at);
 CREATE INDEX evidence_job ON evidence(job_id) WHERE job_id IS NOT NULL;
+-- "Has this photo's record been answered yet?" is asked per queued photo.
+CREATE INDEX outbox_entity ON outbox(entity_id, kind);
 "#;
 
 /// Fill `interval_days` and `due_at` for existing households (tags decide

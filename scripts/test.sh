@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, the Rust tests, and the Kotlin
+# The whole test suite: formatting, lints, the Rust tests, tus
+# interoperability with the reference server (@tus/server, needs node), and the Kotlin
 # (JVM) and Swift (Linux) binding tests. Installs what it needs on a fresh
 # Debian machine (rustfmt/clippy components, debootstrap and the Swift
 # chroot, Maven artifacts). Exits non-zero if anything fails; each runner's
@@ -41,6 +42,16 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 awk '/^test result:/ { p += $4; f += $6 } END { printf "rust tests: %d passed, %d failed\n", p, f }' target/test-rust.log
+
+step "tus interoperability (@tus/server reference, tests/tus/reference.sh)"
+rc=0
+tests/tus/reference.sh >target/test-tus-reference.log 2>&1 || rc=$?
+tail -n 15 target/test-tus-reference.log
+if [ "$rc" -ne 0 ]; then
+  echo "tus reference: FAILED (exit $rc; full log: target/test-tus-reference.log)" >&2
+  exit "$rc"
+fi
+echo "tus reference: ok"
 
 if [ "$want" = all ] || [ "$want" = api ]; then
   step "API against its OpenAPI document (schemathesis)"

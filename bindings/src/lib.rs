@@ -24,12 +24,14 @@ mod secrets;
 mod store;
 mod sync;
 mod types;
+mod uploads;
 
 pub use error::GridworkError;
 pub use pii::{PiiField, PiiMasker};
 pub use secrets::SecretStore;
 pub use store::GridworkStore;
 pub use sync::SyncListener;
+pub use uploads::UploadListener;
 
 uniffi::setup_scaffolding!();
 

@@ -60,6 +60,24 @@ fn seed(version: usize, c: &Connection) {
             ))
             .unwrap();
         }
+        3 => {
+            // As a v3 build writes them: one photo of ours waiting to upload
+            // (its file in the store's evidence directory) and one that
+            // arrived by sync from another device (no local file).
+            seed(2, c);
+            c.execute_batch(&format!(
+                "INSERT INTO evidence (id, owner_kind, owner_id, phase, item_code, sha256, size, media_type,
+                                       taken_at, fix, local_path, upload_state, created_at)
+                   VALUES ('e-ours', 'visit', 'v2', NULL, NULL, '{sha}', 3, 'image/jpeg', {newer}, NULL,
+                           '/tmp/gridwork-v3-seed.jpg', 'waiting', {newer}),
+                          ('e-theirs', 'visit', 'v1', NULL, NULL, '{sha}', 3, 'image/jpeg', {old}, NULL,
+                           NULL, 'waiting', {old});",
+                sha = "ab".repeat(32),
+                newer = T0 - 3 * DAY_MS,
+                old = T0 - 40 * DAY_MS,
+            ))
+            .unwrap();
+        }
         v => panic!("no seed for version {v}: add one with the migration"),
     }
 }
@@ -92,6 +110,9 @@ fn every_earlier_version_upgrades_with_its_data() {
         assert_eq!(v as usize, LATEST_VERSION, "from v{version}");
         if version >= 1 {
             check_v1_data_survived(&store);
+        }
+        if version >= 3 {
+            check_v3_evidence_is_queued(&store);
         }
     }
 }
@@ -136,4 +157,18 @@ fn check_v1_data_survived(store: &Store) {
         h2.due
     );
     assert_eq!(by_code("H3").due, DueState::NeverVisited);
+}
+
+/// v4 queues this device's own photos, and only those: evidence that arrived
+/// by sync has no local file and is never uploaded from this phone.
+fn check_v3_evidence_is_queued(store: &Store) {
+    let status = store.upload_queue_status().unwrap();
+    assert_eq!(status.waiting, 1, "{status:?}");
+    assert_eq!(status.items.len(), 1);
+    assert_eq!(status.items[0].evidence_id, "e-ours");
+    assert_eq!(status.bytes_waiting, 3);
+    assert_eq!(
+        status.oldest_waiting_at.unwrap().timestamp_millis(),
+        T0 - 3 * DAY_MS
+    );
 }

@@ -21,6 +21,7 @@ mod regions;
 pub mod schema;
 mod screens;
 mod sync;
+mod uploads;
 mod users;
 mod visits;
 
@@ -47,6 +48,7 @@ pub use households::{
 pub use import::{ImportError, ImportMode, ImportReport};
 pub use screens::{CaseDetail, GridSummary, TimelineEntry};
 pub use sync::{case_exists, AnswerSummary, ConflictRecord, PullSummary};
+pub use uploads::{range_checksum, TUS_VERSION, UPLOADS_PATH};
 pub use visits::{VisitAnswerView, VisitDetail, VisitInput, VisitOutcome};
 
 /// Which side of sync a store is on. A device keeps an outbox of its own

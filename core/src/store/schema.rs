@@ -276,6 +276,32 @@ CREATE TABLE op_log (
 CREATE INDEX op_log_at ON op_log(at);
 "#;
 
+/// Version 4: the photo upload queue (ADR 0010). `queued_at` marks this
+/// device's own photos (evidence that arrived by sync has none and is never
+/// uploaded from here); the tus upload URL and whether the stored offset was
+/// confirmed by the server; the backoff instant (also the lease of a job
+/// handed to the shell); whether a failure may be retried; the job in flight;
+/// and bounded counters for checksum retries and "server does not know the
+/// evidence" answers. Priority is not stored: it follows the case's current
+/// severity, read at query time.
+const V4: &str = r#"
+ALTER TABLE evidence ADD COLUMN queued_at INTEGER;
+ALTER TABLE evidence ADD COLUMN upload_url TEXT;
+ALTER TABLE evidence ADD COLUMN offset_known INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE evidence ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE evidence ADD COLUMN retryable INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE evidence ADD COLUMN job_id TEXT;
+ALTER TABLE evidence ADD COLUMN job_step TEXT;
+ALTER TABLE evidence ADD COLUMN checksum_retries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE evidence ADD COLUMN unknown_retries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE evidence ADD COLUMN stored_at INTEGER;
+UPDATE evidence SET queued_at = created_at WHERE local_path IS NOT NULL;
+CREATE INDEX evidence_queue ON evidence(queued_at, upload_state, next_attempt_at);
+CREATE INDEX evidence_job ON evidence(job_id) WHERE job_id IS NOT NULL;
+-- "Has this photo's record been answered yet?" is asked per queued photo.
+CREATE INDEX outbox_entity ON outbox(entity_id, kind);
+"#;
+
 /// Fill `interval_days` and `due_at` for existing households (tags decide
 /// the interval; see `VisitPolicy`). A never-visited place is due at 0.
 fn backfill_due(tx: &Transaction) -> Result<(), HookError> {
@@ -307,8 +333,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V1),
         M::up_with_hook(V2, backfill_due),
         M::up(V3),
+        M::up(V4),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST_VERSION: usize = 3;
+pub const LATEST_VERSION: usize = 4;

@@ -7,6 +7,7 @@ pub mod http;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod protocol;
+pub mod upload;
 
 pub use client::{sync_with, SyncPhase, SyncProgress, SyncReport, Transfer, Transport};
 pub use http::HttpTransport;

@@ -12,6 +12,14 @@ final class RecordingListener: SyncListener, @unchecked Sendable {
     var all: [SyncProgress] { lock.lock(); defer { lock.unlock() }; return events }
 }
 
+/// Records upload progress events.
+final class RecordingUploadListener: UploadListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [UploadProgress] = []
+    func onProgress(progress: UploadProgress) { lock.lock(); events.append(progress); lock.unlock() }
+    var all: [UploadProgress] { lock.lock(); defer { lock.unlock() }; return events }
+}
+
 /// The generated Swift against a real `gridwork serve` on loopback: the
 /// same scenario as android/gridwork-core's SyncEndToEndTest.
 final class SyncEndToEndTests: XCTestCase {
@@ -147,5 +155,85 @@ final class SyncEndToEndTests: XCTestCase {
         XCTAssertEqual(screen.case.dismissed, "已由燃气公司上门处理")
         XCTAssertNil(screen.chainBreak)
         XCTAssertTrue(try worker.conflicts(unseenOnly: true).isEmpty)
+    }
+
+    /// The upload queue through the bindings, as android's SyncEndToEndTest:
+    /// status, network policy, the shell-driven job round trip (answers fed
+    /// back as a background URLSession would), retry now.
+    func testAPhotoWaitsForSyncObeysTheNetworkPolicyAndGoesThroughShellDrivenJobs() async throws {
+        let worker = try GridworkStore.open(dbPath: dir.appendingPathComponent("w1.db").path, secrets: MemorySecrets())
+        _ = try await worker.activate(serverUrl: url, code: try codeFor("w1"), deviceName: "张网格的手机")
+        _ = try worker.signIn(userId: "w1")
+        _ = try await worker.sync(listener: nil)
+        var bytes: [UInt8] = [0xFF, 0xD8, 0xFF]
+        bytes += (0..<5000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let file = dir.appendingPathComponent("hose.jpg")
+        try Data(bytes).write(to: file)
+        let t = try worker.checklistFor(householdCode: "H001")
+        _ = try worker.recordVisit(input: VisitInput(
+            householdCode: "H001", patrolId: nil, templateId: t.id, templateVersion: t.version,
+            answers: [
+                Answer(itemCode: "ep.symptoms", value: .choices(["none"])),
+                Answer(itemCode: "ws.gas_use", value: .choice("lpg")),
+                Answer(itemCode: "ws.gas_smell", value: .yesNo(false)),
+                Answer(itemCode: "rs.house_condition", value: .choice("sound")),
+            ],
+            notes: "", fix: locationFix(lat: 22.5016, lon: 113.9016, accuracyM: 8), photos: [jpegPhoto(file)]))
+
+        var status = try worker.uploadQueueStatus()
+        XCTAssertEqual(status.waiting, 1)
+        XCTAssertEqual(status.bytesWaiting, UInt64(bytes.count))
+        XCTAssertEqual(status.items.first?.blockedBy, .awaitingSync)
+        XCTAssertNil(try worker.nextUploadJob())
+        _ = try await worker.sync(listener: nil)
+
+        try worker.setUploadNetworkPolicy(policy: .unmeteredOnly)
+        try worker.setNetworkKind(kind: .metered)
+        status = try worker.uploadQueueStatus()
+        XCTAssertEqual(status.policy, .unmeteredOnly)
+        XCTAssertEqual(status.items.first?.blockedBy, .network)
+        XCTAssertNil(try worker.nextUploadJob())
+        try worker.setNetworkKind(kind: .unmetered)
+
+        let create = try XCTUnwrap(try worker.nextUploadJob())
+        XCTAssertEqual(create.step, .create)
+        XCTAssertEqual(create.url, "\(url)/v1/uploads")
+        XCTAssertTrue(create.headers.contains { $0.name == "Tus-Resumable" && $0.value == "1.0.0" })
+        XCTAssertEqual(try worker.reportUploadResult(jobId: create.jobId, httpStatus: 201, uploadOffsetHeader: nil,
+                                                     locationHeader: "/v1/uploads/u1", body: nil, error: nil), .progressed)
+        let head = try XCTUnwrap(try worker.nextUploadJob())
+        XCTAssertEqual(head.step, .head)
+        XCTAssertEqual(head.url, "\(url)/v1/uploads/u1")
+        XCTAssertEqual(try worker.reportUploadResult(jobId: head.jobId, httpStatus: 200, uploadOffsetHeader: "0",
+                                                     locationHeader: nil, body: nil, error: nil), .progressed)
+        let patch = try XCTUnwrap(try worker.nextUploadJob())
+        XCTAssertEqual(patch.step, .patch)
+        XCTAssertEqual(patch.length, UInt64(bytes.count))
+        XCTAssertTrue(patch.headers.contains { $0.name == "Upload-Checksum" })
+        XCTAssertEqual(try worker.reportUploadResult(jobId: patch.jobId, httpStatus: nil, uploadOffsetHeader: nil,
+                                                     locationHeader: nil, body: nil, error: "timeout"), .retryLater)
+        status = try worker.uploadQueueStatus()
+        XCTAssertEqual(status.items.first?.blockedBy, .backoff)
+        XCTAssertTrue(status.items.first?.reason?.contains("网络中断") ?? false)
+        XCTAssertNil(try worker.nextUploadJob())
+
+        XCTAssertEqual(try worker.retryUploadsNow(), 1)
+        let again = try XCTUnwrap(try worker.nextUploadJob())
+        XCTAssertEqual(again.step, .head)
+        XCTAssertEqual(try worker.reportUploadResult(jobId: again.jobId, httpStatus: 200, uploadOffsetHeader: String(bytes.count),
+                                                     locationHeader: nil, body: nil, error: nil), .stored)
+        status = try worker.uploadQueueStatus()
+        XCTAssertEqual(status.stored, 1)
+        XCTAssertEqual(status.bytesOnDevice, 0)
+        XCTAssertTrue(status.items.isEmpty)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: patch.filePath ?? ""))
+
+        // The core's own uploader (async, with a listener): nothing is left.
+        let uploads = RecordingUploadListener()
+        let report = try await worker.uploadEvidence(listener: uploads, network: .unmetered)
+        XCTAssertEqual(report.stored, 0)
+        XCTAssertEqual(report.requests, 0)
+        XCTAssertEqual(uploads.all.first?.itemsTotal, 0)
+        XCTAssertEqual(try worker.uploadQueueStatus().network, .unmetered)
     }
 }

@@ -23,6 +23,12 @@ class RecordingListener : SyncListener {
     override fun onProgress(progress: SyncProgress) { events.add(progress) }
 }
 
+/** Records upload progress events. */
+class RecordingUploadListener : UploadListener {
+    val events = CopyOnWriteArrayList<UploadProgress>()
+    override fun onProgress(progress: UploadProgress) { events.add(progress) }
+}
+
 /**
  * The generated Kotlin against a real `gridwork serve` on loopback:
  * enrolment with activation codes, sync (suspend) with progress, a case
@@ -140,6 +146,96 @@ class SyncEndToEndTest {
                 assertNull(screen.chainBreak)
                 assertTrue(w.conflicts(true).isEmpty())
             }
+        }
+    }
+
+    /**
+     * The upload queue through the bindings: status, network policy, the
+     * shell-driven job round trip (answers fed back as WorkManager would,
+     * without sending: the server's tus routes are tested in Rust), retry now.
+     */
+    @Test
+    fun `a photo waits for sync, obeys the network policy and goes through shell-driven jobs`() = runBlocking {
+        val (worker, _) = phone("w1")
+        worker.use { w ->
+            w.activate(url, codeFor("w1"), "张网格的手机")
+            w.signIn("w1")
+            w.sync(null)
+            val bytes = byteArrayOf(0xFF.toByte(), 0xD8.toByte(), 0xFF.toByte()) + ByteArray(5000) { (it * 7).toByte() }
+            val file = File(dir, "hose.jpg").apply { writeBytes(bytes) }
+            val t = w.checklistFor("H001")
+            w.recordVisit(VisitInput("H001", null, t.id, t.version, listOf(
+                Answer("ep.symptoms", AnswerValue.Choices(listOf("none"))),
+                Answer("ws.gas_use", AnswerValue.Choice("lpg")),
+                Answer("ws.gas_smell", AnswerValue.YesNo(false)),
+                Answer("rs.house_condition", AnswerValue.Choice("sound")),
+            ), "", locationFix(22.5016, 113.9016, 8.0), listOf(jpegPhoto(file))))
+
+            // Before sync the server would not know the photo.
+            var status = w.uploadQueueStatus()
+            assertEquals(1u, status.waiting)
+            assertEquals(bytes.size.toULong(), status.bytesWaiting)
+            assertEquals(UploadBlocker.AWAITING_SYNC, status.items.single().blockedBy)
+            assertNull(w.nextUploadJob())
+            w.sync(null)
+
+            // Wi-Fi only, on mobile data: it waits for Wi-Fi.
+            w.setUploadNetworkPolicy(NetworkPolicy.UnmeteredOnly)
+            w.setNetworkKind(NetworkKind.METERED)
+            status = w.uploadQueueStatus()
+            assertEquals(NetworkPolicy.UnmeteredOnly, status.policy)
+            assertEquals(UploadBlocker.NETWORK, status.items.single().blockedBy)
+            assertNull(w.nextUploadJob())
+            val refused = assertThrows<GridworkException.Invalid> { w.setUploadNetworkPolicy(NetworkPolicy.UnmeteredAbove(0uL)) }
+            assertEquals("policy.max_bytes", refused.field)
+            w.setUploadNetworkPolicy(NetworkPolicy.UnmeteredAbove(10_000uL))
+
+            val create = w.nextUploadJob()!!
+            assertEquals(UploadStep.CREATE, create.step)
+            assertEquals("POST", create.method)
+            assertEquals("$url/v1/uploads", create.url)
+            assertTrue(create.headers.any { it.name == "Tus-Resumable" && it.value == "1.0.0" })
+            assertTrue(create.headers.any { it.name == "Upload-Length" && it.value == bytes.size.toString() })
+            assertEquals(UploadOutcome.PROGRESSED, w.reportUploadResult(create.jobId, 201.toUShort(), null, "/v1/uploads/u1", null, null))
+            assertEquals(UploadOutcome.STALE, w.reportUploadResult(create.jobId, 201.toUShort(), null, "/v1/uploads/u1", null, null))
+
+            val head = w.nextUploadJob()!!
+            assertEquals(UploadStep.HEAD, head.step)
+            assertEquals("$url/v1/uploads/u1", head.url)
+            assertEquals(UploadOutcome.PROGRESSED, w.reportUploadResult(head.jobId, 200.toUShort(), "0", null, null, null))
+
+            val patch = w.nextUploadJob()!!
+            assertEquals(UploadStep.PATCH, patch.step)
+            assertEquals(0uL, patch.offset)
+            assertEquals(bytes.size.toULong(), patch.length)
+            assertTrue(File(patch.filePath!!).exists())
+            assertTrue(patch.headers.any { it.name == "Upload-Checksum" && it.value.startsWith("sha256 ") })
+            // The background transfer timed out: back off, with the reason.
+            assertEquals(UploadOutcome.RETRY_LATER, w.reportUploadResult(patch.jobId, null, null, null, null, "timeout"))
+            status = w.uploadQueueStatus()
+            assertEquals(UploadBlocker.BACKOFF, status.items.single().blockedBy)
+            assertEquals(1u, status.items.single().attempts)
+            assertTrue(status.items.single().reason!!.contains("网络中断"))
+            assertNull(w.nextUploadJob())
+
+            assertEquals(1u, w.retryUploadsNow())
+            val again = w.nextUploadJob()!!
+            assertEquals(UploadStep.HEAD, again.step)
+            // The server had it all (its 204 was lost): stored, and the file leaves the phone.
+            assertEquals(UploadOutcome.STORED, w.reportUploadResult(again.jobId, 200.toUShort(), bytes.size.toString(), null, null, null))
+            status = w.uploadQueueStatus()
+            assertEquals(1u, status.stored)
+            assertEquals(0uL, status.bytesOnDevice)
+            assertTrue(status.items.isEmpty())
+            assertTrue(!File(patch.filePath!!).exists())
+
+            // The core's own uploader (suspend, with a listener): nothing is left.
+            val uploads = RecordingUploadListener()
+            val report = w.uploadEvidence(uploads, NetworkKind.UNMETERED)
+            assertEquals(0u, report.stored)
+            assertEquals(0u, report.requests)
+            assertEquals(0uL, uploads.events.first().itemsTotal)
+            assertEquals(NetworkKind.UNMETERED, w.uploadQueueStatus().network)
         }
     }
 }

@@ -1,6 +1,9 @@
 //! Photo evidence: hashed (SHA-256) and linked to its visit or case in the
 //! same transaction that records it. Upload state lives beside it; the
-//! upload protocol itself belongs to the evidence-queue work.
+//! upload queue's rules are in `queue`, its storage in `store/uploads.rs`,
+//! the tus client in `sync/upload.rs`.
+
+pub mod queue;
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};

@@ -1,0 +1,284 @@
+//! The core's own photo uploader (tus 1.0 over reqwest): it takes jobs from
+//! the queue, carries them, and reports each answer back, exactly as a
+//! shell's background transfer would. What the core adds: chunk sizes that
+//! adapt to the link, a bound on requests that make no progress, and
+//! progress events. The state machine is `store/uploads.rs`; the rules are
+//! `evidence/queue.rs`. ADR 0010.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tracing::{debug, info};
+
+use crate::error::{CoreError, Result};
+use crate::evidence::queue::{
+    ChunkSizer, NetworkKind, UploadJob, UploadOutcome, UploadResult, UploadStep,
+};
+use crate::secrets::{SecretStore, DEVICE_CREDENTIAL};
+use crate::sync::protocol::ErrorBody;
+use crate::Store;
+
+/// Progress for the upload screen's bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadProgress {
+    pub items_done: u64,
+    pub items_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+/// What one upload run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadReport {
+    pub stored: u32,
+    pub failed: u32,
+    pub retry_later: u32,
+    pub waiting_for_sync: u32,
+    pub requests: u32,
+    /// Photo bytes sent in PATCH bodies (re-sent bytes included).
+    pub bytes_sent: u64,
+}
+
+/// Requests for one photo in a row that move no byte before it is set
+/// aside for a backoff (a server that keeps answering 409 or forgetting
+/// uploads must not keep the phone's radio busy). Above what the bounded
+/// checksum retries need: each costs up to four requests (HEAD, POST, HEAD,
+/// PATCH).
+const MAX_IDLE_REQUESTS: u32 = 4 * (crate::evidence::queue::MAX_CHECKSUM_RETRIES + 1) + 4;
+
+/// Reads a job's body (a PATCH's bytes) from the photo file.
+pub fn job_body(job: &UploadJob) -> Result<Vec<u8>> {
+    let Some(path) = &job.file_path else {
+        return Ok(Vec::new());
+    };
+    let mut file = std::fs::File::open(path).map_err(|e| CoreError::io(path, e))?;
+    file.seek(SeekFrom::Start(job.offset))
+        .map_err(|e| CoreError::io(path, e))?;
+    let mut body = Vec::with_capacity(job.length as usize);
+    file.take(job.length)
+        .read_to_end(&mut body)
+        .map_err(|e| CoreError::io(path, e))?;
+    Ok(body)
+}
+
+/// Carry one job with reqwest. Never fails: a transport error is a result
+/// without a status, for the queue to judge.
+pub async fn carry(client: &reqwest::Client, job: &UploadJob, body: Vec<u8>) -> UploadResult {
+    let method = match reqwest::Method::from_bytes(job.method.as_bytes()) {
+        Ok(m) => m,
+        Err(e) => {
+            return UploadResult {
+                error: Some(e.to_string()),
+                ..Default::default()
+            }
+        }
+    };
+    // A chunk gets time for its bytes at 2G's worst (about 4 KB/s) on top
+    // of a fixed allowance for the round trip.
+    let timeout = Duration::from_secs(20) + Duration::from_millis(job.length / 4);
+    let mut req = client.request(method, &job.url).timeout(timeout);
+    for h in &job.headers {
+        req = req.header(h.name.as_str(), h.value.as_str());
+    }
+    if job.step == UploadStep::Patch {
+        req = req.body(body);
+    }
+    match req.send().await {
+        Err(e) => UploadResult {
+            error: Some(e.to_string()),
+            ..Default::default()
+        },
+        Ok(resp) => {
+            let header = |name: &str| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let status = resp.status().as_u16();
+            let upload_offset = header("upload-offset").and_then(|v| v.trim().parse().ok());
+            let location = header("location");
+            let body = if job.step == UploadStep::Head {
+                None
+            } else {
+                resp.text().await.ok().filter(|t| !t.is_empty())
+            };
+            UploadResult {
+                status: Some(status),
+                upload_offset,
+                location,
+                body,
+                error: None,
+            }
+        }
+    }
+}
+
+/// Upload what may go now on `network`, in queue order, until nothing can.
+pub async fn upload_with(
+    store: &Store,
+    server: &str,
+    token: &str,
+    network: NetworkKind,
+    progress: &(dyn Fn(UploadProgress) + Send + Sync),
+) -> Result<UploadReport> {
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(15))
+        .build()
+        .map_err(|e| CoreError::Network {
+            reason: format!("无法连接服务器 / cannot reach the server: {e}"),
+        })?;
+    store.begin_upload_session()?;
+    store.release_uploaded_files()?;
+    let ids = store.uploadable(network)?;
+    let status = store.upload_queue_status()?;
+    let mut p = UploadProgress {
+        items_total: ids.len() as u64,
+        bytes_total: status
+            .items
+            .iter()
+            .filter(|i| ids.contains(&i.evidence_id))
+            .map(|i| i.size.saturating_sub(i.offset))
+            .sum(),
+        ..Default::default()
+    };
+    progress(p);
+    let mut report = UploadReport::default();
+    let mut sizer = ChunkSizer::new();
+    let mut idle: HashMap<String, u32> = HashMap::new();
+    while let Some(job) = store.next_upload_job(server, token, network, Some(sizer.size()))? {
+        let count = idle.entry(job.evidence_id.clone()).or_insert(0);
+        *count += 1;
+        if *count > MAX_IDLE_REQUESTS {
+            store.set_upload_aside(
+                &job.job_id,
+                "服务器多次答复但上传没有进展，稍后再试 / the server keeps answering without progress; retrying later",
+            )?;
+            report.retry_later += 1;
+            continue;
+        }
+        let body = job_body(&job)?;
+        let started = Instant::now();
+        let result = carry(&client, &job, body).await;
+        report.requests += 1;
+        if job.step == UploadStep::Patch {
+            report.bytes_sent += job.length;
+        }
+        debug!(evidence = %job.evidence_id, step = ?job.step, status = ?result.status, "upload answer");
+        let acknowledged = match (job.step, result.status, result.upload_offset) {
+            (UploadStep::Patch, Some(204 | 200), Some(o)) if o > job.offset => {
+                sizer.acknowledged(o - job.offset, started.elapsed());
+                o - job.offset
+            }
+            (UploadStep::Patch, _, _) => {
+                sizer.failed();
+                0
+            }
+            _ => 0,
+        };
+        if acknowledged > 0 {
+            idle.insert(job.evidence_id.clone(), 0);
+        }
+        let refused = match result.status {
+            Some(401) => Some(
+                result
+                    .body
+                    .as_deref()
+                    .and_then(|b| serde_json::from_str::<ErrorBody>(b).ok()),
+            ),
+            _ => None,
+        };
+        let outcome = store.report_upload_result(&job.job_id, &result)?;
+        p.bytes_done += acknowledged;
+        match outcome {
+            UploadOutcome::Stored => {
+                report.stored += 1;
+                p.items_done += 1;
+            }
+            UploadOutcome::Failed => {
+                report.failed += 1;
+                p.items_done += 1;
+            }
+            UploadOutcome::RetryLater => report.retry_later += 1,
+            UploadOutcome::WaitingForSync => report.waiting_for_sync += 1,
+            UploadOutcome::Progressed | UploadOutcome::Stale => {}
+        }
+        p.items_total = p.items_total.max(p.items_done);
+        p.bytes_total = p.bytes_total.max(p.bytes_done);
+        progress(p);
+        if let Some(body) = refused {
+            let reason = body.as_ref().map_or_else(
+                || {
+                    "设备凭证被拒绝，请重新激活 / the device credential was refused: activate again"
+                        .to_string()
+                },
+                |b| b.reason.clone(),
+            );
+            return Err(match body {
+                Some(b) if b.wipe => CoreError::Revoked { reason },
+                _ => CoreError::NotPermitted { reason },
+            });
+        }
+    }
+    info!(
+        stored = report.stored,
+        failed = report.failed,
+        requests = report.requests,
+        "upload run finished"
+    );
+    Ok(report)
+}
+
+/// The server URL and device credential, as sync uses them.
+pub fn server_and_token(store: &Store, secrets: &dyn SecretStore) -> Result<(String, String)> {
+    let url = store.server_url()?.ok_or_else(|| {
+        CoreError::not_permitted("本机尚未激活 / this device has not been activated")
+    })?;
+    let token = secrets.get(DEVICE_CREDENTIAL)?.ok_or_else(|| {
+        CoreError::not_permitted(
+            "本机没有设备凭证，请重新激活 / no device credential: activate again",
+        )
+    })?;
+    Ok((url, token))
+}
+
+/// Upload on the network the shell last reported (or `network`). A revoked
+/// device is wiped, as in sync.
+pub async fn upload_evidence(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    network: Option<NetworkKind>,
+    progress: &(dyn Fn(UploadProgress) + Send + Sync),
+) -> Result<UploadReport> {
+    let (url, token) = server_and_token(store, secrets)?;
+    let network = match network {
+        Some(n) => {
+            store.set_network_kind(n)?;
+            n
+        }
+        None => store.network_kind()?,
+    };
+    match upload_with(store, &url, &token, network, progress).await {
+        Err(CoreError::Revoked { reason }) => {
+            store.wipe()?;
+            secrets.delete(DEVICE_CREDENTIAL)?;
+            Err(CoreError::Revoked { reason })
+        }
+        other => other,
+    }
+}
+
+/// The shell-driven mode: the next job on the network last reported, with
+/// the credential filled in; `max_chunk` `None` sends the rest of the file
+/// in one PATCH (what a background transfer wants).
+pub fn next_upload_job(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    max_chunk: Option<u64>,
+) -> Result<Option<UploadJob>> {
+    let (url, token) = server_and_token(store, secrets)?;
+    let network = store.network_kind()?;
+    store.next_upload_job(&url, &token, network, max_chunk)
+}

@@ -8,6 +8,7 @@
 #   scripts/test.sh          everything
 #   scripts/test.sh rust     fmt, clippy, Rust tests only
 #   scripts/test.sh api      ... and the API against its OpenAPI document
+#   scripts/test.sh tus      ... and tus uploads with real tus clients
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +58,24 @@ if [ "$want" = all ] || [ "$want" = api ]; then
   fi
   tail -n 20 target/test-api.log
   echo "schemathesis: ok"
+fi
+
+if [ "$want" = all ] || [ "$want" = tus ]; then
+  step "tus uploads with real tus clients (tuspy, tus-js-client)"
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  fi
+  if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  rc=0
+  tests/tus/interop.sh >target/test-tus.log 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    tail -n 40 target/test-tus.log >&2
+    echo "tus interop: FAILED (exit $rc; full log: target/test-tus.log, server log: target/tus/server.log)" >&2
+    exit "$rc"
+  fi
+  tail -n 12 target/test-tus.log
 fi
 
 if [ "$want" = all ]; then

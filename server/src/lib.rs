@@ -1,13 +1,15 @@
 //! gridwork-server: the sync server. axum on tokio; SQLite by default behind
 //! the `ServerStorage` boundary; device credentials; administration.
 //!
-//! Routes (all under `/v1` require `X-Gridwork-Protocol`):
+//! Routes (all under `/v1` but the tus uploads require `X-Gridwork-Protocol`):
 //! - `POST /v1/activate` — activation code → device credential
 //! - `POST /v1/sync/push`, `POST /v1/sync/pull` — the sync protocol
 //! - `POST /v1/device/rotate` — a new credential
 //! - `/v1/admin/...` — imports, users, assignments, templates, policies,
 //!   activation codes, devices and revocation (administrators)
 //! - `GET /v1/coverage` — the four promises for the caller's reach
+//! - `/v1/uploads` — tus 1.0.0 uploads of evidence photos (`Tus-Resumable`
+//!   instead of `X-Gridwork-Protocol`); `GET /v1/evidence/{id}/content`
 //! - `GET /healthz`, `GET /openapi.json`
 
 pub mod blob;

@@ -674,4 +674,3 @@ async fn a_full_disk_refuses_with_507_and_links_nothing() {
     );
     assert_eq!(town.partial_files(), 0);
 }
-

@@ -476,6 +476,25 @@ async fn wrong_offsets_bad_checksums_and_wrong_files_are_refused() {
         patch(&town, &token, &loc, 0, a, None).await.status,
         StatusCode::NO_CONTENT
     );
+    // Not tus's content type; a checksum algorithm we do not speak.
+    let r = call(
+        &town,
+        &token,
+        Method::PATCH,
+        &loc,
+        &[
+            ("content-type", "application/octet-stream".into()),
+            ("upload-offset", "20000".into()),
+        ],
+        b.to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = patch(&town, &token, &loc, 20_000, b, Some("md5 AAAA".into())).await;
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Upload-Checksum"))
+    );
     // Offset mismatch.
     let r = patch(&town, &token, &loc, 0, b, None).await;
     assert_eq!(

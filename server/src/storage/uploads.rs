@@ -513,6 +513,22 @@ impl Uploads {
         Ok(())
     }
 
+    /// Mark an upload busy for the length of one request (423 if it is).
+    fn hold(&self, id: &str) -> ApiResult<BusyGuard<'_>> {
+        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+        if !busy.insert(id.to_string()) {
+            return Err(refuse(
+                StatusCode::LOCKED,
+                "upload_busy",
+                "这个上传正在进行中，请稍后重试 / this upload is receiving another request; retry shortly",
+            ));
+        }
+        Ok(BusyGuard {
+            set: &self.busy,
+            id: id.to_string(),
+        })
+    }
+
     /// tus HEAD.
     pub fn status(&self, store: &Store, auth: &DeviceAuth, id: &str) -> ApiResult<UploadStatus> {
         Ok(self.current(store, auth, id)?.status())
@@ -528,20 +544,7 @@ impl Uploads {
         checksum: Option<ChunkChecksum>,
         body: &mut dyn Read,
     ) -> ApiResult<UploadStatus> {
-        let _guard = {
-            let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
-            if !busy.insert(id.to_string()) {
-                return Err(refuse(
-                    StatusCode::LOCKED,
-                    "upload_busy",
-                    "这个上传正在进行中，请稍后重试 / this upload is receiving another request; retry shortly",
-                ));
-            }
-            BusyGuard {
-                set: &self.busy,
-                id: id.to_string(),
-            }
-        };
+        let _guard = self.hold(id)?;
         let r = self.current(store, auth, id)?;
         match r.state.as_str() {
             "active" => {}
@@ -680,18 +683,8 @@ impl Uploads {
             }
             _ => return Err(gone(&r)),
         }
-        if self
-            .busy
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(id)
-        {
-            return Err(refuse(
-                StatusCode::LOCKED,
-                "upload_busy",
-                "这个上传正在进行中，请稍后重试 / this upload is receiving another request; retry shortly",
-            ));
-        }
+        // Held while the bytes go, so no PATCH starts on a vanishing file.
+        let _guard = self.hold(id)?;
         let _ = std::fs::remove_file(self.partial_path(id));
         self.set_state(id, "terminated", None)?;
         tracing::info!(upload = %id, "upload terminated");

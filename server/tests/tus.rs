@@ -693,3 +693,46 @@ async fn a_full_disk_refuses_with_507_and_links_nothing() {
     );
     assert_eq!(town.partial_files(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_start_unacknowledged_bytes_are_cut_and_the_offset_kept() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let bytes = photo_bytes(5_000, 6);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    let loc = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        patch(&town, &token, &loc, 0, &bytes[..1_000], None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    // Bytes written after the last acknowledgement (a kill mid-PATCH).
+    let partial = town
+        .data
+        .join("uploads/partial")
+        .join(loc.rsplit('/').next().unwrap());
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&partial)
+        .unwrap();
+    std::io::Write::write_all(&mut f, &[0u8; 700]).unwrap();
+    drop(f);
+    // The server starts again on the same data directory.
+    let again = SqliteStorage::open(&town.data, Arc::new(town.clock.clone())).unwrap();
+    assert_eq!(std::fs::metadata(&partial).unwrap().len(), 1_000);
+    let auth = again.authenticate(&token).unwrap();
+    let status = again
+        .upload_status(&auth, loc.rsplit('/').next().unwrap())
+        .unwrap();
+    assert_eq!((status.offset, status.length), (1_000, e.size));
+    // And the upload completes from there.
+    let r = patch(&town, &token, &loc, 1_000, &bytes[1_000..], None).await;
+    assert_eq!((r.status, r.offset()), (StatusCode::NO_CONTENT, e.size));
+    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
+}

@@ -512,7 +512,8 @@ pub async fn terminate(
     security(("device_credential" = [])),
     params(("evidence_id" = String, Path), ("x-gridwork-protocol" = u32, Header, description = "protocol version")),
     responses(
-        (status = 200, description = "the photo's bytes, with its media type", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "the photo's bytes, with its media type (image/jpeg, image/png, image/webp, image/heic; else application/octet-stream)",
+            content((Vec<u8> = "image/*"), (Vec<u8> = "application/octet-stream"))),
         (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 404, description = "no such evidence in reach, or its photo has not arrived", body = gridwork_core::sync::protocol::ErrorBody),
     ))]
@@ -534,10 +535,21 @@ pub async fn content(
         Ok((record, bytes))
     })
     .await?;
-    let media = HeaderValue::from_str(&record.media_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    // The media type comes from a phone's record: serve it only when it is
+    // one of the photo types phones may record, never as something a
+    // browser would run (and tell browsers not to guess).
+    let media = if gridwork_core::evidence::ACCEPTED_MEDIA.contains(&record.media_type.as_str()) {
+        HeaderValue::from_str(&record.media_type)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
+    } else {
+        HeaderValue::from_static("application/octet-stream")
+    };
     let mut h = HeaderMap::new();
     h.insert(CONTENT_TYPE, media);
+    h.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),

@@ -723,9 +723,13 @@ async fn at_start_unacknowledged_bytes_are_cut_and_the_offset_kept() {
         .unwrap();
     std::io::Write::write_all(&mut f, &[0u8; 700]).unwrap();
     drop(f);
+    // And a partial file no upload names (a kill before its row).
+    let orphan = town.data.join("uploads/partial").join("ab".repeat(16));
+    std::fs::write(&orphan, b"junk").unwrap();
     // The server starts again on the same data directory.
     let again = SqliteStorage::open(&town.data, Arc::new(town.clock.clone())).unwrap();
     assert_eq!(std::fs::metadata(&partial).unwrap().len(), 1_000);
+    assert!(!orphan.exists(), "orphan partial file removed at start");
     let auth = again.authenticate(&token).unwrap();
     let status = again
         .upload_status(&auth, loc.rsplit('/').next().unwrap())

@@ -295,6 +295,19 @@ impl Uploads {
             let rows = stmt.query_map([], row)?;
             rows.collect::<rusqlite::Result<_>>()?
         };
+        // Partial files with no active upload: a kill between creating the
+        // file and recording its upload, or between ending one and removing
+        // its file.
+        let known: HashSet<&str> = active.iter().map(|r| r.id.as_str()).collect();
+        if let Ok(entries) = std::fs::read_dir(&self.partial_dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if !known.contains(name.to_string_lossy().as_ref()) {
+                    tracing::info!(file = %entry.path().display(), "removing orphan partial upload");
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         for r in active {
             let path = self.partial_path(&r.id);
             let on_disk = std::fs::metadata(&path).map(|m| m.len()).ok();

@@ -14,6 +14,12 @@ hooks keep it alive without hiding any input from the server:
 - `PUT /v1/admin/users` for the administrator the run signs in as would
   change that user's role: it goes to another user id instead.
 
+- `/v1/uploads/{upload_id}` and `/v1/evidence/{evidence_id}/content`:
+  every other generated id is replaced by one that exists
+  (`GRIDWORK_UPLOAD_IDS`, `GRIDWORK_EVIDENCE_IDS`, seeded by the script:
+  one complete upload, three begun), so the fuzzer reaches real uploads
+  and a real photo, not only 404s.
+
 Everything else is sent as generated.
 
 The tus routes (`/v1/uploads…`) take `application/offset+octet-stream`
@@ -54,6 +60,17 @@ _device = os.environ["GRIDWORK_DEVICE_ID"]
 _admin_user = os.environ["GRIDWORK_ADMIN_USER"]
 _VARIANT_INDEX = re.compile(r"(^|-> |in body - )(op|type|kind|status): Incorrect type$", re.MULTILINE)
 _spares = itertools.cycle(os.environ.get("GRIDWORK_SPARE_DEVICES", "spare").split(","))
+_uploads = [u for u in os.environ.get("GRIDWORK_UPLOAD_IDS", "").split(",") if u]
+_evidence = [e for e in os.environ.get("GRIDWORK_EVIDENCE_IDS", "").split(",") if e]
+_known = itertools.count()
+
+
+def _known_id(ids: list[str]) -> str | None:
+    """Every other call: one of the ids that exist (in turn)."""
+    n = next(_known)
+    if not ids or n % 2:
+        return None
+    return ids[(n // 2) % len(ids)]
 
 
 def _token_now() -> str:
@@ -89,6 +106,14 @@ def before_call(context, case, kwargs):
         # run's own device so the operations themselves get exercised.
         if isinstance(case.body, dict) and isinstance(case.body.get("device_id"), str):
             case.body["device_id"] = _device
+    elif path == "/v1/uploads/{upload_id}" and isinstance(case.path_parameters, dict):
+        known = _known_id(_uploads)
+        if known:
+            case.path_parameters["upload_id"] = known
+    elif path == "/v1/evidence/{evidence_id}/content" and isinstance(case.path_parameters, dict):
+        known = _known_id(_evidence)
+        if known:
+            case.path_parameters["evidence_id"] = known
     elif method == "PUT" and path == "/v1/admin/users":
         if isinstance(case.body, dict) and case.body.get("id") == _admin_user:
             case.body["id"] = f"{_admin_user}-fuzz"

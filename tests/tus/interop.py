@@ -7,6 +7,10 @@
     python interop.py tuspy URL WORKDIR
         upload photo 0 whole with sha1 chunk checksums, and photo 1 half,
         stop, then resume through tuspy's URL storage (a new uploader)
+    python interop.py seed URL WORKDIR
+        (tests/api/schemathesis.sh, after setup) photo 0 uploaded whole by
+        plain tus requests, uploads created for the others; prints
+        GRIDWORK_UPLOAD_IDS and GRIDWORK_EVIDENCE_IDS for the hooks
     python interop.py verify URL WORKDIR DATA_DIR
         for every photo: HEAD says offset == length, the server answers the
         same bytes, the blob file is byte-identical, the record is stored
@@ -148,6 +152,37 @@ def tuspy(url: str, work: pathlib.Path) -> None:
     print(f"tuspy: photo 1 stopped at {stopped_at}, resumed from {url1} and completed", file=sys.stderr)
 
 
+def tus_create(url: str, token: str, p: dict) -> str:
+    meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}"
+                    for k, v in (("evidence_id", p["id"]), ("sha256", p["sha256"])))
+    status, headers, body = request("POST", f"{url}/v1/uploads", token, b"",
+                                    {"Tus-Resumable": "1.0.0", "Upload-Length": str(p["size"]),
+                                     "Upload-Metadata": meta})
+    h = {k.lower(): v for k, v in headers.items()}
+    if status != 201 or "location" not in h:
+        sys.exit(f"interop: creation answered {status} {body.decode(errors='replace')}")
+    return h["location"]
+
+
+def seed(url: str, work: pathlib.Path) -> None:
+    import shlex
+
+    ev = load(work)
+    uploads = []
+    for i, p in enumerate(ev["photos"]):
+        loc = tus_create(url, ev["token"], p)
+        if i == 0:
+            status, _, body = request("PATCH", loc, ev["token"], pathlib.Path(p["path"]).read_bytes(),
+                                      {"Tus-Resumable": "1.0.0", "Upload-Offset": "0",
+                                       "Content-Type": "application/offset+octet-stream"})
+            if status != 204:
+                sys.exit(f"interop: PATCH answered {status} {body.decode(errors='replace')}")
+        uploads.append(loc.rsplit("/", 1)[1])
+    print(f"GRIDWORK_UPLOAD_IDS={shlex.quote(','.join(uploads))}")
+    print(f"GRIDWORK_EVIDENCE_IDS={shlex.quote(','.join(p['id'] for p in ev['photos']))}")
+    print(f"seeded: {len(uploads)} uploads (the first complete)", file=sys.stderr)
+
+
 def verify(url: str, work: pathlib.Path, data: pathlib.Path) -> None:
     ev = load(work)
     db = sqlite3.connect(data / "gridwork.db")
@@ -191,6 +226,8 @@ if __name__ == "__main__":
         setup(url, sys.argv[3], pathlib.Path(sys.argv[4]))
     elif cmd == "tuspy":
         tuspy(url, pathlib.Path(sys.argv[3]))
+    elif cmd == "seed":
+        seed(url, pathlib.Path(sys.argv[3]))
     elif cmd == "verify":
         verify(url, pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4]))
     else:

@@ -740,3 +740,57 @@ async fn at_start_unacknowledged_bytes_are_cut_and_the_offset_kept() {
     assert_eq!((r.status, r.offset()), (StatusCode::NO_CONTENT, e.size));
     assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_in_progress_locks_its_upload_and_a_broken_body_keeps_what_arrived() {
+    use std::io::Write as _;
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let bytes = photo_bytes(200_000, 7);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    let loc = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    let path = &loc[town.url.len()..];
+    // A PATCH that announces the whole file, sends 50 kB and stalls (2G).
+    let addr = town.url.trim_start_matches("http://").to_string();
+    let mut sock = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        sock,
+        "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+        bytes.len()
+    )
+    .unwrap();
+    sock.write_all(&bytes[..50_000]).unwrap();
+    sock.flush().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = patch(&town, &token, &loc, 0, &bytes, None).await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["code"].as_str()),
+        (423, Some("upload_busy"))
+    );
+    let d = call(&town, &token, Method::DELETE, &loc, &[], vec![]).await;
+    assert_eq!(d.status.as_u16(), 423);
+    assert_eq!(
+        head(&town, &token, &loc).await.offset(),
+        0,
+        "nothing acknowledged yet"
+    );
+    // The connection breaks: without a checksum, what arrived counts.
+    drop(sock);
+    let mut offset = 0;
+    for _ in 0..50 {
+        offset = head(&town, &token, &loc).await.offset();
+        if offset > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(offset, 50_000);
+    let r = patch(&town, &token, &loc, 50_000, &bytes[50_000..], None).await;
+    assert_eq!((r.status, r.offset()), (StatusCode::NO_CONTENT, e.size));
+    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
+}

@@ -26,6 +26,8 @@ pub const TUS_CHECKSUMS: &str = "sha1,sha256";
 /// Set on answers about an upload whose whole file did not match its
 /// record (HEAD has no body to say so): the value is the reason.
 pub const REJECTED_HEADER: &str = "gridwork-upload-rejected";
+/// How long a refused PATCH body is read (and dropped) before the answer.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
 const TUS_VERSION_H: HeaderName = HeaderName::from_static("tus-version");
@@ -462,15 +464,36 @@ pub async fn patch(
         storage.upload_append(&auth, &id, offset, sum, &mut reader)
     });
     let mut stream = Body::into_data_stream(body);
+    let mut drain = false;
     while let Some(chunk) = stream.next().await {
         let item = chunk.map_err(|e| std::io::Error::other(e.to_string()));
         let failed = item.is_err();
-        // The writer stopped early (refused or failed): stop reading.
-        if tx.send(item).await.is_err() || failed {
+        if failed {
+            let _ = tx.send(item).await;
+            break;
+        }
+        if tx.send(item).await.is_err() {
+            // The writer stopped early (refused: 409, 410, 423, 460 …).
+            drain = true;
             break;
         }
     }
     drop(tx);
+    if drain {
+        // Read the rest of the body (bounded) before answering: a client
+        // still sending would otherwise meet a closed connection instead of
+        // the refusal that tells it what to do.
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
+            let mut left = MAX_UPLOAD_SIZE;
+            while let Some(Ok(chunk)) = stream.next().await {
+                left = left.saturating_sub(chunk.len() as u64);
+                if left == 0 {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
     let result = match task.await {
         Ok(r) => r,
         Err(e) => Err(ServerError::Internal(e.to_string())),

@@ -56,6 +56,13 @@ enum Command {
         /// How phones reach this server, for activation QR codes.
         #[arg(long)]
         public_url: Option<String>,
+        /// Hours an incomplete photo upload lives after its last byte.
+        #[arg(long, default_value_t = 7 * 24)]
+        upload_expiry_hours: u32,
+        /// Refuse photo uploads (507) when the data directory has less
+        /// than this many MiB free.
+        #[arg(long, default_value_t = 0)]
+        min_free_mib: u64,
     },
     /// Administer a server's data directory (as its administrator).
     Admin {
@@ -115,7 +122,17 @@ fn main() -> ExitCode {
             listen,
             data,
             public_url,
-        } => serve(listen, data, public_url),
+            upload_expiry_hours,
+            min_free_mib,
+        } => serve(
+            listen,
+            data,
+            public_url,
+            gridwork_server::storage::uploads::UploadConfig {
+                expiry: chrono::Duration::hours(i64::from(upload_expiry_hours)),
+                min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
+            },
+        ),
         Command::Admin {
             data,
             as_user,
@@ -142,6 +159,7 @@ fn serve(
     listen: SocketAddr,
     data: PathBuf,
     public_url: Option<String>,
+    uploads: gridwork_server::storage::uploads::UploadConfig,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -150,6 +168,7 @@ fn serve(
         listen,
         data_dir: data.clone(),
         public_url,
+        uploads,
     };
     runtime.block_on(gridwork_server::serve(config, |addr, code| {
         println!(

@@ -31,6 +31,15 @@ pub enum ServerError {
     /// Auth storage failed.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// A refusal with its own status (the tus routes: 409, 410, 412, 413,
+    /// 415, 423, 460, 507 …).
+    #[error("{code}: {reason}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        reason: String,
+        field: Option<String>,
+    },
     /// A blocking task failed to run.
     #[error("internal error: {0}")]
     Internal(String),
@@ -93,6 +102,15 @@ impl ServerError {
                 body("protocol_too_old", format!("请更新应用 / please update the app: {why}")),
             ),
             ServerError::BadRequest(why) => (StatusCode::BAD_REQUEST, body("bad_request", why.clone())),
+            ServerError::Refused { status, code, reason, field } => (
+                *status,
+                ErrorBody {
+                    code: (*code).into(),
+                    reason: reason.clone(),
+                    field: field.clone(),
+                    wipe: false,
+                },
+            ),
             ServerError::Storage(_) | ServerError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 body("internal", "服务器出错，请稍后重试 / server error, retry later".into()),

@@ -1,15 +1,18 @@
 //! gridwork-server: the sync server. axum on tokio; SQLite by default behind
 //! the `ServerStorage` boundary; device credentials; administration.
 //!
-//! Routes (all under `/v1` require `X-Gridwork-Protocol`):
+//! Routes (all under `/v1` but the tus uploads require `X-Gridwork-Protocol`):
 //! - `POST /v1/activate` — activation code → device credential
 //! - `POST /v1/sync/push`, `POST /v1/sync/pull` — the sync protocol
 //! - `POST /v1/device/rotate` — a new credential
 //! - `/v1/admin/...` — imports, users, assignments, templates, policies,
 //!   activation codes, devices and revocation (administrators)
 //! - `GET /v1/coverage` — the four promises for the caller's reach
+//! - `/v1/uploads` — tus 1.0.0 uploads of evidence photos (`Tus-Resumable`
+//!   instead of `X-Gridwork-Protocol`); `GET /v1/evidence/{id}/content`
 //! - `GET /healthz`, `GET /openapi.json`
 
+pub mod blob;
 pub mod error;
 pub mod openapi;
 pub mod routes;
@@ -25,7 +28,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, options, post, put};
 use axum::Router;
 use gridwork_core::clock::{Clock, SystemClock};
 use gridwork_core::sync::protocol::{ErrorBody, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER};
@@ -49,7 +52,12 @@ pub struct ServerConfig {
     /// The address phones use (for activation QR codes); defaults to
     /// `http://<listen>`.
     pub public_url: Option<String>,
+    /// Evidence uploads: expiry of incomplete uploads, free-space floor.
+    pub uploads: storage::uploads::UploadConfig,
 }
+
+/// How often expired incomplete uploads are swept while serving.
+const UPLOAD_SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Refuse clients whose protocol is older than we speak (426: the app must
 /// be updated), and requests that name no protocol version at all (400:
@@ -164,7 +172,23 @@ pub fn app(storage: Arc<dyn ServerStorage>, public_url: String) -> Router {
             "/admin/devices/{device_id}/revoke",
             post(routes::admin::revoke),
         )
+        .route("/evidence/{evidence_id}/content", get(routes::tus::content))
         .layer(middleware::from_fn(check_protocol));
+    // tus routes: added after the protocol layer (which only wraps the
+    // routes before it), with tus's own version check instead.
+    let tus = Router::new()
+        .route(
+            "/uploads",
+            options(routes::tus::options).post(routes::tus::create),
+        )
+        .route(
+            "/uploads/{upload_id}",
+            axum::routing::head(routes::tus::head)
+                .patch(routes::tus::patch)
+                .delete(routes::tus::terminate),
+        )
+        .layer(middleware::from_fn(routes::tus::tus_protocol));
+    let v1 = v1.merge(tus);
     Router::new()
         .route("/healthz", get(routes::health))
         .route("/openapi.json", get(routes::openapi))
@@ -184,7 +208,11 @@ pub fn open_storage(
     config: &ServerConfig,
     clock: Arc<dyn Clock>,
 ) -> ApiResult<(Arc<SqliteStorage>, Option<storage::ActivationCode>)> {
-    let storage = Arc::new(SqliteStorage::open(&config.data_dir, clock)?);
+    let storage = Arc::new(SqliteStorage::open_with(
+        &config.data_dir,
+        clock,
+        config.uploads.clone(),
+    )?);
     let code = storage.bootstrap_admin(&public_url(config))?;
     Ok((storage, code))
 }
@@ -215,12 +243,29 @@ pub async fn serve(
     let (storage, code) = open_storage(&config, Arc::new(SystemClock))?;
     let pruned = storage.prune()?;
     tracing::info!(pruned, "old operation answers pruned");
+    let sweeper = {
+        let storage = storage.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(UPLOAD_SWEEP_EVERY);
+            every.tick().await; // the first tick is now; start swept already
+            loop {
+                every.tick().await;
+                let s = storage.clone();
+                match routes::blocking(move || s.upload_sweep_expired()).await {
+                    Ok(n) if n > 0 => tracing::info!(swept = n, "expired uploads removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
+                }
+            }
+        })
+    };
     let router = app(storage, public_url(&config));
     ready(addr, code);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| ServerError::Internal(e.to_string()))?;
+    sweeper.abort();
     tracing::info!("server stopped");
     Ok(())
 }

@@ -86,11 +86,63 @@ impl Modify for V1Conventions {
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     refusal(op, "401", "设备凭证无效或设备已停用 / unknown credential, or the device was revoked (`wipe`)");
                 }
+                if path.starts_with("/v1/uploads") {
+                    // tus routes: no X-Gridwork-Protocol, so no 426.
+                    continue;
+                }
                 refusal(
                     op,
                     "426",
                     "请更新应用 / the app speaks a protocol older than the server accepts",
                 );
+            }
+        }
+    }
+}
+
+/// The tus headers as what they are: `Tus-Resumable` is exactly `1.0.0`,
+/// lengths and offsets are non-negative integers (`Upload-Length` at most
+/// `Tus-Max-Size`).
+struct TusConventions;
+
+impl Modify for TusConventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in &mut openapi.paths.paths {
+            if !path.starts_with("/v1/uploads") {
+                continue;
+            }
+            let operations = [
+                &mut item.head,
+                &mut item.options,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                for param in op.parameters.iter_mut().flatten() {
+                    if param.parameter_in != ParameterIn::Header {
+                        continue;
+                    }
+                    let name = param.name.to_ascii_lowercase();
+                    let schema = match name.as_str() {
+                        "tus-resumable" => ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some([routes::tus::TUS_VERSION]))
+                            .into(),
+                        "upload-length" => ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(0))
+                            .maximum(Some(crate::storage::uploads::MAX_UPLOAD_SIZE))
+                            .into(),
+                        "upload-offset" => ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(0))
+                            .maximum(Some(i64::MAX))
+                            .into(),
+                        _ => continue,
+                    };
+                    param.schema = Some(schema);
+                }
             }
         }
     }
@@ -141,6 +193,12 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
         routes::admin::activation_code,
         routes::admin::devices,
         routes::admin::revoke,
+        routes::tus::options,
+        routes::tus::create,
+        routes::tus::head,
+        routes::tus::patch,
+        routes::tus::terminate,
+        routes::tus::content,
     ),
     components(schemas(
         routes::sync::RotateResponse,
@@ -150,7 +208,7 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
         crate::storage::ActivationCode,
         crate::storage::DeviceInfo,
     )),
-    modifiers(&BearerAuth, &V1Conventions)
+    modifiers(&BearerAuth, &V1Conventions, &TusConventions)
 )]
 pub struct ApiDoc;
 

@@ -205,7 +205,37 @@ async fn the_document_describes_the_refusals_and_the_integer_ranges_the_server_h
     // Every /v1 operation: 400 and 426 from the protocol layer, 401 where a
     // credential is needed, each with an ErrorBody.
     let mut operations = 0;
+    let mut tus_operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
+        if path.starts_with("/v1/uploads") {
+            // tus: Tus-Resumable is the version header (exactly 1.0.0; 412
+            // otherwise), never X-Gridwork-Protocol, so no 426.
+            for (method, op) in item.as_object().unwrap() {
+                tus_operations += 1;
+                assert!(op["responses"].get("426").is_none(), "{method} {path}");
+                if method == "options" {
+                    continue;
+                }
+                assert_eq!(
+                    op["security"][0]["device_credential"],
+                    json!([]),
+                    "{method} {path}"
+                );
+                let version = op["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["name"] == "Tus-Resumable")
+                    .unwrap_or_else(|| panic!("{method} {path}: no Tus-Resumable"));
+                assert_eq!(
+                    version["schema"]["enum"],
+                    json!(["1.0.0"]),
+                    "{method} {path}"
+                );
+                assert!(op["responses"].get("412").is_some(), "{method} {path}");
+            }
+            continue;
+        }
         if !path.starts_with("/v1/") {
             continue;
         }
@@ -237,7 +267,7 @@ async fn the_document_describes_the_refusals_and_the_integer_ranges_the_server_h
             assert_eq!(protocol["schema"]["maximum"], u64::from(u32::MAX));
         }
     }
-    assert_eq!(operations, 16);
+    assert_eq!((operations, tus_operations), (17, 5));
     let revoke = at(
         &doc,
         "/paths/~1v1~1admin~1devices~1{device_id}~1revoke/post/responses",

@@ -13,6 +13,7 @@ mod checklists;
 mod coverage;
 mod day;
 mod evidence;
+mod evidence_server;
 mod households;
 mod import;
 mod outbox;
@@ -41,6 +42,7 @@ pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
 pub use changes::Reach;
 pub use coverage::{CoverageReport, GridOverlap, VillageGap};
 pub use day::{DaySummary, VerdictCount};
+pub use evidence_server::EvidenceAccess;
 pub use households::{
     HouseholdDetail, HouseholdFilter, HouseholdPage, HouseholdRow, MemberView, RevealRecord,
     VisitRef,

@@ -389,6 +389,14 @@ impl Writer<'_> {
                     let mut e = evidence.clone();
                     e.local_path = None;
                     self.insert_evidence(&e)?;
+                    // Someone else's photo that the server already holds:
+                    // say so (the row is inserted as waiting), so this phone
+                    // offers the download instead of waiting for an upload.
+                    if evidence.upload_state == crate::evidence::UploadState::Stored {
+                        self.tx
+                            .prepare_cached("UPDATE evidence SET upload_state = 'stored', upload_offset = size WHERE id = ?1")?
+                            .execute([&evidence.id])?;
+                    }
                 } else {
                     // Ours: the server's word on its upload state counts.
                     self.tx.prepare_cached("UPDATE evidence SET upload_state = CASE WHEN ?2 = 'stored' THEN 'stored' ELSE upload_state END

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod sync;
+pub mod tus;
 
 use std::sync::Arc;
 

@@ -6,6 +6,7 @@
 //! Calls are blocking; the routes run them on tokio's blocking pool.
 
 pub mod sqlite;
+pub mod uploads;
 
 use chrono::{DateTime, Utc};
 use gridwork_core::case::DeadlinePolicy;
@@ -48,6 +49,52 @@ pub struct DeviceInfo {
     pub activated_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A tus creation request for one evidence record's photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUpload {
+    pub evidence_id: String,
+    /// Lowercase hex SHA-256 of the whole file, as the phone recorded it.
+    pub sha256: String,
+    pub length: u64,
+    pub filename: Option<String>,
+    pub filetype: Option<String>,
+}
+
+/// A tus `Upload-Checksum` for one PATCH body (the decoded digest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkChecksum {
+    Sha1(Vec<u8>),
+    Sha256(Vec<u8>),
+}
+
+/// Where an upload stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadPhase {
+    /// Receiving bytes.
+    Active,
+    /// Every byte received, verified, and the evidence marked stored.
+    Complete,
+    /// The whole file did not hash to the record's SHA-256; not linked.
+    Rejected,
+    /// Ended by the client (tus termination).
+    Terminated,
+    /// Incomplete past its expiry; the partial bytes are gone.
+    Expired,
+}
+
+/// One upload as tus reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadStatus {
+    pub upload_id: String,
+    pub evidence_id: String,
+    pub offset: u64,
+    pub length: u64,
+    pub expires_at: DateTime<Utc>,
+    pub phase: UploadPhase,
+    /// Why a rejected upload was rejected (`sha256_mismatch`).
+    pub reason: Option<String>,
 }
 
 /// Everything the routes need from storage.
@@ -101,4 +148,33 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug + 'static {
     fn coverage(&self, user: &str) -> ApiResult<CoverageReport>;
     /// Forget operation answers older than the retention (at least 90 days).
     fn prune(&self) -> ApiResult<u64>;
+
+    // ---- evidence photo uploads (tus 1.0.0; ADR 0009) ----
+    /// Create (or find again) the upload for an evidence record's photo.
+    fn upload_create(&self, auth: &DeviceAuth, req: &NewUpload) -> ApiResult<UploadStatus>;
+    /// Where an upload stands (an expired one is reported expired).
+    fn upload_status(&self, auth: &DeviceAuth, upload_id: &str) -> ApiResult<UploadStatus>;
+    /// Append `body` at `offset`, durably, verifying `checksum` if given;
+    /// the last chunk verifies the whole file and links the evidence.
+    fn upload_append(
+        &self,
+        auth: &DeviceAuth,
+        upload_id: &str,
+        offset: u64,
+        checksum: Option<ChunkChecksum>,
+        body: &mut dyn std::io::Read,
+    ) -> ApiResult<UploadStatus>;
+    /// End an incomplete upload and drop its bytes.
+    fn upload_terminate(&self, auth: &DeviceAuth, upload_id: &str) -> ApiResult<()>;
+    /// Remove expired incomplete uploads; how many.
+    fn upload_sweep_expired(&self) -> ApiResult<u64>;
+    /// The stored photo of an evidence record the caller may reach.
+    fn evidence_content(
+        &self,
+        auth: &DeviceAuth,
+        evidence_id: &str,
+    ) -> ApiResult<(
+        gridwork_core::evidence::EvidenceRecord,
+        Box<dyn std::io::Read + Send>,
+    )>;
 }

@@ -21,7 +21,11 @@ use rusqlite::{Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 use sha2::{Digest, Sha256};
 
-use super::{ActivationCode, DeviceAuth, DeviceInfo, ServerStorage};
+use super::uploads::{UploadConfig, Uploads};
+use super::{
+    ActivationCode, ChunkChecksum, DeviceAuth, DeviceInfo, NewUpload, ServerStorage, UploadStatus,
+};
+use crate::blob::{BlobStore, FsBlobStore};
 use crate::error::{ApiResult, ServerError};
 
 /// How long an activation code stays valid.
@@ -58,6 +62,7 @@ pub struct SqliteStorage {
     store: Store,
     auth: Mutex<Connection>,
     clock: Arc<dyn Clock>,
+    uploads: Uploads,
 }
 
 fn hash(secret: &str) -> String {
@@ -101,8 +106,18 @@ fn normalize_code(code: &str) -> String {
 }
 
 impl SqliteStorage {
-    /// Open (creating) the data directory's databases.
+    /// Open (creating) the data directory's databases, with the default
+    /// upload settings and photo blobs in `data/blobs/`.
     pub fn open(data_dir: &Path, clock: Arc<dyn Clock>) -> ApiResult<Self> {
+        Self::open_with(data_dir, clock, UploadConfig::default())
+    }
+
+    /// Open with the given upload settings.
+    pub fn open_with(
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        upload_config: UploadConfig,
+    ) -> ApiResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
         let store = Store::open_server(data_dir.join("gridwork.db"), clock.clone())?;
         let mut auth = Connection::open(data_dir.join("auth.db"))?;
@@ -112,10 +127,16 @@ impl SqliteStorage {
         Migrations::new(vec![M::up(AUTH_V1)])
             .to_latest(&mut auth)
             .map_err(CoreError::from)?;
+        let blobs: Arc<dyn BlobStore> = Arc::new(
+            FsBlobStore::open(data_dir.join("blobs"))
+                .map_err(|e| ServerError::Internal(e.to_string()))?,
+        );
+        let uploads = Uploads::open(data_dir, blobs, clock.clone(), upload_config, &store)?;
         Ok(SqliteStorage {
             store,
             auth: Mutex::new(auth),
             clock,
+            uploads,
         })
     }
 
@@ -408,5 +429,44 @@ impl ServerStorage for SqliteStorage {
 
     fn prune(&self) -> ApiResult<u64> {
         Ok(self.store.prune_op_log(Duration::days(OP_RETENTION_DAYS))?)
+    }
+
+    fn upload_create(&self, auth: &DeviceAuth, req: &NewUpload) -> ApiResult<UploadStatus> {
+        self.uploads.create(&self.store, auth, req)
+    }
+
+    fn upload_status(&self, auth: &DeviceAuth, upload_id: &str) -> ApiResult<UploadStatus> {
+        self.uploads.status(&self.store, auth, upload_id)
+    }
+
+    fn upload_append(
+        &self,
+        auth: &DeviceAuth,
+        upload_id: &str,
+        offset: u64,
+        checksum: Option<ChunkChecksum>,
+        body: &mut dyn std::io::Read,
+    ) -> ApiResult<UploadStatus> {
+        self.uploads
+            .append(&self.store, auth, upload_id, offset, checksum, body)
+    }
+
+    fn upload_terminate(&self, auth: &DeviceAuth, upload_id: &str) -> ApiResult<()> {
+        self.uploads.terminate(&self.store, auth, upload_id)
+    }
+
+    fn upload_sweep_expired(&self) -> ApiResult<u64> {
+        self.uploads.sweep_expired()
+    }
+
+    fn evidence_content(
+        &self,
+        auth: &DeviceAuth,
+        evidence_id: &str,
+    ) -> ApiResult<(
+        gridwork_core::evidence::EvidenceRecord,
+        Box<dyn std::io::Read + Send>,
+    )> {
+        self.uploads.content(&self.store, auth, evidence_id)
     }
 }

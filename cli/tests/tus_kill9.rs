@@ -1,0 +1,252 @@
+//! A photo upload survives `kill -9` of the real server in the middle of a
+//! PATCH: after the restart HEAD reports at least every acknowledged byte
+//! (and never bytes that were not made durable), the client resumes from
+//! there, and the stored blob is byte-identical to the phone's file.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine as _;
+use gridwork_core::checklist::{Answer, AnswerValue};
+use gridwork_core::evidence::PhotoInput;
+use gridwork_core::household::PlaceKind;
+use gridwork_core::store::VisitInput;
+use reqwest::Method;
+use sha2::Digest as _;
+use support::{Admin, Phone, ServerProcess};
+
+const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bindings/testdata");
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+async fn tus(
+    http: &reqwest::Client,
+    token: &str,
+    method: Method,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> reqwest::Response {
+    let mut req = http
+        .request(method, url)
+        .bearer_auth(token)
+        .header("tus-resumable", "1.0.0");
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    req.body(body).send().await.unwrap()
+}
+
+fn offset(r: &reqwest::Response) -> u64 {
+    r.headers()["upload-offset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_killed_mid_patch_resumes_from_a_durable_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(&dir.path().join("server-data"));
+    let (admin, _console) = Admin::enrol(&server, dir.path()).await;
+    let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
+    admin
+        .ok(
+            Method::POST,
+            "/admin/import/regions?mode=all_or_nothing",
+            read("township.geojson"),
+        )
+        .await;
+    admin
+        .ok(
+            Method::POST,
+            "/admin/import/households",
+            read("households.csv"),
+        )
+        .await;
+    admin
+        .put_json("/admin/users", serde_json::json!({"id": "w1", "name": "张网格", "role": "grid_worker", "phone": null, "jurisdiction": []}))
+        .await;
+    admin
+        .put_json("/admin/assignments", serde_json::json!({"user_id": "w1", "grid_code": "G1", "kind": "primary", "from": "2026-01-01", "to": null}))
+        .await;
+    let code = admin.code_for("w1").await;
+    let phone = Phone::enrol(dir.path(), "w1", &server.url, &code).await;
+    phone.sync().await;
+
+    // A 1 MB photo recorded with a visit and pushed.
+    let bytes: Vec<u8> = (0..1_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let photo = dir.path().join("hazard.jpg");
+    std::fs::write(&photo, &bytes).unwrap();
+    let t = phone
+        .store
+        .checklist_for_kind(PlaceKind::Household)
+        .unwrap();
+    let out = phone
+        .store
+        .record_visit(
+            "w1",
+            &VisitInput {
+                household_code: "H001".into(),
+                patrol_id: None,
+                template_id: t.id,
+                template_version: t.version,
+                answers: vec![
+                    Answer {
+                        item_code: "ep.symptoms".into(),
+                        value: AnswerValue::Choices(vec!["none".into()]),
+                    },
+                    Answer {
+                        item_code: "ws.gas_use".into(),
+                        value: AnswerValue::Choice("lpg".into()),
+                    },
+                    Answer {
+                        item_code: "ws.gas_smell".into(),
+                        value: AnswerValue::YesNo(false),
+                    },
+                    Answer {
+                        item_code: "rs.house_condition".into(),
+                        value: AnswerValue::Choice("sound".into()),
+                    },
+                ],
+                notes: String::new(),
+                fix: None,
+                photos: vec![PhotoInput {
+                    item_code: None,
+                    path: photo.display().to_string(),
+                    media_type: "image/jpeg".into(),
+                    taken_at: chrono::Utc::now(),
+                    fix: None,
+                }],
+            },
+        )
+        .unwrap();
+    let e = out.evidence[0].clone();
+    assert_eq!(e.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
+    phone.sync().await;
+
+    let http = reqwest::Client::new();
+    let token = phone.token();
+    let created = tus(
+        &http,
+        &token,
+        Method::POST,
+        &format!("{}/v1/uploads", server.url),
+        &[
+            ("upload-length", bytes.len().to_string()),
+            (
+                "upload-metadata",
+                format!("evidence_id {},sha256 {}", b64(&e.id), b64(&e.sha256)),
+            ),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let loc = created.headers()["location"].to_str().unwrap().to_string();
+    let patch_headers = |o: usize| {
+        vec![
+            (
+                "content-type",
+                "application/offset+octet-stream".to_string(),
+            ),
+            ("upload-offset", o.to_string()),
+        ]
+    };
+    let acked = 300_000usize;
+    let r = tus(
+        &http,
+        &token,
+        Method::PATCH,
+        &loc,
+        &patch_headers(0),
+        bytes[..acked].to_vec(),
+    )
+    .await;
+    assert_eq!((r.status().as_u16(), offset(&r)), (204, acked as u64));
+
+    // The next PATCH announces 700 kB, sends 200 kB and stalls; the server
+    // is killed while it waits for the rest.
+    let path = loc.split_once("//").unwrap().1;
+    let path = &path[path.find('/').unwrap()..];
+    let mut sock = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        sock,
+        "PATCH {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: {acked}\r\nContent-Length: {}\r\n\r\n",
+        server.port,
+        bytes.len() - acked
+    )
+    .unwrap();
+    sock.write_all(&bytes[acked..acked + 200_000]).unwrap();
+    sock.flush().unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.kill9();
+    let mut rest = Vec::new();
+    let _ = sock.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "no answer came before the kill");
+
+    server.restart();
+    let h = tus(&http, &token, Method::HEAD, &loc, &[], vec![]).await;
+    assert_eq!(h.status(), 200);
+    let durable = offset(&h) as usize;
+    assert!(
+        durable >= acked,
+        "HEAD {durable} lost acknowledged bytes (acked {acked})"
+    );
+    assert!(
+        durable <= acked + 200_000,
+        "HEAD {durable} claims bytes never sent"
+    );
+    let partial = server
+        .data
+        .join("uploads/partial")
+        .join(loc.rsplit('/').next().unwrap());
+    assert_eq!(
+        std::fs::metadata(&partial).unwrap().len() as usize,
+        durable,
+        "the file holds exactly the offset HEAD reports"
+    );
+
+    // Resume from HEAD's offset, as a tus client does.
+    let r = tus(
+        &http,
+        &token,
+        Method::PATCH,
+        &loc,
+        &patch_headers(durable),
+        bytes[durable..].to_vec(),
+    )
+    .await;
+    assert_eq!((r.status().as_u16(), offset(&r)), (204, bytes.len() as u64));
+    let blob = server
+        .data
+        .join("blobs")
+        .join(&e.sha256[..2])
+        .join(&e.sha256);
+    assert_eq!(std::fs::read(&blob).unwrap(), bytes, "byte-identical blob");
+    let state: String = rusqlite::Connection::open(server.data.join("gridwork.db"))
+        .unwrap()
+        .query_row(
+            "SELECT upload_state FROM evidence WHERE id = ?1",
+            [&e.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(state, "stored");
+    // And the phone hears it on its next pull.
+    phone.sync().await;
+    assert_eq!(
+        phone.store.evidence(&e.id).unwrap().upload_state,
+        gridwork_core::evidence::UploadState::Stored
+    );
+}

@@ -1,0 +1,189 @@
+//! Photo bytes behind a trait. The default keeps them on the local
+//! filesystem under `data/blobs/`, content-addressed by SHA-256 (two
+//! evidence records of the same photo share one file); an S3-compatible
+//! store can take over by implementing `BlobStore`.
+//!
+//! A blob only ever appears whole: `put_file` takes a completed, verified
+//! file and moves it in with one atomic rename.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// Why a blob operation failed.
+#[derive(Debug, Error)]
+pub enum BlobError {
+    #[error("blob {0} not found")]
+    NotFound(String),
+    #[error("not a SHA-256 hex digest: {0}")]
+    BadKey(String),
+    #[error("blob storage is full")]
+    Full,
+    #[error("blob storage i/o on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl BlobError {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            BlobError::Full
+        } else {
+            BlobError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    }
+}
+
+/// Content-addressed blob storage; keys are lowercase SHA-256 hex digests.
+pub trait BlobStore: Send + Sync + std::fmt::Debug + 'static {
+    /// Move a completed file (already verified to hash to `sha256`) into the
+    /// store atomically. If the blob exists already, the file is removed.
+    fn put_file(&self, sha256: &str, file: &Path) -> Result<(), BlobError>;
+    /// Read a blob.
+    fn open(&self, sha256: &str) -> Result<Box<dyn Read + Send>, BlobError>;
+    fn exists(&self, sha256: &str) -> Result<bool, BlobError>;
+    /// Size in bytes.
+    fn size(&self, sha256: &str) -> Result<u64, BlobError>;
+    fn delete(&self, sha256: &str) -> Result<(), BlobError>;
+}
+
+/// Blobs as files `root/ab/abcdef…` (two-character fan-out keeps
+/// directories small at a city's millions of photos).
+#[derive(Debug, Clone)]
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+fn valid_key(sha256: &str) -> Result<(), BlobError> {
+    if sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(BlobError::BadKey(sha256.chars().take(80).collect()))
+    }
+}
+
+/// Make a rename or a new file in `dir` survive power loss.
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+impl FsBlobStore {
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
+        let root = root.into();
+        std::fs::create_dir_all(&root).map_err(|e| BlobError::io(&root, e))?;
+        Ok(FsBlobStore { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where a blob lives (for the tests and for serving files directly).
+    pub fn path_of(&self, sha256: &str) -> Result<PathBuf, BlobError> {
+        valid_key(sha256)?;
+        Ok(self.root.join(&sha256[..2]).join(sha256))
+    }
+}
+
+impl BlobStore for FsBlobStore {
+    fn put_file(&self, sha256: &str, file: &Path) -> Result<(), BlobError> {
+        let dest = self.path_of(sha256)?;
+        if dest.exists() {
+            // Same bytes already stored (content addressing): keep one copy.
+            std::fs::remove_file(file).map_err(|e| BlobError::io(file, e))?;
+            return Ok(());
+        }
+        let dir = dest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        std::fs::create_dir_all(&dir).map_err(|e| BlobError::io(&dir, e))?;
+        // The bytes must be on disk before the name says they are there.
+        File::open(file)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| BlobError::io(file, e))?;
+        std::fs::rename(file, &dest).map_err(|e| BlobError::io(&dest, e))?;
+        sync_dir(&dir).map_err(|e| BlobError::io(&dir, e))?;
+        Ok(())
+    }
+
+    fn open(&self, sha256: &str) -> Result<Box<dyn Read + Send>, BlobError> {
+        let path = self.path_of(sha256)?;
+        match File::open(&path) {
+            Ok(f) => Ok(Box::new(f)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(BlobError::NotFound(sha256.into()))
+            }
+            Err(e) => Err(BlobError::io(&path, e)),
+        }
+    }
+
+    fn exists(&self, sha256: &str) -> Result<bool, BlobError> {
+        Ok(self.path_of(sha256)?.is_file())
+    }
+
+    fn size(&self, sha256: &str) -> Result<u64, BlobError> {
+        let path = self.path_of(sha256)?;
+        match std::fs::metadata(&path) {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(BlobError::NotFound(sha256.into()))
+            }
+            Err(e) => Err(BlobError::io(&path, e)),
+        }
+    }
+
+    fn delete(&self, sha256: &str) -> Result<(), BlobError> {
+        let path = self.path_of(sha256)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(BlobError::io(&path, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_is_content_addressed_and_dedupes() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = FsBlobStore::open(dir.path().join("blobs")).unwrap();
+        let key = "ab".repeat(32);
+        for _ in 0..2 {
+            let f = dir.path().join("done");
+            std::fs::write(&f, b"photo").unwrap();
+            blobs.put_file(&key, &f).unwrap();
+            assert!(!f.exists(), "the completed file is moved or dropped");
+        }
+        assert!(blobs.exists(&key).unwrap());
+        assert_eq!(blobs.size(&key).unwrap(), 5);
+        let mut s = String::new();
+        blobs.open(&key).unwrap().read_to_string(&mut s).unwrap();
+        assert_eq!(s, "photo");
+        blobs.delete(&key).unwrap();
+        assert!(!blobs.exists(&key).unwrap());
+        assert!(matches!(blobs.path_of("../x"), Err(BlobError::BadKey(_))));
+    }
+}

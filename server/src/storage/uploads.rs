@@ -1,0 +1,860 @@
+//! tus upload state for evidence photos: one row per upload in `uploads.db`
+//! (server-only, beside `gridwork.db` and `auth.db`) and the bytes received
+//! so far in `uploads/partial/{id}`.
+//!
+//! Durability rule: the recorded offset only moves after the bytes up to it
+//! were fsync'd, so after a kill the offset is never more than what is on
+//! disk; bytes on disk past the recorded offset (written, never
+//! acknowledged) are cut off when the upload is next touched or at start.
+//!
+//! Completion verifies the whole file's SHA-256 against the evidence
+//! record, moves it into the blob store with one rename, and only then
+//! marks the evidence stored in the core store.
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use gridwork_core::clock::{from_ms, to_ms, Clock};
+use gridwork_core::evidence::UploadState;
+use gridwork_core::store::EvidenceAccess;
+use gridwork_core::{CoreError, Store};
+use rusqlite::{Connection, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use super::{ChunkChecksum, DeviceAuth, NewUpload, UploadPhase, UploadStatus};
+use crate::blob::{sync_dir, BlobError, BlobStore};
+use crate::error::{ApiResult, ServerError};
+
+/// The largest photo accepted (tus `Tus-Max-Size`). Phones shrink photos
+/// to well under this; it bounds what one upload can take of the disk.
+pub const MAX_UPLOAD_SIZE: u64 = 32 * 1024 * 1024;
+/// Incomplete uploads expire this long after their last byte (default).
+pub const DEFAULT_UPLOAD_EXPIRY_DAYS: i64 = 7;
+
+const UPLOADS_V1: &str = "
+CREATE TABLE upload (
+    id          TEXT PRIMARY KEY,
+    evidence_id TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    device_id   TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    length      INTEGER NOT NULL,
+    received    INTEGER NOT NULL DEFAULT 0,
+    state       TEXT NOT NULL,
+    reason      TEXT,
+    filename    TEXT,
+    filetype    TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX upload_evidence ON upload(evidence_id, state);
+CREATE INDEX upload_expiry ON upload(state, expires_at);
+";
+
+/// How uploads behave (from `ServerConfig`).
+#[derive(Debug, Clone)]
+pub struct UploadConfig {
+    /// How long an incomplete upload lives after its last byte.
+    pub expiry: Duration,
+    /// Refuse to start or continue an upload when the data directory's
+    /// file system has less than this many bytes free (507).
+    pub min_free_bytes: u64,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        UploadConfig {
+            expiry: Duration::days(DEFAULT_UPLOAD_EXPIRY_DAYS),
+            min_free_bytes: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    id: String,
+    evidence_id: String,
+    sha256: String,
+    length: u64,
+    received: u64,
+    state: String,
+    reason: Option<String>,
+    expires_at: i64,
+}
+
+impl Row {
+    fn status(&self) -> UploadStatus {
+        UploadStatus {
+            upload_id: self.id.clone(),
+            evidence_id: self.evidence_id.clone(),
+            offset: self.received,
+            length: self.length,
+            expires_at: from_ms(self.expires_at),
+            phase: match self.state.as_str() {
+                "active" => UploadPhase::Active,
+                "complete" => UploadPhase::Complete,
+                "rejected" => UploadPhase::Rejected,
+                "terminated" => UploadPhase::Terminated,
+                _ => UploadPhase::Expired,
+            },
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+const ROW: &str = "id, evidence_id, sha256, length, received, state, reason, expires_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        id: r.get(0)?,
+        evidence_id: r.get(1)?,
+        sha256: r.get(2)?,
+        length: r.get::<_, i64>(3)?.max(0) as u64,
+        received: r.get::<_, i64>(4)?.max(0) as u64,
+        state: r.get(5)?,
+        reason: r.get(6)?,
+        expires_at: r.get(7)?,
+    })
+}
+
+/// A refusal with a status and words.
+fn refuse(status: StatusCode, code: &'static str, reason: impl Into<String>) -> ServerError {
+    ServerError::Refused {
+        status,
+        code,
+        reason: reason.into(),
+        field: None,
+    }
+}
+
+fn refuse_field(
+    status: StatusCode,
+    code: &'static str,
+    field: &str,
+    reason: impl Into<String>,
+) -> ServerError {
+    ServerError::Refused {
+        status,
+        code,
+        reason: reason.into(),
+        field: Some(field.into()),
+    }
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> ServerError {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        return disk_full();
+    }
+    ServerError::Internal(format!("upload i/o on {}: {e}", path.display()))
+}
+
+fn disk_full() -> ServerError {
+    refuse(
+        StatusCode::INSUFFICIENT_STORAGE,
+        "storage_full",
+        "服务器存储空间不足，照片稍后会自动重传 / the server is out of storage; the photo will be retried later",
+    )
+}
+
+fn blob_err(e: BlobError) -> ServerError {
+    match e {
+        BlobError::Full => disk_full(),
+        other => ServerError::Internal(other.to_string()),
+    }
+}
+
+fn not_found(id: &str) -> ServerError {
+    refuse(
+        StatusCode::NOT_FOUND,
+        "upload_not_found",
+        format!(
+            "没有这个上传 / no such upload: {}",
+            id.chars().take(64).collect::<String>()
+        ),
+    )
+}
+
+/// Uploads: the state database, the partial files, the blob store.
+#[derive(Debug)]
+pub struct Uploads {
+    conn: Mutex<Connection>,
+    partial_dir: PathBuf,
+    blobs: Arc<dyn BlobStore>,
+    clock: Arc<dyn Clock>,
+    config: UploadConfig,
+    /// Uploads with a PATCH in progress: a second one at the same time is
+    /// refused (423) rather than interleaving bytes.
+    busy: Mutex<HashSet<String>>,
+}
+
+/// Releases an upload's busy mark when the PATCH ends, however it ends.
+struct BusyGuard<'a> {
+    set: &'a Mutex<HashSet<String>>,
+    id: String,
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
+fn valid_upload_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl Uploads {
+    /// Open `uploads.db` and `uploads/partial/` in the data directory and
+    /// bring every upload back to a state that matches the disk.
+    pub fn open(
+        data_dir: &Path,
+        blobs: Arc<dyn BlobStore>,
+        clock: Arc<dyn Clock>,
+        config: UploadConfig,
+        store: &Store,
+    ) -> ApiResult<Self> {
+        let partial_dir = data_dir.join("uploads").join("partial");
+        std::fs::create_dir_all(&partial_dir).map_err(|e| CoreError::io(&partial_dir, e))?;
+        let mut conn = Connection::open(data_dir.join("uploads.db"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: an acknowledged offset survives power loss, not only a kill.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::new(vec![M::up(UPLOADS_V1)])
+            .to_latest(&mut conn)
+            .map_err(CoreError::from)?;
+        let uploads = Uploads {
+            conn: Mutex::new(conn),
+            partial_dir,
+            blobs,
+            clock,
+            config,
+            busy: Mutex::new(HashSet::new()),
+        };
+        uploads.recover(store)?;
+        let swept = uploads.sweep_expired()?;
+        if swept > 0 {
+            tracing::info!(swept, "expired uploads removed at start");
+        }
+        Ok(uploads)
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn partial_path(&self, id: &str) -> PathBuf {
+        self.partial_dir.join(id)
+    }
+
+    fn load(&self, id: &str) -> ApiResult<Option<Row>> {
+        if !valid_upload_id(id) {
+            return Ok(None);
+        }
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {ROW} FROM upload WHERE id = ?1"),
+                [id],
+                row,
+            )
+            .optional()?)
+    }
+
+    fn set_state(&self, id: &str, state: &str, reason: Option<&str>) -> ApiResult<()> {
+        self.conn().execute(
+            "UPDATE upload SET state = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
+            rusqlite::params![id, state, reason, to_ms(self.now())],
+        )?;
+        Ok(())
+    }
+
+    /// After a crash: cut partial files back to their acknowledged offset
+    /// (or the offset back to what the file holds), and finish uploads
+    /// whose last chunk was acknowledged but whose linking was cut short.
+    fn recover(&self, store: &Store) -> ApiResult<()> {
+        let active: Vec<Row> = {
+            let conn = self.conn();
+            let mut stmt =
+                conn.prepare(&format!("SELECT {ROW} FROM upload WHERE state = 'active'"))?;
+            let rows = stmt.query_map([], row)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        // Partial files with no active upload: a kill between creating the
+        // file and recording its upload, or between ending one and removing
+        // its file.
+        let known: HashSet<&str> = active.iter().map(|r| r.id.as_str()).collect();
+        if let Ok(entries) = std::fs::read_dir(&self.partial_dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if !known.contains(name.to_string_lossy().as_ref()) {
+                    tracing::info!(file = %entry.path().display(), "removing orphan partial upload");
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        for r in active {
+            let path = self.partial_path(&r.id);
+            let on_disk = std::fs::metadata(&path).map(|m| m.len()).ok();
+            match on_disk {
+                // Already moved into the blob store, not yet linked.
+                None if r.received == r.length
+                    && self.blobs.exists(&r.sha256).map_err(blob_err)? =>
+                {
+                    self.link(store, &r)?;
+                }
+                _ => {
+                    let received = self.reconcile(&r)?;
+                    if received == r.length {
+                        let _ = self.complete(store, &r);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Make the partial file and the recorded offset agree, never claiming
+    /// bytes that are not on disk. Returns the offset.
+    fn reconcile(&self, r: &Row) -> ApiResult<u64> {
+        let path = self.partial_path(&r.id);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| io_err(&path, e))?;
+        let len = file.metadata().map_err(|e| io_err(&path, e))?.len();
+        if len > r.received {
+            // Written but never acknowledged: the client will send it again.
+            file.set_len(r.received).map_err(|e| io_err(&path, e))?;
+            file.sync_all().map_err(|e| io_err(&path, e))?;
+            Ok(r.received)
+        } else if len < r.received {
+            tracing::warn!(upload = %r.id, recorded = r.received, on_disk = len, "upload offset ahead of its file; using the file");
+            self.conn().execute(
+                "UPDATE upload SET received = ?2 WHERE id = ?1",
+                rusqlite::params![r.id, len as i64],
+            )?;
+            Ok(len)
+        } else {
+            Ok(len)
+        }
+    }
+
+    /// Who may touch this upload: whoever may reach its evidence. Others
+    /// are told it does not exist (upload ids are not to be probed).
+    fn check_reach(&self, store: &Store, auth: &DeviceAuth, r: &Row) -> ApiResult<()> {
+        match store.evidence_access(&auth.user_id, &r.evidence_id)? {
+            EvidenceAccess::Allowed(_) => Ok(()),
+            _ => Err(not_found(&r.id)),
+        }
+    }
+
+    fn check_free_space(&self) -> ApiResult<()> {
+        if self.config.min_free_bytes == 0 {
+            return Ok(());
+        }
+        match free_bytes(&self.partial_dir) {
+            Some(free) if free < self.config.min_free_bytes => Err(disk_full()),
+            _ => Ok(()),
+        }
+    }
+
+    /// tus creation. Idempotent per evidence record: an active or complete
+    /// upload for it is answered again.
+    pub fn create(
+        &self,
+        store: &Store,
+        auth: &DeviceAuth,
+        req: &NewUpload,
+    ) -> ApiResult<UploadStatus> {
+        let evidence = match store.evidence_access(&auth.user_id, &req.evidence_id)? {
+            EvidenceAccess::Unknown => {
+                return Err(refuse_field(
+                    StatusCode::CONFLICT,
+                    "evidence_not_synced",
+                    "evidence_id",
+                    "服务器还没有这条照片记录，请先同步记录再上传 / the server does not have this evidence record yet: sync the record first, then upload",
+                ))
+            }
+            EvidenceAccess::OutOfReach => {
+                return Err(refuse_field(
+                    StatusCode::FORBIDDEN,
+                    "not_permitted",
+                    "evidence_id",
+                    "无权上传这张照片 / this evidence is outside your reach",
+                ))
+            }
+            EvidenceAccess::Allowed(e) => e,
+        };
+        if req.length != evidence.size {
+            return Err(refuse_field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Upload-Length",
+                format!(
+                    "文件大小与记录不符（记录{}字节，上传{}字节） / Upload-Length {} does not match the record's size {}",
+                    evidence.size, req.length, req.length, evidence.size
+                ),
+            ));
+        }
+        if !req.sha256.eq_ignore_ascii_case(&evidence.sha256) {
+            return Err(refuse_field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Upload-Metadata.sha256",
+                "文件校验值与记录不符 / the sha256 does not match the evidence record",
+            ));
+        }
+        let now = self.now();
+        let conn = self.conn();
+        let existing: Option<Row> = conn
+            .query_row(
+                &format!(
+                    "SELECT {ROW} FROM upload WHERE evidence_id = ?1 AND state IN ('active', 'complete')
+                     ORDER BY state = 'complete' DESC, created_at DESC LIMIT 1"
+                ),
+                [&evidence.id],
+                row,
+            )
+            .optional()?;
+        if let Some(r) = existing {
+            return Ok(r.status());
+        }
+        let stored = evidence.upload_state == UploadState::Stored;
+        if !stored {
+            drop(conn);
+            self.check_free_space()?;
+            return self.insert(auth, req, &evidence.sha256, now, false);
+        }
+        drop(conn);
+        // Stored before (by an upload since forgotten): answer with a
+        // complete upload so the client sees offset == length and stops.
+        self.insert(auth, req, &evidence.sha256, now, true)
+    }
+
+    fn insert(
+        &self,
+        auth: &DeviceAuth,
+        req: &NewUpload,
+        sha256: &str,
+        now: DateTime<Utc>,
+        complete: bool,
+    ) -> ApiResult<UploadStatus> {
+        let id = hex::encode(rand::random::<[u8; 16]>());
+        let expires = now + self.config.expiry;
+        if !complete {
+            // The empty partial file exists from the start, so HEAD and the
+            // recovery pass always find one.
+            let path = self.partial_path(&id);
+            File::create(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| io_err(&path, e))?;
+            sync_dir(&self.partial_dir).map_err(|e| io_err(&self.partial_dir, e))?;
+        }
+        let name = |s: &Option<String>| s.as_ref().map(|v| v.chars().take(200).collect::<String>());
+        self.conn().execute(
+            "INSERT INTO upload (id, evidence_id, user_id, device_id, sha256, length, received, state,
+                                 filename, filetype, created_at, updated_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
+            rusqlite::params![
+                id,
+                req.evidence_id,
+                auth.user_id,
+                auth.device_id,
+                sha256.to_ascii_lowercase(),
+                req.length as i64,
+                if complete { req.length as i64 } else { 0 },
+                if complete { "complete" } else { "active" },
+                name(&req.filename),
+                name(&req.filetype),
+                to_ms(now),
+                to_ms(expires)
+            ],
+        )?;
+        tracing::info!(upload = %id, evidence = %req.evidence_id, length = req.length, "upload created");
+        Ok(UploadStatus {
+            upload_id: id,
+            evidence_id: req.evidence_id.clone(),
+            offset: if complete { req.length } else { 0 },
+            length: req.length,
+            expires_at: expires,
+            phase: if complete {
+                UploadPhase::Complete
+            } else {
+                UploadPhase::Active
+            },
+            reason: None,
+        })
+    }
+
+    /// An upload's state, expiring it on the way if its time is up.
+    fn current(&self, store: &Store, auth: &DeviceAuth, id: &str) -> ApiResult<Row> {
+        let r = self.load(id)?.ok_or_else(|| not_found(id))?;
+        self.check_reach(store, auth, &r)?;
+        if r.state == "active" && r.expires_at < to_ms(self.now()) {
+            self.expire(&r)?;
+            return Ok(Row {
+                state: "expired".into(),
+                ..r
+            });
+        }
+        Ok(r)
+    }
+
+    fn expire(&self, r: &Row) -> ApiResult<()> {
+        let path = self.partial_path(&r.id);
+        let _ = std::fs::remove_file(&path);
+        self.set_state(&r.id, "expired", None)?;
+        tracing::info!(upload = %r.id, "upload expired");
+        Ok(())
+    }
+
+    /// Mark an upload busy for the length of one request (423 if it is).
+    fn hold(&self, id: &str) -> ApiResult<BusyGuard<'_>> {
+        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+        if !busy.insert(id.to_string()) {
+            return Err(refuse(
+                StatusCode::LOCKED,
+                "upload_busy",
+                "这个上传正在进行中，请稍后重试 / this upload is receiving another request; retry shortly",
+            ));
+        }
+        Ok(BusyGuard {
+            set: &self.busy,
+            id: id.to_string(),
+        })
+    }
+
+    /// tus HEAD.
+    pub fn status(&self, store: &Store, auth: &DeviceAuth, id: &str) -> ApiResult<UploadStatus> {
+        Ok(self.current(store, auth, id)?.status())
+    }
+
+    /// tus PATCH: append `body` at `offset`.
+    pub fn append(
+        &self,
+        store: &Store,
+        auth: &DeviceAuth,
+        id: &str,
+        offset: u64,
+        checksum: Option<ChunkChecksum>,
+        body: &mut dyn Read,
+    ) -> ApiResult<UploadStatus> {
+        let _guard = self.hold(id)?;
+        let r = self.current(store, auth, id)?;
+        match r.state.as_str() {
+            "active" => {}
+            "complete" if offset == r.length => return Ok(r.status()),
+            "complete" => return Err(offset_mismatch(r.length, offset)),
+            _ => return Err(gone(&r)),
+        }
+        let received = self.reconcile(&r)?;
+        if offset != received {
+            return Err(offset_mismatch(received, offset));
+        }
+        self.check_free_space()?;
+        let path = self.partial_path(id);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|e| io_err(&path, e))?;
+        file.seek(SeekFrom::Start(received))
+            .map_err(|e| io_err(&path, e))?;
+        let room = r.length - received;
+        let mut hasher = checksum.as_ref().map(ChunkChecksum::hasher);
+        let mut written: u64 = 0;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut outcome: ApiResult<()> = Ok(());
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    outcome = Err(ServerError::BadRequest(format!(
+                        "上传数据中断 / the request body broke off: {e}"
+                    )));
+                    break;
+                }
+            };
+            if written + n as u64 > room {
+                outcome = Err(refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "数据超出了声明的文件大小 / the chunk goes past Upload-Length",
+                ));
+                break;
+            }
+            if let Err(e) = file.write_all(&buf[..n]) {
+                outcome = Err(io_err(&path, e));
+                break;
+            }
+            if let Some(h) = hasher.as_mut() {
+                h.update(&buf[..n]);
+            }
+            written += n as u64;
+        }
+        // Keep what arrived only if it is whole and verified; without a
+        // checksum a broken-off body still counts up to where it broke (tus
+        // lets the client resume there, which matters on 2G).
+        let keep = match (&outcome, &checksum, hasher) {
+            (Ok(()), Some(want), Some(h)) => {
+                if h.finish() != want.digest() {
+                    outcome = Err(refuse(
+                        StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
+                        "checksum_mismatch",
+                        "数据块校验失败，已丢弃，请重传 / the chunk's checksum does not match; it was discarded, send it again",
+                    ));
+                    false
+                } else {
+                    true
+                }
+            }
+            (Ok(()), _, _) => true,
+            (Err(ServerError::BadRequest(_)), None, _) => true,
+            _ => false,
+        };
+        let new_offset = if keep { received + written } else { received };
+        if !keep {
+            file.set_len(received).map_err(|e| io_err(&path, e))?;
+        }
+        file.sync_all().map_err(|e| io_err(&path, e))?;
+        drop(file);
+        if keep && written > 0 {
+            let now = self.now();
+            self.conn().execute(
+                "UPDATE upload SET received = ?2, updated_at = ?3, expires_at = ?4 WHERE id = ?1 AND state = 'active'",
+                rusqlite::params![id, new_offset as i64, to_ms(now), to_ms(now + self.config.expiry)],
+            )?;
+        }
+        outcome?;
+        let r = self.load(id)?.ok_or_else(|| not_found(id))?;
+        if r.received == r.length {
+            return self.complete(store, &r);
+        }
+        Ok(r.status())
+    }
+
+    /// Every byte is in: verify, store, link.
+    fn complete(&self, store: &Store, r: &Row) -> ApiResult<UploadStatus> {
+        let path = self.partial_path(&r.id);
+        let actual = sha256_file(&path)?;
+        if actual != r.sha256 {
+            let _ = std::fs::remove_file(&path);
+            let reason = "sha256_mismatch";
+            self.set_state(&r.id, "rejected", Some(reason))?;
+            tracing::warn!(upload = %r.id, evidence = %r.evidence_id, "upload rejected: whole-file sha256 does not match the record");
+            return Err(refuse_field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "sha256_mismatch",
+                "sha256",
+                "照片内容与记录的校验值不符，上传被拒绝；请从手机上的原文件重新上传 / the photo's SHA-256 does not match the evidence record; the upload was rejected, upload it again from the original file",
+            ));
+        }
+        self.blobs.put_file(&r.sha256, &path).map_err(blob_err)?;
+        self.link(store, r)
+    }
+
+    fn link(&self, store: &Store, r: &Row) -> ApiResult<UploadStatus> {
+        store.mark_evidence_stored(&r.evidence_id)?;
+        self.set_state(&r.id, "complete", None)?;
+        tracing::info!(upload = %r.id, evidence = %r.evidence_id, "evidence stored");
+        let mut done = r.clone();
+        done.state = "complete".into();
+        done.received = r.length;
+        Ok(done.status())
+    }
+
+    /// tus termination. A complete upload is evidence and stays.
+    pub fn terminate(&self, store: &Store, auth: &DeviceAuth, id: &str) -> ApiResult<()> {
+        let r = self.current(store, auth, id)?;
+        match r.state.as_str() {
+            "active" => {}
+            "complete" => {
+                return Err(refuse(
+                    StatusCode::CONFLICT,
+                    "upload_complete",
+                    "照片已保存为证据，不能删除 / the photo is stored as evidence and cannot be deleted",
+                ))
+            }
+            _ => return Err(gone(&r)),
+        }
+        // Held while the bytes go, so no PATCH starts on a vanishing file.
+        let _guard = self.hold(id)?;
+        let _ = std::fs::remove_file(self.partial_path(id));
+        self.set_state(id, "terminated", None)?;
+        tracing::info!(upload = %id, "upload terminated");
+        Ok(())
+    }
+
+    /// Remove expired incomplete uploads and their partial files.
+    pub fn sweep_expired(&self) -> ApiResult<u64> {
+        let now = to_ms(self.now());
+        let expired: Vec<Row> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {ROW} FROM upload WHERE state = 'active' AND expires_at < ?1"
+            ))?;
+            let rows = stmt.query_map([now], row)?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let busy = self.busy.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut n = 0;
+        for r in expired.iter().filter(|r| !busy.contains(&r.id)) {
+            self.expire(r)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The stored photo of an evidence record, for those who may reach it.
+    pub fn content(
+        &self,
+        store: &Store,
+        auth: &DeviceAuth,
+        evidence_id: &str,
+    ) -> ApiResult<(
+        gridwork_core::evidence::EvidenceRecord,
+        Box<dyn Read + Send>,
+    )> {
+        let e = match store.evidence_access(&auth.user_id, evidence_id)? {
+            EvidenceAccess::Allowed(e) => e,
+            _ => return Err(CoreError::not_found("evidence", evidence_id).into()),
+        };
+        if e.upload_state != UploadState::Stored {
+            return Err(refuse(
+                StatusCode::NOT_FOUND,
+                "not_uploaded",
+                "照片还没有上传到服务器 / the photo has not reached the server yet",
+            ));
+        }
+        let reader = self.blobs.open(&e.sha256).map_err(|err| match err {
+            BlobError::NotFound(_) => refuse(
+                StatusCode::NOT_FOUND,
+                "not_uploaded",
+                "照片还没有上传到服务器 / the photo has not reached the server yet",
+            ),
+            other => blob_err(other),
+        })?;
+        Ok((e, reader))
+    }
+}
+
+fn offset_mismatch(current: u64, sent: u64) -> ServerError {
+    refuse_field(
+        StatusCode::CONFLICT,
+        "offset_mismatch",
+        "Upload-Offset",
+        format!("上传位置不符：服务器已有{current}字节，请求从{sent}开始 / Upload-Offset {sent} does not match the server's offset {current}; HEAD and resume"),
+    )
+}
+
+fn gone(r: &Row) -> ServerError {
+    let (code, words) = match r.state.as_str() {
+        "rejected" => ("upload_rejected", "上传已被拒绝：照片内容与记录不符，请重新创建上传 / the upload was rejected: the photo did not match its record; create a new upload"),
+        "terminated" => ("upload_terminated", "上传已取消 / the upload was terminated"),
+        _ => ("upload_expired", "上传已过期，请重新创建上传 / the upload expired; create a new one"),
+    };
+    refuse(StatusCode::GONE, code, words)
+}
+
+/// HEAD's answer for an upload that can no longer be continued.
+pub fn gone_error(status: &UploadStatus) -> Option<ServerError> {
+    let state = match status.phase {
+        UploadPhase::Active | UploadPhase::Complete => return None,
+        UploadPhase::Rejected => "rejected",
+        UploadPhase::Terminated => "terminated",
+        UploadPhase::Expired => "expired",
+    };
+    Some(gone(&Row {
+        id: status.upload_id.clone(),
+        evidence_id: status.evidence_id.clone(),
+        sha256: String::new(),
+        length: status.length,
+        received: status.offset,
+        state: state.into(),
+        reason: status.reason.clone(),
+        expires_at: 0,
+    }))
+}
+
+fn sha256_file(path: &Path) -> ApiResult<String> {
+    let mut f = File::open(path).map_err(|e| io_err(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| io_err(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// A running chunk checksum.
+pub(crate) enum ChunkHasher {
+    Sha1(Sha1),
+    Sha256(Sha256),
+}
+
+impl ChunkHasher {
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            ChunkHasher::Sha1(h) => h.update(bytes),
+            ChunkHasher::Sha256(h) => h.update(bytes),
+        }
+    }
+
+    fn finish(self) -> Vec<u8> {
+        match self {
+            ChunkHasher::Sha1(h) => h.finalize().to_vec(),
+            ChunkHasher::Sha256(h) => h.finalize().to_vec(),
+        }
+    }
+}
+
+impl ChunkChecksum {
+    pub(crate) fn hasher(&self) -> ChunkHasher {
+        match self {
+            ChunkChecksum::Sha1(_) => ChunkHasher::Sha1(Sha1::new()),
+            ChunkChecksum::Sha256(_) => ChunkHasher::Sha256(Sha256::new()),
+        }
+    }
+
+    fn digest(&self) -> Vec<u8> {
+        match self {
+            ChunkChecksum::Sha1(d) | ChunkChecksum::Sha256(d) => d.clone(),
+        }
+    }
+}
+
+/// Free bytes on the file system holding `path` (for unprivileged users),
+/// when it can be known; unknown free space never refuses an upload.
+#[cfg(unix)]
+fn free_bytes(path: &Path) -> Option<u64> {
+    let st = rustix::fs::statvfs(path).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_path: &Path) -> Option<u64> {
+    None
+}

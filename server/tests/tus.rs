@@ -1,0 +1,796 @@
+//! tus uploads of evidence photos against the real router, served on
+//! loopback in process: phones (core stores) record visits with photos and
+//! push them through the real sync API; the photo bytes then come by tus.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use chrono::{NaiveDate, Utc};
+use gridwork_core::checklist::{Answer, AnswerValue};
+use gridwork_core::clock::ManualClock;
+use gridwork_core::evidence::{EvidenceRecord, PhotoInput, UploadState};
+use gridwork_core::household::PlaceKind;
+use gridwork_core::import::TableFormat;
+use gridwork_core::location::LocationFix;
+use gridwork_core::secrets::{MemorySecrets, SecretStore, DEVICE_CREDENTIAL};
+use gridwork_core::store::{ImportMode, VisitInput};
+use gridwork_core::sync::device;
+use gridwork_core::user::{Assignment, AssignmentKind, Role, User};
+use gridwork_core::Store;
+use gridwork_server::storage::sqlite::SqliteStorage;
+use gridwork_server::storage::uploads::UploadConfig;
+use gridwork_server::storage::ServerStorage;
+use reqwest::{Method, StatusCode};
+use sha1::Digest as _;
+
+const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bindings/testdata");
+
+struct Town {
+    url: String,
+    storage: Arc<SqliteStorage>,
+    clock: ManualClock,
+    data: PathBuf,
+    dir: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+struct Phone {
+    store: Store,
+    secrets: Arc<MemorySecrets>,
+}
+
+impl Phone {
+    fn token(&self) -> String {
+        self.secrets.get(DEVICE_CREDENTIAL).unwrap().unwrap()
+    }
+}
+
+impl Town {
+    async fn new() -> Town {
+        Self::with(UploadConfig::default()).await
+    }
+
+    async fn with(config: UploadConfig) -> Town {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("server-data");
+        let clock = ManualClock::new(Utc::now());
+        let storage =
+            Arc::new(SqliteStorage::open_with(&data, Arc::new(clock.clone()), config).unwrap());
+        storage.bootstrap_admin("http://unused").unwrap();
+        let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
+        let geo = String::from_utf8(read("township.geojson")).unwrap();
+        storage
+            .import_regions("admin", &geo, ImportMode::AllOrNothing)
+            .unwrap();
+        storage
+            .import_households(
+                "admin",
+                &read("households.csv"),
+                TableFormat::Csv,
+                ImportMode::AllOrNothing,
+            )
+            .unwrap();
+        for (id, role, j) in [
+            ("w1", Role::GridWorker, vec![]),
+            ("w2", Role::GridWorker, vec![]),
+            (
+                "s1",
+                Role::VillageSecretary,
+                vec!["440300-T01-V01".to_string()],
+            ),
+        ] {
+            storage
+                .upsert_user(
+                    "admin",
+                    &User {
+                        id: id.into(),
+                        name: id.into(),
+                        role,
+                        phone: None,
+                        jurisdiction: j,
+                    },
+                )
+                .unwrap();
+        }
+        for (u, g) in [("w1", "G1"), ("w2", "G2")] {
+            storage
+                .set_assignment(
+                    "admin",
+                    &Assignment {
+                        user_id: u.into(),
+                        grid_code: g.into(),
+                        kind: AssignmentKind::Primary,
+                        from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                        to: None,
+                    },
+                )
+                .unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let router = gridwork_server::app(storage.clone(), url.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Town {
+            url,
+            storage,
+            clock,
+            data,
+            dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn phone(&self, user: &str) -> Phone {
+        let code = self
+            .storage
+            .create_activation_code(user, &self.url)
+            .unwrap();
+        let store = Store::open(self.dir.path().join(format!("{user}.db"))).unwrap();
+        let secrets = Arc::new(MemorySecrets::default());
+        device::activate(&store, secrets.as_ref(), &self.url, &code.code, user)
+            .await
+            .unwrap();
+        device::sync(&store, secrets.as_ref(), &|_| {})
+            .await
+            .unwrap();
+        Phone { store, secrets }
+    }
+
+    fn server_evidence(&self, id: &str) -> EvidenceRecord {
+        self.storage.store().evidence(id).unwrap()
+    }
+
+    fn partial_files(&self) -> usize {
+        std::fs::read_dir(self.data.join("uploads/partial"))
+            .unwrap()
+            .count()
+    }
+}
+
+/// A worker's visit to H001 with one photo of `bytes`, pushed to the server.
+async fn visit_with_photo(town: &Town, phone: &Phone, user: &str, bytes: &[u8]) -> EvidenceRecord {
+    let path = town.dir.path().join(format!("{}.jpg", uuid_like()));
+    std::fs::write(&path, bytes).unwrap();
+    let t = phone
+        .store
+        .checklist_for_kind(PlaceKind::Household)
+        .unwrap();
+    let fix = LocationFix {
+        lat: 22.5016,
+        lon: 113.9016,
+        accuracy_m: 8.0,
+        provider: "gps".into(),
+        mock: false,
+        at: Utc::now(),
+    };
+    let out = phone
+        .store
+        .record_visit(
+            user,
+            &VisitInput {
+                household_code: "H001".into(),
+                patrol_id: None,
+                template_id: t.id,
+                template_version: t.version,
+                answers: vec![
+                    Answer {
+                        item_code: "ep.symptoms".into(),
+                        value: AnswerValue::Choices(vec!["none".into()]),
+                    },
+                    Answer {
+                        item_code: "ws.gas_use".into(),
+                        value: AnswerValue::Choice("lpg".into()),
+                    },
+                    Answer {
+                        item_code: "ws.gas_smell".into(),
+                        value: AnswerValue::YesNo(false),
+                    },
+                    Answer {
+                        item_code: "rs.house_condition".into(),
+                        value: AnswerValue::Choice("sound".into()),
+                    },
+                ],
+                notes: String::new(),
+                fix: Some(fix.clone()),
+                photos: vec![PhotoInput {
+                    item_code: None,
+                    path: path.display().to_string(),
+                    media_type: "image/jpeg".into(),
+                    taken_at: Utc::now(),
+                    fix: Some(fix),
+                }],
+            },
+        )
+        .unwrap();
+    let e = out.evidence[0].clone();
+    device::sync(&phone.store, phone.secrets.as_ref(), &|_| {})
+        .await
+        .unwrap();
+    e
+}
+
+fn uuid_like() -> String {
+    hex::encode(rand_bytes())
+}
+
+fn rand_bytes() -> [u8; 8] {
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    n.to_le_bytes()
+}
+
+fn photo_bytes(n: usize, seed: u8) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF];
+    v.extend((0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    v
+}
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: serde_json::Value,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    fn offset(&self) -> u64 {
+        self.header("upload-offset").unwrap().parse().unwrap()
+    }
+}
+
+async fn call(
+    town: &Town,
+    token: &str,
+    method: Method,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> Resp {
+    let url = if url.starts_with("http") {
+        url.to_string()
+    } else {
+        format!("{}{url}", town.url)
+    };
+    let mut req = town
+        .http
+        .request(method, url)
+        .bearer_auth(token)
+        .header("tus-resumable", "1.0.0");
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let resp = req.body(body).send().await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.unwrap();
+    Resp {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+async fn create(town: &Town, token: &str, e: &EvidenceRecord, length: u64, sha: &str) -> Resp {
+    call(
+        town,
+        token,
+        Method::POST,
+        "/v1/uploads",
+        &[
+            ("upload-length", length.to_string()),
+            (
+                "upload-metadata",
+                format!(
+                    "evidence_id {},sha256 {},filename {}",
+                    b64(&e.id),
+                    b64(sha),
+                    b64("现场.jpg")
+                ),
+            ),
+        ],
+        vec![],
+    )
+    .await
+}
+
+async fn patch(
+    town: &Town,
+    token: &str,
+    loc: &str,
+    offset: u64,
+    chunk: &[u8],
+    checksum: Option<String>,
+) -> Resp {
+    let mut h = vec![
+        (
+            "content-type",
+            "application/offset+octet-stream".to_string(),
+        ),
+        ("upload-offset", offset.to_string()),
+    ];
+    if let Some(c) = checksum {
+        h.push(("upload-checksum", c));
+    }
+    call(town, token, Method::PATCH, loc, &h, chunk.to_vec()).await
+}
+
+async fn head(town: &Town, token: &str, loc: &str) -> Resp {
+    call(town, token, Method::HEAD, loc, &[], vec![]).await
+}
+
+fn sha1_b64(b: &[u8]) -> String {
+    format!(
+        "sha1 {}",
+        base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(b))
+    )
+}
+
+fn blob_path(town: &Town, sha: &str) -> PathBuf {
+    town.data.join("blobs").join(&sha[..2]).join(sha)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_arrives_in_chunks_is_verified_and_the_secretary_pulls_it_stored() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let bytes = photo_bytes(300_000, 1);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Waiting
+    );
+    let token = worker.token();
+
+    let opts = call(&town, &token, Method::OPTIONS, "/v1/uploads", &[], vec![]).await;
+    assert_eq!(opts.status, StatusCode::NO_CONTENT);
+    assert_eq!(opts.header("tus-version"), Some("1.0.0"));
+    assert!(opts.header("tus-extension").unwrap().contains("checksum"));
+    assert_eq!(opts.header("tus-checksum-algorithm"), Some("sha1,sha256"));
+
+    let c = create(&town, &token, &e, e.size, &e.sha256).await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    assert_eq!(c.header("tus-resumable"), Some("1.0.0"));
+    assert!(c.header("upload-expires").unwrap().ends_with("GMT"));
+    let loc = c.header("location").unwrap().to_string();
+    assert!(loc.starts_with(&town.url), "absolute Location: {loc}");
+
+    // Same evidence again: the same upload.
+    let again = create(&town, &token, &e, e.size, &e.sha256).await;
+    assert_eq!(
+        (again.status, again.header("location")),
+        (StatusCode::CREATED, Some(loc.as_str()))
+    );
+
+    let mut offset = 0u64;
+    for (i, chunk) in bytes.chunks(100_000).enumerate() {
+        let sum = if i % 2 == 0 {
+            Some(sha1_b64(chunk))
+        } else {
+            None
+        };
+        let r = patch(&town, &token, &loc, offset, chunk, sum).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        offset += chunk.len() as u64;
+        assert_eq!(r.offset(), offset);
+        let h = head(&town, &token, &loc).await;
+        assert_eq!(h.status, StatusCode::OK);
+        assert_eq!(
+            (h.offset(), h.header("upload-length")),
+            (offset, Some(e.size.to_string().as_str()))
+        );
+        assert_eq!(h.header("cache-control"), Some("no-store"));
+        if offset < e.size {
+            assert_eq!(
+                town.server_evidence(&e.id).upload_state,
+                UploadState::Waiting,
+                "not linked before the last byte"
+            );
+            assert!(!blob_path(&town, &e.sha256).exists());
+        }
+    }
+    assert_eq!(offset, e.size);
+    let stored = town.server_evidence(&e.id);
+    assert_eq!(
+        (stored.upload_state, stored.upload_offset),
+        (UploadState::Stored, e.size)
+    );
+    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
+    assert_eq!(town.partial_files(), 0, "no partial file left");
+
+    // Creating again once stored: the same, complete upload.
+    let again = create(&town, &token, &e, e.size, &e.sha256).await;
+    assert_eq!(again.header("location"), Some(loc.as_str()));
+    assert_eq!(again.offset(), e.size);
+    // A stored photo is evidence: termination is refused.
+    let d = call(&town, &token, Method::DELETE, &loc, &[], vec![]).await;
+    assert_eq!(d.status, StatusCode::CONFLICT);
+
+    // The secretary pulls the stored state and may download the photo.
+    let secretary = town.phone("s1").await;
+    let seen = secretary.store.evidence(&e.id).unwrap();
+    assert_eq!(seen.upload_state, UploadState::Stored, "{seen:?}");
+    let got = town
+        .http
+        .get(format!("{}/v1/evidence/{}/content", town.url, e.id))
+        .bearer_auth(secretary.token())
+        .header("x-gridwork-protocol", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), StatusCode::OK);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_offsets_bad_checksums_and_wrong_files_are_refused() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let bytes = photo_bytes(50_000, 2);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+
+    // Creation that does not match the record.
+    let r = create(&town, &token, &e, e.size + 1, &e.sha256).await;
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("Upload-Length"))
+    );
+    let r = create(&town, &token, &e, e.size, &"0".repeat(64)).await;
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("Upload-Metadata.sha256")
+        )
+    );
+
+    // No Tus-Resumable: 412 with the version we speak.
+    let r = town
+        .http
+        .post(format!("{}/v1/uploads", town.url))
+        .bearer_auth(&token)
+        .header("upload-length", "3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(r.headers()["tus-version"], "1.0.0");
+
+    let loc = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    let (a, b) = bytes.split_at(20_000);
+    assert_eq!(
+        patch(&town, &token, &loc, 0, a, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    // Not tus's content type; a checksum algorithm we do not speak.
+    let r = call(
+        &town,
+        &token,
+        Method::PATCH,
+        &loc,
+        &[
+            ("content-type", "application/octet-stream".into()),
+            ("upload-offset", "20000".into()),
+        ],
+        b.to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = patch(&town, &token, &loc, 20_000, b, Some("md5 AAAA".into())).await;
+    assert_eq!(
+        (r.status, r.body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("Upload-Checksum"))
+    );
+    // Offset mismatch.
+    let r = patch(&town, &token, &loc, 0, b, None).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("offset_mismatch"))
+    );
+    // Bad chunk checksum: 460, discarded, offset unchanged.
+    let r = patch(&town, &token, &loc, 20_000, b, Some(sha1_b64(a))).await;
+    assert_eq!(r.status.as_u16(), 460, "{}", r.body);
+    assert_eq!(head(&town, &token, &loc).await.offset(), 20_000);
+    assert_eq!(
+        std::fs::metadata(
+            town.data
+                .join("uploads/partial")
+                .join(loc.rsplit('/').next().unwrap())
+        )
+        .unwrap()
+        .len(),
+        20_000
+    );
+    // Clean retry with the right checksum (sha256 this time).
+    let sum = format!(
+        "sha256 {}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(b))
+    );
+    let r = patch(&town, &token, &loc, 20_000, b, Some(sum)).await;
+    assert_eq!((r.status, r.offset()), (StatusCode::NO_CONTENT, e.size));
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Stored
+    );
+    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_does_not_hash_to_its_record_is_rejected_and_not_linked() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let bytes = photo_bytes(40_000, 3);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    let loc = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    let mut wrong = bytes.clone();
+    wrong[1000] ^= 0xFF;
+    let r = patch(&town, &token, &loc, 0, &wrong, None).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("sha256_mismatch"))
+    );
+    assert!(r.body["reason"].as_str().unwrap().contains("校验值"));
+    let h = head(&town, &token, &loc).await;
+    assert_eq!(h.status, StatusCode::GONE);
+    assert_eq!(
+        h.header("gridwork-upload-rejected"),
+        Some("sha256_mismatch")
+    );
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Waiting
+    );
+    assert!(!blob_path(&town, &e.sha256).exists());
+    assert_eq!(town.partial_files(), 0);
+
+    // A fresh upload of the right bytes is accepted.
+    let c = create(&town, &token, &e, e.size, &e.sha256).await;
+    let loc2 = c.header("location").unwrap().to_string();
+    assert_ne!(loc2, loc);
+    assert_eq!(
+        patch(&town, &token, &loc2, 0, &bytes, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Stored
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reach_unknown_evidence_termination_and_expiry() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let other = town.phone("w2").await;
+    let token = worker.token();
+    let bytes = photo_bytes(10_000, 4);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+
+    // Evidence the server does not have yet: 409, sync first.
+    let mut unknown = e.clone();
+    unknown.id = "0190aaaa-0000-7000-8000-000000000000".into();
+    let r = create(&town, &token, &unknown, e.size, &e.sha256).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("evidence_not_synced"))
+    );
+    assert!(r.body["reason"].as_str().unwrap().contains("请先同步"));
+
+    // Another grid's worker: out of reach.
+    let r = create(&town, &other.token(), &e, e.size, &e.sha256).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let loc = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        head(&town, &other.token(), &loc).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        patch(&town, &other.token(), &loc, 0, &bytes, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // No credential at all.
+    let r = town
+        .http
+        .head(&loc)
+        .header("tus-resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // Termination.
+    assert_eq!(
+        patch(&town, &token, &loc, 0, &bytes[..100], None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let d = call(&town, &token, Method::DELETE, &loc, &[], vec![]).await;
+    assert_eq!(d.status, StatusCode::NO_CONTENT);
+    assert_eq!(d.header("tus-resumable"), Some("1.0.0"));
+    assert_eq!(head(&town, &token, &loc).await.status, StatusCode::GONE);
+    assert_eq!(
+        patch(&town, &token, &loc, 100, &bytes[100..], None)
+            .await
+            .status,
+        StatusCode::GONE
+    );
+    assert_eq!(town.partial_files(), 0);
+
+    // Expiry: a new upload, part sent, then eight days pass.
+    let loc = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        patch(&town, &token, &loc, 0, &bytes[..500], None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(town.partial_files(), 1);
+    town.clock.advance(chrono::Duration::days(6));
+    assert_eq!(
+        town.storage.upload_sweep_expired().unwrap(),
+        0,
+        "not expired yet"
+    );
+    town.clock.advance(chrono::Duration::days(2));
+    assert_eq!(town.storage.upload_sweep_expired().unwrap(), 1);
+    assert_eq!(town.partial_files(), 0, "the partial file is removed");
+    assert_eq!(head(&town, &token, &loc).await.status, StatusCode::GONE);
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Waiting
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_with_507_and_links_nothing() {
+    let town = Town::with(UploadConfig {
+        min_free_bytes: u64::MAX,
+        ..UploadConfig::default()
+    })
+    .await;
+    let worker = town.phone("w1").await;
+    let bytes = photo_bytes(1_000, 5);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    let r = create(&town, &worker.token(), &e, e.size, &e.sha256).await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["code"].as_str()),
+        (507, Some("storage_full"))
+    );
+    assert!(r.body["reason"].as_str().unwrap().contains("存储空间不足"));
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Waiting
+    );
+    assert_eq!(town.partial_files(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_start_unacknowledged_bytes_are_cut_and_the_offset_kept() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let bytes = photo_bytes(5_000, 6);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    let loc = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        patch(&town, &token, &loc, 0, &bytes[..1_000], None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    // Bytes written after the last acknowledgement (a kill mid-PATCH).
+    let partial = town
+        .data
+        .join("uploads/partial")
+        .join(loc.rsplit('/').next().unwrap());
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&partial)
+        .unwrap();
+    std::io::Write::write_all(&mut f, &[0u8; 700]).unwrap();
+    drop(f);
+    // And a partial file no upload names (a kill before its row).
+    let orphan = town.data.join("uploads/partial").join("ab".repeat(16));
+    std::fs::write(&orphan, b"junk").unwrap();
+    // The server starts again on the same data directory.
+    let again = SqliteStorage::open(&town.data, Arc::new(town.clock.clone())).unwrap();
+    assert_eq!(std::fs::metadata(&partial).unwrap().len(), 1_000);
+    assert!(!orphan.exists(), "orphan partial file removed at start");
+    let auth = again.authenticate(&token).unwrap();
+    let status = again
+        .upload_status(&auth, loc.rsplit('/').next().unwrap())
+        .unwrap();
+    assert_eq!((status.offset, status.length), (1_000, e.size));
+    // And the upload completes from there.
+    let r = patch(&town, &token, &loc, 1_000, &bytes[1_000..], None).await;
+    assert_eq!((r.status, r.offset()), (StatusCode::NO_CONTENT, e.size));
+    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_in_progress_locks_its_upload_and_a_broken_body_keeps_what_arrived() {
+    use std::io::Write as _;
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let bytes = photo_bytes(200_000, 7);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    let loc = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    let path = &loc[town.url.len()..];
+    // A PATCH that announces the whole file, sends 50 kB and stalls (2G).
+    let addr = town.url.trim_start_matches("http://").to_string();
+    let mut sock = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        sock,
+        "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+        bytes.len()
+    )
+    .unwrap();
+    sock.write_all(&bytes[..50_000]).unwrap();
+    sock.flush().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let r = patch(&town, &token, &loc, 0, &bytes, None).await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["code"].as_str()),
+        (423, Some("upload_busy"))
+    );
+    let d = call(&town, &token, Method::DELETE, &loc, &[], vec![]).await;
+    assert_eq!(d.status.as_u16(), 423);
+    assert_eq!(
+        head(&town, &token, &loc).await.offset(),
+        0,
+        "nothing acknowledged yet"
+    );
+    // The connection breaks: without a checksum, what arrived counts.
+    drop(sock);
+    let mut offset = 0;
+    for _ in 0..50 {
+        offset = head(&town, &token, &loc).await.offset();
+        if offset > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(offset, 50_000);
+    let r = patch(&town, &token, &loc, 50_000, &bytes[50_000..], None).await;
+    assert_eq!((r.status, r.offset()), (StatusCode::NO_CONTENT, e.size));
+    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
+}

@@ -1,0 +1,234 @@
+"""Helpers for tests/tus/interop.sh (run with the venv that has tuspy).
+
+    python interop.py setup URL ADMIN_TOKEN WORKDIR
+        enrol a worker device (w1), record one visit with four photos, push
+        the visit and the evidence records through /v1/sync/push, write the
+        photos and WORKDIR/evidence.json
+    python interop.py tuspy URL WORKDIR
+        upload photo 0 whole with sha1 chunk checksums, and photo 1 half,
+        stop, then resume through tuspy's URL storage (a new uploader)
+    python interop.py seed URL WORKDIR
+        (tests/api/schemathesis.sh, after setup) photo 0 uploaded whole by
+        plain tus requests, uploads created for the others; prints
+        GRIDWORK_UPLOAD_IDS and GRIDWORK_EVIDENCE_IDS for the hooks
+    python interop.py verify URL WORKDIR DATA_DIR
+        for every photo: HEAD says offset == length, the server answers the
+        same bytes, the blob file is byte-identical, the record is stored
+
+Fails loudly (non-zero exit, the reason on stderr) on anything unexpected.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import pathlib
+import sqlite3
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+
+def request(method: str, url: str, token: str | None, body: bytes | None = None,
+            headers: dict | None = None) -> tuple[int, dict, bytes]:
+    req = urllib.request.Request(url, data=body, method=method)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def api(method: str, url: str, path: str, token: str | None, value) -> dict:
+    status, _, body = request(method, f"{url}/v1{path}", token, json.dumps(value).encode(),
+                              {"X-Gridwork-Protocol": "1", "Content-Type": "application/json"})
+    if status != 200:
+        sys.exit(f"interop: {method} {path}: {status} {body.decode(errors='replace')}")
+    return json.loads(body)
+
+
+def now_iso() -> str:
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
+
+
+def setup(url: str, admin_token: str, work: pathlib.Path) -> None:
+    code = api("POST", url, "/admin/activation-codes", admin_token, {"user_id": "w1"})["code"]
+    device = "tus-interop-w1"
+    token = api("POST", url, "/activate", None,
+                {"code": code, "device_id": device, "device_name": device})["token"]
+    visit_id = str(uuid.uuid4())
+    at = now_iso()
+    photos = []
+    # Sizes that are not multiples of any chunk size; one over 1 MiB.
+    for i, size in enumerate([700_001, 1_300_007, 650_003, 900_011]):
+        data = os.urandom(size)
+        path = work / f"photo{i}.jpg"
+        path.write_bytes(data)
+        photos.append({"id": str(uuid.uuid4()), "path": str(path), "size": size,
+                       "sha256": hashlib.sha256(data).hexdigest()})
+    ops = [{"op": "visit_recorded", "visit": {
+        "id": visit_id, "household_code": "H001", "grid_code": "G1", "worker_id": "w1",
+        "patrol_id": None, "template_id": "household", "template_version": 1,
+        "answers": [
+            {"item_code": "ep.symptoms", "value": {"type": "choices", "value": ["none"]}},
+            {"item_code": "ws.gas_use", "value": {"type": "choice", "value": "lpg"}},
+            {"item_code": "ws.gas_smell", "value": {"type": "yes_no", "value": False}},
+            {"item_code": "rs.house_condition", "value": {"type": "choice", "value": "sound"}},
+        ],
+        "notes": "", "at": at, "fix": None, "verdict": None}}]
+    for p in photos:
+        ops.append({"op": "evidence_recorded", "evidence": {
+            "id": p["id"], "owner": {"kind": "visit", "visit_id": visit_id}, "item_code": None,
+            "sha256": p["sha256"], "size": p["size"], "media_type": "image/jpeg", "taken_at": at,
+            "fix": None, "local_path": None, "upload_state": "waiting", "upload_offset": 0,
+            "attempts": 0, "last_error": None}})
+    wall = int(time.time() * 1000)
+    entries = [{"seq": i + 1, "op_id": str(uuid.uuid4()),
+                "hlc": f"{wall:016d}-{i:05d}-{device}", "created_at": at, "operation": op}
+               for i, op in enumerate(ops)]
+    answer = api("POST", url, "/sync/push", token,
+                 {"device_id": device, "acked_through": 0, "ops": entries})
+    statuses = [a.get("status") for a in answer["answers"]]
+    if any(s != "applied" for s in statuses):
+        sys.exit(f"interop: push not applied: {json.dumps(answer, ensure_ascii=False)}")
+    (work / "evidence.json").write_text(json.dumps({"token": token, "photos": photos}))
+    print(f"setup: worker device {device}, 1 visit, {len(photos)} evidence records pushed", file=sys.stderr)
+
+
+def load(work: pathlib.Path) -> dict:
+    return json.loads((work / "evidence.json").read_text())
+
+
+def tuspy(url: str, work: pathlib.Path) -> None:
+    from tusclient import client
+    from tusclient.storage import filestorage
+
+    ev = load(work)
+    headers = {"Authorization": f"Bearer {ev['token']}"}
+
+    def uploader(tc, p, storage=None):
+        return tc.uploader(
+            file_path=p["path"], chunk_size=256 * 1024, upload_checksum=True,
+            metadata={"evidence_id": p["id"], "sha256": p["sha256"], "filename": "photo.jpg",
+                      "filetype": "image/jpeg"},
+            store_url=storage is not None, url_storage=storage, retries=2, retry_delay=1)
+
+    # Photo 0: whole, sha1 checksum on every chunk.
+    p = ev["photos"][0]
+    up = uploader(client.TusClient(f"{url}/v1/uploads", headers=headers), p)
+    up.upload()
+    if up.offset != p["size"]:
+        sys.exit(f"tuspy: photo 0 ended at {up.offset} of {p['size']}")
+    print(f"tuspy: photo 0 uploaded whole ({p['size']} bytes, sha1 chunk checksums) -> {up.url}", file=sys.stderr)
+
+    # Photo 1: half, stop (the client goes away), then a new client resumes
+    # from the URL it stored, at the offset the server reports.
+    p = ev["photos"][1]
+    store_path = str(work / "tuspy-urls.json")
+    first = uploader(client.TusClient(f"{url}/v1/uploads", headers=headers), p,
+                     filestorage.FileStorage(store_path))
+    first.upload(stop_at=p["size"] // 2)
+    stopped_at, url1 = first.offset, first.url
+    if not (0 < stopped_at < p["size"]):
+        sys.exit(f"tuspy: photo 1 stopped at {stopped_at}")
+    second = uploader(client.TusClient(f"{url}/v1/uploads", headers=headers), p,
+                      filestorage.FileStorage(store_path))
+    if second.url != url1:
+        sys.exit(f"tuspy: resume found {second.url}, not {url1}")
+    if second.offset != stopped_at:
+        sys.exit(f"tuspy: resume offset {second.offset} != {stopped_at} where the first stopped")
+    second.upload()
+    if second.offset != p["size"]:
+        sys.exit(f"tuspy: photo 1 ended at {second.offset}")
+    print(f"tuspy: photo 1 stopped at {stopped_at}, resumed from {url1} and completed", file=sys.stderr)
+
+
+def tus_create(url: str, token: str, p: dict) -> str:
+    meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}"
+                    for k, v in (("evidence_id", p["id"]), ("sha256", p["sha256"])))
+    status, headers, body = request("POST", f"{url}/v1/uploads", token, b"",
+                                    {"Tus-Resumable": "1.0.0", "Upload-Length": str(p["size"]),
+                                     "Upload-Metadata": meta})
+    h = {k.lower(): v for k, v in headers.items()}
+    if status != 201 or "location" not in h:
+        sys.exit(f"interop: creation answered {status} {body.decode(errors='replace')}")
+    return h["location"]
+
+
+def seed(url: str, work: pathlib.Path) -> None:
+    import shlex
+
+    ev = load(work)
+    uploads = []
+    for i, p in enumerate(ev["photos"]):
+        loc = tus_create(url, ev["token"], p)
+        if i == 0:
+            status, _, body = request("PATCH", loc, ev["token"], pathlib.Path(p["path"]).read_bytes(),
+                                      {"Tus-Resumable": "1.0.0", "Upload-Offset": "0",
+                                       "Content-Type": "application/offset+octet-stream"})
+            if status != 204:
+                sys.exit(f"interop: PATCH answered {status} {body.decode(errors='replace')}")
+        uploads.append(loc.rsplit("/", 1)[1])
+    print(f"GRIDWORK_UPLOAD_IDS={shlex.quote(','.join(uploads))}")
+    print(f"GRIDWORK_EVIDENCE_IDS={shlex.quote(','.join(p['id'] for p in ev['photos']))}")
+    print(f"seeded: {len(uploads)} uploads (the first complete)", file=sys.stderr)
+
+
+def verify(url: str, work: pathlib.Path, data: pathlib.Path) -> None:
+    ev = load(work)
+    db = sqlite3.connect(data / "gridwork.db")
+    failures = []
+    for i, p in enumerate(ev["photos"]):
+        want = pathlib.Path(p["path"]).read_bytes()
+        state = db.execute("SELECT upload_state, upload_offset FROM evidence WHERE id = ?",
+                           (p["id"],)).fetchone()
+        if state != ("stored", p["size"]):
+            failures.append(f"photo {i}: server record is {state}, not stored")
+        blob = data / "blobs" / p["sha256"][:2] / p["sha256"]
+        if not blob.is_file() or blob.read_bytes() != want:
+            failures.append(f"photo {i}: blob {blob} missing or not byte-identical")
+        status, _, body = request("GET", f"{url}/v1/evidence/{p['id']}/content", ev["token"],
+                                  headers={"X-Gridwork-Protocol": "1"})
+        if status != 200 or body != want:
+            failures.append(f"photo {i}: GET content {status}, {len(body)} bytes, identical={body == want}")
+        # tus creation again: the same, complete upload (idempotent).
+        meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}"
+                        for k, v in (("evidence_id", p["id"]), ("sha256", p["sha256"])))
+        status, headers, _ = request("POST", f"{url}/v1/uploads", ev["token"], b"",
+                                     {"Tus-Resumable": "1.0.0", "Upload-Length": str(p["size"]),
+                                      "Upload-Metadata": meta})
+        h = {k.lower(): v for k, v in headers.items()}
+        if status != 201 or "location" not in h:
+            failures.append(f"photo {i}: creation again answered {status}")
+            continue
+        status, headers, _ = request("HEAD", h["location"], ev["token"], headers={"Tus-Resumable": "1.0.0"})
+        h = {k.lower(): v for k, v in headers.items()}
+        if status != 200 or h.get("upload-offset") != str(p["size"]):
+            failures.append(f"photo {i}: HEAD {status} offset {h.get('upload-offset')} of {p['size']}")
+    if failures:
+        sys.exit("verify: FAILED\n  " + "\n  ".join(failures))
+    print(f"verify: {len(ev['photos'])} photos stored, byte-identical (blob, download), HEAD offset == length",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    cmd, url = sys.argv[1], sys.argv[2]
+    if cmd == "setup":
+        setup(url, sys.argv[3], pathlib.Path(sys.argv[4]))
+    elif cmd == "tuspy":
+        tuspy(url, pathlib.Path(sys.argv[3]))
+    elif cmd == "seed":
+        seed(url, pathlib.Path(sys.argv[3]))
+    elif cmd == "verify":
+        verify(url, pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4]))
+    else:
+        sys.exit(f"unknown command {cmd}")

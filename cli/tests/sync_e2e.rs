@@ -743,3 +743,117 @@ async fn a_sync_over_2g_completes_and_resumes_after_the_link_dies() {
         "{used:?} vs {done:?}"
     );
 }
+
+/// A photo of `len` bytes that does not compress (a real JPEG does not).
+fn big_photo(dir: &Path, name: &str, len: usize, seed: u64) -> (PhotoInput, Vec<u8>) {
+    use rand::{RngCore, SeedableRng};
+    let mut bytes = vec![0u8; len];
+    rand::rngs::StdRng::seed_from_u64(seed).fill_bytes(&mut bytes);
+    bytes[..3].copy_from_slice(&[0xFF, 0xD8, 0xFF]);
+    let path = dir.join(name);
+    std::fs::write(&path, &bytes).unwrap();
+    (
+        PhotoInput {
+            item_code: None,
+            path: path.display().to_string(),
+            media_type: "image/jpeg".into(),
+            taken_at: chrono::Utc::now(),
+            fix: Some(fix()),
+        },
+        bytes,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_photos_reach_the_secretary_whole_and_verified() {
+    use gridwork_core::evidence::queue::NetworkKind;
+    use gridwork_core::evidence::UploadState;
+    use gridwork_core::sync::upload::upload_evidence;
+
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let secretary = town.phone("s1").await;
+
+    // Offline: a case with two photos of 300 KB (several chunks each).
+    let out = visit(&worker.store, "H001", true);
+    let (p1, b1) = big_photo(town.dir.path(), "leak-1.jpg", 300_000, 1);
+    let (p2, b2) = big_photo(town.dir.path(), "leak-2.jpg", 300_000, 2);
+    let case = worker
+        .store
+        .report_case("w1", &out.drafts[0], &[p1, p2], None)
+        .unwrap()
+        .case;
+
+    // Before the records are synced the server does not know them: nothing
+    // is sent, nothing fails.
+    let early = upload_evidence(
+        &worker.store,
+        worker.secrets.as_ref(),
+        Some(NetworkKind::Unmetered),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (early.stored, early.failed, early.bytes_sent),
+        (0, 0, 0),
+        "{early:?}"
+    );
+    assert_eq!(early.requests, 0, "{early:?}");
+    assert_eq!(worker.store.upload_queue_status().unwrap().waiting, 2);
+
+    worker.sync().await;
+    let report = upload_evidence(&worker.store, worker.secrets.as_ref(), None, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((report.stored, report.failed), (2, 0), "{report:?}");
+    assert_eq!(report.bytes_sent, 600_000, "nothing sent twice: {report:?}");
+    let status = worker.store.upload_queue_status().unwrap();
+    assert_eq!((status.waiting, status.failed, status.stored), (0, 0, 2));
+    // Confirmed by the server and nothing waiting to sync: the phone's
+    // copies are gone.
+    assert_eq!(status.bytes_on_device, 0, "{status:?}");
+
+    // Again: nothing to do.
+    let again = upload_evidence(&worker.store, worker.secrets.as_ref(), None, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((again.stored, again.bytes_sent), (0, 0), "{again:?}");
+
+    // The secretary's phone shows them stored, and the bytes she downloads
+    // are the bytes the worker took.
+    secretary.sync().await;
+    let seen = secretary.store.case_detail("s1", &case.id).unwrap();
+    assert_eq!(seen.evidence.len(), 2);
+    let http = reqwest::Client::new();
+    for e in &seen.evidence {
+        assert_eq!(e.upload_state, UploadState::Stored, "{e:?}");
+        let resp = http
+            .get(format!("{}/v1/evidence/{}/content", town.server.url, e.id))
+            .bearer_auth(secretary.token())
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        let body = resp.bytes().await.unwrap();
+        assert!(body[..] == b1[..] || body[..] == b2[..], "bytes differ");
+    }
+    // Another grid's worker may not download them.
+    let other = town.phone("w2").await;
+    let resp = http
+        .get(format!(
+            "{}/v1/evidence/{}/content",
+            town.server.url, seen.evidence[0].id
+        ))
+        .bearer_auth(other.token())
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(resp.status().as_u16(), 403 | 404),
+        "{}",
+        resp.status()
+    );
+}

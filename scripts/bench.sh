@@ -28,6 +28,10 @@ echo "== a city's morning: 1,890 phones × 50 operations"
 target/release/gridwork-bench morning > "$out/morning.json"
 cat "$out/morning.json"
 
+echo "== photo uploads: 200 × 300 KB over tus beside raw HTTP PUT; link cuts"
+target/release/gridwork-bench uploads > "$out/uploads.json"
+cat "$out/uploads.json"
+
 echo "== mobile library size"
 bindings/scripts/size-report.sh > "$out/size.md"
 

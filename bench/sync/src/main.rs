@@ -5,6 +5,8 @@
 //!   same records as JSON for the PouchDB baseline to replicate.
 //! - `morning`: 1,890 phones each pushing a morning's 50 operations
 //!   concurrently (throughput, latency percentiles).
+//! - `uploads`: 200 photos of 300 KB over tus beside a raw HTTP PUT of the
+//!   same bytes, and the bytes re-sent when the link is cut mid-upload.
 //!
 //! Each prints one JSON object on stdout; progress goes to stderr.
 //! `scripts/bench.sh` runs both and the PouchDB harness, and writes
@@ -14,6 +16,7 @@
 mod admin;
 mod morning;
 mod sync_bench;
+mod uploads;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +55,16 @@ enum What {
         #[arg(long, default_value_t = 256)]
         concurrency: usize,
     },
+    /// Photo uploads over tus beside raw HTTP PUT; bytes re-sent after cuts.
+    Uploads {
+        #[arg(long, default_value_t = 200)]
+        photos: usize,
+        #[arg(long, default_value_t = 300_000)]
+        size: usize,
+        /// Times the link is cut mid-upload in the interrupted run.
+        #[arg(long, default_value_t = 10)]
+        cuts: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -75,6 +88,9 @@ fn main() -> ExitCode {
                 grids,
                 concurrency,
             } => morning::run(&cli.server_bin, devices, ops, grids, concurrency).await,
+            What::Uploads { photos, size, cuts } => {
+                uploads::run(&cli.server_bin, photos, size, cuts).await
+            }
         }
     });
     match result {

@@ -19,9 +19,9 @@ use serde_json::json;
 use crate::admin::{enrol, Admin};
 use crate::BoxError;
 
-const GRID: &str = "B01-001-001-01";
+pub(crate) const GRID: &str = "B01-001-001-01";
 
-fn geojson() -> String {
+pub(crate) fn geojson() -> String {
     let ring = |x0: f64, y0: f64, x1: f64, y1: f64| {
         json!([[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]])
     };
@@ -37,7 +37,7 @@ fn geojson() -> String {
 }
 
 /// `households` households with one member each: 2 × households records.
-fn registers(households: usize, seed: u64) -> (String, String) {
+pub(crate) fn registers(households: usize, seed: u64) -> (String, String) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut h = String::from("户编码,网格编码,类型,名称,地址,经度,纬度,标签\n");
     let mut m = String::from("户编码,姓名,与户主关系,联系电话,身份证号\n");

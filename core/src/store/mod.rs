@@ -300,12 +300,39 @@ impl Store {
         self.write_with(true, f)
     }
 
+    /// Upload bookkeeping (leases, offsets, outcomes), committed without an
+    /// fsync (synchronous=NORMAL under WAL): safe against an app kill, and
+    /// after a power loss the phone asks the server (HEAD), which holds the
+    /// truth. The next ordinary commit makes these durable as well; files
+    /// are only deleted after one (`release_uploaded_files`).
+    pub(crate) fn write_relaxed<T>(
+        &self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.lock();
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let out = self.write_locked(&mut conn, true, f);
+        // Back to FULL, under the same lock, whatever happened: every other
+        // write must stay durable.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        out
+    }
+
     fn write_with<T>(
         &self,
         silent: bool,
         f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<T> {
         let mut conn = self.lock();
+        self.write_locked(&mut conn, silent, f)
+    }
+
+    fn write_locked<T>(
+        &self,
+        conn: &mut Connection,
+        silent: bool,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
         let now = self.clock.now();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let hlc = load_hlc(&tx, &self.device_id)?;

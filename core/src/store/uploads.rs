@@ -508,7 +508,7 @@ impl Store {
     ) -> Result<Option<UploadJob>> {
         let server = server.trim().trim_end_matches('/');
         let create_url = format!("{server}{UPLOADS_PATH}");
-        self.write_silent(|w| {
+        self.write_relaxed(|w| {
             let now_ms = to_ms(w.now);
             let policy = policy_in(&w.tx)?;
             let rows = w.queue_rows(&format!(
@@ -627,7 +627,7 @@ impl Store {
         job_id: &str,
         result: &UploadResult,
     ) -> Result<UploadOutcome> {
-        let outcome = self.write_silent(|w| {
+        let outcome = self.write_relaxed(|w| {
             let found: Option<JobRow> = w
                 .tx
                 .prepare_cached(
@@ -667,13 +667,21 @@ impl Store {
                             Some(url) => {
                                 // Creation is idempotent per evidence: the
                                 // server may already hold part of it, so the
-                                // next step asks (HEAD) rather than assumes 0.
+                                // next step asks (HEAD) rather than assumes 0
+                                // — unless the answer said where the upload
+                                // stands (Gridwork's server does; the tus
+                                // spec leaves it optional). At full length
+                                // HEAD still confirms: only a verified
+                                // upload is taken as stored.
                                 w.tx.prepare_cached(
                                     "UPDATE evidence SET upload_state = 'uploading', upload_url = ?2,
                                      offset_known = 0, unknown_retries = 0, next_attempt_at = 0,
                                      job_id = NULL, job_step = NULL WHERE id = ?1",
                                 )?
                                 .execute([&id, &url])?;
+                                if let Some(o) = result.upload_offset.filter(|o| *o < size) {
+                                    w.upload_at(&id, o)?;
+                                }
                                 UploadOutcome::Progressed
                             }
                             None => {
@@ -829,18 +837,29 @@ impl Store {
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })?;
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        // One durable commit first: it also makes the relaxed commits before
+        // it durable (the "stored" marks), so no file is deleted while a
+        // power loss could still take its "stored" back. A kill between this
+        // commit and the deletions leaves files no row names: swept at open.
+        self.write_silent(|w| {
+            for (id, _) in &candidates {
+                w.tx.prepare_cached("UPDATE evidence SET local_path = NULL WHERE id = ?1")?
+                    .execute([id])?;
+            }
+            Ok(())
+        })?;
         let mut released = 0;
         for (id, path) in candidates {
             match std::fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(CoreError::io(&path, e)),
+                Err(e) => {
+                    warn!(evidence = %id, error = %e, "uploaded photo could not be removed; swept later")
+                }
             }
-            self.write_silent(|w| {
-                w.tx.prepare_cached("UPDATE evidence SET local_path = NULL WHERE id = ?1")?
-                    .execute([&id])?;
-                Ok(())
-            })?;
             debug!(evidence = %id, "uploaded photo removed from the phone");
             released += 1;
         }

@@ -169,11 +169,17 @@ impl ApnsChannel {
             } else {
                 now.timestamp() + i64::try_from(message.ttl.as_secs()).unwrap_or(i64::MAX / 2)
             };
-            let url = format!(
-                "{}/3/device/{}",
-                self.config.base_url.trim_end_matches('/'),
-                device_token
-            );
+            let url = match device_url(&self.config.base_url, device_token) {
+                Some(url) => url,
+                None => {
+                    return DeliveryOutcome::Rejected {
+                        reason: format!(
+                            "APNs 地址无效 / invalid base URL {}",
+                            self.config.base_url
+                        ),
+                    }
+                }
+            };
             let mut request = self
                 .client
                 .post(url)
@@ -215,6 +221,17 @@ impl ApnsChannel {
                 .to_string(),
         }
     }
+}
+
+/// `{base}/3/device/{token}`, the token percent-encoded as one path segment
+/// (it comes from a client; it must not be able to change the path).
+fn device_url(base: &str, device_token: &str) -> Option<reqwest::Url> {
+    let mut url = reqwest::Url::parse(base).ok()?;
+    url.path_segments_mut()
+        .ok()?
+        .pop_if_empty()
+        .extend(["3", "device", device_token]);
+    Some(url)
 }
 
 /// 10 = send now (alerts that matter); 5 = may be batched for power.
@@ -307,6 +324,17 @@ mod tests {
         assert!(token_needs_refresh(t0, t0 + chrono::Duration::minutes(61)));
         assert!(token_needs_refresh(t0, t0 - chrono::Duration::seconds(1)));
         const { assert!(TOKEN_REFRESH_AFTER.as_secs() < TOKEN_MAX_AGE.as_secs()) };
+    }
+
+    #[test]
+    fn device_tokens_cannot_change_the_path() {
+        let url = device_url("https://api.push.apple.com", "../../x?y").unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://api.push.apple.com/3/device/..%2F..%2Fx%3Fy"
+        );
+        let url = device_url("http://127.0.0.1:8080/", "a1b2").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:8080/3/device/a1b2");
     }
 
     #[test]

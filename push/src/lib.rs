@@ -149,7 +149,7 @@ impl fmt::Debug for PushTarget {
         match self {
             PushTarget::WebPush { endpoint, .. } => f
                 .debug_struct("WebPush")
-                .field("endpoint", endpoint)
+                .field("endpoint", &webpush::endpoint_origin(endpoint))
                 .finish_non_exhaustive(),
             PushTarget::Apns { device_token } => f
                 .debug_struct("Apns")

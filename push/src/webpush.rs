@@ -270,6 +270,9 @@ pub struct WebPushConfig {
     pub subject: String,
     pub jwt_validity: Duration,
     pub timeout: Duration,
+    /// Endpoints come from clients, so only https ones are used unless this
+    /// is set (tests, a UnifiedPush distributor on a private network).
+    pub allow_http: bool,
 }
 
 impl WebPushConfig {
@@ -278,6 +281,7 @@ impl WebPushConfig {
             subject: subject.into(),
             jwt_validity: DEFAULT_JWT_VALIDITY,
             timeout: Duration::from_secs(15),
+            allow_http: false,
         }
     }
 }
@@ -337,11 +341,19 @@ impl WebPushChannel {
         auth: &str,
         message: &PushMessage,
     ) -> DeliveryOutcome {
+        let origin = endpoint_origin(endpoint);
+        let allowed = endpoint.starts_with("https://")
+            || (self.config.allow_http && endpoint.starts_with("http://"));
+        if !allowed {
+            return DeliveryOutcome::Rejected {
+                reason: format!("推送地址必须是 https / the endpoint must be https: {origin}"),
+            };
+        }
         let (ua_public, auth) = match subscription_keys(p256dh, auth) {
             Ok(keys) => keys,
             Err(e) => {
                 // The subscription can never be written to: prune it.
-                tracing::warn!(channel = "webpush", endpoint, error = %e, "subscription unusable");
+                tracing::warn!(channel = "webpush", endpoint = %origin, error = %e, "subscription unusable");
                 return DeliveryOutcome::DeadEndpoint;
             }
         };
@@ -401,7 +413,7 @@ impl WebPushChannel {
         let outcome = classify(status, after);
         if !matches!(outcome, DeliveryOutcome::Delivered) {
             let text = response.text().await.unwrap_or_default();
-            tracing::info!(channel = "webpush", endpoint, %status, answer = %snippet(&text), "push not delivered");
+            tracing::info!(channel = "webpush", endpoint = %origin, %status, answer = %snippet(&text), "push not delivered");
             if let DeliveryOutcome::Rejected { .. } = outcome {
                 return DeliveryOutcome::Rejected {
                     reason: format!("{status}: {}", snippet(&text)),
@@ -423,6 +435,15 @@ pub fn classify(status: StatusCode, after: Option<Duration>) -> DeliveryOutcome 
         _ => DeliveryOutcome::Rejected {
             reason: status.to_string(),
         },
+    }
+}
+
+/// Only the origin of an endpoint goes into logs: the path is the
+/// subscription's capability, as good as a password for spamming it.
+pub fn endpoint_origin(endpoint: &str) -> String {
+    match reqwest::Url::parse(endpoint) {
+        Ok(url) => url.origin().ascii_serialization(),
+        Err(_) => "<invalid endpoint>".to_string(),
     }
 }
 

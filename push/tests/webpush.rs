@@ -259,12 +259,10 @@ impl Subscriber {
 
 fn channel(key: VapidKey) -> WebPushChannel {
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    WebPushChannel::with_clock(
-        key,
-        WebPushConfig::new("mailto:ops@gridwork.example"),
-        clock,
-    )
-    .unwrap()
+    let mut config = WebPushConfig::new("mailto:ops@gridwork.example");
+    // The fake push service is plain HTTP on loopback.
+    config.allow_http = true;
+    WebPushChannel::with_clock(key, config, clock).unwrap()
 }
 
 #[tokio::test]
@@ -372,6 +370,18 @@ async fn push_service_answers_are_classified() {
         ch.deliver(&broken, &msg).await,
         DeliveryOutcome::DeadEndpoint
     );
+
+    // Plain HTTP endpoints are refused unless allowed (they come from clients).
+    let strict = WebPushChannel::new(
+        VapidKey::from_secret(&p256::SecretKey::random(&mut OsRng)).unwrap(),
+        WebPushConfig::new("mailto:ops@gridwork.example"),
+    )
+    .unwrap();
+    assert!(matches!(
+        strict.deliver(&go("/ok"), &msg).await,
+        DeliveryOutcome::Rejected { .. }
+    ));
+    assert!(server.requests().iter().all(|r| r.path != "/ok"));
 
     // Nothing listening: a transport failure is retried later.
     let closed = sub.target("http://127.0.0.1:9/push".into());

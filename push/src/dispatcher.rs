@@ -25,6 +25,9 @@ pub enum JobState {
     Pending,
     /// Waiting for the recipient's quiet hours to end.
     Held,
+    /// Handed to its channel by a `run_due` that has not finished; another
+    /// `run_due` at the same time leaves it alone (no double send).
+    Sending,
     Delivered,
     /// The endpoint is gone; the server prunes it.
     DeadEndpoint,
@@ -37,7 +40,11 @@ pub enum JobState {
 
 impl JobState {
     pub fn is_final(&self) -> bool {
-        !matches!(self, JobState::Pending | JobState::Held)
+        !matches!(self, JobState::Pending | JobState::Held | JobState::Sending)
+    }
+
+    fn is_waiting(&self) -> bool {
+        matches!(self, JobState::Pending | JobState::Held)
     }
 }
 
@@ -164,7 +171,7 @@ impl Dispatcher {
         lock(&self.state)
             .jobs
             .iter()
-            .filter(|j| !j.state.is_final())
+            .filter(|j| j.state.is_waiting())
             .map(|j| j.due)
             .min()
     }
@@ -197,7 +204,7 @@ impl Dispatcher {
             for job in state
                 .jobs
                 .iter_mut()
-                .filter(|j| !j.state.is_final() && j.due <= now)
+                .filter(|j| j.state.is_waiting() && j.due <= now)
             {
                 let hold = job
                     .quiet
@@ -214,6 +221,7 @@ impl Dispatcher {
                         outcome: RecordedOutcome::HeldForQuietHours { until },
                     });
                 } else {
+                    job.state = JobState::Sending;
                     ready.push((job.id, job.target.clone(), job.message.clone()));
                 }
             }
@@ -227,7 +235,7 @@ impl Dispatcher {
         let mut attempts = 0;
         for (id, target, message) in due {
             // An earlier job in this pass may have found the endpoint dead.
-            if self.job_state(id).is_some_and(|s| s.is_final()) {
+            if self.job_state(id) != Some(JobState::Sending) {
                 continue;
             }
             let outcome = match self.channels.get(&target.kind()) {

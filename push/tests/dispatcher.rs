@@ -242,3 +242,33 @@ async fn a_target_without_a_channel_is_rejected_and_rejections_are_final() {
     assert_eq!(d.next_due(), None, "nothing left to retry");
     assert_eq!(ch.calls(), 1);
 }
+
+/// Yields once before answering, so that two `run_due` calls interleave.
+struct Slow(Mutex<usize>);
+
+impl Channel for Slow {
+    fn deliver<'a>(
+        &'a self,
+        _target: &'a PushTarget,
+        _message: &'a PushMessage,
+    ) -> BoxFuture<'a, DeliveryOutcome> {
+        *self.0.lock().unwrap() += 1;
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            DeliveryOutcome::Delivered
+        })
+    }
+}
+
+#[tokio::test]
+async fn two_passes_at_once_send_each_item_once() {
+    let clock = Arc::new(ManualClock::new(at("2026-11-25T10:00:00+08:00")));
+    let slow = Arc::new(Slow(Mutex::new(0)));
+    let mut d = Dispatcher::new(RetryPolicy::default(), clock, StdRng::seed_from_u64(1));
+    d.register(TargetKind::Apns, slow.clone());
+    let job = d.enqueue(apns("t1"), message(Priority::Critical), None);
+    let (a, b) = futures_util::join!(d.run_due(), d.run_due());
+    assert_eq!(a + b, 1);
+    assert_eq!(*slow.0.lock().unwrap(), 1);
+    assert_eq!(d.job_state(job), Some(JobState::Delivered));
+}

@@ -41,6 +41,27 @@ pub struct ApnsConfig {
     /// The app's bundle id (`apns-topic`).
     pub topic: String,
     pub timeout: Duration,
+    /// Extra trusted root certificates (PEM), for a private relay in front of
+    /// APNs or a test server; Apple's own endpoints need none.
+    pub extra_roots_pem: Vec<Vec<u8>>,
+}
+
+impl ApnsConfig {
+    pub fn new(
+        base_url: impl Into<String>,
+        team_id: impl Into<String>,
+        key_id: impl Into<String>,
+        topic: impl Into<String>,
+    ) -> Self {
+        Self {
+            base_url: base_url.into(),
+            team_id: team_id.into(),
+            key_id: key_id.into(),
+            topic: topic.into(),
+            timeout: Duration::from_secs(10),
+            extra_roots_pem: Vec::new(),
+        }
+    }
 }
 
 /// The claims of the provider token.
@@ -109,10 +130,13 @@ impl ApnsChannel {
         // APNs speaks only HTTP/2. Prior knowledge makes reqwest use it
         // without waiting for ALPN (over TLS it still offers only "h2"), and
         // lets tests run against an h2c server on loopback.
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .http2_prior_knowledge()
-            .timeout(config.timeout)
-            .build()?;
+            .timeout(config.timeout);
+        for pem in &config.extra_roots_pem {
+            builder = builder.add_root_certificate(reqwest::Certificate::from_pem(pem)?);
+        }
+        let client = builder.build()?;
         Ok(Self {
             client,
             config,

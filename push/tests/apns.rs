@@ -1,4 +1,5 @@
-//! APNs against a local HTTP/2 (h2c) server that plays Apple: it checks the
+//! APNs against a local HTTP/2 server over TLS (self-signed certificate,
+//! ALPN "h2" only) that plays Apple: it checks the
 //! protocol version, path and headers, verifies the provider token's ES256
 //! signature with the .p8 key's public half, refuses tokens older than an
 //! hour (as Apple does), and answers 200/410/400/403/429 as scripted.
@@ -82,7 +83,7 @@ async fn apple() -> Apple {
     let clock = Arc::new(ManualClock::new(at("2026-11-25T08:00:00+08:00")));
     let min_iat = Arc::new(Mutex::new(0i64));
     let (c, m, p) = (clock.clone(), min_iat.clone(), public.clone());
-    let server = FakeServer::start(move |req, _| {
+    let server = FakeServer::start_tls(move |req, _| {
         // APNs speaks HTTP/2 only.
         if req.version != Version::HTTP_2 {
             return Answer::status(505);
@@ -122,13 +123,8 @@ async fn apple() -> Apple {
 }
 
 fn channel(apple: &Apple) -> ApnsChannel {
-    let config = ApnsConfig {
-        base_url: apple.server.url(),
-        team_id: TEAM.into(),
-        key_id: KEY_ID.into(),
-        topic: TOPIC.into(),
-        timeout: Duration::from_secs(10),
-    };
+    let mut config = ApnsConfig::new(apple.server.url(), TEAM, KEY_ID, TOPIC);
+    config.extra_roots_pem.extend(apple.server.root_pem.clone());
     ApnsChannel::with_clock(config, &apple.p8, apple.clock.clone()).unwrap()
 }
 
@@ -304,13 +300,8 @@ async fn a_token_signed_with_another_key_is_refused_by_the_fake() {
         .to_pkcs8_pem(LineEnding::LF)
         .unwrap()
         .to_string();
-    let config = ApnsConfig {
-        base_url: apple.server.url(),
-        team_id: TEAM.into(),
-        key_id: KEY_ID.into(),
-        topic: TOPIC.into(),
-        timeout: Duration::from_secs(10),
-    };
+    let mut config = ApnsConfig::new(apple.server.url(), TEAM, KEY_ID, TOPIC);
+    config.extra_roots_pem.extend(apple.server.root_pem.clone());
     let ch = ApnsChannel::with_clock(config, &other, apple.clock.clone()).unwrap();
     let out = ch
         .deliver(&device("a1"), &message(Priority::Critical))
@@ -326,16 +317,23 @@ async fn a_token_signed_with_another_key_is_refused_by_the_fake() {
 
 #[test]
 fn a_bad_p8_is_refused_at_configuration() {
-    let config = ApnsConfig {
-        base_url: "https://api.push.apple.com".into(),
-        team_id: TEAM.into(),
-        key_id: KEY_ID.into(),
-        topic: TOPIC.into(),
-        timeout: Duration::from_secs(10),
-    };
+    let config = ApnsConfig::new("https://api.push.apple.com", TEAM, KEY_ID, TOPIC);
     assert!(ApnsChannel::new(
         config,
         "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----"
     )
     .is_err());
+}
+
+#[tokio::test]
+async fn the_fake_really_is_tls_an_untrusted_certificate_gets_nowhere() {
+    let apple = apple().await;
+    assert!(apple.server.url().starts_with("https://"));
+    let config = ApnsConfig::new(apple.server.url(), TEAM, KEY_ID, TOPIC);
+    let ch = ApnsChannel::with_clock(config, &apple.p8, apple.clock.clone()).unwrap();
+    let out = ch
+        .deliver(&device("a1"), &message(Priority::Critical))
+        .await;
+    assert_eq!(out, DeliveryOutcome::RetryLater { after: None });
+    assert!(apple.server.requests().is_empty());
 }

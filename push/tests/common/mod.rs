@@ -1,7 +1,8 @@
 //! A scripted local HTTP endpoint for the channels' tests: it records every
 //! request (version, method, path, headers, body) and answers with what the
-//! test's responder says. It serves HTTP/1.1 and HTTP/2 with prior knowledge
-//! (h2c) on 127.0.0.1, so the APNs client is tested over real HTTP/2.
+//! test's responder says. `start` serves plain HTTP/1.1 and h2c on
+//! 127.0.0.1; `start_tls` serves TLS with a fresh self-signed certificate and
+//! offers only "h2" in ALPN, as APNs does.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -73,6 +74,8 @@ struct Fake {
 pub struct FakeServer {
     pub addr: SocketAddr,
     fake: Arc<Fake>,
+    /// The self-signed certificate (PEM) when serving TLS.
+    pub root_pem: Option<Vec<u8>>,
 }
 
 impl FakeServer {
@@ -92,11 +95,71 @@ impl FakeServer {
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        FakeServer { addr, fake }
+        FakeServer {
+            addr,
+            fake,
+            root_pem: None,
+        }
+    }
+
+    /// TLS on 127.0.0.1 (certificate for that IP), HTTP/2 only.
+    pub async fn start_tls(
+        respond: impl Fn(&Captured, usize) -> Answer + Send + Sync + 'static,
+    ) -> FakeServer {
+        use tokio_rustls::rustls;
+        let fake = Arc::new(Fake {
+            requests: Mutex::new(Vec::new()),
+            respond: Box::new(respond),
+        });
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(fake.clone());
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+        let key =
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![certified.cert.der().clone()], key)
+            .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let service = hyper_util::service::TowerToHyperService::new(app);
+                    let _ = hyper_util::server::conn::auto::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    )
+                    .http2_only()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .await;
+                });
+            }
+        });
+        FakeServer {
+            addr,
+            fake,
+            root_pem: Some(certified.cert.pem().into_bytes()),
+        }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.root_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn requests(&self) -> Vec<Captured> {

@@ -24,6 +24,7 @@ use p256::elliptic_curve::sec1::ToEncodedPoint;
 // RFC 8291 Appendix A ("Intermediate Values for Encryption"), every value
 // as printed in the RFC (base64url). The plaintext is section 5's example.
 const PLAINTEXT: &[u8] = b"When I grow up, I want to be a watermelon";
+const PLAINTEXT_B64: &str = "V2hlbiBJIGdyb3cgdXAsIEkgd2FudCB0byBiZSBhIHdhdGVybWVsb24";
 const AS_PRIVATE: &str = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw";
 const AS_PUBLIC: &str =
     "BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8";
@@ -50,6 +51,7 @@ fn auth16() -> [u8; 16] {
 
 #[test]
 fn rfc8291_appendix_a_is_reproduced_byte_for_byte() {
+    assert_eq!(b64(PLAINTEXT_B64), PLAINTEXT);
     let as_secret = p256::SecretKey::from_slice(&b64(AS_PRIVATE)).unwrap();
     // The RFC's keys belong together: a transcription slip would show here.
     assert_eq!(

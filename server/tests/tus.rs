@@ -794,3 +794,101 @@ async fn a_patch_in_progress_locks_its_upload_and_a_broken_body_keeps_what_arriv
     assert_eq!((r.status, r.offset()), (StatusCode::NO_CONTENT, e.size));
     assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
 }
+
+/// `POST /v1/uploads` with the first bytes (tus creation-with-upload).
+async fn create_with(
+    town: &Town,
+    token: &str,
+    e: &EvidenceRecord,
+    bytes: &[u8],
+    checksum: Option<String>,
+) -> Resp {
+    let mut h = vec![
+        ("upload-length", e.size.to_string()),
+        (
+            "upload-metadata",
+            format!("evidence_id {},sha256 {}", b64(&e.id), b64(&e.sha256)),
+        ),
+        (
+            "content-type",
+            "application/offset+octet-stream".to_string(),
+        ),
+    ];
+    if let Some(c) = checksum {
+        h.push(("upload-checksum", c));
+    }
+    call(town, token, Method::POST, "/v1/uploads", &h, bytes.to_vec()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creation_with_upload_takes_the_first_bytes_in_the_same_request() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let opts = call(&town, &token, Method::OPTIONS, "/v1/uploads", &[], vec![]).await;
+    assert!(opts
+        .header("tus-extension")
+        .unwrap()
+        .split(',')
+        .any(|x| x == "creation-with-upload"));
+
+    // The whole photo in the creation: stored, verified, one request.
+    let whole = photo_bytes(120_000, 7);
+    let e = visit_with_photo(&town, &worker, "w1", &whole).await;
+    let c = create_with(&town, &token, &e, &whole, Some(sha1_b64(&whole))).await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    assert_eq!(c.offset(), e.size);
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Stored
+    );
+    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), whole);
+
+    // Part of a photo: created at that offset, the rest by PATCH.
+    let big = photo_bytes(200_000, 8);
+    let e2 = visit_with_photo(&town, &worker, "w1", &big).await;
+    let c = create_with(&town, &token, &e2, &big[..50_000], None).await;
+    assert_eq!((c.status, c.offset()), (StatusCode::CREATED, 50_000));
+    let loc = c.header("location").unwrap().to_string();
+    // Created again with bytes: the upload stands where it is, the bytes
+    // are not appended twice.
+    let again = create_with(&town, &token, &e2, &big[..50_000], None).await;
+    assert_eq!(
+        (again.header("location"), again.offset()),
+        (Some(loc.as_str()), 50_000)
+    );
+    let r = patch(&town, &token, &loc, 50_000, &big[50_000..], None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(std::fs::read(blob_path(&town, &e2.sha256)).unwrap(), big);
+
+    // A bad checksum on the bytes: the upload exists at offset 0.
+    let third = photo_bytes(30_000, 9);
+    let e3 = visit_with_photo(&town, &worker, "w1", &third).await;
+    let c = create_with(&town, &token, &e3, &third, Some(sha1_b64(b"other"))).await;
+    assert_eq!(
+        (c.status, c.offset()),
+        (StatusCode::CREATED, 0),
+        "{}",
+        c.body
+    );
+    assert_eq!(
+        town.server_evidence(&e3.id).upload_state,
+        UploadState::Waiting
+    );
+
+    // Bytes that complete a file that does not match its record: rejected.
+    let fourth = photo_bytes(30_000, 10);
+    let e4 = visit_with_photo(&town, &worker, "w1", &fourth).await;
+    let mut wrong = fourth.clone();
+    wrong[10] ^= 0xFF;
+    let c = create_with(&town, &token, &e4, &wrong, None).await;
+    assert_eq!(
+        (c.status, c.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("sha256_mismatch"))
+    );
+    assert_eq!(
+        town.server_evidence(&e4.id).upload_state,
+        UploadState::Waiting
+    );
+    assert!(!blob_path(&town, &e4.sha256).exists());
+}

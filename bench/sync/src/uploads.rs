@@ -253,7 +253,7 @@ pub async fn run(bin: &Path, photos: usize, size: usize, cuts: usize) -> Result<
 
     // Interrupted: the link (a proxy on loopback) dies mid-upload `cuts`
     // times, each time after a different number of bytes; each run after a
-    // cut resumes. Bytes re-sent = photo bytes sent in PATCH bodies beyond
+    // cut resumes. Bytes re-sent = photo bytes sent in request bodies beyond
     // the photos' size (a cut chunk counts whole); the proxy counts every
     // byte on the wire, HTTP and tus headers included.
     eprintln!("the same photos again, the link cut {cuts} times …");
@@ -328,7 +328,7 @@ pub async fn run(bin: &Path, photos: usize, size: usize, cuts: usize) -> Result<
             "cuts": cut_connections,
             "runs": runs,
             "photo_bytes": total,
-            "patch_bytes_sent": sent,
+            "body_bytes_sent": sent,
             "bytes_resent": sent.saturating_sub(total),
             "wire_bytes_up": wire.bytes_up,
         },

@@ -226,10 +226,11 @@ pub struct UploadJob {
     pub method: String,
     pub url: String,
     pub headers: Vec<HttpHeader>,
-    /// The body's file (PATCH only).
+    /// The body's file: a PATCH's, or a creation's that carries the first
+    /// bytes (only in the core's own uploader; jobs for the shell never do).
     pub file_path: Option<String>,
     pub offset: u64,
-    /// Body length in bytes (0 for POST and HEAD).
+    /// Body length in bytes (0 for HEAD, and for POST in jobs for the shell).
     pub length: u64,
     /// The whole photo's size.
     pub total: u64,

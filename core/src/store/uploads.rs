@@ -506,6 +506,22 @@ impl Store {
         network: NetworkKind,
         max_chunk: Option<u64>,
     ) -> Result<Option<UploadJob>> {
+        self.next_upload_job_with(server, token, network, max_chunk, false)
+    }
+
+    /// [`next_upload_job`](Self::next_upload_job), with the first bytes
+    /// sent with the creation when `bytes_on_create` (tus
+    /// creation-with-upload: one round trip per photo instead of two). The
+    /// core's own uploader asks for it; jobs for the shell keep the plain
+    /// steps its background transfer expects.
+    pub(crate) fn next_upload_job_with(
+        &self,
+        server: &str,
+        token: &str,
+        network: NetworkKind,
+        max_chunk: Option<u64>,
+        bytes_on_create: bool,
+    ) -> Result<Option<UploadJob>> {
         let server = server.trim().trim_end_matches('/');
         let create_url = format!("{server}{UPLOADS_PATH}");
         self.write_relaxed(|w| {
@@ -565,7 +581,23 @@ impl Store {
                             name: "Upload-Metadata".into(),
                             value: upload_metadata(&r),
                         });
-                        (create_url.clone(), 0, 0)
+                        let length = if bytes_on_create {
+                            max_chunk.map_or(r.size, |m| m.max(1).min(r.size))
+                        } else {
+                            0
+                        };
+                        if length > 0 {
+                            let sum = range_checksum(Path::new(&path), 0, length)?;
+                            headers.push(HttpHeader {
+                                name: "Content-Type".into(),
+                                value: "application/offset+octet-stream".into(),
+                            });
+                            headers.push(HttpHeader {
+                                name: "Upload-Checksum".into(),
+                                value: format!("sha256 {sum}"),
+                            });
+                        }
+                        (create_url.clone(), 0, length)
                     }
                     UploadStep::Head => (r.upload_url.clone().unwrap_or_default(), r.offset, 0),
                     UploadStep::Patch => {
@@ -607,7 +639,7 @@ impl Store {
                     method: step.method().into(),
                     url,
                     headers,
-                    file_path: (step == UploadStep::Patch).then_some(path),
+                    file_path: (length > 0).then_some(path),
                     offset,
                     length,
                     total: r.size,
@@ -679,10 +711,19 @@ impl Store {
                                      job_id = NULL, job_step = NULL WHERE id = ?1",
                                 )?
                                 .execute([&id, &url])?;
-                                if let Some(o) = result.upload_offset.filter(|o| *o < size) {
-                                    w.upload_at(&id, o)?;
+                                match result.upload_offset {
+                                    // Our bytes completed the file: the
+                                    // server answers only after verifying it.
+                                    Some(o) if o == size && job.length > 0 => {
+                                        w.upload_stored(&id, size)?;
+                                        UploadOutcome::Stored
+                                    }
+                                    Some(o) if o < size => {
+                                        w.upload_at(&id, o)?;
+                                        UploadOutcome::Progressed
+                                    }
+                                    _ => UploadOutcome::Progressed,
                                 }
-                                UploadOutcome::Progressed
                             }
                             None => {
                                 w.upload_retry_later(&id, attempts, &format!("服务器给出的上传地址无效 / the server gave an invalid upload address: {loc}"))?;

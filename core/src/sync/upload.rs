@@ -37,7 +37,8 @@ pub struct UploadReport {
     pub retry_later: u32,
     pub waiting_for_sync: u32,
     pub requests: u32,
-    /// Photo bytes sent in PATCH bodies (re-sent bytes included).
+    /// Photo bytes sent in request bodies: PATCHes, and creations that
+    /// carry the first bytes (re-sent bytes included).
     pub bytes_sent: u64,
 }
 
@@ -82,7 +83,7 @@ pub async fn carry(client: &reqwest::Client, job: &UploadJob, body: Vec<u8>) -> 
     for h in &job.headers {
         req = req.header(h.name.as_str(), h.value.as_str());
     }
-    if job.step == UploadStep::Patch {
+    if job.length > 0 {
         req = req.body(body);
     }
     match req.send().await {
@@ -148,7 +149,9 @@ pub async fn upload_with(
     let mut report = UploadReport::default();
     let mut sizer = ChunkSizer::new();
     let mut idle: HashMap<String, u32> = HashMap::new();
-    while let Some(job) = store.next_upload_job(server, token, network, Some(sizer.size()))? {
+    while let Some(job) =
+        store.next_upload_job_with(server, token, network, Some(sizer.size()), true)?
+    {
         let count = idle.entry(job.evidence_id.clone()).or_insert(0);
         *count += 1;
         if *count > MAX_IDLE_REQUESTS {
@@ -163,16 +166,21 @@ pub async fn upload_with(
         let started = Instant::now();
         let result = carry(&client, &job, body).await;
         report.requests += 1;
-        if job.step == UploadStep::Patch {
-            report.bytes_sent += job.length;
-        }
+        report.bytes_sent += job.length;
         debug!(evidence = %job.evidence_id, step = ?job.step, status = ?result.status, "upload answer");
         let acknowledged = match (job.step, result.status, result.upload_offset) {
-            (UploadStep::Patch, Some(204 | 200), Some(o)) if o > job.offset => {
+            (UploadStep::Patch, Some(204 | 200), Some(o))
+            | (UploadStep::Create, Some(201 | 200), Some(o))
+                if job.length > 0 && o > job.offset =>
+            {
                 sizer.acknowledged(o - job.offset, started.elapsed());
                 o - job.offset
             }
             (UploadStep::Patch, _, _) => {
+                sizer.failed();
+                0
+            }
+            (UploadStep::Create, _, _) if job.length > 0 => {
                 sizer.failed();
                 0
             }

@@ -21,7 +21,7 @@ use crate::storage::uploads::{gone_error, MAX_UPLOAD_SIZE};
 use crate::storage::{ChunkChecksum, DeviceAuth, NewUpload, UploadPhase, UploadStatus};
 
 pub const TUS_VERSION: &str = "1.0.0";
-pub const TUS_EXTENSIONS: &str = "creation,checksum,termination,expiration";
+pub const TUS_EXTENSIONS: &str = "creation,creation-with-upload,checksum,termination,expiration";
 pub const TUS_CHECKSUMS: &str = "sha1,sha256";
 /// Set on answers about an upload whose whole file did not match its
 /// record (HEAD has no body to say so): the value is the reason.
@@ -108,7 +108,7 @@ fn upload_error(e: ServerError) -> Response {
     responses((status = 204, description = "tus capabilities",
         headers(("Tus-Resumable" = String, description = "1.0.0"),
                 ("Tus-Version" = String, description = "1.0.0"),
-                ("Tus-Extension" = String, description = "creation,checksum,termination,expiration"),
+                ("Tus-Extension" = String, description = "creation,creation-with-upload,checksum,termination,expiration"),
                 ("Tus-Max-Size" = u64, description = "largest Upload-Length, bytes"),
                 ("Tus-Checksum-Algorithm" = String, description = "sha1,sha256")))))]
 pub async fn options() -> Response {
@@ -208,7 +208,10 @@ fn location(state: &AppState, headers: &HeaderMap, id: &str) -> String {
         ("Tus-Resumable" = String, Header, description = "1.0.0"),
         ("Upload-Length" = u64, Header, description = "the file's size in bytes; must equal the evidence record's size"),
         ("Upload-Metadata" = String, Header, description = "tus metadata: `evidence_id <base64>,sha256 <base64 of the lowercase hex SHA-256>[,filename <base64>][,filetype <base64>]`"),
+        ("Upload-Checksum" = Option<String>, Header, description = "with creation-with-upload: `sha1|sha256 <base64>` of the bytes sent"),
     ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream",
+        description = "optional (creation-with-upload): the first bytes of the file"),
     responses(
         (status = 201, description = "created, or the same upload again for this evidence (idempotent); offset == length when the photo is already stored",
             headers(("Location" = String, description = "the upload's URL"),
@@ -224,12 +227,53 @@ fn location(state: &AppState, headers: &HeaderMap, id: &str) -> String {
         (status = 422, description = "Upload-Length or sha256 does not match the evidence record", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 507, description = "the server is out of storage", body = gridwork_core::sync::protocol::ErrorBody),
     ))]
-pub async fn create(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    auth: DeviceAuth,
-) -> Response {
-    match create_inner(&state, &headers, auth).await {
+pub async fn create(State(state): State<AppState>, auth: DeviceAuth, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
+    // creation-with-upload: the first bytes may come with the creation.
+    let with_bytes = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/offset+octet-stream")
+        });
+    let sum = if with_bytes {
+        match checksum(&headers) {
+            Ok(s) => s,
+            Err(e) => return upload_error(e),
+        }
+    } else {
+        None
+    };
+    let created = create_inner(&state, &headers, auth.clone()).await;
+    let created = match created {
+        // A fresh upload takes the bytes as its first PATCH would. One that
+        // already holds bytes (created before, idempotently) answers where
+        // it stands and the client continues from there.
+        Ok(status) if with_bytes && status.offset == 0 && status.length > 0 => {
+            let id = status.upload_id.clone();
+            match append_body(&state, auth, id, 0, sum, body).await {
+                Ok(after) => Ok(after),
+                // The whole file did not match its record: the upload is
+                // rejected, say so as the final PATCH would.
+                Err(
+                    e @ ServerError::Refused {
+                        code: "sha256_mismatch",
+                        ..
+                    },
+                ) => Err(e),
+                // Any other trouble with the bytes (a bad chunk checksum, a
+                // body cut off): the upload exists; the client asks HEAD.
+                Err(e) => {
+                    tracing::debug!(error = %e, "creation-with-upload: bytes not taken");
+                    Ok(status)
+                }
+            }
+        }
+        other => other,
+    };
+    match created {
         Ok(status) => {
             let mut h = HeaderMap::new();
             if let Ok(v) = HeaderValue::from_str(&location(&state, &headers, &status.upload_id)) {
@@ -454,6 +498,24 @@ pub async fn patch(
         Ok(s) => s,
         Err(e) => return upload_error(e),
     };
+    let result = append_body(&state, auth, id, offset, sum, body).await;
+    match result {
+        Ok(status) => (StatusCode::NO_CONTENT, status_headers(&status)).into_response(),
+        Err(e) => upload_error(e),
+    }
+}
+
+/// Stream a request body into the upload at `offset` (the blocking writer
+/// fsyncs before it answers). A refusal from the writer still drains the
+/// body, so the client reads the answer rather than a reset.
+async fn append_body(
+    state: &AppState,
+    auth: DeviceAuth,
+    id: String,
+    offset: u64,
+    sum: Option<ChunkChecksum>,
+    body: Body,
+) -> ApiResult<UploadStatus> {
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     let storage = state.storage.clone();
     let task = tokio::task::spawn_blocking(move || {
@@ -494,13 +556,9 @@ pub async fn patch(
         })
         .await;
     }
-    let result = match task.await {
+    match task.await {
         Ok(r) => r,
         Err(e) => Err(ServerError::Internal(e.to_string())),
-    };
-    match result {
-        Ok(status) => (StatusCode::NO_CONTENT, status_headers(&status)).into_response(),
-        Err(e) => upload_error(e),
     }
 }
 

@@ -324,9 +324,7 @@ impl Channel for ApnsChannel {
         Box::pin(async move {
             match target {
                 PushTarget::Apns { device_token } => self.send(device_token, message).await,
-                other => DeliveryOutcome::Rejected {
-                    reason: format!("APNs 通道不能发送到 / cannot deliver to {:?}", other.kind()),
-                },
+                other => DeliveryOutcome::wrong_target("APNs ", other),
             }
         })
     }

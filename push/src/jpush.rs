@@ -255,9 +255,7 @@ impl Channel for JPushChannel {
         Box::pin(async move {
             match target {
                 PushTarget::JPush { registration_id } => self.send(registration_id, message).await,
-                other => DeliveryOutcome::Rejected {
-                    reason: format!("极光通道不能发送到 / cannot deliver to {:?}", other.kind()),
-                },
+                other => DeliveryOutcome::wrong_target("极光", other),
             }
         })
     }

@@ -188,6 +188,19 @@ pub enum DeliveryOutcome {
     Rejected { reason: String },
 }
 
+impl DeliveryOutcome {
+    /// A channel handed a target of another kind (a dispatcher bug, not
+    /// the provider's answer): refused with the channel's name.
+    pub(crate) fn wrong_target(channel_zh: &str, target: &PushTarget) -> DeliveryOutcome {
+        DeliveryOutcome::Rejected {
+            reason: format!(
+                "{channel_zh}通道不能发送到 / cannot deliver to {:?}",
+                target.kind()
+            ),
+        }
+    }
+}
+
 /// A push channel: one provider's API behind one call.
 ///
 /// Returns a boxed future so that the dispatcher can hold channels of

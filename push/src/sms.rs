@@ -197,9 +197,7 @@ impl Channel for SmsHookChannel {
         Box::pin(async move {
             match target {
                 PushTarget::Sms { phone } => self.send(phone, message).await,
-                other => DeliveryOutcome::Rejected {
-                    reason: format!("短信通道不能发送到 / cannot deliver to {:?}", other.kind()),
-                },
+                other => DeliveryOutcome::wrong_target("短信", other),
             }
         })
     }

@@ -464,12 +464,7 @@ impl Channel for WebPushChannel {
                     p256dh,
                     auth,
                 } => self.send(endpoint, p256dh, auth, message).await,
-                other => DeliveryOutcome::Rejected {
-                    reason: format!(
-                        "Web Push 通道不能发送到 / cannot deliver to {:?}",
-                        other.kind()
-                    ),
-                },
+                other => DeliveryOutcome::wrong_target("Web Push ", other),
             }
         })
     }

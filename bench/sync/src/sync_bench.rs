@@ -74,11 +74,13 @@ pub(crate) fn registers(households: usize, seed: u64) -> (String, String) {
     (h, m)
 }
 
-pub async fn run(bin: &Path, n: usize, out: &Path) -> Result<String, BoxError> {
-    let dir = tempfile::tempdir()?;
-    std::fs::create_dir_all(out)?;
-    let (server, admin) = Admin::start(bin, dir.path()).await?;
-    eprintln!("setting up {n} records …");
+/// The benchmark grid with `households` households (and one member each
+/// when `members`), and its grid worker `bw1`.
+pub(crate) async fn setup_grid(
+    admin: &Admin,
+    households: usize,
+    members: bool,
+) -> Result<(), BoxError> {
     admin
         .send(
             reqwest::Method::POST,
@@ -86,27 +88,38 @@ pub async fn run(bin: &Path, n: usize, out: &Path) -> Result<String, BoxError> {
             geojson().into_bytes(),
         )
         .await?;
-    let (households, members) = registers(n / 2, 7);
+    let (h, m) = registers(households, 7);
     admin
         .send(
             reqwest::Method::POST,
             "/admin/import/households",
-            households.into_bytes(),
+            h.into_bytes(),
         )
         .await?;
-    admin
-        .send(
-            reqwest::Method::POST,
-            "/admin/import/members",
-            members.into_bytes(),
-        )
-        .await?;
+    if members {
+        admin
+            .send(
+                reqwest::Method::POST,
+                "/admin/import/members",
+                m.into_bytes(),
+            )
+            .await?;
+    }
     admin
         .put("/admin/users", json!({"id": "bw1", "name": "基准网格员", "role": "grid_worker", "phone": null, "jurisdiction": []}))
         .await?;
     admin
         .put("/admin/assignments", json!({"user_id": "bw1", "grid_code": GRID, "kind": "primary", "from": "2026-01-01", "to": null}))
         .await?;
+    Ok(())
+}
+
+pub async fn run(bin: &Path, n: usize, out: &Path) -> Result<String, BoxError> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(out)?;
+    let (server, admin) = Admin::start(bin, dir.path()).await?;
+    eprintln!("setting up {n} records …");
+    setup_grid(&admin, n / 2, true).await?;
 
     let phone = Store::open(dir.path().join("phone.db"))?;
     let (secrets, token) = enrol(

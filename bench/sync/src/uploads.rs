@@ -27,7 +27,7 @@ use serde_json::json;
 use gridwork_netem::{LinkShape, Profile, Proxy, ProxyConfig};
 
 use crate::admin::{enrol, Admin};
-use crate::sync_bench::{geojson, registers, GRID};
+use crate::sync_bench::setup_grid;
 use crate::BoxError;
 
 /// The shaped-link run: photos and rate (a good 4G uplink).
@@ -168,27 +168,7 @@ pub async fn run(bin: &Path, photos: usize, size: usize, cuts: usize) -> Result<
     let dir = tempfile::tempdir()?;
     let (server, admin) = Admin::start(bin, dir.path()).await?;
     eprintln!("setting up a grid and a worker …");
-    admin
-        .send(
-            reqwest::Method::POST,
-            "/admin/import/regions",
-            geojson().into_bytes(),
-        )
-        .await?;
-    let (households, _) = registers(10, 7);
-    admin
-        .send(
-            reqwest::Method::POST,
-            "/admin/import/households",
-            households.into_bytes(),
-        )
-        .await?;
-    admin
-        .put("/admin/users", json!({"id": "bw1", "name": "基准网格员", "role": "grid_worker", "phone": null, "jurisdiction": []}))
-        .await?;
-    admin
-        .put("/admin/assignments", json!({"user_id": "bw1", "grid_code": GRID, "kind": "primary", "from": "2026-01-01", "to": null}))
-        .await?;
+    setup_grid(&admin, 10, false).await?;
 
     eprintln!("{photos} photos of {size} bytes: tus upload to gridwork serve …");
     let (phone, files) =

@@ -857,3 +857,179 @@ async fn case_photos_reach_the_secretary_whole_and_verified() {
         resp.status()
     );
 }
+
+const KILL_DB: &str = "GRIDWORK_E2E_UPLOAD_DB";
+const KILL_URL: &str = "GRIDWORK_E2E_UPLOAD_URL";
+const KILL_TOKEN: &str = "GRIDWORK_E2E_UPLOAD_TOKEN";
+
+/// Not a test of its own: the phone process that
+/// `a_phone_killed_again_and_again_mid_upload_stores_every_photo_once`
+/// starts (this binary, with the variables set) and kills. Uploads until
+/// nothing is left.
+#[test]
+fn upload_kill_victim() {
+    let (Ok(db), Ok(url), Ok(token)) = (
+        std::env::var(KILL_DB),
+        std::env::var(KILL_URL),
+        std::env::var(KILL_TOKEN),
+    ) else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = Store::open(&db).unwrap();
+    rt.block_on(async {
+        for _ in 0..200 {
+            gridwork_core::sync::upload::upload_with(
+                &store,
+                &url,
+                &token,
+                gridwork_core::evidence::queue::NetworkKind::Unmetered,
+                &|_| {},
+            )
+            .await
+            .unwrap();
+            if store.upload_queue_status().unwrap().waiting
+                + store.upload_queue_status().unwrap().uploading
+                == 0
+            {
+                return;
+            }
+            // Backoffs are not what this test is about.
+            store.retry_uploads_now().unwrap();
+        }
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_killed_again_and_again_mid_upload_stores_every_photo_once() {
+    use gridwork_netem::{LinkShape, Profile, Proxy, ProxyConfig};
+    use rand::{Rng, SeedableRng};
+
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let out = visit(&worker.store, "H001", true);
+    let (mut inputs, mut originals) = (Vec::new(), Vec::new());
+    for i in 0..4u64 {
+        let (p, b) = big_photo(town.dir.path(), &format!("kill-{i}.jpg"), 400_000, 40 + i);
+        inputs.push(p);
+        originals.push(b);
+    }
+    let case = worker
+        .store
+        .report_case("w1", &out.drafts[0], &inputs, None)
+        .unwrap()
+        .case;
+    worker.sync().await;
+    let photo_bytes = 4 * 400_000u64;
+
+    // A 2 MB/s link, so that kills land in the middle of requests.
+    let target: std::net::SocketAddr = town
+        .server
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let link = LinkShape::bytes_per_sec(2_000_000);
+    let proxy = Proxy::start(ProxyConfig::new(target).with_profile(Profile::symmetric(link)))
+        .await
+        .unwrap();
+    let victim = |kill_after: Option<Duration>| {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "upload_kill_victim", "--test-threads=1"])
+            .env(KILL_DB, town.dir.path().join("w1.db"))
+            .env(KILL_URL, format!("http://{}", proxy.addr()))
+            .env(KILL_TOKEN, worker.token())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        match kill_after {
+            Some(after) => {
+                std::thread::sleep(after);
+                // SIGKILL: no destructor, no flush, as when Android kills
+                // the app.
+                let finished = matches!(child.try_wait(), Ok(Some(_)));
+                let _ = child.kill();
+                let _ = child.wait();
+                !finished
+            }
+            None => {
+                // Bounded: the rest of 1.6 MB at 2 MB/s, with room to spare.
+                for _ in 0..600 {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        assert!(status.success(), "the last run failed: {status}");
+                        return false;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                let _ = child.kill();
+                panic!("the last run did not finish in 60 s");
+            }
+        }
+    };
+    let runs: u32 = std::env::var("GRIDWORK_E2E_UPLOAD_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261125);
+    let mut kills = 0u64;
+    for _ in 0..runs {
+        if victim(Some(Duration::from_millis(rng.random_range(60..400)))) {
+            kills += 1;
+        }
+    }
+    victim(None);
+
+    let status = worker.store.upload_queue_status().unwrap();
+    assert_eq!(
+        (status.stored, status.waiting, status.failed),
+        (4, 0, 0),
+        "{status:?}"
+    );
+    // Every photo once on the server, byte-identical.
+    let http = reqwest::Client::new();
+    let seen = worker.store.case_detail("w1", &case.id).unwrap();
+    let mut got = Vec::new();
+    for e in &seen.evidence {
+        let resp = http
+            .get(format!("{}/v1/evidence/{}/content", town.server.url, e.id))
+            .bearer_auth(worker.token())
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        got.push(resp.bytes().await.unwrap().to_vec());
+    }
+    got.sort();
+    originals.sort();
+    assert_eq!(got, originals);
+    let blobs = walk_files(&town.server.data.join("blobs"));
+    assert_eq!(blobs, 4, "one blob per photo");
+    // At most one chunk (here at most one 400 KB photo) and a few requests'
+    // headers sent again per kill.
+    let wire = proxy.stats().bytes_up;
+    assert!(
+        wire <= photo_bytes + kills * (400_000 + 8_192),
+        "{wire} bytes up for {photo_bytes} photo bytes after {kills} kills"
+    );
+    assert!(kills > 0, "no run was killed mid-upload");
+}
+
+fn walk_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        walk_files(&p)
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}

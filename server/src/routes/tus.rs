@@ -271,6 +271,12 @@ pub async fn create(State(state): State<AppState>, auth: DeviceAuth, req: Reques
                 }
             }
         }
+        Err(e) if with_bytes => {
+            // Refused before any byte was taken: read the rest (bounded)
+            // so that a client still sending gets this answer, not a reset.
+            drain(body).await;
+            Err(e)
+        }
         other => other,
     };
     match created {
@@ -505,6 +511,25 @@ pub async fn patch(
     }
 }
 
+/// Read and drop what is left of a body, within `DRAIN_TIMEOUT` and
+/// `MAX_UPLOAD_SIZE`.
+async fn drain(body: Body) {
+    drain_stream(Body::into_data_stream(body)).await;
+}
+
+async fn drain_stream(mut stream: axum::body::BodyDataStream) {
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        let mut left = MAX_UPLOAD_SIZE;
+        while let Some(Ok(chunk)) = stream.next().await {
+            left = left.saturating_sub(chunk.len() as u64);
+            if left == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 /// Stream a request body into the upload at `offset` (the blocking writer
 /// fsyncs before it answers). A refusal from the writer still drains the
 /// body, so the client reads the answer rather than a reset.
@@ -545,16 +570,7 @@ async fn append_body(
         // Read the rest of the body (bounded) before answering: a client
         // still sending would otherwise meet a closed connection instead of
         // the refusal that tells it what to do.
-        let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
-            let mut left = MAX_UPLOAD_SIZE;
-            while let Some(Ok(chunk)) = stream.next().await {
-                left = left.saturating_sub(chunk.len() as u64);
-                if left == 0 {
-                    break;
-                }
-            }
-        })
-        .await;
+        drain_stream(stream).await;
     }
     match task.await {
         Ok(r) => r,

@@ -64,13 +64,19 @@ fn start(relative: bool) -> Option<Reference> {
         return None;
     }
     let dir = reference_dir();
-    if !dir.join("node_modules/@tus/server").exists() {
-        let ok = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "`npm ci` failed in {}", dir.display());
+    // Once per process: the tests run in parallel, and two `npm ci` in one
+    // directory at once break each other (seen in CI on a clean clone).
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    {
+        let _once = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
+        if !dir.join("node_modules/@tus/server").exists() {
+            let ok = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "`npm ci` failed in {}", dir.display());
+        }
     }
     let store_dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new("node");

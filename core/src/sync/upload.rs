@@ -17,6 +17,7 @@ use crate::evidence::queue::{
     ChunkSizer, NetworkKind, UploadJob, UploadOutcome, UploadResult, UploadStep,
 };
 use crate::secrets::{SecretStore, DEVICE_CREDENTIAL};
+use crate::store::{TUS_VERSION, UPLOADS_PATH};
 use crate::sync::protocol::ErrorBody;
 use crate::Store;
 
@@ -117,6 +118,25 @@ pub async fn carry(client: &reqwest::Client, job: &UploadJob, body: Vec<u8>) -> 
     }
 }
 
+/// Whether the tus server lists `creation-with-upload` in its `OPTIONS`
+/// answer. Anything else (no answer, no such header) means no.
+async fn creation_with_upload(client: &reqwest::Client, server: &str) -> bool {
+    let url = format!("{}{UPLOADS_PATH}", server.trim().trim_end_matches('/'));
+    let Ok(resp) = client
+        .request(reqwest::Method::OPTIONS, url)
+        .header("Tus-Resumable", TUS_VERSION)
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+    else {
+        return false;
+    };
+    resp.headers()
+        .get("tus-extension")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim() == "creation-with-upload"))
+}
+
 /// Upload what may go now on `network`, in queue order, until nothing can.
 pub async fn upload_with(
     store: &Store,
@@ -134,6 +154,10 @@ pub async fn upload_with(
     store.begin_upload_session()?;
     store.release_uploaded_files()?;
     let ids = store.uploadable(network)?;
+    // Ask once per session whether the server takes bytes with the
+    // creation (tus creation-with-upload); one that does not would drop
+    // them and they would go twice.
+    let bytes_on_create = !ids.is_empty() && creation_with_upload(&client, server).await;
     let status = store.upload_queue_status()?;
     let mut p = UploadProgress {
         items_total: ids.len() as u64,
@@ -150,7 +174,7 @@ pub async fn upload_with(
     let mut sizer = ChunkSizer::new();
     let mut idle: HashMap<String, u32> = HashMap::new();
     while let Some(job) =
-        store.next_upload_job_with(server, token, network, Some(sizer.size()), true)?
+        store.next_upload_job_with(server, token, network, Some(sizer.size()), bytes_on_create)?
     {
         let count = idle.entry(job.evidence_id.clone()).or_insert(0);
         *count += 1;

@@ -110,24 +110,7 @@ fn photo(dir: &Path, name: &str) -> PhotoInput {
 }
 
 fn answers(hose_aged: bool) -> Vec<Answer> {
-    let mut a = vec![
-        Answer {
-            item_code: "ep.symptoms".into(),
-            value: AnswerValue::Choices(vec!["none".into()]),
-        },
-        Answer {
-            item_code: "ws.gas_use".into(),
-            value: AnswerValue::Choice("lpg".into()),
-        },
-        Answer {
-            item_code: "ws.gas_smell".into(),
-            value: AnswerValue::YesNo(false),
-        },
-        Answer {
-            item_code: "rs.house_condition".into(),
-            value: AnswerValue::Choice("sound".into()),
-        },
-    ];
+    let mut a = support::safe_answers();
     if hose_aged {
         a.push(Answer {
             item_code: "ws.gas_cylinder_hose".into(),
@@ -888,10 +871,8 @@ fn upload_kill_victim() {
             )
             .await
             .unwrap();
-            if store.upload_queue_status().unwrap().waiting
-                + store.upload_queue_status().unwrap().uploading
-                == 0
-            {
+            let status = store.upload_queue_status().unwrap();
+            if status.waiting + status.uploading == 0 {
                 return;
             }
             // Backoffs are not what this test is about.

@@ -12,7 +12,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
-use gridwork_core::checklist::{Answer, AnswerValue};
 use gridwork_core::evidence::PhotoInput;
 use gridwork_core::household::PlaceKind;
 use gridwork_core::store::VisitInput;
@@ -101,24 +100,7 @@ async fn an_upload_killed_mid_patch_resumes_from_a_durable_offset() {
                 patrol_id: None,
                 template_id: t.id,
                 template_version: t.version,
-                answers: vec![
-                    Answer {
-                        item_code: "ep.symptoms".into(),
-                        value: AnswerValue::Choices(vec!["none".into()]),
-                    },
-                    Answer {
-                        item_code: "ws.gas_use".into(),
-                        value: AnswerValue::Choice("lpg".into()),
-                    },
-                    Answer {
-                        item_code: "ws.gas_smell".into(),
-                        value: AnswerValue::YesNo(false),
-                    },
-                    Answer {
-                        item_code: "rs.house_condition".into(),
-                        value: AnswerValue::Choice("sound".into()),
-                    },
-                ],
+                answers: support::safe_answers(),
                 notes: String::new(),
                 fix: None,
                 photos: vec![PhotoInput {

@@ -63,6 +63,11 @@ enum Command {
         /// than this many MiB free.
         #[arg(long, default_value_t = 0)]
         min_free_mib: u64,
+        /// Run on a test clock starting at this time (RFC 3339, e.g.
+        /// 2026-05-11T00:00:00Z); an administrator moves it forward with
+        /// POST /v1/admin/clock. For end-to-end tests and the demo only.
+        #[arg(long)]
+        test_clock: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Administer a server's data directory (as its administrator).
     Admin {
@@ -124,15 +129,17 @@ fn main() -> ExitCode {
             public_url,
             upload_expiry_hours,
             min_free_mib,
-        } => serve(
+            test_clock,
+        } => serve(gridwork_server::ServerConfig {
             listen,
-            data,
+            data_dir: data,
             public_url,
-            gridwork_server::storage::uploads::UploadConfig {
+            uploads: gridwork_server::storage::uploads::UploadConfig {
                 expiry: chrono::Duration::hours(i64::from(upload_expiry_hours)),
                 min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
             },
-        ),
+            test_clock,
+        }),
         Command::Admin {
             data,
             as_user,
@@ -155,21 +162,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(
-    listen: SocketAddr,
-    data: PathBuf,
-    public_url: Option<String>,
-    uploads: gridwork_server::storage::uploads::UploadConfig,
-) -> Result<(), Box<dyn std::error::Error>> {
+fn serve(config: gridwork_server::ServerConfig) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let config = gridwork_server::ServerConfig {
-        listen,
-        data_dir: data.clone(),
-        public_url,
-        uploads,
-    };
+    let data = config.data_dir.clone();
     runtime.block_on(gridwork_server::serve(config, |addr, code| {
         println!(
             "gridwork server listening on http://{addr} (data in {})",

@@ -35,6 +35,18 @@ impl ManualClock {
         }
     }
 
+    /// Move to `t` unless that is in the past; `Err` carries the current
+    /// time then. One step, so two callers cannot move it backwards.
+    pub fn advance_to(&self, t: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        let t = trunc_ms(t);
+        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if t < *g {
+            return Err(*g);
+        }
+        *g = t;
+        Ok(())
+    }
+
     pub fn advance(&self, d: Duration) {
         if let Ok(mut g) = self.0.lock() {
             *g += d;

@@ -8,6 +8,7 @@
 //! - `/v1/admin/...` — imports, users, assignments, templates, policies,
 //!   activation codes, devices and revocation (administrators)
 //! - `GET /v1/coverage` — the four promises for the caller's reach
+//! - `GET/POST /v1/admin/clock` — the test clock (`--test-clock` only)
 //! - `/v1/uploads` — tus 1.0.0 uploads of evidence photos (`Tus-Resumable`
 //!   instead of `X-Gridwork-Protocol`); `GET /v1/evidence/{id}/content`
 //! - `GET /healthz`, `GET /openapi.json`
@@ -30,7 +31,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, options, post, put};
 use axum::Router;
-use gridwork_core::clock::{Clock, SystemClock};
+use gridwork_core::clock::{Clock, ManualClock, SystemClock};
 use gridwork_core::sync::protocol::{ErrorBody, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -54,6 +55,9 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Evidence uploads: expiry of incomplete uploads, free-space floor.
     pub uploads: storage::uploads::UploadConfig,
+    /// Run on a test clock starting here, moved by `POST /v1/admin/clock`
+    /// (end-to-end tests, the demo's fast day); `None`: the system clock.
+    pub test_clock: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// How often expired incomplete uploads are swept while serving.
@@ -137,12 +141,13 @@ async fn json_refusals(resp: Response) -> Response {
     out
 }
 
-/// The router over a storage.
+/// The router over a storage, on the system clock.
 pub fn app(storage: Arc<dyn ServerStorage>, public_url: String) -> Router {
-    let state = AppState {
-        storage,
-        public_url,
-    };
+    router(AppState::new(storage, public_url))
+}
+
+/// The router over a whole state (a test clock, the escalation engine).
+pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/activate", post(routes::sync::activate))
         .route("/sync/push", post(routes::sync::push))
@@ -168,6 +173,10 @@ pub fn app(storage: Arc<dyn ServerStorage>, public_url: String) -> Router {
             post(routes::admin::activation_code),
         )
         .route("/admin/devices", get(routes::admin::devices))
+        .route(
+            "/admin/clock",
+            get(routes::clock::get_clock).post(routes::clock::set_clock),
+        )
         .route(
             "/admin/devices/{device_id}/revoke",
             post(routes::admin::revoke),
@@ -240,7 +249,15 @@ pub async fn serve(
         listen: addr,
         ..config
     };
-    let (storage, code) = open_storage(&config, Arc::new(SystemClock))?;
+    let test_clock = config.test_clock.map(ManualClock::new);
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(c) => {
+            tracing::warn!(now = %c.now(), "running on a test clock (POST /v1/admin/clock moves it)");
+            Arc::new(c.clone())
+        }
+        None => Arc::new(SystemClock),
+    };
+    let (storage, code) = open_storage(&config, clock)?;
     let pruned = storage.prune()?;
     tracing::info!(pruned, "old operation answers pruned");
     let sweeper = {
@@ -259,7 +276,10 @@ pub async fn serve(
             }
         })
     };
-    let router = app(storage, public_url(&config));
+    let router = router(AppState {
+        test_clock,
+        ..AppState::new(storage, public_url(&config))
+    });
     ready(addr, code);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())

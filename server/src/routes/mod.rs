@@ -2,6 +2,7 @@
 //! the storage boundary on the blocking pool.
 
 pub mod admin;
+pub mod clock;
 pub mod sync;
 pub mod tus;
 
@@ -22,6 +23,18 @@ pub struct AppState {
     pub storage: Arc<dyn ServerStorage>,
     /// How phones reach this server (for activation QR codes).
     pub public_url: String,
+    /// The test clock, when the server was started with one.
+    pub test_clock: Option<gridwork_core::clock::ManualClock>,
+}
+
+impl AppState {
+    pub fn new(storage: Arc<dyn ServerStorage>, public_url: String) -> Self {
+        AppState {
+            storage,
+            public_url,
+            test_clock: None,
+        }
+    }
 }
 
 /// Run blocking storage work off the async workers.

@@ -44,6 +44,13 @@ pub struct Assessment {
     pub next_threshold: Option<DateTime<Utc>>,
 }
 
+/// `at` plus the level-2 wait, saturating at the end of time (a test clock
+/// may be anywhere).
+fn later(at: DateTime<Utc>, policy: &DeadlinePolicy) -> DateTime<Utc> {
+    at.checked_add_signed(policy.level2_after())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// All thresholds of a case, (level, reason, when), earliest first per level.
 fn thresholds(case: &Case, policy: &DeadlinePolicy) -> Vec<(u8, EscalationReason, DateTime<Utc>)> {
     let mut t = Vec::new();
@@ -58,7 +65,7 @@ fn thresholds(case: &Case, policy: &DeadlinePolicy) -> Vec<(u8, EscalationReason
         let level2 = if critical {
             case.accept_deadline
         } else {
-            case.accept_deadline + policy.level2_after()
+            later(case.accept_deadline, policy)
         };
         t.push((2, EscalationReason::AcceptanceOverdue, level2));
     }
@@ -66,7 +73,7 @@ fn thresholds(case: &Case, policy: &DeadlinePolicy) -> Vec<(u8, EscalationReason
     t.push((
         2,
         EscalationReason::ResolutionOverdue,
-        case.deadline + policy.level2_after(),
+        later(case.deadline, policy),
     ));
     t.sort_by_key(|(level, _, at)| (*level, *at));
     t
@@ -127,6 +134,22 @@ pub fn assess(case: &Case, policy: &DeadlinePolicy, now: DateTime<Utc>) -> Asses
         due,
         next_threshold,
     }
+}
+
+/// The earliest instant at which `assess` could return something for this
+/// case: the first threshold above the recorded level, whether or not it
+/// has passed. `None` when the case is closed to escalation (not open, or
+/// at the top level). Stored with the case so the engine reads only cases
+/// whose instant has come.
+pub fn next_check(case: &Case, policy: &DeadlinePolicy) -> Option<DateTime<Utc>> {
+    if !case.state.is_open() || case.escalation_level >= MAX_LEVEL {
+        return None;
+    }
+    thresholds(case, policy)
+        .into_iter()
+        .filter(|(level, _, _)| *level > case.escalation_level)
+        .map(|(_, _, at)| at)
+        .min()
 }
 
 #[cfg(test)]

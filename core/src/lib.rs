@@ -17,6 +17,7 @@ pub mod grid;
 pub mod hlc;
 pub mod household;
 pub mod import;
+pub mod inbox;
 pub mod location;
 pub mod outbox;
 pub mod patrol;

@@ -9,6 +9,7 @@ use crate::case::{CaseAction, CaseDraft, CaseEvent, DeadlinePolicy};
 use crate::evidence::EvidenceRecord;
 use crate::hlc::Hlc;
 use crate::household::{Household, Member};
+use crate::inbox::{PushEndpoint, QuietHours};
 use crate::patrol::{Patrol, TrackPoint};
 use crate::pii::PiiField;
 use crate::region::RegionLevel;
@@ -113,6 +114,25 @@ pub enum Operation {
         user_id: String,
         at: DateTime<Utc>,
     },
+    /// The person read an inbox item on this device.
+    InboxRead {
+        item_id: String,
+        at: DateTime<Utc>,
+    },
+    /// This device's push endpoint of one kind (a new token replaces the
+    /// old one). The server takes the device from the credential.
+    PushEndpointRegistered {
+        endpoint: PushEndpoint,
+    },
+    /// This device no longer takes pushes of this kind.
+    PushEndpointRemoved {
+        kind: String,
+    },
+    /// The person's quiet hours (`None`: notify at any hour).
+    QuietHoursSet {
+        user_id: String,
+        quiet: Option<QuietHours>,
+    },
 }
 
 impl Operation {
@@ -136,6 +156,10 @@ impl Operation {
             Operation::DeadlinePolicySet { .. } => "deadline_policy_set",
             Operation::VisitPolicySet { .. } => "visit_policy_set",
             Operation::PiiRevealed { .. } => "pii_revealed",
+            Operation::InboxRead { .. } => "inbox_read",
+            Operation::PushEndpointRegistered { .. } => "push_endpoint_registered",
+            Operation::PushEndpointRemoved { .. } => "push_endpoint_removed",
+            Operation::QuietHoursSet { .. } => "quiet_hours_set",
         }
     }
 
@@ -163,6 +187,12 @@ impl Operation {
             Operation::DeadlinePolicySet { .. } => "deadline_policy".into(),
             Operation::VisitPolicySet { .. } => "visit_policy".into(),
             Operation::PiiRevealed { member_id, .. } => member_id.clone(),
+            Operation::InboxRead { item_id, .. } => item_id.clone(),
+            Operation::PushEndpointRegistered { endpoint } => {
+                format!("push_endpoint:{}", endpoint.kind())
+            }
+            Operation::PushEndpointRemoved { kind } => format!("push_endpoint:{kind}"),
+            Operation::QuietHoursSet { user_id, .. } => format!("quiet_hours:{user_id}"),
         }
     }
 }

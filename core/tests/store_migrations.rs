@@ -78,6 +78,42 @@ fn seed(version: usize, c: &Connection) {
             ))
             .unwrap();
         }
+        4 => {
+            // As a v4 build writes them: an open normal case reported 4 days
+            // ago (so past its 3-day deadline) and never escalated.
+            seed(3, c);
+            c.execute(
+                "UPDATE evidence SET queued_at = created_at WHERE local_path IS NOT NULL",
+                [],
+            )
+            .unwrap();
+            let (case, event) = v4_case();
+            c.execute(
+                "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    event.id,
+                    event.case_id,
+                    event.seq,
+                    event.at.timestamp_millis(),
+                    event.actor_id,
+                    event.kind.name(),
+                    serde_json::to_string(&event).unwrap(),
+                    event.hash
+                ],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO case_file (id, priority, subcategory, severity, state, title, household_code, grid_code,
+                   village_code, township_code, city_code, reporter_id, handler_id, reported_at, deadline_at,
+                   escalation_level, updated_at, data)
+                 VALUES (?1, 'work_safety', 'gas', 'normal', 'reported', ?2, NULL, 'G1', 'V1', 'T1', 'C1', 'w1', NULL,
+                   ?3, ?4, 0, ?3, ?5)",
+                rusqlite::params![case.id, case.title, case.reported_at.timestamp_millis(),
+                    case.deadline.timestamp_millis(), serde_json::to_string(&case).unwrap()],
+            )
+            .unwrap();
+        }
         v => panic!("no seed for version {v}: add one with the migration"),
     }
 }
@@ -113,6 +149,9 @@ fn every_earlier_version_upgrades_with_its_data() {
         }
         if version >= 3 {
             check_v3_evidence_is_queued(&store);
+        }
+        if version >= 4 {
+            check_v4_case_escalates(&store);
         }
     }
 }
@@ -170,5 +209,62 @@ fn check_v3_evidence_is_queued(store: &Store) {
     assert_eq!(
         status.oldest_waiting_at.unwrap().timestamp_millis(),
         T0 - 3 * DAY_MS
+    );
+}
+
+/// A case as a v4 build stored it (reported 4 days before T0).
+fn v4_case() -> (gridwork_core::case::Case, gridwork_core::case::CaseEvent) {
+    use gridwork_core::case::action::{append, decide_report};
+    use gridwork_core::case::{CaseDraft, DeadlinePolicy};
+    use gridwork_core::priority::{Category, Priority, Severity};
+    use gridwork_core::region::RegionPath;
+    use gridwork_core::user::Actor;
+    let worker = Actor {
+        user_id: "w1".into(),
+        name: "张网格".into(),
+        role: Role::GridWorker,
+        jurisdiction: vec![],
+        grids: vec!["G1".into()],
+    };
+    let path = RegionPath {
+        city: "C1".into(),
+        township: "T1".into(),
+        village: "V1".into(),
+        grid: "G1".into(),
+    };
+    let draft = CaseDraft {
+        category: Category {
+            priority: Priority::WorkSafety,
+            subcategory: "gas".into(),
+        },
+        severity: Severity::Normal,
+        title: "液化气瓶露天存放".into(),
+        description: String::new(),
+        household_code: None,
+        grid_code: "G1".into(),
+        source: None,
+        evidence_ids: vec![],
+    };
+    let at = Utc.timestamp_millis_opt(T0 - 4 * DAY_MS).unwrap();
+    let kind = decide_report(&draft, &path, &worker, at, &DeadlinePolicy::default()).unwrap();
+    append(None, None, "c-v4", "e-v4".into(), kind, Some(&worker), at).unwrap()
+}
+
+/// V5 gave stored cases their next escalation instant: the engine's first
+/// pass finds the overdue v4 case and escalates it, once.
+fn check_v4_case_escalates(store: &Store) {
+    let first = store.run_escalations().unwrap();
+    let levels: Vec<u8> = first.iter().map(|(_, d)| d.level).collect();
+    assert_eq!(
+        first.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        vec!["c-v4", "c-v4"],
+        "{first:?}"
+    );
+    // Not filed 4 days after report and past the deadline: township, then
+    // city (not accepted within 24 h, plus 24 h).
+    assert_eq!(levels, vec![1, 2]);
+    assert!(
+        store.run_escalations().unwrap().is_empty(),
+        "a second pass records nothing"
     );
 }

@@ -11,90 +11,15 @@ use std::sync::Arc;
 use chrono::Duration;
 use common::*;
 use gridwork_core::case::{CaseAction, CaseState, Difficulty};
-use gridwork_core::clock::{to_ms, Clock, ManualClock};
+use gridwork_core::clock::ManualClock;
 use gridwork_core::household::PlaceKind;
 use gridwork_core::store::{CaseScope, HouseholdFilter, VisitInput};
 use gridwork_core::sync::protocol::{
     OpAnswer, PullRequest, PullResponse, PushRequest, PushResponse,
 };
-use gridwork_core::sync::{sync_with, SyncReport, Transfer, Transport};
+use gridwork_core::sync::{sync_with, Transfer, Transport};
 use gridwork_core::user::{Assignment, AssignmentKind};
 use gridwork_core::{CoreError, Store};
-
-/// A transport that calls the server's store directly.
-struct Loopback<'a> {
-    server: &'a Store,
-    user: String,
-    /// The device's clock (may be skewed).
-    device_clock: Arc<dyn Clock>,
-}
-
-impl Transport for Loopback<'_> {
-    async fn push(&self, req: &PushRequest) -> gridwork_core::Result<(PushResponse, Transfer)> {
-        let answers = self.server.apply_push(
-            &self.user,
-            &req.device_id,
-            Some(to_ms(self.device_clock.now())),
-            req.acked_through,
-            &req.ops,
-        )?;
-        Ok((PushResponse { answers }, Transfer::default()))
-    }
-
-    async fn pull(&self, req: &PullRequest) -> gridwork_core::Result<(PullResponse, Transfer)> {
-        Ok((
-            self.server
-                .pull(&self.user, None, req.cursor.as_deref(), req.limit)?,
-            Transfer::default(),
-        ))
-    }
-}
-
-struct World {
-    server: Store,
-    clock: ManualClock,
-    dir: tempfile::TempDir,
-}
-
-impl World {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = ManualClock::new(t0());
-        let server =
-            Store::open_server(dir.path().join("server.db"), Arc::new(clock.clone())).unwrap();
-        populate(&server);
-        World { server, clock, dir }
-    }
-
-    fn device(&self, name: &str) -> Store {
-        Store::open_with_clock(
-            self.dir.path().join(format!("{name}.db")),
-            Arc::new(self.clock.clone()),
-        )
-        .unwrap()
-    }
-
-    fn sync(&self, device: &Store, user: &str) -> SyncReport {
-        self.sync_with_clock(device, user, Arc::new(self.clock.clone()))
-    }
-
-    fn sync_with_clock(
-        &self,
-        device: &Store,
-        user: &str,
-        device_clock: Arc<dyn Clock>,
-    ) -> SyncReport {
-        let t = Loopback {
-            server: &self.server,
-            user: user.into(),
-            device_clock,
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(sync_with(device, &t, &|_| {})).unwrap()
-    }
-}
 
 fn visit_with_hazard(t: &World, device: &Store) -> gridwork_core::store::VisitOutcome {
     let template = device.checklist_for_kind(PlaceKind::Household).unwrap();
@@ -645,6 +570,7 @@ fn pipelined_pushes_that_overtake_each_other_are_retried_and_applied_once() {
         inner: Loopback {
             server: &w.server,
             user: WORKER.into(),
+            device_id: Some(worker.device_id().to_string()),
             device_clock: Arc::new(w.clock.clone()),
         },
         calls: Default::default(),

@@ -146,6 +146,17 @@ impl Store {
             w.tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute(
                 rusqlite::params![format!("device_seq:{device_id}"), last.to_string()],
             )?;
+            // Escalations due right now (a critical case on report, a late
+            // report nobody filed in time), once the whole batch is in: a
+            // case resolved on the spot in the same batch is not escalated.
+            let mut touched = std::mem::take(&mut w.touched_cases);
+            touched.sort();
+            touched.dedup();
+            for id in touched {
+                if let Some(case) = load_case(&w.tx, &id)? {
+                    w.escalate_due(case)?;
+                }
+            }
             Ok(answers)
         })
     }
@@ -299,6 +310,7 @@ impl Writer<'_> {
                     return Ok(Ok(()));
                 }
                 self.report(a, case_id, draft, at, event.id.clone())?;
+                self.touched_cases.push(case_id.clone());
             }
             Operation::CaseActed {
                 case_id,
@@ -334,6 +346,7 @@ impl Writer<'_> {
                     )
                     .with(current)));
                 }
+                self.touched_cases.push(case_id.clone());
             }
             Operation::PatrolStarted { patrol } => {
                 if patrol.worker_id != a.user_id {
@@ -404,6 +417,23 @@ impl Writer<'_> {
                 self.tx.prepare_cached("INSERT OR IGNORE INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
                     rusqlite::params![entry.op_id, user_id, member_id, field.as_str(), reason, to_ms(*revealed_at)],
                 )?;
+            }
+            Operation::InboxRead { item_id, .. } => {
+                // Read when the server heard of it at the latest (a phone
+                // days behind cannot date it before the item existed).
+                self.read_inbox_item(&a.user_id, item_id, at)?;
+            }
+            Operation::PushEndpointRegistered { endpoint } => {
+                self.register_endpoint(&a.user_id, endpoint)?;
+            }
+            Operation::PushEndpointRemoved { kind } => self.remove_endpoint(kind)?,
+            Operation::QuietHoursSet { user_id, quiet } => {
+                if *user_id != a.user_id {
+                    return Ok(Err(not_permitted(
+                        "只能设置自己的勿扰时段 / only your own quiet hours",
+                    )));
+                }
+                self.store_quiet_hours(user_id, *quiet)?;
             }
         }
         Ok(Ok(()))

@@ -14,7 +14,6 @@ use crate::case::action::{append, decide, decide_report, DecideContext};
 use crate::case::{Case, CaseAction, CaseDraft, CaseEvent, CaseState, DeadlinePolicy, EventKind};
 use crate::clock::to_ms;
 use crate::error::{CoreError, Result};
-use crate::escalation::{assess, DueEscalation};
 use crate::evidence::{CasePhotoPhase, EvidenceOwner, PhotoInput};
 use crate::outbox::Operation;
 use crate::priority::{Priority, Severity};
@@ -90,7 +89,7 @@ pub(crate) fn load_events(conn: &Connection, case_id: &str) -> Result<Vec<CaseEv
     rows.map(|b| from_json("case_event.body", &b?)).collect()
 }
 
-fn last_event(conn: &Connection, case_id: &str) -> Result<Option<CaseEvent>> {
+pub(crate) fn last_event(conn: &Connection, case_id: &str) -> Result<Option<CaseEvent>> {
     let body: Option<String> = conn
         .prepare_cached("SELECT body FROM case_event WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1")?
         .query_row([case_id], |r| r.get(0))
@@ -118,6 +117,7 @@ impl Writer<'_> {
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             )?
             .execute([serde_json::to_string(policy)?])?;
+        self.recompute_next_escalations()?;
         self.emit(&Operation::DeadlinePolicySet {
             policy: policy.clone(),
         })
@@ -131,6 +131,8 @@ impl Writer<'_> {
         event: &CaseEvent,
         op: Option<Operation>,
     ) -> Result<()> {
+        let policy = self.deadline_policy()?;
+        let next_escalation = crate::escalation::next_check(case, &policy).map(to_ms);
         self.tx
             .prepare_cached(
                 "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
@@ -148,12 +150,13 @@ impl Writer<'_> {
             ])?;
         self.tx.prepare_cached("INSERT INTO case_file (id, priority, subcategory, severity, state, title, household_code, grid_code,
                                     village_code, township_code, city_code, reporter_id, handler_id, reported_at,
-                                    deadline_at, escalation_level, updated_at, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+                                    deadline_at, escalation_level, updated_at, data, next_escalation_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
              ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, subcategory = excluded.subcategory,
                severity = excluded.severity, state = excluded.state, title = excluded.title,
                handler_id = excluded.handler_id, deadline_at = excluded.deadline_at,
-               escalation_level = excluded.escalation_level, updated_at = excluded.updated_at, data = excluded.data")?.execute(
+               escalation_level = excluded.escalation_level, updated_at = excluded.updated_at, data = excluded.data,
+               next_escalation_at = excluded.next_escalation_at")?.execute(
             rusqlite::params![
                 case.id,
                 case.category.priority.as_str(),
@@ -172,18 +175,24 @@ impl Writer<'_> {
                 to_ms(case.deadline),
                 case.escalation_level,
                 to_ms(self.now),
-                serde_json::to_string(case)?
+                serde_json::to_string(case)?,
+                next_escalation
             ],
         )?;
         match op {
-            Some(op) => self.emit(&op),
+            Some(op) => self.emit(&op)?,
             None => self.record_change(
                 "case",
                 &case.id,
                 false,
                 super::changes::Scope::of_path(&case.path),
-            ),
+            )?,
         }
+        if self.role == super::StoreRole::Server {
+            self.record_escalation_row(event)?;
+            self.notify(case, event)?;
+        }
+        Ok(())
     }
 
     fn record_case_photos(
@@ -468,42 +477,6 @@ impl Store {
 
     pub fn deadline_policy(&self) -> Result<DeadlinePolicy> {
         self.read(deadline_policy)
-    }
-
-    /// Run the escalation function over every open case and record what is
-    /// due, as the system. This is the engine's job on the server; on a
-    /// device store it serves the standalone demo and tests.
-    pub fn run_escalations(&self) -> Result<Vec<(String, DueEscalation)>> {
-        self.write(|w| {
-            let policy = deadline_policy(&w.tx)?;
-            let ids: Vec<String> = {
-                let mut stmt = w.tx.prepare(&format!(
-                    "SELECT id FROM case_file WHERE state IN {OPEN_STATES_SQL}"
-                ))?;
-                let rows = stmt.query_map([], |r| r.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
-            let mut recorded = Vec::new();
-            for id in ids {
-                let Some(mut case) = load_case(&w.tx, &id)? else {
-                    continue;
-                };
-                for due in assess(&case, &policy, w.now).due {
-                    let prev = last_event(&w.tx, &id)?;
-                    let kind = EventKind::Escalated {
-                        level: due.level,
-                        reason: due.reason,
-                        note: String::new(),
-                    };
-                    let (next, event) =
-                        append(Some(&case), prev.as_ref(), &id, new_id(), kind, None, w.now)?;
-                    w.save_case(&next, &event, None)?;
-                    case = next;
-                    recorded.push((id.clone(), due));
-                }
-            }
-            Ok(recorded)
-        })
     }
 
     /// Cases for a list screen, most urgent first.

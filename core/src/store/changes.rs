@@ -122,6 +122,27 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Log a change that only one person's devices pull (their inbox items
+    /// and settings), whatever their reach (server role only).
+    pub(crate) fn record_user_change(&mut self, kind: &str, id: &str, user_id: &str) -> Result<()> {
+        if self.role != super::StoreRole::Server {
+            return Ok(());
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO change_log (kind, entity_id, op, global, origin, at, user_id)
+                 VALUES (?1, ?2, 'upsert', 0, ?3, ?4, ?5)",
+            )?
+            .execute(rusqlite::params![
+                kind,
+                id,
+                self.origin,
+                to_ms(self.now),
+                user_id
+            ])?;
+        Ok(())
+    }
+
     /// The change an operation makes, as devices will pull it.
     pub(crate) fn record_change_for(&mut self, op: &Operation) -> Result<()> {
         let (kind, id, scope) = match op {
@@ -206,6 +227,12 @@ impl Writer<'_> {
             Operation::VisitPolicySet { .. } => {
                 ("visit_policy", "visit_policy".to_string(), Scope::global())
             }
+            // Logged by what applies them, for the one person they belong
+            // to; endpoints never leave the server.
+            Operation::InboxRead { .. }
+            | Operation::QuietHoursSet { .. }
+            | Operation::PushEndpointRegistered { .. }
+            | Operation::PushEndpointRemoved { .. } => return Ok(()),
             // Tracks are the worker's own evidence; reveals are audit only.
             Operation::PatrolStarted { .. }
             | Operation::TrackRecorded { .. }
@@ -412,10 +439,15 @@ impl Store {
             // only; a first pull takes everything.
             let kept_sql = in_reach_sql(2);
             let new_sql = in_reach_sql(10).replace("OR global = 1 ", "");
-            let not_own = "NOT (origin IS NOT NULL AND origin = ?19 AND kind IN ('visit', 'evidence', 'household', 'member'))";
+            let not_own = "NOT (origin IS NOT NULL AND origin = ?19 AND kind IN ('visit', 'evidence', 'household', 'member', 'inbox_item', 'quiet_hours'))";
+            // Rows for one person (their inbox) follow the cursor only, and
+            // reach nobody else whatever their reach (administrators too).
+            let wanted = format!(
+                "((((rev > ?1 AND {kept_sql}) OR {new_sql}) AND user_id IS NULL) OR (user_id = ?20 AND rev > ?1)) AND {not_own}"
+            );
             let sql_rows = format!(
                 "SELECT rev, kind, entity_id, op FROM change_log
-                 WHERE ((rev > ?1 AND {kept_sql}) OR {new_sql}) AND {not_own}
+                 WHERE {wanted}
                  ORDER BY rev LIMIT ?18"
             );
             let mut params: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(before.rev)];
@@ -430,6 +462,7 @@ impl Store {
             params.extend(np.into_iter().map(|p| Box::new(p) as Box<dyn rusqlite::ToSql>));
             params.push(Box::new(i64::from(limit) + 1));
             params.push(Box::new(device_id.unwrap_or("").to_string()));
+            params.push(Box::new(user_id.to_string()));
             let refs: Vec<&dyn rusqlite::ToSql> = params.iter().map(|b| b.as_ref()).collect();
             let mut stmt = c.prepare(&sql_rows)?;
             let mut rows = stmt
@@ -451,7 +484,7 @@ impl Store {
             latest.reverse();
             let mut changes = Vec::with_capacity(latest.len());
             for (kind, id, op) in latest {
-                let snapshot = if op == "remove" { None } else { snapshot(c, &kind, &id, &reach)? };
+                let snapshot = if op == "remove" { None } else { snapshot(c, &kind, &id, &reach, user_id)? };
                 changes.push(match snapshot {
                     Some(entity) => Change::Upsert { entity },
                     None => Change::Remove { kind, id },
@@ -464,7 +497,7 @@ impl Store {
             };
             let remaining = if more {
                 let count_sql = format!(
-                    "SELECT COUNT(*) FROM change_log WHERE rev > ?18 AND ((rev > ?1 AND {kept_sql}) OR {new_sql}) AND {not_own}"
+                    "SELECT COUNT(*) FROM change_log WHERE rev > ?18 AND {wanted}"
                 );
                 let mut p2: Vec<&dyn rusqlite::ToSql> = refs.clone();
                 p2[17] = &last_rev;
@@ -484,7 +517,13 @@ impl Store {
 }
 
 /// The current state of an entity, if it still exists and is in reach.
-fn snapshot(c: &Connection, kind: &str, id: &str, reach: &Reach) -> Result<Option<Entity>> {
+fn snapshot(
+    c: &Connection,
+    kind: &str,
+    id: &str,
+    reach: &Reach,
+    user_id: &str,
+) -> Result<Option<Entity>> {
     let in_reach = |grid: &str| -> Result<bool> {
         Ok(region_path(c, grid).is_ok_and(|p| reach.contains_path(&p)))
     };
@@ -591,6 +630,13 @@ fn snapshot(c: &Connection, kind: &str, id: &str, reach: &Reach) -> Result<Optio
         }),
         "visit_policy" => Some(Entity::VisitPolicy {
             policy: super::households::visit_policy(c)?,
+        }),
+        "inbox_item" => super::inbox::load_item(c, id)?
+            .filter(|i| i.user_id == user_id)
+            .map(|item| Entity::InboxItem { item }),
+        "quiet_hours" if id == user_id => Some(Entity::QuietHours {
+            user_id: id.to_string(),
+            quiet: super::push_jobs::quiet_hours_of(c, id)?,
         }),
         _ => None,
     })

@@ -12,12 +12,15 @@ mod changes;
 mod checklists;
 mod coverage;
 mod day;
+mod escalations;
 mod evidence;
 mod evidence_server;
 mod households;
 mod import;
+mod inbox;
 mod outbox;
 mod patrols;
+mod push_jobs;
 mod regions;
 pub mod schema;
 mod screens;
@@ -42,12 +45,15 @@ pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
 pub use changes::Reach;
 pub use coverage::{CoverageReport, GridOverlap, VillageGap};
 pub use day::{DaySummary, VerdictCount};
+pub use escalations::{EscalationPass, RecordedEscalation};
 pub use evidence_server::EvidenceAccess;
 pub use households::{
     HouseholdDetail, HouseholdFilter, HouseholdPage, HouseholdRow, MemberView, RevealRecord,
     VisitRef,
 };
 pub use import::{ImportError, ImportMode, ImportReport};
+pub use inbox::InboxPage;
+pub use push_jobs::{PushAddress, PushDelivery, PushJob, PushJobUpdate};
 pub use screens::{CaseDetail, GridSummary, TimelineEntry};
 pub use sync::{case_exists, AnswerSummary, ConflictRecord, PullSummary};
 pub use uploads::{range_checksum, TUS_VERSION, UPLOADS_PATH};
@@ -100,6 +106,10 @@ pub(crate) struct Writer<'c> {
     /// Evidence files copied in this transaction: removed if it fails.
     pub created_files: Vec<PathBuf>,
     pub evidence_dir: PathBuf,
+    /// Inbox items and push jobs this transaction created (server).
+    pub(crate) notified: inbox::NotifyCount,
+    /// Cases a push touched: assessed for escalation once it is applied.
+    pub(crate) touched_cases: Vec<String>,
 }
 
 impl Writer<'_> {
@@ -137,6 +147,9 @@ pub(crate) struct TxCache {
     templates: std::collections::HashMap<(String, u32), Arc<crate::checklist::ChecklistTemplate>>,
     visit_policy: Option<crate::visit::VisitPolicy>,
     paths: std::collections::HashMap<String, crate::region::RegionPath>,
+    pub(crate) deadline_policy: Option<crate::case::DeadlinePolicy>,
+    /// Recipients of notifications, by role.
+    pub(crate) users_by_role: std::collections::HashMap<crate::user::Role, Vec<crate::user::User>>,
 }
 
 impl Writer<'_> {
@@ -347,6 +360,8 @@ impl Store {
             cache: TxCache::default(),
             created_files: Vec::new(),
             evidence_dir: self.evidence_dir.clone(),
+            notified: inbox::NotifyCount::default(),
+            touched_cases: Vec::new(),
         };
         let out = match f(&mut w) {
             Ok(out) => out,

@@ -302,6 +302,111 @@ CREATE INDEX evidence_job ON evidence(job_id) WHERE job_id IS NOT NULL;
 CREATE INDEX outbox_entity ON outbox(entity_id, kind);
 "#;
 
+/// Version 5: escalations and notifications (ADR 0011). Cases carry the
+/// next instant the escalation function must look at them, so the engine's
+/// pass reads only what is due. `escalation` holds each (case, level) once:
+/// two engines racing on one database cannot both record it. Inbox items
+/// per person; change-log rows scoped to one person (their inbox, their
+/// settings). On the server: the push endpoints devices registered, each
+/// person's quiet hours, the push jobs (one per item and endpoint) with
+/// their lease, and the delivery log.
+const V5: &str = r#"
+ALTER TABLE case_file ADD COLUMN next_escalation_at INTEGER;
+CREATE INDEX case_next_escalation ON case_file(next_escalation_at)
+    WHERE next_escalation_at IS NOT NULL;
+
+CREATE TABLE escalation (
+    case_id     TEXT NOT NULL,
+    level       INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    since       INTEGER NOT NULL,
+    event_id    TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    PRIMARY KEY (case_id, level)
+) STRICT;
+
+CREATE TABLE inbox_item (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    case_id    TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    read_at    INTEGER
+) STRICT;
+CREATE INDEX inbox_user ON inbox_item(user_id, created_at);
+
+ALTER TABLE change_log ADD COLUMN user_id TEXT;
+CREATE INDEX change_user ON change_log(user_id, rev) WHERE user_id IS NOT NULL;
+
+CREATE TABLE push_endpoint (
+    id            INTEGER PRIMARY KEY,
+    user_id       TEXT NOT NULL,
+    device_id     TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    target        TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    dead_at       INTEGER,
+    UNIQUE (device_id, kind)
+) STRICT;
+CREATE INDEX push_endpoint_user ON push_endpoint(user_id);
+
+CREATE TABLE notify_setting (
+    user_id     TEXT PRIMARY KEY,
+    quiet_start TEXT,
+    quiet_end   TEXT,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE push_job (
+    id          INTEGER PRIMARY KEY,
+    item_id     TEXT NOT NULL,
+    endpoint_id INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    due_at      INTEGER NOT NULL,
+    lease_until INTEGER,
+    created_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    reason      TEXT,
+    UNIQUE (item_id, endpoint_id)
+) STRICT;
+CREATE INDEX push_job_due ON push_job(state, due_at);
+
+CREATE TABLE push_delivery (
+    id       INTEGER PRIMARY KEY,
+    job_id   INTEGER NOT NULL,
+    attempt  INTEGER NOT NULL,
+    at       INTEGER NOT NULL,
+    outcome  TEXT NOT NULL,
+    detail   TEXT
+) STRICT;
+CREATE INDEX push_delivery_job ON push_delivery(job_id);
+"#;
+
+/// Fill `next_escalation_at` for open cases already stored.
+fn backfill_next_escalation(tx: &Transaction) -> Result<(), HookError> {
+    let policy: crate::case::DeadlinePolicy = tx
+        .prepare_cached("SELECT value FROM meta WHERE key = 'deadline_policy'")?
+        .query_row([], |r| r.get::<_, String>(0))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    let rows: Vec<(String, String)> = {
+        let mut stmt = tx.prepare("SELECT id, data FROM case_file")?;
+        let mapped = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        mapped.collect::<Result<_, _>>()?
+    };
+    let mut update = tx.prepare("UPDATE case_file SET next_escalation_at = ?2 WHERE id = ?1")?;
+    for (id, data) in rows {
+        let Ok(case) = serde_json::from_str::<crate::case::Case>(&data) else {
+            continue;
+        };
+        let next = crate::escalation::next_check(&case, &policy).map(|t| t.timestamp_millis());
+        update.execute(rusqlite::params![id, next])?;
+    }
+    Ok(())
+}
+
 /// Fill `interval_days` and `due_at` for existing households (tags decide
 /// the interval; see `VisitPolicy`). A never-visited place is due at 0.
 fn backfill_due(tx: &Transaction) -> Result<(), HookError> {
@@ -334,8 +439,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up_with_hook(V2, backfill_due),
         M::up(V3),
         M::up(V4),
+        M::up_with_hook(V5, backfill_next_escalation),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST_VERSION: usize = 4;
+pub const LATEST_VERSION: usize = 5;

@@ -243,9 +243,13 @@ impl Store {
                 "pii_reveal",
                 "outbox",
                 "conflict",
+                "inbox_item",
+                "notify_setting",
+                "escalation",
             ] {
                 w.tx.execute(&format!("DELETE FROM {table}"), [])?;
             }
+            // Push endpoints go too: a wiped phone must not be pushed to.
             w.tx.prepare_cached("DELETE FROM meta WHERE key NOT IN ('device_id', 'role', 'hlc')")?
                 .execute([])?;
             Ok(())
@@ -407,6 +411,13 @@ impl Writer<'_> {
             }
             Entity::DeadlinePolicy { policy } => self.set_deadline_policy(policy)?,
             Entity::VisitPolicy { policy } => self.set_visit_policy(policy)?,
+            Entity::InboxItem { item } => self.store_pulled_item(item)?,
+            Entity::QuietHours { user_id, quiet } => {
+                if pending(self, &format!("quiet_hours:{user_id}"))? {
+                    return Ok(false);
+                }
+                self.store_quiet_hours(user_id, *quiet)?;
+            }
         }
         Ok(true)
     }

@@ -7,8 +7,12 @@ use utoipa::OpenApi;
 
 use crate::case::{CaseAction, DeadlinePolicy};
 use crate::checklist::ChecklistTemplate;
+use crate::inbox::{InboxItem, InboxKind, PushEndpoint, QuietHours};
 use crate::outbox::{GridRecord, Operation, OutboxEntry, RegionRecord};
-use crate::store::{CaseDetail, CaseRow, CoverageReport, ImportError, ImportMode, ImportReport};
+use crate::store::{
+    CaseDetail, CaseRow, CoverageReport, EscalationPass, ImportError, ImportMode, ImportReport,
+    PushDelivery, RecordedEscalation,
+};
 use crate::sync::protocol::{
     ActivateRequest, ActivateResponse, Change, Entity, ErrorBody, OpAnswer, PullRequest,
     PullResponse, PushRequest, PushResponse,
@@ -54,6 +58,13 @@ use crate::visit::VisitPolicy;
         CoverageReport,
         CaseRow,
         CaseDetail,
+        InboxItem,
+        InboxKind,
+        PushEndpoint,
+        QuietHours,
+        EscalationPass,
+        RecordedEscalation,
+        PushDelivery,
     ))
 )]
 pub struct SyncSchemas;

@@ -9,6 +9,7 @@ use crate::case::{Case, CaseEvent, DeadlinePolicy};
 use crate::error::CoreError;
 use crate::evidence::EvidenceRecord;
 use crate::household::{Household, Member};
+use crate::inbox::{InboxItem, QuietHours};
 use crate::outbox::{GridRecord, Operation, OutboxEntry, RegionRecord};
 use crate::user::{Assignment, User};
 use crate::visit::{Visit, VisitPolicy};
@@ -175,6 +176,15 @@ pub enum Entity {
     VisitPolicy {
         policy: VisitPolicy,
     },
+    /// One of the puller's own inbox items.
+    InboxItem {
+        item: InboxItem,
+    },
+    /// The puller's quiet hours (`None`: none).
+    QuietHours {
+        user_id: String,
+        quiet: Option<QuietHours>,
+    },
 }
 
 impl Entity {
@@ -192,6 +202,8 @@ impl Entity {
             Entity::Evidence { .. } => "evidence",
             Entity::DeadlinePolicy { .. } => "deadline_policy",
             Entity::VisitPolicy { .. } => "visit_policy",
+            Entity::InboxItem { .. } => "inbox_item",
+            Entity::QuietHours { .. } => "quiet_hours",
         }
     }
 }

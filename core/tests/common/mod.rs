@@ -8,12 +8,14 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use geo::{polygon, MultiPolygon};
 use gridwork_core::checklist::{Answer, AnswerValue};
-use gridwork_core::clock::ManualClock;
+use gridwork_core::clock::{to_ms, Clock, ManualClock};
 use gridwork_core::evidence::PhotoInput;
 use gridwork_core::grid::Grid;
 use gridwork_core::household::{Household, Member, PlaceKind, Tag};
 use gridwork_core::location::LocationFix;
 use gridwork_core::region::{Region, RegionLevel};
+use gridwork_core::sync::protocol::{PullRequest, PullResponse, PushRequest, PushResponse};
+use gridwork_core::sync::{sync_with, SyncReport, Transfer, Transport};
 use gridwork_core::user::{Assignment, AssignmentKind, Role, User};
 use gridwork_core::Store;
 
@@ -244,5 +246,89 @@ pub fn photo(dir: &Path, name: &str, item: Option<&str>) -> PhotoInput {
         media_type: "image/jpeg".into(),
         taken_at: t0(),
         fix: Some(fix_at(22.5015, 113.9015)),
+    }
+}
+
+/// A transport that calls the server's store directly (the HTTP layer is
+/// tested end to end in server/ and cli/ tests).
+pub struct Loopback<'a> {
+    pub server: &'a Store,
+    pub user: String,
+    /// The device's id, as the server's credential check would give it.
+    pub device_id: Option<String>,
+    /// The device's clock (may be skewed).
+    pub device_clock: Arc<dyn Clock>,
+}
+
+impl Transport for Loopback<'_> {
+    async fn push(&self, req: &PushRequest) -> gridwork_core::Result<(PushResponse, Transfer)> {
+        let answers = self.server.apply_push(
+            &self.user,
+            &req.device_id,
+            Some(to_ms(self.device_clock.now())),
+            req.acked_through,
+            &req.ops,
+        )?;
+        Ok((PushResponse { answers }, Transfer::default()))
+    }
+
+    async fn pull(&self, req: &PullRequest) -> gridwork_core::Result<(PullResponse, Transfer)> {
+        Ok((
+            self.server.pull(
+                &self.user,
+                self.device_id.as_deref(),
+                req.cursor.as_deref(),
+                req.limit,
+            )?,
+            Transfer::default(),
+        ))
+    }
+}
+
+/// The server's store and devices in one process, on one manual clock.
+pub struct World {
+    pub server: Store,
+    pub clock: ManualClock,
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(t0());
+        let server =
+            Store::open_server(dir.path().join("server.db"), Arc::new(clock.clone())).unwrap();
+        populate(&server);
+        World { server, clock, dir }
+    }
+
+    pub fn device(&self, name: &str) -> Store {
+        Store::open_with_clock(
+            self.dir.path().join(format!("{name}.db")),
+            Arc::new(self.clock.clone()),
+        )
+        .unwrap()
+    }
+
+    pub fn sync(&self, device: &Store, user: &str) -> SyncReport {
+        self.sync_with_clock(device, user, Arc::new(self.clock.clone()))
+    }
+
+    pub fn sync_with_clock(
+        &self,
+        device: &Store,
+        user: &str,
+        device_clock: Arc<dyn Clock>,
+    ) -> SyncReport {
+        let t = Loopback {
+            server: &self.server,
+            user: user.into(),
+            device_id: Some(device.device_id().to_string()),
+            device_clock,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(sync_with(device, &t, &|_| {})).unwrap()
     }
 }

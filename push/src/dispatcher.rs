@@ -1,12 +1,10 @@
-//! The dispatcher: picks the channel by target kind, holds normal items
-//! through the recipient's quiet hours, and retries on the backoff schedule.
-//!
-//! In memory only. The server integration (later) will persist jobs and the
-//! delivery log in its database so that a restart loses nothing and two
-//! server processes do not both send; until then this is the logic the
-//! server will drive: `enqueue`, then `run_due` on each tick.
+//! The dispatcher: takes the jobs due from its [`JobQueue`], holds normal
+//! items through the recipient's quiet hours, picks the channel by target
+//! kind, and records each outcome with the retry schedule's next time. The
+//! queue decides where jobs live (the server's database, or memory); the
+//! rules are here, once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -15,97 +13,35 @@ use rand::SeedableRng;
 
 use crate::backoff::RetryPolicy;
 use crate::clock::Clock;
+use crate::queue::{
+    ClaimedJob, DeliveryRecord, JobQueue, JobState, JobUpdate, MemoryQueue, QueueError,
+};
 use crate::quiet::QuietHours;
 use crate::{Channel, DeliveryOutcome, PushMessage, PushTarget, TargetKind};
 
-/// Where one job (one message to one endpoint) stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobState {
-    /// Waiting for its due time (first try or a retry).
-    Pending,
-    /// Waiting for the recipient's quiet hours to end.
-    Held,
-    /// Handed to its channel by a `run_due` that has not finished; another
-    /// `run_due` at the same time leaves it alone (no double send).
-    Sending,
-    Delivered,
-    /// The endpoint is gone; the server prunes it.
-    DeadEndpoint,
-    Rejected {
-        reason: String,
-    },
-    /// The retries are used up.
-    GaveUp,
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Delivery attempts made (requests to providers).
+    pub attempted: u32,
+    pub delivered: u32,
+    /// Held for quiet hours (no attempt).
+    pub held: u32,
+    /// Failed, to be tried again.
+    pub retrying: u32,
+    /// Gave up, rejected, dead endpoint, or dropped with one.
+    pub failed: u32,
 }
 
-impl JobState {
-    pub fn is_final(&self) -> bool {
-        !matches!(self, JobState::Pending | JobState::Held | JobState::Sending)
-    }
-
-    fn is_waiting(&self) -> bool {
-        matches!(self, JobState::Pending | JobState::Held)
-    }
-}
-
-/// One line of the delivery log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryRecord {
-    pub job: u64,
-    pub message_id: String,
-    pub kind: TargetKind,
-    /// 1 for the first delivery attempt; 0 for a hold (no attempt made).
-    pub attempt: u32,
-    pub at: DateTime<Utc>,
-    pub outcome: RecordedOutcome,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecordedOutcome {
-    HeldForQuietHours {
-        until: DateTime<Utc>,
-    },
-    Delivered,
-    RetryScheduled {
-        at: DateTime<Utc>,
-    },
-    DeadEndpoint,
-    Rejected {
-        reason: String,
-    },
-    GaveUp,
-    /// Another job found this endpoint dead first.
-    DroppedDeadEndpoint,
-}
-
-#[derive(Debug)]
-struct Job {
-    id: u64,
-    target: PushTarget,
-    message: PushMessage,
-    quiet: Option<QuietHours>,
-    attempts: u32,
-    due: DateTime<Utc>,
-    state: JobState,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    next_id: u64,
-    jobs: Vec<Job>,
-    log: Vec<DeliveryRecord>,
-    dead: Vec<PushTarget>,
-}
-
-pub struct Dispatcher {
+pub struct Dispatcher<Q: JobQueue = MemoryQueue> {
     channels: HashMap<TargetKind, Arc<dyn Channel>>,
     policy: RetryPolicy,
     clock: Arc<dyn Clock>,
     rng: Mutex<StdRng>,
-    state: Mutex<State>,
+    queue: Arc<Q>,
 }
 
-impl std::fmt::Debug for Dispatcher {
+impl<Q: JobQueue> std::fmt::Debug for Dispatcher<Q> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut kinds: Vec<_> = self.channels.keys().collect();
         kinds.sort();
@@ -117,30 +53,21 @@ impl std::fmt::Debug for Dispatcher {
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The guarded data stays consistent across our own panics (every
-    // update is a single assignment), so a poisoned lock is still usable.
+    // The RNG has no invariant a panic could break.
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Dispatcher {
-    /// `rng` drives the retry jitter; seed it in tests for a fixed schedule.
+impl Dispatcher<MemoryQueue> {
+    /// Over jobs in memory. `rng` drives the retry jitter; seed it in tests
+    /// for a fixed schedule.
     pub fn new(policy: RetryPolicy, clock: Arc<dyn Clock>, rng: StdRng) -> Self {
-        Self {
-            channels: HashMap::new(),
-            policy,
-            clock,
-            rng: Mutex::new(rng),
-            state: Mutex::new(State::default()),
-        }
+        let queue = Arc::new(MemoryQueue::new(clock.clone()));
+        Self::with_queue(queue, policy, clock, rng)
     }
 
     /// With jitter from the operating system's randomness.
     pub fn with_entropy(policy: RetryPolicy, clock: Arc<dyn Clock>) -> Self {
         Self::new(policy, clock, StdRng::from_os_rng())
-    }
-
-    pub fn register(&mut self, kind: TargetKind, channel: Arc<dyn Channel>) {
-        self.channels.insert(kind, channel);
     }
 
     /// Queue one message for one endpoint, due now. Returns the job id.
@@ -150,180 +77,157 @@ impl Dispatcher {
         message: PushMessage,
         quiet: Option<QuietHours>,
     ) -> u64 {
-        let now = self.clock.now();
-        let mut state = lock(&self.state);
-        state.next_id += 1;
-        let id = state.next_id;
-        state.jobs.push(Job {
-            id,
-            target,
-            message,
-            quiet,
-            attempts: 0,
-            due: now,
-            state: JobState::Pending,
-        });
-        id
+        self.queue.enqueue(target, message, quiet)
     }
 
-    /// The earliest time a waiting job is due (for the server's timer).
+    /// The earliest time a waiting job is due (for a timer).
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        lock(&self.state)
-            .jobs
-            .iter()
-            .filter(|j| j.state.is_waiting())
-            .map(|j| j.due)
-            .min()
+        self.queue.waiting_due()
     }
 
     pub fn job_state(&self, id: u64) -> Option<JobState> {
-        lock(&self.state)
-            .jobs
-            .iter()
-            .find(|j| j.id == id)
-            .map(|j| j.state.clone())
+        self.queue.job_state(id)
     }
 
     pub fn log(&self) -> Vec<DeliveryRecord> {
-        lock(&self.state).log.clone()
+        self.queue.log()
     }
 
-    /// Endpoints found dead since the last call, for the server to delete.
+    /// Endpoints found dead since the last call, for the caller to delete.
     pub fn take_dead_endpoints(&self) -> Vec<PushTarget> {
-        std::mem::take(&mut lock(&self.state).dead)
+        self.queue.take_dead_endpoints()
     }
 
-    /// Work through every job due now: hold, deliver, schedule retries.
-    /// Returns how many delivery attempts were made.
+    /// Work through every job due now. Returns how many delivery attempts
+    /// were made (the memory queue cannot fail).
     pub async fn run_due(&self) -> usize {
-        let now = self.clock.now();
-        let due: Vec<(u64, PushTarget, PushMessage)> = {
-            let mut state = lock(&self.state);
-            let mut ready = Vec::new();
-            let mut holds = Vec::new();
-            for job in state
-                .jobs
-                .iter_mut()
-                .filter(|j| j.state.is_waiting() && j.due <= now)
-            {
-                let hold = job
-                    .quiet
-                    .and_then(|q| q.hold_until(now, job.message.priority));
-                if let Some(until) = hold {
-                    job.state = JobState::Held;
-                    job.due = until;
-                    holds.push(DeliveryRecord {
-                        job: job.id,
-                        message_id: job.message.id.clone(),
-                        kind: job.target.kind(),
-                        attempt: 0,
-                        at: now,
-                        outcome: RecordedOutcome::HeldForQuietHours { until },
-                    });
-                } else {
-                    job.state = JobState::Sending;
-                    ready.push((job.id, job.target.clone(), job.message.clone()));
-                }
+        match self.pass().await {
+            Ok(report) => report.attempted as usize,
+            Err(e) => {
+                tracing::error!(error = %e, "push pass failed");
+                0
             }
-            for record in holds {
-                tracing::info!(job = record.job, message = %record.message_id, kind = ?record.kind, outcome = ?record.outcome, "held for quiet hours");
-                state.log.push(record);
-            }
-            ready
-        };
-
-        let mut attempts = 0;
-        for (id, target, message) in due {
-            // An earlier job in this pass may have found the endpoint dead.
-            if self.job_state(id) != Some(JobState::Sending) {
-                continue;
-            }
-            let outcome = match self.channels.get(&target.kind()) {
-                Some(channel) => {
-                    attempts += 1;
-                    channel.deliver(&target, &message).await
-                }
-                None => DeliveryOutcome::Rejected {
-                    reason: format!("没有此类通道 / no channel for {:?}", target.kind()),
-                },
-            };
-            self.record(id, &target, outcome);
         }
-        attempts
+    }
+}
+
+impl<Q: JobQueue> Dispatcher<Q> {
+    pub fn with_queue(
+        queue: Arc<Q>,
+        policy: RetryPolicy,
+        clock: Arc<dyn Clock>,
+        rng: StdRng,
+    ) -> Self {
+        Self {
+            channels: HashMap::new(),
+            policy,
+            clock,
+            rng: Mutex::new(rng),
+            queue,
+        }
     }
 
-    fn record(&self, id: u64, target: &PushTarget, outcome: DeliveryOutcome) {
+    pub fn register(&mut self, kind: TargetKind, channel: Arc<dyn Channel>) {
+        self.channels.insert(kind, channel);
+    }
+
+    /// The kinds this dispatcher has channels for.
+    pub fn kinds(&self) -> Vec<TargetKind> {
+        let mut kinds: Vec<_> = self.channels.keys().copied().collect();
+        kinds.sort();
+        kinds
+    }
+
+    pub fn queue(&self) -> &Arc<Q> {
+        &self.queue
+    }
+
+    /// One pass: claim what is due, hold, deliver, schedule retries.
+    pub async fn pass(&self) -> Result<PassReport, QueueError> {
         let now = self.clock.now();
-        let mut guard = lock(&self.state);
-        let state = &mut *guard;
-        let Some(job) = state.jobs.iter_mut().find(|j| j.id == id) else {
-            return;
+        let claimed = self.queue.claim_due(now).await?;
+        let mut report = PassReport::default();
+        // Endpoints found dead in this pass: the jobs claimed for them too
+        // would fail the same way.
+        let mut dead: HashSet<PushTarget> = HashSet::new();
+        for job in claimed {
+            let update = self.handle(&job, now, &mut dead, &mut report).await;
+            tracing::info!(job = job.id, message = %job.message.id, kind = ?job.target.kind(), update = ?update, "push job");
+            self.queue.finish(job.id, update).await?;
+        }
+        Ok(report)
+    }
+
+    async fn handle(
+        &self,
+        job: &ClaimedJob,
+        now: DateTime<Utc>,
+        dead: &mut HashSet<PushTarget>,
+        report: &mut PassReport,
+    ) -> JobUpdate {
+        if dead.contains(&job.target) {
+            report.failed += 1;
+            return JobUpdate::Dropped;
+        }
+        if let Some(until) = job
+            .quiet
+            .and_then(|q| q.hold_until(now, job.message.priority))
+        {
+            report.held += 1;
+            return JobUpdate::Held { until };
+        }
+        let outcome = match self.channels.get(&job.target.kind()) {
+            Some(channel) => {
+                report.attempted += 1;
+                channel.deliver(&job.target, &job.message).await
+            }
+            None => DeliveryOutcome::Rejected {
+                reason: format!("没有此类通道 / no channel for {:?}", job.target.kind()),
+            },
         };
-        job.attempts += 1;
-        let recorded = match outcome {
+        match outcome {
             DeliveryOutcome::Delivered => {
-                job.state = JobState::Delivered;
-                RecordedOutcome::Delivered
+                report.delivered += 1;
+                JobUpdate::Delivered
             }
             DeliveryOutcome::Rejected { reason } => {
-                job.state = JobState::Rejected {
-                    reason: reason.clone(),
-                };
-                RecordedOutcome::Rejected { reason }
+                report.failed += 1;
+                JobUpdate::Rejected { reason }
             }
             DeliveryOutcome::DeadEndpoint => {
-                job.state = JobState::DeadEndpoint;
-                RecordedOutcome::DeadEndpoint
+                report.failed += 1;
+                dead.insert(job.target.clone());
+                JobUpdate::DeadEndpoint
             }
             DeliveryOutcome::RetryLater { after } => {
+                let attempt = job.attempts + 1;
                 let delay = self
                     .policy
-                    .next_delay(job.attempts, after, &mut *lock(&self.rng));
-                match delay.and_then(|d| chrono::Duration::from_std(d).ok()) {
+                    .next_delay(attempt, after, &mut *lock(&self.rng))
+                    .and_then(|d| chrono::Duration::from_std(d).ok());
+                let detail = match after {
+                    Some(a) => format!("稍后重试 / retry later (Retry-After {} s)", a.as_secs()),
+                    None => "稍后重试 / retry later".to_string(),
+                };
+                match delay {
                     Some(d) => {
-                        job.state = JobState::Pending;
-                        job.due = now + d;
-                        RecordedOutcome::RetryScheduled { at: job.due }
+                        report.retrying += 1;
+                        JobUpdate::RetryAt {
+                            at: now + d,
+                            detail,
+                        }
                     }
                     None => {
-                        job.state = JobState::GaveUp;
-                        RecordedOutcome::GaveUp
+                        report.failed += 1;
+                        JobUpdate::GaveUp { detail }
                     }
                 }
             }
-        };
-        let record = DeliveryRecord {
-            job: id,
-            message_id: job.message.id.clone(),
-            kind: target.kind(),
-            attempt: job.attempts,
-            at: now,
-            outcome: recorded,
-        };
-        tracing::info!(job = id, message = %record.message_id, kind = ?record.kind, attempt = record.attempt, outcome = ?record.outcome, "push attempt");
-        state.log.push(record.clone());
-
-        if record.outcome == RecordedOutcome::DeadEndpoint {
-            state.dead.push(target.clone());
-            // Every other waiting item for that endpoint would fail the
-            // same way; drop them now rather than spend a request each.
-            let mut dropped = Vec::new();
-            for other in state
-                .jobs
-                .iter_mut()
-                .filter(|j| j.id != id && !j.state.is_final() && &j.target == target)
-            {
-                other.state = JobState::DeadEndpoint;
-                dropped.push(DeliveryRecord {
-                    job: other.id,
-                    message_id: other.message.id.clone(),
-                    kind: target.kind(),
-                    attempt: other.attempts,
-                    at: now,
-                    outcome: RecordedOutcome::DroppedDeadEndpoint,
-                });
-            }
-            state.log.extend(dropped);
         }
+    }
+
+    /// The earliest time a waiting job is due.
+    pub async fn due_at(&self) -> Result<Option<DateTime<Utc>>, QueueError> {
+        self.queue.next_due().await
     }
 }

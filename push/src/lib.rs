@@ -1,9 +1,9 @@
 //! Push dispatch channels for Gridwork's escalations.
 //!
-//! The server (later) hands a [`PushMessage`] and a recipient's [`PushTarget`]s
-//! to the [`Dispatcher`], which holds normal items through the recipient's
-//! quiet hours, picks the [`Channel`] for each target kind and schedules
-//! retries. Each channel classifies what its provider answered into a
+//! The server queues a [`PushMessage`] for each of a recipient's
+//! [`PushTarget`]s in its database; the [`Dispatcher`] claims what is due
+//! from that [`JobQueue`], holds normal items through the recipient's quiet
+//! hours, picks the [`Channel`] for each target kind and schedules retries. Each channel classifies what its provider answered into a
 //! [`DeliveryOutcome`]; the dispatcher never needs to know provider details.
 //!
 //! Push is never the only path: every escalation also lands in the in-app
@@ -16,7 +16,10 @@ pub mod clock;
 pub mod dispatcher;
 mod http;
 pub mod jpush;
+pub mod queue;
 pub mod quiet;
+#[cfg(feature = "receiver")]
+pub mod receiver;
 pub mod sms;
 pub mod webpush;
 
@@ -29,8 +32,12 @@ use serde::{Deserialize, Serialize};
 pub use apns::{ApnsChannel, ApnsConfig};
 pub use backoff::RetryPolicy;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use dispatcher::{DeliveryRecord, Dispatcher, JobState, RecordedOutcome};
+pub use dispatcher::{Dispatcher, PassReport};
 pub use jpush::{JPushChannel, JPushConfig};
+pub use queue::{
+    ClaimedJob, DeliveryRecord, JobQueue, JobState, JobUpdate, MemoryQueue, QueueError,
+    RecordedOutcome,
+};
 pub use quiet::QuietHours;
 pub use sms::{mask_phone, SmsHookChannel, SmsHookConfig};
 pub use webpush::{VapidKey, WebPushChannel, WebPushConfig};
@@ -113,7 +120,7 @@ pub enum TargetKind {
 }
 
 /// Where one item goes.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PushTarget {
     /// A Web Push / UnifiedPush subscription (endpoint URL, the user agent's

@@ -67,6 +67,8 @@ pub enum PushJobUpdate {
     Rejected { detail: String },
     /// The endpoint is gone: prune it and drop its other waiting jobs.
     DeadEndpoint,
+    /// Not attempted: another job found its endpoint dead first.
+    Dropped,
 }
 
 /// One line of the delivery log.
@@ -412,6 +414,13 @@ impl Store {
                 PushJobUpdate::DeadEndpoint => {
                     ("dead_endpoint", None, "dead_endpoint", None, attempt)
                 }
+                PushJobUpdate::Dropped => (
+                    "dropped",
+                    None,
+                    "dropped",
+                    Some("endpoint dead".to_string()),
+                    0,
+                ),
             };
             let done = due.is_none();
             w.tx.prepare_cached(

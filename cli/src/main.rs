@@ -7,6 +7,7 @@
 mod admin;
 mod demo;
 mod import;
+mod push_args;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,6 +69,12 @@ enum Command {
         /// POST /v1/admin/clock. For end-to-end tests and the demo only.
         #[arg(long)]
         test_clock: Option<chrono::DateTime<chrono::Utc>>,
+        /// Seconds between runs of the escalation engine (it also runs
+        /// right after pushes that carry case operations).
+        #[arg(long, default_value_t = 60)]
+        escalation_interval_secs: u64,
+        #[command(flatten)]
+        push: push_args::PushArgs,
     },
     /// Administer a server's data directory (as its administrator).
     Admin {
@@ -130,15 +137,21 @@ fn main() -> ExitCode {
             upload_expiry_hours,
             min_free_mib,
             test_clock,
-        } => serve(gridwork_server::ServerConfig {
-            listen,
-            data_dir: data,
-            public_url,
-            uploads: gridwork_server::storage::uploads::UploadConfig {
-                expiry: chrono::Duration::hours(i64::from(upload_expiry_hours)),
-                min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
-            },
-            test_clock,
+            escalation_interval_secs,
+            push,
+        } => push.settings().map_err(Into::into).and_then(|push| {
+            serve(gridwork_server::ServerConfig {
+                listen,
+                data_dir: data,
+                public_url,
+                uploads: gridwork_server::storage::uploads::UploadConfig {
+                    expiry: chrono::Duration::hours(i64::from(upload_expiry_hours)),
+                    min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
+                },
+                test_clock,
+                push,
+                escalation_every: std::time::Duration::from_secs(escalation_interval_secs.max(1)),
+            })
         }),
         Command::Admin {
             data,

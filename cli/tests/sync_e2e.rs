@@ -20,67 +20,7 @@ use gridwork_core::store::{CaseScope, HouseholdFilter, VisitInput};
 use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use gridwork_core::{CoreError, Store};
 use reqwest::Method;
-use support::{Admin, Phone, ServerProcess};
-
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bindings/testdata");
-
-/// The village of bindings/testdata, four people and their phones.
-struct Town {
-    server: ServerProcess,
-    admin: Admin,
-    dir: tempfile::TempDir,
-}
-
-impl Town {
-    async fn new() -> Town {
-        let dir = tempfile::tempdir().unwrap();
-        let server = ServerProcess::start(&dir.path().join("server-data"));
-        let (admin, _console) = Admin::enrol(&server, dir.path()).await;
-        let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
-        let r = admin
-            .ok(
-                Method::POST,
-                "/admin/import/regions?mode=all_or_nothing",
-                read("township.geojson"),
-            )
-            .await;
-        assert_eq!(r["imported"], 5, "{r}");
-        let r = admin
-            .ok(
-                Method::POST,
-                "/admin/import/households",
-                read("households.csv"),
-            )
-            .await;
-        assert_eq!(r["imported"], 4, "{r}");
-        admin
-            .ok(Method::POST, "/admin/import/members", read("members.csv"))
-            .await;
-        for (id, name, role, j) in [
-            ("w1", "张网格", "grid_worker", vec![]),
-            ("w2", "李网格", "grid_worker", vec![]),
-            ("s1", "王书记", "village_secretary", vec!["440300-T01-V01"]),
-            ("t1", "赵督导", "township_supervisor", vec!["440300-T01"]),
-        ] {
-            admin
-                .put_json("/admin/users", serde_json::json!({"id": id, "name": name, "role": role, "phone": null, "jurisdiction": j}))
-                .await;
-        }
-        for (u, g) in [("w1", "G1"), ("w2", "G2")] {
-            admin
-                .put_json("/admin/assignments", serde_json::json!({"user_id": u, "grid_code": g, "kind": "primary", "from": "2026-01-01", "to": null}))
-                .await;
-        }
-        Town { server, admin, dir }
-    }
-
-    async fn phone(&self, user: &str) -> Phone {
-        let code = self.admin.code_for(user).await;
-        let phone = Phone::enrol(self.dir.path(), user, &self.server.url, &code).await;
-        phone.sync().await;
-        phone
-    }
-}
+use support::{Admin, Phone, Town};
 
 fn fix() -> LocationFix {
     LocationFix {

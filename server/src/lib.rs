@@ -9,13 +9,17 @@
 //!   activation codes, devices and revocation (administrators)
 //! - `GET /v1/coverage` — the four promises for the caller's reach
 //! - `GET/POST /v1/admin/clock` — the test clock (`--test-clock` only)
+//! - `GET /v1/push/config` — what phones subscribe to push with;
+//!   `GET /v1/admin/push/deliveries` — the delivery log
 //! - `/v1/uploads` — tus 1.0.0 uploads of evidence photos (`Tus-Resumable`
 //!   instead of `X-Gridwork-Protocol`); `GET /v1/evidence/{id}/content`
 //! - `GET /healthz`, `GET /openapi.json`
 
 pub mod blob;
 pub mod error;
+pub mod escalation;
 pub mod openapi;
+pub mod push;
 pub mod routes;
 pub mod storage;
 
@@ -58,6 +62,10 @@ pub struct ServerConfig {
     /// Run on a test clock starting here, moved by `POST /v1/admin/clock`
     /// (end-to-end tests, the demo's fast day); `None`: the system clock.
     pub test_clock: Option<chrono::DateTime<chrono::Utc>>,
+    /// Push channels (Web Push always; APNs, JPush, the SMS hook if set).
+    pub push: push::PushSettings,
+    /// How often the escalation engine runs (besides after pushes).
+    pub escalation_every: Duration,
 }
 
 /// How often expired incomplete uploads are swept while serving.
@@ -177,6 +185,8 @@ pub fn router(state: AppState) -> Router {
             "/admin/clock",
             get(routes::clock::get_clock).post(routes::clock::set_clock),
         )
+        .route("/admin/push/deliveries", get(routes::notify::deliveries))
+        .route("/push/config", get(routes::notify::push_config))
         .route(
             "/admin/devices/{device_id}/revoke",
             post(routes::admin::revoke),
@@ -257,7 +267,7 @@ pub async fn serve(
         }
         None => Arc::new(SystemClock),
     };
-    let (storage, code) = open_storage(&config, clock)?;
+    let (storage, code) = open_storage(&config, clock.clone())?;
     let pruned = storage.prune()?;
     tracing::info!(pruned, "old operation answers pruned");
     let sweeper = {
@@ -276,8 +286,23 @@ pub async fn serve(
             }
         })
     };
+    let (dispatcher, push_info) = push::dispatcher(
+        &config.push,
+        &config.data_dir,
+        storage.clone(),
+        Arc::new(push::ServerClock(clock.clone())),
+    )?;
+    tracing::info!(kinds = ?push_info.kinds, "push channels");
+    let engine = Arc::new(escalation::Engine::new(
+        storage.clone(),
+        dispatcher,
+        clock,
+        push_info,
+    ));
+    let engine_task = tokio::spawn(engine.clone().run(config.escalation_every));
     let router = router(AppState {
         test_clock,
+        engine: Some(engine),
         ..AppState::new(storage, public_url(&config))
     });
     ready(addr, code);
@@ -286,6 +311,7 @@ pub async fn serve(
         .await
         .map_err(|e| ServerError::Internal(e.to_string()))?;
     sweeper.abort();
+    engine_task.abort();
     tracing::info!("server stopped");
     Ok(())
 }

@@ -14,6 +14,7 @@ use gridwork_core::sync::device;
 use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use gridwork_core::sync::SyncReport;
 use gridwork_core::Store;
+use reqwest::Method;
 
 /// `gridwork serve` as a child process.
 pub struct ServerProcess {
@@ -22,6 +23,8 @@ pub struct ServerProcess {
     pub admin_code: Option<String>,
     pub data: PathBuf,
     pub port: u16,
+    /// Extra `serve` arguments (kept for a restart).
+    pub args: Vec<String>,
 }
 
 impl ServerProcess {
@@ -31,9 +34,15 @@ impl ServerProcess {
 
     /// Start on a given port (0: any); waits until it listens.
     pub fn start_on(data: &Path, port: u16) -> Self {
+        Self::start_with(data, port, &[])
+    }
+
+    /// Start with extra `serve` arguments.
+    pub fn start_with(data: &Path, port: u16, args: &[String]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_gridwork"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
             .arg(data)
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -66,6 +75,7 @@ impl ServerProcess {
             admin_code,
             data: data.to_path_buf(),
             port,
+            args: args.to_vec(),
         }
     }
 
@@ -78,7 +88,7 @@ impl ServerProcess {
     /// Start again on the same data and port.
     pub fn restart(&mut self) {
         self.kill9();
-        let again = Self::start_on(&self.data.clone(), self.port);
+        let again = Self::start_with(&self.data.clone(), self.port, &self.args.clone());
         *self = again;
     }
 }
@@ -223,4 +233,87 @@ pub fn safe_answers() -> Vec<Answer> {
             value: AnswerValue::Choice("sound".into()),
         },
     ]
+}
+
+pub const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bindings/testdata");
+
+/// A person the town has: id, name, role, jurisdiction, phone.
+pub type Person<'a> = (&'a str, &'a str, &'a str, &'a [&'a str], Option<&'a str>);
+
+/// The village of bindings/testdata, its people and their phones.
+pub struct Town {
+    pub server: ServerProcess,
+    pub admin: Admin,
+    pub dir: tempfile::TempDir,
+}
+
+impl Town {
+    /// Two workers, the secretary and a township supervisor.
+    pub async fn new() -> Town {
+        Self::with(&[], &[]).await
+    }
+
+    /// With extra `serve` arguments and extra people (id, name, role,
+    /// jurisdiction, phone).
+    pub async fn with(args: &[String], people: &[Person<'_>]) -> Town {
+        let dir = tempfile::tempdir().unwrap();
+        let server = ServerProcess::start_with(&dir.path().join("server-data"), 0, args);
+        let (admin, _console) = Admin::enrol(&server, dir.path()).await;
+        let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
+        let r = admin
+            .ok(
+                Method::POST,
+                "/admin/import/regions?mode=all_or_nothing",
+                read("township.geojson"),
+            )
+            .await;
+        assert_eq!(r["imported"], 5, "{r}");
+        let r = admin
+            .ok(
+                Method::POST,
+                "/admin/import/households",
+                read("households.csv"),
+            )
+            .await;
+        assert_eq!(r["imported"], 4, "{r}");
+        admin
+            .ok(Method::POST, "/admin/import/members", read("members.csv"))
+            .await;
+        let base: [Person<'_>; 4] = [
+            ("w1", "张网格", "grid_worker", &[], None),
+            ("w2", "李网格", "grid_worker", &[], None),
+            (
+                "s1",
+                "王书记",
+                "village_secretary",
+                &["440300-T01-V01"],
+                None,
+            ),
+            ("t1", "赵督导", "township_supervisor", &["440300-T01"], None),
+        ];
+        for (id, name, role, j, phone) in base.iter().chain(people) {
+            admin
+                .put_json("/admin/users", serde_json::json!({"id": id, "name": name, "role": role, "phone": phone, "jurisdiction": j}))
+                .await;
+        }
+        for (u, g) in [("w1", "G1"), ("w2", "G2")] {
+            admin
+                .put_json("/admin/assignments", serde_json::json!({"user_id": u, "grid_code": g, "kind": "primary", "from": "2026-01-01", "to": null}))
+                .await;
+        }
+        Town { server, admin, dir }
+    }
+
+    /// A phone for `user`, enrolled and synced once.
+    pub async fn phone(&self, user: &str) -> Phone {
+        self.device(user, user).await
+    }
+
+    /// Another device of `user`, its store named `name`.
+    pub async fn device(&self, user: &str, name: &str) -> Phone {
+        let code = self.admin.code_for(user).await;
+        let phone = Phone::enrol(self.dir.path(), name, &self.server.url, &code).await;
+        phone.sync().await;
+        phone
+    }
 }

@@ -27,6 +27,10 @@ pub struct ClockResponse {
     pub now: DateTime<Utc>,
     /// True when the server runs on a test clock.
     pub test_clock: bool,
+    /// After a move: what the escalation engine and push dispatch did at
+    /// the new time (they run before the answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<crate::escalation::EngineTick>,
 }
 
 fn no_test_clock() -> ServerError {
@@ -50,6 +54,7 @@ pub async fn get_clock(State(state): State<AppState>, Admin(_): Admin) -> Json<C
     Json(ClockResponse {
         now,
         test_clock: state.test_clock.is_some(),
+        engine: None,
     })
 }
 
@@ -77,8 +82,13 @@ pub async fn set_clock(
             field: Some("now".into()),
         });
     }
+    let engine = match &state.engine {
+        Some(e) => Some(e.tick().await?),
+        None => None,
+    };
     Ok(Json(ClockResponse {
         now,
         test_clock: true,
+        engine,
     }))
 }

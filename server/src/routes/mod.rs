@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod clock;
+pub mod notify;
 pub mod sync;
 pub mod tus;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub public_url: String,
     /// The test clock, when the server was started with one.
     pub test_clock: Option<gridwork_core::clock::ManualClock>,
+    /// The escalation engine and push dispatch (`serve` starts one).
+    pub engine: Option<Arc<crate::escalation::Engine>>,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
             storage,
             public_url,
             test_clock: None,
+            engine: None,
         }
     }
 }

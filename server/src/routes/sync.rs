@@ -4,6 +4,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
+use gridwork_core::outbox::Operation;
 use gridwork_core::sync::protocol::{
     ActivateRequest, ActivateResponse, PullRequest, PullResponse, PushRequest, PushResponse,
     CLOCK_HEADER,
@@ -66,7 +67,19 @@ pub async fn push(
                 })?,
         ),
     };
+    // Case operations may have escalated cases or told someone (an urge, a
+    // dispatch): the engine sends their pushes now, not at the next minute.
+    let cases = req.ops.iter().any(|e| {
+        matches!(
+            e.operation,
+            Operation::CaseReported { .. } | Operation::CaseActed { .. }
+        )
+    });
+    let engine = state.engine.clone();
     let resp = blocking(move || state.storage.push(&auth, clock, &req)).await?;
+    if let (true, Some(engine)) = (cases, engine) {
+        engine.kick();
+    }
     Ok(Json(resp))
 }
 

@@ -13,7 +13,9 @@ use gridwork_core::case::DeadlinePolicy;
 use gridwork_core::checklist::ChecklistTemplate;
 use gridwork_core::coverage::CoverageReport;
 use gridwork_core::import::TableFormat;
-use gridwork_core::store::{ImportMode, ImportReport};
+use gridwork_core::store::{
+    EscalationPass, ImportMode, ImportReport, PushDelivery, PushJob, PushJobUpdate,
+};
 use gridwork_core::sync::protocol::{PullResponse, PushRequest, PushResponse};
 use gridwork_core::user::{Assignment, User};
 use gridwork_core::visit::VisitPolicy;
@@ -168,6 +170,23 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug + 'static {
     fn upload_terminate(&self, auth: &DeviceAuth, upload_id: &str) -> ApiResult<()>;
     /// Remove expired incomplete uploads; how many.
     fn upload_sweep_expired(&self) -> ApiResult<u64>;
+    // ---- escalations and push (ADR 0011) ----
+    /// One pass of the escalation engine at the storage's clock.
+    fn escalation_pass(&self) -> ApiResult<EscalationPass>;
+    /// The endpoint kinds this server has channels for.
+    fn set_push_kinds(&self, kinds: &[&str]) -> ApiResult<()>;
+    /// Claim due push jobs for this process (lease in wall-clock ms).
+    fn claim_push_jobs(
+        &self,
+        limit: u32,
+        wall_now_ms: i64,
+        lease_ms: i64,
+    ) -> ApiResult<Vec<PushJob>>;
+    fn finish_push_job(&self, job_id: i64, update: &PushJobUpdate) -> ApiResult<()>;
+    fn next_push_due(&self) -> ApiResult<Option<DateTime<Utc>>>;
+    /// The delivery log of one case (or all), oldest first.
+    fn push_deliveries(&self, case_id: Option<&str>) -> ApiResult<Vec<PushDelivery>>;
+
     /// The stored photo of an evidence record the caller may reach.
     fn evidence_content(
         &self,

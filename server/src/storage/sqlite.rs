@@ -12,7 +12,9 @@ use gridwork_core::checklist::ChecklistTemplate;
 use gridwork_core::clock::{from_ms, to_ms, Clock};
 use gridwork_core::coverage::CoverageReport;
 use gridwork_core::import::TableFormat;
-use gridwork_core::store::{ImportMode, ImportReport};
+use gridwork_core::store::{
+    EscalationPass, ImportMode, ImportReport, PushDelivery, PushJob, PushJobUpdate,
+};
 use gridwork_core::sync::protocol::{PullResponse, PushRequest, PushResponse};
 use gridwork_core::user::{Assignment, Role, User};
 use gridwork_core::visit::VisitPolicy;
@@ -425,6 +427,35 @@ impl ServerStorage for SqliteStorage {
 
     fn coverage(&self, user: &str) -> ApiResult<CoverageReport> {
         Ok(self.store.coverage_report(user)?)
+    }
+
+    fn escalation_pass(&self) -> ApiResult<EscalationPass> {
+        Ok(self.store.escalation_pass()?)
+    }
+
+    fn set_push_kinds(&self, kinds: &[&str]) -> ApiResult<()> {
+        Ok(self.store.set_push_kinds(kinds)?)
+    }
+
+    fn claim_push_jobs(
+        &self,
+        limit: u32,
+        wall_now_ms: i64,
+        lease_ms: i64,
+    ) -> ApiResult<Vec<PushJob>> {
+        Ok(self.store.claim_push_jobs(limit, wall_now_ms, lease_ms)?)
+    }
+
+    fn finish_push_job(&self, job_id: i64, update: &PushJobUpdate) -> ApiResult<()> {
+        Ok(self.store.finish_push_job(job_id, update)?)
+    }
+
+    fn next_push_due(&self) -> ApiResult<Option<DateTime<Utc>>> {
+        Ok(self.store.next_push_due()?)
+    }
+
+    fn push_deliveries(&self, case_id: Option<&str>) -> ApiResult<Vec<PushDelivery>> {
+        Ok(self.store.push_deliveries(case_id)?)
     }
 
     fn prune(&self) -> ApiResult<u64> {

@@ -32,6 +32,10 @@ echo "== photo uploads: 200 × 300 KB over tus beside raw HTTP PUT; link cuts"
 target/release/gridwork-bench uploads > "$out/uploads.json"
 cat "$out/uploads.json"
 
+echo "== the escalation engine: 10,000 open cases, deadline-to-push latency on a test clock"
+target/release/gridwork-bench escalation > "$out/escalation.json"
+cat "$out/escalation.json"
+
 echo "== mobile library size"
 bindings/scripts/size-report.sh > "$out/size.md"
 

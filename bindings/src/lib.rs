@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod inbox;
 mod pii;
 mod secrets;
 mod store;

@@ -50,7 +50,7 @@ impl GridworkStore {
     }
 
     /// The store and the signed-in user's id.
-    fn session(&self) -> R<(Arc<Store>, String)> {
+    pub(crate) fn session(&self) -> R<(Arc<Store>, String)> {
         let store = self.store()?;
         let user = self
             .user

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -18,6 +19,10 @@ use crate::queue::{
 };
 use crate::quiet::QuietHours;
 use crate::{Channel, DeliveryOutcome, PushMessage, PushTarget, TargetKind};
+
+/// Deliveries in flight at once in a pass: enough to hide a provider's
+/// round trip behind others, few enough for a small server.
+pub const IN_FLIGHT: usize = 16;
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +36,21 @@ pub struct PassReport {
     pub retrying: u32,
     /// Gave up, rejected, dead endpoint, or dropped with one.
     pub failed: u32,
+}
+
+impl PassReport {
+    fn count(&mut self, update: &JobUpdate, attempted: bool) {
+        self.attempted += u32::from(attempted);
+        match update {
+            JobUpdate::Held { .. } => self.held += 1,
+            JobUpdate::Delivered => self.delivered += 1,
+            JobUpdate::RetryAt { .. } => self.retrying += 1,
+            JobUpdate::GaveUp { .. }
+            | JobUpdate::Rejected { .. }
+            | JobUpdate::DeadEndpoint
+            | JobUpdate::Dropped => self.failed += 1,
+        }
+    }
 }
 
 pub struct Dispatcher<Q: JobQueue = MemoryQueue> {
@@ -142,18 +162,36 @@ impl<Q: JobQueue> Dispatcher<Q> {
         &self.queue
     }
 
-    /// One pass: claim what is due, hold, deliver, schedule retries.
+    /// One pass: claim what is due (batch after batch, until nothing is),
+    /// hold, deliver (up to [`IN_FLIGHT`] at once), schedule retries.
     pub async fn pass(&self) -> Result<PassReport, QueueError> {
         let now = self.clock.now();
-        let claimed = self.queue.claim_due(now).await?;
         let mut report = PassReport::default();
         // Endpoints found dead in this pass: the jobs claimed for them too
         // would fail the same way.
-        let mut dead: HashSet<PushTarget> = HashSet::new();
-        for job in claimed {
-            let update = self.handle(&job, now, &mut dead, &mut report).await;
-            tracing::info!(job = job.id, message = %job.message.id, kind = ?job.target.kind(), update = ?update, "push job");
-            self.queue.finish(job.id, update).await?;
+        let dead: Mutex<HashSet<PushTarget>> = Mutex::new(HashSet::new());
+        // Bounded: every claimed job is finished before the next claim, and
+        // a finished job is not due again in this pass (retries are later).
+        for _ in 0..10_000u32 {
+            let claimed = self.queue.claim_due(now).await?;
+            if claimed.is_empty() {
+                break;
+            }
+            let mut outcomes = futures_util::stream::iter(claimed)
+                .map(|job| {
+                    let dead = &dead;
+                    async move {
+                        let (update, attempted) = self.handle(&job, now, dead).await;
+                        tracing::info!(job = job.id, message = %job.message.id, kind = ?job.target.kind(), update = ?update, "push job");
+                        let finished = self.queue.finish(job.id, update.clone()).await;
+                        (update, attempted, finished)
+                    }
+                })
+                .buffer_unordered(IN_FLIGHT);
+            while let Some((update, attempted, finished)) = outcomes.next().await {
+                finished?;
+                report.count(&update, attempted);
+            }
         }
         Ok(report)
     }
@@ -162,41 +200,26 @@ impl<Q: JobQueue> Dispatcher<Q> {
         &self,
         job: &ClaimedJob,
         now: DateTime<Utc>,
-        dead: &mut HashSet<PushTarget>,
-        report: &mut PassReport,
-    ) -> JobUpdate {
-        if dead.contains(&job.target) {
-            report.failed += 1;
-            return JobUpdate::Dropped;
+        dead: &Mutex<HashSet<PushTarget>>,
+    ) -> (JobUpdate, bool) {
+        if lock(dead).contains(&job.target) {
+            return (JobUpdate::Dropped, false);
         }
         if let Some(until) = job
             .quiet
             .and_then(|q| q.hold_until(now, job.message.priority))
         {
-            report.held += 1;
-            return JobUpdate::Held { until };
+            return (JobUpdate::Held { until }, false);
         }
-        let outcome = match self.channels.get(&job.target.kind()) {
-            Some(channel) => {
-                report.attempted += 1;
-                channel.deliver(&job.target, &job.message).await
-            }
-            None => DeliveryOutcome::Rejected {
-                reason: format!("没有此类通道 / no channel for {:?}", job.target.kind()),
-            },
+        let Some(channel) = self.channels.get(&job.target.kind()) else {
+            let reason = format!("没有此类通道 / no channel for {:?}", job.target.kind());
+            return (JobUpdate::Rejected { reason }, false);
         };
-        match outcome {
-            DeliveryOutcome::Delivered => {
-                report.delivered += 1;
-                JobUpdate::Delivered
-            }
-            DeliveryOutcome::Rejected { reason } => {
-                report.failed += 1;
-                JobUpdate::Rejected { reason }
-            }
+        let update = match channel.deliver(&job.target, &job.message).await {
+            DeliveryOutcome::Delivered => JobUpdate::Delivered,
+            DeliveryOutcome::Rejected { reason } => JobUpdate::Rejected { reason },
             DeliveryOutcome::DeadEndpoint => {
-                report.failed += 1;
-                dead.insert(job.target.clone());
+                lock(dead).insert(job.target.clone());
                 JobUpdate::DeadEndpoint
             }
             DeliveryOutcome::RetryLater { after } => {
@@ -210,20 +233,15 @@ impl<Q: JobQueue> Dispatcher<Q> {
                     None => "稍后重试 / retry later".to_string(),
                 };
                 match delay {
-                    Some(d) => {
-                        report.retrying += 1;
-                        JobUpdate::RetryAt {
-                            at: now + d,
-                            detail,
-                        }
-                    }
-                    None => {
-                        report.failed += 1;
-                        JobUpdate::GaveUp { detail }
-                    }
+                    Some(d) => JobUpdate::RetryAt {
+                        at: now + d,
+                        detail,
+                    },
+                    None => JobUpdate::GaveUp { detail },
                 }
             }
-        }
+        };
+        (update, true)
     }
 
     /// The earliest time a waiting job is due.

@@ -17,9 +17,10 @@ use tokio::sync::Notify;
 use utoipa::ToSchema;
 
 use crate::error::{ApiResult, ServerError};
-use crate::push::{PushInfo, StoreQueue};
+use crate::push::StoreQueue;
 use crate::routes::blocking;
 use crate::storage::ServerStorage;
+use gridwork_core::sync::protocol::PushConfig;
 
 /// The default schedule.
 pub const EVERY: Duration = Duration::from_secs(60);
@@ -52,7 +53,7 @@ pub struct Engine {
     storage: Arc<dyn ServerStorage>,
     dispatcher: Dispatcher<StoreQueue>,
     clock: Arc<dyn Clock>,
-    push_info: PushInfo,
+    push_info: PushConfig,
     wake: Notify,
 }
 
@@ -69,7 +70,7 @@ impl Engine {
         storage: Arc<dyn ServerStorage>,
         dispatcher: Dispatcher<StoreQueue>,
         clock: Arc<dyn Clock>,
-        push_info: PushInfo,
+        push_info: PushConfig,
     ) -> Self {
         Engine {
             storage,
@@ -80,7 +81,7 @@ impl Engine {
         }
     }
 
-    pub fn push_info(&self) -> &PushInfo {
+    pub fn push_info(&self) -> &PushConfig {
         &self.push_info
     }
 

@@ -213,7 +213,6 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
         routes::clock::ClockResponse,
         crate::escalation::EngineTick,
         crate::escalation::DispatchReport,
-        crate::push::PushInfo,
         crate::storage::ActivationCode,
         crate::storage::DeviceInfo,
     )),

@@ -12,6 +12,7 @@ use chrono::{FixedOffset, Offset as _};
 use futures_util::future::BoxFuture;
 use gridwork_core::inbox::{InboxItem, InboxKind};
 use gridwork_core::store::{PushAddress, PushJob, PushJobUpdate};
+use gridwork_core::sync::protocol::PushConfig;
 use gridwork_push::{
     ApnsChannel, ApnsConfig, Bilingual, ClaimedJob, Dispatcher, JPushChannel, JPushConfig,
     JobQueue, JobUpdate, Priority, PushData, PushMessage, PushTarget, QueueError, QuietHours,
@@ -60,16 +61,6 @@ impl Default for PushSettings {
             sms: None,
         }
     }
-}
-
-/// What a phone needs to subscribe (the shells ask once).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct PushInfo {
-    /// The VAPID public key (uncompressed P-256 point, base64url): Web Push's
-    /// and UnifiedPush's `applicationServerKey`.
-    pub vapid_public_key: String,
-    /// Endpoint kinds this server delivers to: web_push, apns, jpush, sms.
-    pub kinds: Vec<String>,
 }
 
 /// The VAPID key: given, or kept in the data directory (made once).
@@ -252,7 +243,7 @@ pub fn dispatcher(
     data_dir: &Path,
     storage: Arc<dyn ServerStorage>,
     clock: Arc<dyn gridwork_push::Clock>,
-) -> ApiResult<(Dispatcher<StoreQueue>, PushInfo)> {
+) -> ApiResult<(Dispatcher<StoreQueue>, PushConfig)> {
     let config_err =
         |what: &str, e: gridwork_push::ConfigError| ServerError::Internal(format!("{what}: {e}"));
     let vapid = vapid_key(settings, data_dir)?;
@@ -300,7 +291,7 @@ pub fn dispatcher(
     storage.set_push_kinds(&refs)?;
     Ok((
         d,
-        PushInfo {
+        PushConfig {
             vapid_public_key: public,
             kinds,
         },

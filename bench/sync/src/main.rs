@@ -5,6 +5,8 @@
 //!   same records as JSON for the PouchDB baseline to replicate.
 //! - `morning`: 1,890 phones each pushing a morning's 50 operations
 //!   concurrently (throughput, latency percentiles).
+//! - `escalation`: the engine with 10,000 open cases, deadline-to-push
+//!   latency on a test clock (in process, the server's own engine code).
 //! - `uploads`: 200 photos of 300 KB over tus beside a raw HTTP PUT of the
 //!   same bytes, and the bytes re-sent when the link is cut mid-upload.
 //!
@@ -14,6 +16,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a benchmark reports
 
 mod admin;
+mod escalation;
 mod morning;
 mod sync_bench;
 mod uploads;
@@ -55,6 +58,16 @@ enum What {
         #[arg(long, default_value_t = 256)]
         concurrency: usize,
     },
+    /// The escalation engine with many open cases: an idle pass beside a
+    /// full scan, deadline-to-push latency on the one-minute schedule, and
+    /// everything due at once.
+    Escalation {
+        #[arg(long, default_value_t = 10_000)]
+        cases: usize,
+        /// Cases whose deadlines fall in the timed hour.
+        #[arg(long, default_value_t = 300)]
+        timed: usize,
+    },
     /// Photo uploads over tus beside raw HTTP PUT; bytes re-sent after cuts.
     Uploads {
         #[arg(long, default_value_t = 200)]
@@ -88,6 +101,7 @@ fn main() -> ExitCode {
                 grids,
                 concurrency,
             } => morning::run(&cli.server_bin, devices, ops, grids, concurrency).await,
+            What::Escalation { cases, timed } => escalation::run(cases, timed).await,
             What::Uploads { photos, size, cuts } => {
                 uploads::run(&cli.server_bin, photos, size, cuts).await
             }

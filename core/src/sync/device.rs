@@ -40,15 +40,7 @@ pub async fn sync(
     secrets: &dyn SecretStore,
     progress: &(dyn Fn(SyncProgress) + Send + Sync),
 ) -> Result<SyncReport> {
-    let url = store.server_url()?.ok_or_else(|| {
-        CoreError::not_permitted("本机尚未激活 / this device has not been activated")
-    })?;
-    let token = secrets.get(DEVICE_CREDENTIAL)?.ok_or_else(|| {
-        CoreError::not_permitted(
-            "本机没有设备凭证，请重新激活 / no device credential: activate again",
-        )
-    })?;
-    let transport = HttpTransport::new(&url, Some(token))?;
+    let transport = enrolled(store, secrets)?;
     match sync_with(store, &transport, progress).await {
         Err(CoreError::Revoked { reason }) => {
             store.wipe()?;
@@ -57,6 +49,28 @@ pub async fn sync(
         }
         other => other,
     }
+}
+
+/// What the enrolled server needs for push subscriptions (the shell then
+/// subscribes with the platform and calls `Store::register_push_endpoint`).
+pub async fn push_config(
+    store: &Store,
+    secrets: &dyn SecretStore,
+) -> Result<super::protocol::PushConfig> {
+    enrolled(store, secrets)?.push_config().await
+}
+
+/// The transport to the server this device is enrolled with.
+fn enrolled(store: &Store, secrets: &dyn SecretStore) -> Result<HttpTransport> {
+    let url = store.server_url()?.ok_or_else(|| {
+        CoreError::not_permitted("本机尚未激活 / this device has not been activated")
+    })?;
+    let token = secrets.get(DEVICE_CREDENTIAL)?.ok_or_else(|| {
+        CoreError::not_permitted(
+            "本机没有设备凭证，请重新激活 / no device credential: activate again",
+        )
+    })?;
+    HttpTransport::new(&url, Some(token))
 }
 
 impl Store {

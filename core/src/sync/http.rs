@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::client::{Transfer, Transport};
 use super::protocol::{
-    ActivateRequest, ActivateResponse, ErrorBody, PullRequest, PullResponse, PushRequest,
-    PushResponse, CLOCK_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    ActivateRequest, ActivateResponse, ErrorBody, PullRequest, PullResponse, PushConfig,
+    PushRequest, PushResponse, CLOCK_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use crate::error::{CoreError, Result};
 
@@ -81,6 +81,36 @@ impl HttpTransport {
         }
         let sent = payload.len() as u64;
         let resp = req.body(payload).send().await.map_err(network)?;
+        answer(resp, sent).await
+    }
+
+    async fn get<R: DeserializeOwned>(&self, path: &str) -> Result<R> {
+        let mut req = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.map_err(network)?;
+        Ok(answer(resp, 0).await?.0)
+    }
+
+    /// Exchange an activation code for this device's credential.
+    pub async fn activate(&self, req: &ActivateRequest) -> Result<ActivateResponse> {
+        Ok(self.post("/v1/activate", req, None).await?.0)
+    }
+
+    /// What this server needs for push subscriptions.
+    pub async fn push_config(&self) -> Result<PushConfig> {
+        self.get("/v1/push/config").await
+    }
+}
+
+/// A server's answer: the body on success, the refusal as a `CoreError`.
+async fn answer<R: DeserializeOwned>(resp: reqwest::Response, sent: u64) -> Result<(R, Transfer)> {
+    {
         let status = resp.status();
         let gzipped = resp
             .headers()
@@ -129,11 +159,6 @@ impl HttpTransport {
             (400, _) | (413, _) | (422, _) => CoreError::invalid("request", reason),
             _ => CoreError::Network { reason },
         })
-    }
-
-    /// Exchange an activation code for this device's credential.
-    pub async fn activate(&self, req: &ActivateRequest) -> Result<ActivateResponse> {
-        Ok(self.post("/v1/activate", req, None).await?.0)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::store::{
 };
 use crate::sync::protocol::{
     ActivateRequest, ActivateResponse, Change, Entity, ErrorBody, OpAnswer, PullRequest,
-    PullResponse, PushRequest, PushResponse,
+    PullResponse, PushConfig, PushRequest, PushResponse,
 };
 use crate::user::{Assignment, AssignmentKind, Role, User};
 use crate::visit::VisitPolicy;
@@ -65,6 +65,7 @@ use crate::visit::VisitPolicy;
         EscalationPass,
         RecordedEscalation,
         PushDelivery,
+        PushConfig,
     ))
 )]
 pub struct SyncSchemas;

@@ -239,3 +239,14 @@ pub struct ErrorBody {
     #[serde(default)]
     pub wipe: bool,
 }
+
+/// What a phone needs to subscribe to push (`GET /v1/push/config`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushConfig {
+    /// The VAPID public key (uncompressed P-256 point, base64url): Web
+    /// Push's and UnifiedPush's `applicationServerKey`.
+    pub vapid_public_key: String,
+    /// Endpoint kinds this server delivers to: web_push, apns, jpush, sms.
+    pub kinds: Vec<String>,
+}

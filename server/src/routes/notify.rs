@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 
 use super::{blocking, Admin, AppState};
 use crate::error::{ApiResult, ServerError};
-use crate::push::PushInfo;
 use crate::storage::DeviceAuth;
+use gridwork_core::sync::protocol::PushConfig;
 
 fn no_engine() -> ServerError {
     ServerError::Refused {
@@ -24,12 +24,12 @@ fn no_engine() -> ServerError {
 /// The VAPID public key and the endpoint kinds this server delivers to.
 #[utoipa::path(get, path = "/v1/push/config", tag = "push", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
-    responses((status = 200, body = PushInfo),
+    responses((status = 200, body = PushConfig),
               (status = 404, description = "this server does not push", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn push_config(
     State(state): State<AppState>,
     _auth: DeviceAuth,
-) -> ApiResult<Json<PushInfo>> {
+) -> ApiResult<Json<PushConfig>> {
     let engine = state.engine.as_ref().ok_or_else(no_engine)?;
     Ok(Json(engine.push_info().clone()))
 }

@@ -92,6 +92,7 @@ final class SyncEndToEndTests: XCTestCase {
         try admin(["import", "households", data.appendingPathComponent("households.csv").path])
         try admin(["user", "--id", "w1", "--name", "张网格", "--role", "grid_worker"])
         try admin(["user", "--id", "s1", "--name", "王书记", "--role", "village_secretary", "--jurisdiction", "440300-T01-V01"])
+        try admin(["user", "--id", "t1", "--name", "赵督导", "--role", "township_supervisor", "--jurisdiction", "440300-T01"])
         try admin(["assign", "--user", "w1", "--grid", "G1", "--from", "2026-01-01"])
     }
 

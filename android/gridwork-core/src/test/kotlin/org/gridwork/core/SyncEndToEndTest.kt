@@ -1,12 +1,15 @@
 package org.gridwork.core
 
+import com.sun.net.httpserver.HttpServer
 import java.io.File
+import java.net.InetSocketAddress
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.nio.file.Files
 import java.util.concurrent.CopyOnWriteArrayList
+import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterEach
@@ -66,7 +69,8 @@ class SyncEndToEndTest {
     fun startServer() {
         dir = Files.createTempDirectory("gridwork-kt-e2e").toFile()
         val bin = System.getProperty("gridwork.server.bin") ?: error("gridwork.server.bin not set")
-        server = ProcessBuilder(bin, "serve", "--listen", "127.0.0.1:0", "--data", File(dir, "server").path)
+        // http:// push endpoints: the push service below is on loopback.
+        server = ProcessBuilder(bin, "serve", "--listen", "127.0.0.1:0", "--data", File(dir, "server").path, "--push-allow-http")
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start()
         val lines = server.inputStream.bufferedReader()
@@ -87,6 +91,7 @@ class SyncEndToEndTest {
         admin("POST", "/admin/import/members", File(data, "members.csv").readBytes())
         admin("PUT", "/admin/users", """{"id":"w1","name":"张网格","role":"grid_worker","phone":null,"jurisdiction":[]}""".toByteArray())
         admin("PUT", "/admin/users", """{"id":"s1","name":"王书记","role":"village_secretary","phone":null,"jurisdiction":["440300-T01-V01"]}""".toByteArray())
+        admin("PUT", "/admin/users", """{"id":"t1","name":"赵督导","role":"township_supervisor","phone":null,"jurisdiction":["440300-T01"]}""".toByteArray())
         admin("PUT", "/admin/assignments", """{"user_id":"w1","grid_code":"G1","kind":"primary","from":"2026-01-01","to":null}""".toByteArray())
     }
 
@@ -94,6 +99,87 @@ class SyncEndToEndTest {
     fun stopServer() {
         server.destroyForcibly().waitFor(10, TimeUnit.SECONDS)
         dir.deleteRecursively()
+    }
+
+    /**
+     * Escalation through the bindings: the supervisor's phone registers a
+     * Web Push subscription (at a push service on loopback, the JDK's HTTP
+     * server), a critical case reported by the worker escalates on arrival,
+     * the push request reaches the push service, and the inbox item reaches
+     * the supervisor's phone by sync and is marked read.
+     */
+    @Test
+    fun `a critical case reaches the township supervisor by push and in the inbox`() = runBlocking {
+        val pushes = LinkedBlockingQueue<Map<String, String>>()
+        val pushService = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0).apply {
+            createContext("/push/") { ex ->
+                ex.requestBody.readAllBytes()
+                pushes.add(ex.requestHeaders.entries.associate { it.key.lowercase() to it.value.joinToString(",") } + ("path" to ex.requestURI.path))
+                ex.sendResponseHeaders(201, -1)
+                ex.close()
+            }
+            start()
+        }
+        try {
+            val (supervisor, _) = phone("t1")
+            val (worker, _) = phone("w1")
+            supervisor.use { t ->
+                worker.use { w ->
+                    t.activate(url, codeFor("t1"), "赵督导的手机")
+                    t.signIn("t1")
+                    val config = t.pushConfig()
+                    assertEquals(87, config.vapidPublicKey.length, "an uncompressed P-256 point in base64url")
+                    assertTrue("web_push" in config.kinds, config.kinds.toString())
+                    // The UA key and auth secret of RFC 8291's example.
+                    val endpoint = PushEndpoint.WebPush(
+                        "http://127.0.0.1:${pushService.address.port}/push/t1",
+                        "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+                        "BTBZMqHH6r4Tts7J_aSIgg",
+                    )
+                    assertTrue(t.registerPushEndpoint(endpoint))
+                    assertEquals(false, t.registerPushEndpoint(endpoint), "the same endpoint again is nothing new")
+                    assertEquals(listOf<PushEndpoint>(endpoint), t.pushEndpoints())
+                    val bad = assertThrows<GridworkException.Invalid> { t.registerPushEndpoint(PushEndpoint.Apns("not-hex")) }
+                    assertEquals("device_token", bad.field)
+                    t.setQuietHours(QuietHours("23:00", "06:30"))
+                    assertEquals(QuietHours("23:00", "06:30"), t.quietHours())
+                    t.sync(null)
+
+                    w.activate(url, codeFor("w1"), "张网格的手机")
+                    w.signIn("w1")
+                    w.sync(null)
+                    val draft = CaseDraft(Category(Priority.WORK_SAFETY, "gas"), Severity.CRITICAL, "燃气泄漏", "", "H001", "G1", null, listOf())
+                    val id = w.reportCase(draft, listOf(), null).case.id
+                    w.sync(null)
+
+                    // Critical: pushed at once (through quiet hours), with high urgency.
+                    val push = pushes.poll(20, TimeUnit.SECONDS) ?: error("no push arrived")
+                    assertEquals("/push/t1", push["path"])
+                    assertEquals("aes128gcm", push["content-encoding"])
+                    assertEquals("high", push["urgency"])
+                    assertTrue(push["authorization"]!!.startsWith("vapid t="), push.toString())
+                    assertTrue(push["authorization"]!!.contains("k=${config.vapidPublicKey}"), push.toString())
+
+                    t.sync(null)
+                    val inbox = t.inbox(false, 0u, 20u)
+                    assertEquals(1u, inbox.unread)
+                    val item = inbox.items.single()
+                    assertEquals(InboxKind.ESCALATED, item.kind)
+                    assertEquals(id, item.caseId)
+                    assertTrue(item.critical)
+                    assertEquals("事件升级至乡镇(街道)：重大事件", item.titleZh)
+                    assertEquals("Case escalated to the township: critical case", item.titleEn)
+                    assertEquals("【重大】燃气泄漏", item.bodyZh)
+                    assertNull(item.readAt)
+                    assertTrue(t.markInboxRead(item.id).readAt != null)
+                    assertEquals(0u, t.inbox(true, 0u, 20u).unread)
+                    t.sync(null)
+                    assertEquals(0uL, t.pendingOperations(), "the read mark went to the server")
+                }
+            }
+        } finally {
+            pushService.stop(0)
+        }
     }
 
     @Test

@@ -270,8 +270,9 @@ pub struct WebPushConfig {
     pub subject: String,
     pub jwt_validity: Duration,
     pub timeout: Duration,
-    /// Endpoints come from clients, so only https ones are used unless this
-    /// is set (tests, a UnifiedPush distributor on a private network).
+    /// Endpoints come from clients, so only https ones on public addresses
+    /// are used unless this is set (tests, a UnifiedPush distributor on a
+    /// private network).
     pub allow_http: bool,
 }
 
@@ -347,6 +348,16 @@ impl WebPushChannel {
         if !allowed {
             return DeliveryOutcome::Rejected {
                 reason: format!("推送地址必须是 https / the endpoint must be https: {origin}"),
+            };
+        }
+        // Endpoints come from phones: never let one aim the server at its own
+        // network (SSRF), unless it was told to (loopback tests, a private
+        // UnifiedPush distributor).
+        if !self.config.allow_http && internal_host(endpoint) {
+            return DeliveryOutcome::Rejected {
+                reason: format!(
+                    "推送地址指向内部网络 / the endpoint points into a private network: {origin}"
+                ),
             };
         }
         let (ua_public, auth) = match subscription_keys(p256dh, auth) {
@@ -467,5 +478,86 @@ impl Channel for WebPushChannel {
                 other => DeliveryOutcome::wrong_target("Web Push ", other),
             }
         })
+    }
+}
+
+/// Whether an endpoint's host is this machine or a private network: an IP
+/// literal in a loopback, private, link-local or unspecified range, or a
+/// name for one (`localhost`, `*.local`, `*.internal`). Names that resolve to
+/// such addresses are not caught here; push services have public names.
+pub fn internal_host(endpoint: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(endpoint) else {
+        return true;
+    };
+    let Some(host) = url.host_str() else {
+        return true;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => internal_ip(ip),
+        Err(_) => {
+            let d = host.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost"
+                || d.ends_with(".localhost")
+                || d.ends_with(".local")
+                || d.ends_with(".internal")
+        }
+    }
+}
+
+fn internal_ip(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(ip) => {
+            let [a, b, ..] = ip.octets();
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+        }
+        std::net::IpAddr::V6(ip) => {
+            let seg = ip.segments()[0];
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (seg & 0xfe00) == 0xfc00 // unique local
+                || (seg & 0xffc0) == 0xfe80 // link local
+                || ip
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| internal_ip(std::net::IpAddr::V4(v4)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod ssrf_tests {
+    use super::internal_host;
+
+    #[test]
+    fn endpoints_into_private_networks_are_recognised() {
+        for e in [
+            "https://127.0.0.1/p",
+            "https://10.1.2.3/p",
+            "https://192.168.1.1:8443/p",
+            "https://172.16.0.9/p",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/p",
+            "https://[::1]/p",
+            "https://[fd00::1]/p",
+            "https://[::ffff:10.0.0.1]/p",
+            "https://localhost/p",
+            "https://push.internal/p",
+            "not a url",
+        ] {
+            assert!(internal_host(e), "{e}");
+        }
+        for e in [
+            "https://fcm.googleapis.com/fcm/send/x",
+            "https://updates.push.services.mozilla.com/wpush/v2/x",
+            "https://8.8.8.8/p",
+            "https://[2001:db8::1]/p",
+        ] {
+            assert!(!internal_host(e), "{e}");
+        }
     }
 }

@@ -292,6 +292,9 @@ pub struct WebPushChannel {
     vapid: VapidKey,
     config: WebPushConfig,
     clock: Arc<dyn Clock>,
+    /// The Authorization header per push service origin and when it was
+    /// signed: an ES256 signature per request would be most of a push's CPU.
+    tokens: std::sync::Mutex<std::collections::HashMap<String, (String, DateTime<Utc>)>>,
 }
 
 impl std::fmt::Debug for WebPushChannel {
@@ -332,7 +335,30 @@ impl WebPushChannel {
             vapid,
             config,
             clock,
+            tokens: Default::default(),
         })
+    }
+
+    /// The VAPID header for this endpoint's origin, signed again once half
+    /// its validity has gone (so it is never near expiry when sent).
+    fn authorization(&self, endpoint: &str, origin: &str) -> Result<String, WebPushError> {
+        let now = self.clock.now();
+        let half = chrono::Duration::from_std(self.config.jwt_validity.min(MAX_JWT_VALIDITY) / 2)
+            .unwrap_or_default();
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((header, signed)) = tokens.get(origin) {
+            if now >= *signed && now - *signed < half {
+                return Ok(header.clone());
+            }
+        }
+        let header = self.vapid.authorization(
+            endpoint,
+            &self.config.subject,
+            now,
+            self.config.jwt_validity,
+        )?;
+        tokens.insert(origin.to_string(), (header.clone(), now));
+        Ok(header)
     }
 
     async fn send(
@@ -386,12 +412,7 @@ impl WebPushChannel {
                 }
             }
         };
-        let authorization = match self.vapid.authorization(
-            endpoint,
-            &self.config.subject,
-            self.clock.now(),
-            self.config.jwt_validity,
-        ) {
+        let authorization = match self.authorization(endpoint, &origin) {
             Ok(a) => a,
             Err(e) => {
                 return DeliveryOutcome::Rejected {

@@ -392,3 +392,38 @@ async fn push_service_answers_are_classified() {
         DeliveryOutcome::RetryLater { after: None }
     );
 }
+
+#[tokio::test]
+async fn the_vapid_token_is_reused_per_origin_until_half_its_validity() {
+    let server = FakeServer::start(|_, _| Answer::status(201)).await;
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let mut config = WebPushConfig::new("mailto:ops@gridwork.example");
+    config.allow_http = true;
+    config.jwt_validity = Duration::from_secs(12 * 3600);
+    let key = VapidKey::from_secret(&p256::SecretKey::random(&mut OsRng)).unwrap();
+    let ch = WebPushChannel::with_clock(key, config, clock.clone()).unwrap();
+    let sub = Subscriber::new();
+    for path in ["a", "b"] {
+        let target = sub.target(format!("{}/push/{path}", server.url()));
+        assert_eq!(
+            ch.deliver(&target, &message(Priority::Normal)).await,
+            DeliveryOutcome::Delivered
+        );
+    }
+    clock.advance(chrono::Duration::hours(6) + chrono::Duration::seconds(1));
+    let target = sub.target(format!("{}/push/c", server.url()));
+    assert_eq!(
+        ch.deliver(&target, &message(Priority::Normal)).await,
+        DeliveryOutcome::Delivered
+    );
+    let auth: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("authorization").unwrap())
+        .collect();
+    assert_eq!(
+        auth[0], auth[1],
+        "one signature for one push service origin"
+    );
+    assert_ne!(auth[1], auth[2], "signed again after half of its 12 hours");
+}

@@ -62,14 +62,7 @@ pub async fn push_config(
 
 /// The transport to the server this device is enrolled with.
 fn enrolled(store: &Store, secrets: &dyn SecretStore) -> Result<HttpTransport> {
-    let url = store.server_url()?.ok_or_else(|| {
-        CoreError::not_permitted("本机尚未激活 / this device has not been activated")
-    })?;
-    let token = secrets.get(DEVICE_CREDENTIAL)?.ok_or_else(|| {
-        CoreError::not_permitted(
-            "本机没有设备凭证，请重新激活 / no device credential: activate again",
-        )
-    })?;
+    let (url, token) = super::upload::server_and_token(store, secrets)?;
     HttpTransport::new(&url, Some(token))
 }
 

@@ -43,8 +43,9 @@ impl BlobError {
 
 /// Content-addressed blob storage; keys are lowercase SHA-256 hex digests.
 pub trait BlobStore: Send + Sync + std::fmt::Debug + 'static {
-    /// Move a completed file (already verified to hash to `sha256`) into the
-    /// store atomically. If the blob exists already, the file is removed.
+    /// Move a completed file (already verified to hash to `sha256`, its
+    /// bytes already fsync'd by the caller) into the store atomically. If
+    /// the blob exists already, the file is removed.
     fn put_file(&self, sha256: &str, file: &Path) -> Result<(), BlobError>;
     /// Read a blob.
     fn open(&self, sha256: &str) -> Result<Box<dyn Read + Send>, BlobError>;
@@ -90,6 +91,20 @@ impl FsBlobStore {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
         std::fs::create_dir_all(&root).map_err(|e| BlobError::io(&root, e))?;
+        // Every fan-out directory exists from the start, its name durable
+        // (one fsync of the root here), so storing a blob never creates a
+        // directory whose entry a power cut could take away with the blob.
+        let mut created = false;
+        for b in 0..=255u8 {
+            let dir = root.join(format!("{b:02x}"));
+            if !dir.is_dir() {
+                std::fs::create_dir_all(&dir).map_err(|e| BlobError::io(&dir, e))?;
+                created = true;
+            }
+        }
+        if created {
+            sync_dir(&root).map_err(|e| BlobError::io(&root, e))?;
+        }
         Ok(FsBlobStore { root })
     }
 
@@ -116,11 +131,14 @@ impl BlobStore for FsBlobStore {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| self.root.clone());
-        std::fs::create_dir_all(&dir).map_err(|e| BlobError::io(&dir, e))?;
-        // The bytes must be on disk before the name says they are there.
-        File::open(file)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| BlobError::io(file, e))?;
+        if !dir.is_dir() {
+            // Made at open; only a directory removed since is made again.
+            std::fs::create_dir_all(&dir).map_err(|e| BlobError::io(&dir, e))?;
+            sync_dir(&self.root).map_err(|e| BlobError::io(&self.root, e))?;
+        }
+        // The bytes are on disk before the name says they are there: the
+        // caller fsync'd them (a second fsync of a clean file still costs a
+        // disk cache flush).
         std::fs::rename(file, &dest).map_err(|e| BlobError::io(&dest, e))?;
         sync_dir(&dir).map_err(|e| BlobError::io(&dir, e))?;
         Ok(())

@@ -892,3 +892,66 @@ async fn creation_with_upload_takes_the_first_bytes_in_the_same_request() {
     );
     assert!(!blob_path(&town, &e4.sha256).exists());
 }
+
+/// A photo taken whole in its creation request is hashed once (its sha256
+/// chunk checksum is the whole-file digest). Its upload row is committed
+/// relaxed: if a power cut takes the row's last commits back (here: set
+/// back by hand to active at offset 0), the start links it again from the
+/// blob, and HEAD says complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_photo_whose_upload_row_lags_is_linked_again_at_start() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let whole = photo_bytes(90_000, 11);
+    let e = visit_with_photo(&town, &worker, "w1", &whole).await;
+    let sum = format!(
+        "sha256 {}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&whole))
+    );
+    // A wrong sha256 chunk checksum is still caught on the shared digest.
+    let bad = create_with(
+        &town,
+        &token,
+        &e,
+        &whole,
+        Some("sha256 ".to_string() + &base64::engine::general_purpose::STANDARD.encode([0u8; 32])),
+    )
+    .await;
+    assert_eq!(
+        (bad.status, bad.offset()),
+        (StatusCode::CREATED, 0),
+        "{}",
+        bad.body
+    );
+    let loc = bad.header("location").unwrap().to_string();
+    let id = loc.rsplit('/').next().unwrap().to_string();
+    let r = patch(&town, &token, &loc, 0, &whole, Some(sum)).await;
+    assert_eq!(
+        (r.status, r.offset()),
+        (StatusCode::NO_CONTENT, e.size),
+        "{}",
+        r.body
+    );
+    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), whole);
+
+    rusqlite::Connection::open(town.data.join("uploads.db"))
+        .unwrap()
+        .execute(
+            "UPDATE upload SET state = 'active', received = 0 WHERE id = ?1",
+            [&id],
+        )
+        .unwrap();
+    let again = SqliteStorage::open(&town.data, Arc::new(town.clock.clone())).unwrap();
+    let auth = again.authenticate(&token).unwrap();
+    let status = again.upload_status(&auth, &id).unwrap();
+    assert_eq!((status.offset, status.length), (e.size, e.size));
+    assert_eq!(
+        status.phase,
+        gridwork_server::storage::UploadPhase::Complete
+    );
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Stored
+    );
+}

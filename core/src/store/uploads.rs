@@ -195,6 +195,30 @@ pub fn range_checksum(path: &Path, offset: u64, len: u64) -> Result<String> {
     Ok(B64.encode(hasher.finalize()))
 }
 
+/// `len` bytes of a file from `offset` and their checksum as
+/// [`range_checksum`] gives it, from one read: the core's own uploader
+/// sends the bytes it hashed instead of reading the file twice.
+pub fn range_with_checksum(path: &Path, offset: u64, len: u64) -> Result<(Vec<u8>, String)> {
+    let mut file = File::open(path).map_err(|e| CoreError::io(path, e))?;
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|e| CoreError::io(path, e))?;
+    let mut body = Vec::with_capacity(len as usize);
+    file.take(len)
+        .read_to_end(&mut body)
+        .map_err(|e| CoreError::io(path, e))?;
+    if body.len() as u64 != len {
+        return Err(CoreError::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "photo file shorter than recorded",
+            ),
+        ));
+    }
+    let sum = B64.encode(Sha256::digest(&body));
+    Ok((body, sum))
+}
+
 /// Resolve a `Location` (absolute, or relative to the create URL as HTTP
 /// says) into an absolute URL.
 fn resolve_location(create_url: &str, location: &str) -> Option<String> {
@@ -506,14 +530,17 @@ impl Store {
         network: NetworkKind,
         max_chunk: Option<u64>,
     ) -> Result<Option<UploadJob>> {
-        self.next_upload_job_with(server, token, network, max_chunk, false)
+        Ok(self
+            .next_upload_job_with(server, token, network, max_chunk, false, false)?
+            .map(|(job, _)| job))
     }
 
     /// [`next_upload_job`](Self::next_upload_job), with the first bytes
     /// sent with the creation when `bytes_on_create` (tus
     /// creation-with-upload: one round trip per photo instead of two). The
     /// core's own uploader asks for it; jobs for the shell keep the plain
-    /// steps its background transfer expects.
+    /// steps its background transfer expects. With `with_body` the job's
+    /// body comes along, read in the same pass as its checksum.
     pub(crate) fn next_upload_job_with(
         &self,
         server: &str,
@@ -521,7 +548,8 @@ impl Store {
         network: NetworkKind,
         max_chunk: Option<u64>,
         bytes_on_create: bool,
-    ) -> Result<Option<UploadJob>> {
+        with_body: bool,
+    ) -> Result<Option<(UploadJob, Option<Vec<u8>>)>> {
         let server = server.trim().trim_end_matches('/');
         let create_url = format!("{server}{UPLOADS_PATH}");
         self.write_relaxed(|w| {
@@ -571,6 +599,16 @@ impl Store {
                         value: format!("Bearer {token}"),
                     },
                 ];
+                let mut body = None;
+                let checksum = |body: &mut Option<Vec<u8>>, path: &Path, offset, len| {
+                    if with_body {
+                        let (bytes, sum) = range_with_checksum(path, offset, len)?;
+                        *body = Some(bytes);
+                        Ok::<_, CoreError>(sum)
+                    } else {
+                        range_checksum(path, offset, len)
+                    }
+                };
                 let (url, offset, length) = match step {
                     UploadStep::Create => {
                         headers.push(HttpHeader {
@@ -587,7 +625,7 @@ impl Store {
                             0
                         };
                         if length > 0 {
-                            let sum = range_checksum(Path::new(&path), 0, length)?;
+                            let sum = checksum(&mut body, Path::new(&path), 0, length)?;
                             headers.push(HttpHeader {
                                 name: "Content-Type".into(),
                                 value: "application/offset+octet-stream".into(),
@@ -602,7 +640,7 @@ impl Store {
                     UploadStep::Head => (r.upload_url.clone().unwrap_or_default(), r.offset, 0),
                     UploadStep::Patch => {
                         let length = max_chunk.map_or(remaining, |m| m.max(1).min(remaining));
-                        let sum = range_checksum(Path::new(&path), r.offset, length)?;
+                        let sum = checksum(&mut body, Path::new(&path), r.offset, length)?;
                         headers.push(HttpHeader {
                             name: "Content-Type".into(),
                             value: "application/offset+octet-stream".into(),
@@ -632,19 +670,22 @@ impl Store {
                 )?
                 .execute(rusqlite::params![r.id, job_id, step_json, to_ms(lease_until)])?;
                 debug!(evidence = %r.id, ?step, offset, length, "upload job");
-                return Ok(Some(UploadJob {
-                    job_id,
-                    evidence_id: r.id,
-                    step,
-                    method: step.method().into(),
-                    url,
-                    headers,
-                    file_path: (length > 0).then_some(path),
-                    offset,
-                    length,
-                    total: r.size,
-                    lease_until,
-                }));
+                return Ok(Some((
+                    UploadJob {
+                        job_id,
+                        evidence_id: r.id,
+                        step,
+                        method: step.method().into(),
+                        url,
+                        headers,
+                        file_path: (length > 0).then_some(path),
+                        offset,
+                        length,
+                        total: r.size,
+                        lease_until,
+                    },
+                    body,
+                )));
             }
             Ok(None)
         })
@@ -659,7 +700,23 @@ impl Store {
         job_id: &str,
         result: &UploadResult,
     ) -> Result<UploadOutcome> {
-        let outcome = self.write_relaxed(|w| {
+        let outcome = self.report_upload_result_only(job_id, result)?;
+        if outcome == UploadOutcome::Stored {
+            self.release_uploaded_files()?;
+        }
+        Ok(outcome)
+    }
+
+    /// [`report_upload_result`](Self::report_upload_result) without freeing
+    /// files: the core's own uploader frees them once at the end of its run
+    /// (each release is a durable commit, which would otherwise cost an
+    /// fsync per photo), and a killed run's are freed at the next start.
+    pub(crate) fn report_upload_result_only(
+        &self,
+        job_id: &str,
+        result: &UploadResult,
+    ) -> Result<UploadOutcome> {
+        self.write_relaxed(|w| {
             let found: Option<JobRow> = w
                 .tx
                 .prepare_cached(
@@ -837,11 +894,7 @@ impl Store {
                     UploadOutcome::RetryLater
                 }
             })
-        })?;
-        if outcome == UploadOutcome::Stored {
-            self.release_uploaded_files()?;
-        }
-        Ok(outcome)
+        })
     }
 
     /// Set a job's photo aside for a backoff without an answer to judge

@@ -173,9 +173,20 @@ pub async fn upload_with(
     let mut report = UploadReport::default();
     let mut sizer = ChunkSizer::new();
     let mut idle: HashMap<String, u32> = HashMap::new();
-    while let Some(job) =
-        store.next_upload_job_with(server, token, network, Some(sizer.size()), bytes_on_create)?
-    {
+    let fetch = |chunk: u64| {
+        store.next_upload_job_with(server, token, network, Some(chunk), bytes_on_create, true)
+    };
+    // The next photo's job, leased and read while the request before it
+    // awaited its answer (`None`: nothing else could go then; ask again).
+    let mut prefetched: Option<(UploadJob, Option<Vec<u8>>)> = None;
+    loop {
+        let (job, body) = match prefetched.take() {
+            Some(next) => next,
+            None => match fetch(sizer.size())? {
+                Some(next) => next,
+                None => break,
+            },
+        };
         let count = idle.entry(job.evidence_id.clone()).or_insert(0);
         *count += 1;
         if *count > MAX_IDLE_REQUESTS {
@@ -186,9 +197,31 @@ pub async fn upload_with(
             report.retry_later += 1;
             continue;
         }
-        let body = job_body(&job)?;
+        let body = match body {
+            Some(b) => b,
+            None => job_body(&job)?,
+        };
         let started = Instant::now();
-        let result = carry(&client, &job, body).await;
+        let mut send = Box::pin(carry(&client, &job, body));
+        // The first poll hands the request to its connection, whose own task
+        // sends it. While the server writes, checks and fsyncs, the next
+        // photo's job is leased and its bytes read and hashed here, so the
+        // phone's work overlaps the server's instead of following it. Only
+        // the preparation overlaps: the next request is sent after this
+        // answer, so at most one body is ever on the wire and a kill
+        // re-sends at most the chunk in flight (core/tests/upload_kill.rs).
+        // Only after a photo's last chunk: before it, the same photo comes
+        // next, and leasing another would interleave their chunks (a
+        // critical case's photo would share a slow link with routine ones).
+        let last_chunk = job.length > 0 && job.offset + job.length == job.total;
+        let result = match futures_util::poll!(send.as_mut()) {
+            std::task::Poll::Ready(result) => result,
+            std::task::Poll::Pending if !last_chunk => send.await,
+            std::task::Poll::Pending => {
+                prefetched = fetch(sizer.size())?;
+                send.await
+            }
+        };
         report.requests += 1;
         report.bytes_sent += job.length;
         debug!(evidence = %job.evidence_id, step = ?job.step, status = ?result.status, "upload answer");
@@ -222,7 +255,7 @@ pub async fn upload_with(
             ),
             _ => None,
         };
-        let outcome = store.report_upload_result(&job.job_id, &result)?;
+        let outcome = store.report_upload_result_only(&job.job_id, &result)?;
         p.bytes_done += acknowledged;
         match outcome {
             UploadOutcome::Stored => {
@@ -248,11 +281,21 @@ pub async fn upload_with(
                 },
                 |b| b.reason.clone(),
             );
+            if report.stored > 0 {
+                if let Err(e) = store.release_uploaded_files() {
+                    tracing::warn!(error = %e, "uploaded photos not removed yet; removed at the next run");
+                }
+            }
             return Err(match body {
                 Some(b) if b.wipe => CoreError::Revoked { reason },
                 _ => CoreError::NotPermitted { reason },
             });
         }
+    }
+    // Files of the photos stored in this run leave the phone now, with one
+    // durable commit for the run rather than one per photo.
+    if report.stored > 0 {
+        store.release_uploaded_files()?;
     }
     info!(
         stored = report.stored,

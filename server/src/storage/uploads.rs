@@ -182,6 +182,19 @@ fn not_found(id: &str) -> ServerError {
     )
 }
 
+/// Run `f` with `synchronous=NORMAL` (WAL: committed without an fsync;
+/// survives a kill, not always a power cut), then back to FULL whatever
+/// happened. For rows the disk or the core store can re-derive.
+fn relaxed<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> ApiResult<T> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let out = f(conn);
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(out?)
+}
+
 /// Uploads: the state database, the partial files, the blob store.
 #[derive(Debug)]
 pub struct Uploads {
@@ -312,16 +325,17 @@ impl Uploads {
             let path = self.partial_path(&r.id);
             let on_disk = std::fs::metadata(&path).map(|m| m.len()).ok();
             match on_disk {
-                // Already moved into the blob store, not yet linked.
-                None if r.received == r.length
-                    && self.blobs.exists(&r.sha256).map_err(blob_err)? =>
-                {
+                // Already moved into the blob store, not yet linked. The
+                // row's offset may lag (a completing chunk does not commit
+                // it on its own): a blob is only ever put whole and verified
+                // against this same SHA-256, so the photo is there.
+                None if self.blobs.exists(&r.sha256).map_err(blob_err)? => {
                     self.link(store, &r)?;
                 }
                 _ => {
                     let received = self.reconcile(&r)?;
                     if received == r.length {
-                        let _ = self.complete(store, &r);
+                        let _ = self.complete(store, &r, None);
                     }
                 }
             }
@@ -460,16 +474,22 @@ impl Uploads {
         let id = hex::encode(rand::random::<[u8; 16]>());
         let expires = now + self.config.expiry;
         if !complete {
-            // The empty partial file exists from the start, so HEAD and the
-            // recovery pass always find one.
+            // The empty partial file exists from the start. Not fsync'd, nor
+            // its directory: it holds nothing yet, and a file lost to a power
+            // cut is made again empty by `reconcile` (which opens with
+            // create) before any byte is taken. The first acknowledged bytes
+            // of an upload that stays partial sync the directory (`append`).
             let path = self.partial_path(&id);
-            File::create(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| io_err(&path, e))?;
-            sync_dir(&self.partial_dir).map_err(|e| io_err(&self.partial_dir, e))?;
+            File::create(&path).map_err(|e| io_err(&path, e))?;
         }
         let name = |s: &Option<String>| s.as_ref().map(|v| v.chars().take(200).collect::<String>());
-        self.conn().execute(
+        // Relaxed: a creation lost to a power cut (never to a kill) is
+        // answered 404 at the client's next HEAD or PATCH, and the client
+        // creates the upload again; nothing it was told is taken back,
+        // since bytes are acknowledged only after a durable commit below.
+        let conn = self.conn();
+        relaxed(&conn, |conn| {
+            conn.execute(
             "INSERT INTO upload (id, evidence_id, user_id, device_id, sha256, length, received, state,
                                  filename, filetype, created_at, updated_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
@@ -487,7 +507,9 @@ impl Uploads {
                 to_ms(now),
                 to_ms(expires)
             ],
-        )?;
+        )
+        })?;
+        drop(conn);
         tracing::info!(upload = %id, evidence = %req.evidence_id, length = req.length, "upload created");
         Ok(UploadStatus {
             upload_id: id,
@@ -578,7 +600,17 @@ impl Uploads {
         file.seek(SeekFrom::Start(received))
             .map_err(|e| io_err(&path, e))?;
         let room = r.length - received;
-        let mut hasher = checksum.as_ref().map(ChunkChecksum::hasher);
+        // An upload taken from its first byte (one request per photo, the
+        // common case) has its whole-file SHA-256 computed as the bytes
+        // stream in, and a sha256 chunk checksum over the same bytes is that
+        // same digest: one pass over the photo instead of three (chunk,
+        // then the file read back for the whole-file check).
+        let mut whole = (received == 0).then(Sha256::new);
+        let shared = whole.is_some() && matches!(checksum, Some(ChunkChecksum::Sha256(_)));
+        let mut hasher = checksum
+            .as_ref()
+            .filter(|_| !shared)
+            .map(ChunkChecksum::hasher);
         let mut written: u64 = 0;
         let mut buf = vec![0u8; 64 * 1024];
         let mut outcome: ApiResult<()> = Ok(());
@@ -609,14 +641,23 @@ impl Uploads {
             if let Some(h) = hasher.as_mut() {
                 h.update(&buf[..n]);
             }
+            if let Some(h) = whole.as_mut() {
+                h.update(&buf[..n]);
+            }
             written += n as u64;
         }
+        let whole = whole.map(|h| h.finalize().to_vec());
+        let chunk_digest = if shared {
+            whole.clone()
+        } else {
+            hasher.map(ChunkHasher::finish)
+        };
         // Keep what arrived only if it is whole and verified; without a
         // checksum a broken-off body still counts up to where it broke (tus
         // lets the client resume there, which matters on 2G).
-        let keep = match (&outcome, &checksum, hasher) {
-            (Ok(()), Some(want), Some(h)) => {
-                if h.finish() != want.digest() {
+        let keep = match (&outcome, &checksum, chunk_digest) {
+            (Ok(()), Some(want), Some(got)) => {
+                if got != want.digest() {
                     outcome = Err(refuse(
                         StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
                         "checksum_mismatch",
@@ -637,7 +678,25 @@ impl Uploads {
         }
         file.sync_all().map_err(|e| io_err(&path, e))?;
         drop(file);
+        if keep && outcome.is_ok() && new_offset == r.length {
+            // Complete: the offset is not committed on its own. What makes
+            // the photo durable is the blob's rename and the evidence mark
+            // (`complete`); a kill before them leaves the row at its old
+            // offset with the bytes past it on disk, cut off at the next
+            // touch, and the client re-sends this one chunk.
+            let digest = whole.map(hex::encode);
+            let done = Row {
+                received: new_offset,
+                ..r
+            };
+            return self.complete(store, &done, digest);
+        }
         if keep && written > 0 {
+            if received == 0 {
+                // The first bytes of an upload that stays partial: its
+                // file's name must survive a power cut as the offset does.
+                sync_dir(&self.partial_dir).map_err(|e| io_err(&self.partial_dir, e))?;
+            }
             let now = self.now();
             self.conn().execute(
                 "UPDATE upload SET received = ?2, updated_at = ?3, expires_at = ?4 WHERE id = ?1 AND state = 'active'",
@@ -647,15 +706,20 @@ impl Uploads {
         outcome?;
         let r = self.load(id)?.ok_or_else(|| not_found(id))?;
         if r.received == r.length {
-            return self.complete(store, &r);
+            return self.complete(store, &r, None);
         }
         Ok(r.status())
     }
 
-    /// Every byte is in: verify, store, link.
-    fn complete(&self, store: &Store, r: &Row) -> ApiResult<UploadStatus> {
+    /// Every byte is in (and fsync'd): verify, store, link. `digest` is the
+    /// whole file's SHA-256 when it was computed while the bytes arrived;
+    /// otherwise the file is read back.
+    fn complete(&self, store: &Store, r: &Row, digest: Option<String>) -> ApiResult<UploadStatus> {
         let path = self.partial_path(&r.id);
-        let actual = sha256_file(&path)?;
+        let actual = match digest {
+            Some(d) => d,
+            None => sha256_file(&path)?,
+        };
         if actual != r.sha256 {
             let _ = std::fs::remove_file(&path);
             let reason = "sha256_mismatch";
@@ -673,8 +737,21 @@ impl Uploads {
     }
 
     fn link(&self, store: &Store, r: &Row) -> ApiResult<UploadStatus> {
+        // The evidence mark is durable (FULL) before the answer: it and the
+        // blob are the truth. The upload row follows relaxed: one lost to a
+        // power cut is an active row whose blob exists, linked again by the
+        // recovery pass at start.
         store.mark_evidence_stored(&r.evidence_id)?;
-        self.set_state(&r.id, "complete", None)?;
+        {
+            let conn = self.conn();
+            relaxed(&conn, |conn| {
+                conn.execute(
+                    "UPDATE upload SET state = 'complete', received = length, reason = NULL, updated_at = ?2
+                     WHERE id = ?1",
+                    rusqlite::params![r.id, to_ms(self.now())],
+                )
+            })?;
+        }
         tracing::info!(upload = %r.id, evidence = %r.evidence_id, "evidence stored");
         let mut done = r.clone();
         done.state = "complete".into();

@@ -168,16 +168,22 @@ impl Writer<'_> {
                     Scope::of_path(&self.path(&h.grid_code)?),
                 )
             }
-            Operation::UserUpserted { user } => ("user", user.id.clone(), Scope::global()),
-            Operation::AssignmentSet { assignment } => (
-                "assignment",
-                assignment_key(
-                    &assignment.user_id,
-                    &assignment.grid_code,
-                    &assignment.from.to_string(),
-                ),
-                Scope::of_path(&self.path(&assignment.grid_code)?),
-            ),
+            Operation::UserUpserted { user } => return self.record_user_row(user),
+            Operation::AssignmentSet { assignment } => {
+                let scope = Scope::of_path(&self.path(&assignment.grid_code)?);
+                // The worker's own row follows the assignment into the grid's
+                // scope (a worker's user row has no other region).
+                self.record_change("user", &assignment.user_id, false, scope.clone())?;
+                (
+                    "assignment",
+                    assignment_key(
+                        &assignment.user_id,
+                        &assignment.grid_code,
+                        &assignment.from.to_string(),
+                    ),
+                    scope,
+                )
+            }
             Operation::TemplateStored { template_json } => {
                 let t: crate::checklist::ChecklistTemplate = from_json("template", template_json)?;
                 (
@@ -241,6 +247,38 @@ impl Writer<'_> {
             | Operation::PiiRevealed { .. } => return Ok(()),
         };
         self.record_change(kind, &id, false, scope)
+    }
+}
+
+impl Writer<'_> {
+    /// A person's row goes where they work, not to every device: each
+    /// jurisdiction's region scope (sent to devices at, under and above
+    /// it) and each grid they are assigned to. A city of 2,000 people sent
+    /// everyone to every phone (a first pull of thousands of user rows per
+    /// device); now a worker gets the grid's workers and the people above.
+    /// Someone with neither (an administrator, a worker before assignment)
+    /// gets an unscoped row that only administrators' devices pull.
+    fn record_user_row(&mut self, user: &crate::user::User) -> Result<()> {
+        let mut scopes: Vec<Scope> = Vec::new();
+        for code in &user.jurisdiction {
+            scopes.push(region_scope(&self.tx, code)?);
+        }
+        let grids: Vec<String> = self
+            .tx
+            .prepare_cached("SELECT DISTINCT grid_code FROM assignment WHERE user_id = ?1")?
+            .query_map([&user.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for g in grids {
+            scopes.push(Scope::of_path(&self.path(&g)?));
+        }
+        if scopes.is_empty() {
+            scopes.push(Scope::default());
+        }
+        scopes.dedup();
+        for scope in scopes {
+            self.record_change("user", &user.id, false, scope)?;
+        }
+        Ok(())
     }
 }
 

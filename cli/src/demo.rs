@@ -564,6 +564,17 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
     .await?;
     times.mark("escalations and supervisors", t);
 
+    // One more phone, in its own process, to measure a phone's memory.
+    let t = Instant::now();
+    let measured = match workers.first() {
+        Some(w) => measured_device(&admin, w, &phones_dir, at(4, 17, 0), args.seed, args.visits)
+            .await
+            .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() })),
+        None => Value::Null,
+    };
+    times.mark("measured phone", t);
+    let server_hwm = vm_hwm_kib(&server.pid().to_string());
+
     let t = Instant::now();
     let report = admin
         .send(reqwest::Method::GET, "/admin/report", Vec::new())
@@ -576,6 +587,40 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
         "{}",
         render(&report, &traffic, pushes_received, &data, &times, total)
     );
+    println!(
+        "  内存峰值 / peak memory (VmHWM): 服务器 server {} MiB; 单台手机(独立进程) one phone in its own process {} MiB ({} 次走访 visits, {:.1}s)",
+        server_hwm.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+        measured["vm_hwm_kib"].as_u64().map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+        measured["visits"].as_u64().unwrap_or(0),
+        measured["secs"].as_f64().unwrap_or(0.0),
+    );
+    // The same figures for scripts (scripts/bench_demo.sh → docs/benchmarks.md).
+    let data_bytes = |f: &str| {
+        std::fs::metadata(data.join(f))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    let machine = serde_json::json!({
+        "args": {
+            "seed": args.seed, "small": args.small, "grids": grids,
+            "workers": workers.len(), "households_per_grid": spec.households_per_grid,
+            "visits": args.visits, "concurrency": args.concurrency,
+        },
+        "phases": times.0.iter().map(|(k, v)| serde_json::json!({"phase": k, "secs": v})).collect::<Vec<_>>(),
+        "total_secs": total.elapsed().as_secs_f64(),
+        "server_vm_hwm_kib": server_hwm,
+        "measured_phone": measured,
+        "server_db_bytes": data_bytes("gridwork.db") + data_bytes("gridwork.db-wal") + data_bytes("auth.db") + data_bytes("auth.db-wal"),
+        "server_blob_bytes": dir_bytes(&data.join("blobs")),
+        "phone_bytes_sent": traffic.bytes_sent.load(Ordering::Relaxed),
+        "phone_bytes_received": traffic.bytes_received.load(Ordering::Relaxed),
+        "pushes_received": pushes_received,
+        "report": report,
+    });
+    std::fs::write(
+        args.dir.join("demo-summary.json"),
+        serde_json::to_string_pretty(&machine)?,
+    )?;
     let command = format!(
         "{} serve --data {} --listen 127.0.0.1:8080 --test-clock {} --push-allow-http",
         std::env::current_exe()
@@ -603,6 +648,104 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
         println!("  OpenAPI 文档 / OpenAPI document: http://127.0.0.1:8080/openapi.json");
     }
     Ok(())
+}
+
+/// Peak resident memory of a process (VmHWM in /proc/PID/status), KiB.
+pub fn vm_hwm_kib(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// `gridwork demo-device`: one phone's day in this process, then one JSON
+/// line with its wall time and peak memory.
+pub fn device_day(
+    server: &str,
+    code: &str,
+    db: &Path,
+    seed: u64,
+    visits: u32,
+    now: DateTime<Utc>,
+) -> Result<(), BoxError> {
+    let t = Instant::now();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let traffic = Traffic::default();
+    runtime.block_on(async {
+        let clock = ManualClock::new(now);
+        let store = Store::open_with_clock(db, Arc::new(clock.clone()))?;
+        let secrets = MemorySecrets::default();
+        let user = device::activate(&store, &secrets, server, code, "measured-phone").await?;
+        sync_phone(&store, &secrets, &traffic).await?;
+        let camera = db.with_extension("camera");
+        let plan = DayPlan {
+            visits,
+            photo_bytes: 48 * 1024,
+            hazard_rate: 0.006,
+            ..DayPlan::new(seed, day0())
+        };
+        let log = patrol_day(&store, &clock, &user.id, &camera, &plan)?;
+        clock.set(now);
+        sync_phone(&store, &secrets, &traffic).await?;
+        upload_phone(&store, &secrets, &traffic).await?;
+        println!(
+            "{}",
+            serde_json::json!({
+                "user": user.id,
+                "visits": log.visits,
+                "cases": log.case_ids.len(),
+                "secs": t.elapsed().as_secs_f64(),
+                "vm_hwm_kib": vm_hwm_kib("self"),
+                "bytes_received": traffic.bytes_received.load(Ordering::Relaxed),
+            })
+        );
+        Ok::<(), BoxError>(())
+    })
+}
+
+/// One more phone of a worker, run as its own process: its peak memory is
+/// then its own (the demo's phones share one process).
+async fn measured_device(
+    admin: &AdminClient,
+    worker: &Phone,
+    dir: &Path,
+    now: DateTime<Utc>,
+    seed: u64,
+    visits: u32,
+) -> Result<Value, BoxError> {
+    let code = admin.code_for(&worker.user).await?;
+    let exe = std::env::current_exe()?;
+    let store = dir.join(format!("{}-measured.db", worker.user));
+    let args: Vec<String> = vec![
+        "demo-device".into(),
+        "--server".into(),
+        admin.url.clone(),
+        "--code".into(),
+        code,
+        "--store".into(),
+        store.display().to_string(),
+        "--seed".into(),
+        seed.to_string(),
+        "--visits".into(),
+        visits.to_string(),
+        "--at".into(),
+        now.to_rfc3339(),
+    ];
+    // std's Command on the blocking pool (tokio's process feature is not
+    // in the workspace's tokio).
+    let out = tokio::task::spawn_blocking(move || Command::new(exe).args(&args).output()).await??;
+    if !out.status.success() {
+        return Err(format!(
+            "demo-device failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Ok(serde_json::from_str(text.lines().last().unwrap_or("{}"))?)
 }
 
 /// A stable small hash (FNV-1a) for per-person seeds and start times.

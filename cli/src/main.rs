@@ -62,6 +62,24 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         port: u16,
     },
+    /// One simulated phone's day in its own process (the demo runs it to
+    /// measure a phone's memory): activate, sync, patrol, sync, upload.
+    #[command(hide = true)]
+    DemoDevice {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        store: PathBuf,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, default_value_t = 8)]
+        visits: u32,
+        /// The phone's clock (the server's test clock).
+        #[arg(long)]
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// Run the sync server.
     Serve {
         /// Address to listen on (port 0 picks a free one).
@@ -163,6 +181,15 @@ fn main() -> ExitCode {
             listen_port: port,
         })
         .map_err(|e| -> Box<dyn std::error::Error> { e }),
+        Command::DemoDevice {
+            server,
+            code,
+            store,
+            seed,
+            visits,
+            at,
+        } => demo::device_day(&server, &code, &store, seed, visits, at)
+            .map_err(|e| -> Box<dyn std::error::Error> { e }),
         Command::Serve {
             listen,
             data,

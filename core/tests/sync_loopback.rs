@@ -593,3 +593,31 @@ fn pipelined_pushes_that_overtake_each_other_are_retried_and_applied_once() {
         .unwrap();
     assert_eq!(visits as usize, n);
 }
+
+#[test]
+fn a_phone_pulls_the_people_where_it_works_not_the_whole_city() {
+    let w = World::new();
+    let phone = w.device("worker");
+    w.sync(&phone, WORKER);
+    // The people above the grid: the village secretary, the township and
+    // city supervisors; and the worker's own row.
+    for id in [WORKER, SECRETARY, TOWNSHIP, CITY] {
+        assert!(phone.user(id).is_ok(), "{id} did not reach the worker");
+    }
+    // A worker of the other grid and the administrator did not.
+    for id in [WORKER2, ADMIN] {
+        assert!(
+            matches!(phone.user(id), Err(CoreError::NotFound { .. })),
+            "{id} reached the worker's phone"
+        );
+    }
+    // The secretary's phone gets both grids' workers.
+    let secretary = w.device("secretary");
+    w.sync(&secretary, SECRETARY);
+    for id in [WORKER, WORKER2, SECRETARY, TOWNSHIP, CITY] {
+        assert!(
+            secretary.user(id).is_ok(),
+            "{id} did not reach the secretary"
+        );
+    }
+}

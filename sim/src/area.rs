@@ -500,4 +500,45 @@ mod tests {
                     .is_ok()
             ));
     }
+
+    #[test]
+    fn the_city_is_shaped_like_the_reference_city() {
+        let spec = AreaSpec {
+            households_per_grid: 1,
+            places_per_grid: 0,
+            ..AreaSpec::city(3)
+        };
+        let a = generate(&spec);
+        let count = |level: &str| a.regions.iter().filter(|r| r.level == level).count();
+        assert_eq!(
+            (count("township"), count("village"), count("grid")),
+            (12, 304, 678)
+        );
+        let workers = a
+            .users
+            .iter()
+            .filter(|u| u.role == Role::GridWorker)
+            .count();
+        assert_eq!(workers, 1890);
+        assert_eq!(a.assignments.len(), 1890);
+        // Every grid has a worker; each village's grids tile it exactly
+        // (strips: their areas add up to the village's).
+        for v in a.regions.iter().filter(|r| r.level == "village") {
+            use geo::Area as _;
+            let total: f64 = a
+                .grids()
+                .filter(|g| g.parent.as_deref() == Some(v.code.as_str()))
+                .filter_map(|g| g.boundary.as_ref().map(|b| b.unsigned_area()))
+                .sum();
+            let own = v.boundary.as_ref().map_or(0.0, |b| b.unsigned_area());
+            assert!((total - own).abs() < 1e-12, "{}: {total} vs {own}", v.code);
+        }
+        for g in a.grids() {
+            assert!(
+                a.assignments.iter().any(|x| x.grid_code == g.code),
+                "{}",
+                g.code
+            );
+        }
+    }
 }

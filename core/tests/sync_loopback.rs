@@ -621,3 +621,41 @@ fn a_phone_pulls_the_people_where_it_works_not_the_whole_city() {
         );
     }
 }
+
+/// Paging: small pages, one after another, give exactly what one big page
+/// gives, for a worker (a grid) and a city supervisor (everything).
+#[test]
+fn small_pages_add_up_to_one_big_page() {
+    let w = World::new();
+    for user in [WORKER, CITY, SECRETARY] {
+        let whole = w.server.pull(user, None, None, 5_000).unwrap();
+        assert!(!whole.more);
+        let mut paged = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let page = w.server.pull(user, None, cursor.as_deref(), 3).unwrap();
+            pages += 1;
+            assert!(page.changes.len() <= 3);
+            paged.extend(page.changes.iter().map(|c| format!("{c:?}")));
+            cursor = Some(page.cursor.clone());
+            if !page.more {
+                break;
+            }
+            assert!(page.remaining > 0, "{user}: more but nothing remaining");
+        }
+        let all: Vec<String> = whole.changes.iter().map(|c| format!("{c:?}")).collect();
+        assert!(pages > 2, "{user}: {pages} pages");
+        // The same entities (a later page may carry a newer change of an
+        // entity an earlier page had; the set of what arrives is the same).
+        let mut a = all.clone();
+        a.sort();
+        a.dedup();
+        let mut p = paged.clone();
+        p.sort();
+        p.dedup();
+        for change in &a {
+            assert!(p.contains(change), "{user}: paging lost {change}");
+        }
+    }
+}

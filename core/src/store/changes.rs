@@ -498,10 +498,21 @@ impl Store {
             arms.push("SELECT rev FROM change_log WHERE user_id = ?20 AND rev > ?1".into());
             let not_own = "NOT (origin IS NOT NULL AND origin = ?19 AND kind IN ('visit', 'evidence', 'household', 'member', 'inbox_item', 'quiet_hours'))";
             let wanted = format!("rev IN ({}) AND {not_own}", arms.join(" UNION "));
+            // The page's rows are the first ?18 of the union, so each arm
+            // needs give no more than its own first ?18 (read in `rev`
+            // order from its index): a supervisor's pull of a township or
+            // a city then costs a page per page, not the whole rest of the
+            // log per page. The filter goes inside each arm, so that no arm
+            // stops short of rows the page would have taken.
+            let limited: Vec<String> = arms
+                .iter()
+                .map(|a| format!("SELECT rev FROM ({a} AND {not_own} ORDER BY rev LIMIT ?18)"))
+                .collect();
             let sql_rows = format!(
                 "SELECT rev, kind, entity_id, op FROM change_log
-                 WHERE {wanted}
-                 ORDER BY rev LIMIT ?18"
+                 WHERE rev IN ({})
+                 ORDER BY rev LIMIT ?18",
+                limited.join(" UNION ")
             );
             let mut params: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(before.rev)];
             let kp = reach_params(c, &kept)?;

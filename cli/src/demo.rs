@@ -626,7 +626,9 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
         std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| "gridwork".into()),
-        data.display(),
+        std::fs::canonicalize(&data)
+            .unwrap_or_else(|_| data.clone())
+            .display(),
         report["at"].as_str().unwrap_or("")
     );
     let _ = &server.args;

@@ -36,6 +36,9 @@ echo "== the escalation engine: 10,000 open cases, deadline-to-push latency on a
 target/release/gridwork-bench escalation > "$out/escalation.json"
 cat "$out/escalation.json"
 
+echo "== the demo city's cost: gridwork demo (default city), timings, peak memory, sizes"
+scripts/bench_demo.sh > /dev/null
+
 echo "== mobile library size"
 bindings/scripts/size-report.sh > "$out/size.md"
 

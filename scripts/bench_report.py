@@ -121,6 +121,45 @@ def uploads_section(out_dir):
             f"photo bytes (HTTP and tus headers included), in {i['runs']} upload runs.\n"]
 
 
+def demo_section(out_dir):
+    d = load(out_dir / "demo.json")
+    if not d:
+        return []
+    a, f = d["args"], d["report"]["figures"]
+    phone = d.get("measured_phone") or {}
+    mib = lambda b: f"{(b or 0) / 1048576:.1f} MiB"
+    lines = [
+        "## The demo city (`scripts/bench_demo.sh`: `gridwork demo`, release)\n",
+        f"One command from a fresh directory: a real `gridwork serve` child process on loopback, "
+        f"{a['grids']:,} grids, {a['workers']:,} grid workers' phones and every secretary's and supervisor's "
+        f"(each its own SQLite store, at most {a['concurrency']} at once on one tokio runtime), enrolled by "
+        f"activation code, {a['visits']} visits per worker, cases, photos by tus, escalations pushed to a loopback "
+        f"Web Push service. Peak memory is VmHWM from /proc: the server's, and one more phone's day run as its own "
+        f"process (`gridwork demo-device`).\n",
+        "| phase | seconds |",
+        "|---|---|",
+    ]
+    for p in d["phases"]:
+        lines.append(f"| {p['phase']} | {p['secs']:.1f} |")
+    lines.append(f"| **total (wall, the whole command)** | **{d.get('wall_secs', d['total_secs']):.1f}** |")
+    lines += [
+        "",
+        "| what | figure |",
+        "|---|---|",
+        f"| server peak memory (VmHWM) | {mib((d.get('server_vm_hwm_kib') or 0) * 1024)} |",
+        f"| one phone's day in its own process: peak memory (VmHWM), wall time | "
+        f"{mib((phone.get('vm_hwm_kib') or 0) * 1024)}, {phone.get('secs', 0):.2f} s ({phone.get('visits', 0)} visits) |",
+        f"| server database after the day (gridwork.db + auth.db, with WAL) | {mib(d['server_db_bytes'])} |",
+        f"| server photo blobs after the day | {mib(d['server_blob_bytes'])} ({f['evidence_stored']:,} photos, "
+        f"{d['report']['photos_verified']:,} re-verified by hash) |",
+        f"| visits, cases, escalations, pushes delivered | {f['visits']:,}, {f['cases']:,}, {f['escalations']:,}, "
+        f"{d['pushes_received']:,} |",
+        f"| sync bytes as the phones saw them (sent / received) | {mib(d['phone_bytes_sent'])} / {mib(d['phone_bytes_received'])} |",
+        "",
+    ]
+    return lines
+
+
 def escalation_section(out_dir):
     e = load(out_dir / "escalation.json")
     if not e:
@@ -191,6 +230,7 @@ def main():
     out.extend(morning_section(out_dir))
     out.extend(uploads_section(out_dir))
     out.extend(escalation_section(out_dir))
+    out.extend(demo_section(out_dir))
     for path in extra_md:
         p = pathlib.Path(path)
         if p.exists():

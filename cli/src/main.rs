@@ -1,5 +1,5 @@
-//! `gridwork`: the command-line shell. `demo` builds a township on an
-//! embedded device store and runs a grid worker's day through the core;
+//! `gridwork`: the command-line shell. `demo` runs a generated city's day
+//! against a real server with simulated phones;
 //! `serve` runs the sync server; `admin` administers a server's data
 //! directory; `import` loads an administrator's files into a device store.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a CLI talks on stdout
@@ -28,23 +28,57 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build a demo township on a device store and run a grid worker's day.
+    /// A living demo city from one command: a real server on loopback,
+    /// every person's phone enrolled, one working day, escalations by push.
     Demo {
-        /// Seed for the generated township and day (same seed, same day).
+        /// Seed for the generated city and day (same seed, same city).
         #[arg(long, default_value_t = 2026)]
         seed: u64,
-        /// Where to keep the store (default: a new temporary directory).
+        /// Where to keep the server's data and the phones' stores.
+        #[arg(long, default_value = "gridwork-demo")]
+        dir: PathBuf,
+        /// A quick look: one township, 6 villages, 12 grids.
         #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Villages in the township.
-        #[arg(long, default_value_t = 4)]
-        villages: u32,
-        /// Grids per village.
-        #[arg(long, default_value_t = 3)]
-        grids_per_village: u32,
-        /// Households per grid.
-        #[arg(long, default_value_t = 60)]
-        households_per_grid: u32,
+        small: bool,
+        /// Grids in the city (default 678; at least one per village).
+        #[arg(long)]
+        grids: Option<u32>,
+        /// Grid workers in the city (default 1,890).
+        #[arg(long)]
+        workers: Option<u32>,
+        /// Households per grid (plus a few places).
+        #[arg(long)]
+        households_per_grid: Option<u32>,
+        /// Households and places each worker visits in the day.
+        #[arg(long, default_value_t = 8)]
+        visits: u32,
+        /// Phones working at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Keep the server running after the summary (Ctrl-C stops it).
+        #[arg(long)]
+        serve: bool,
+        /// Port for the server (0: any free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+    /// One simulated phone's day in its own process (the demo runs it to
+    /// measure a phone's memory): activate, sync, patrol, sync, upload.
+    #[command(hide = true)]
+    DemoDevice {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        store: PathBuf,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, default_value_t = 8)]
+        visits: u32,
+        /// The phone's clock (the server's test clock).
+        #[arg(long)]
+        at: chrono::DateTime<chrono::Utc>,
     },
     /// Run the sync server.
     Serve {
@@ -126,10 +160,36 @@ fn main() -> ExitCode {
         Command::Demo {
             seed,
             dir,
-            villages,
-            grids_per_village,
+            small,
+            grids,
+            workers,
             households_per_grid,
-        } => demo::demo(seed, dir, villages, grids_per_village, households_per_grid),
+            visits,
+            concurrency,
+            serve,
+            port,
+        } => demo::demo(demo::DemoArgs {
+            seed,
+            dir,
+            small,
+            grids,
+            workers,
+            households_per_grid,
+            visits,
+            concurrency,
+            serve,
+            listen_port: port,
+        })
+        .map_err(|e| -> Box<dyn std::error::Error> { e }),
+        Command::DemoDevice {
+            server,
+            code,
+            store,
+            seed,
+            visits,
+            at,
+        } => demo::device_day(&server, &code, &store, seed, visits, at)
+            .map_err(|e| -> Box<dyn std::error::Error> { e }),
         Command::Serve {
             listen,
             data,

@@ -1,12 +1,14 @@
-//! `gridwork demo` runs end to end and its summary agrees with a direct
-//! query of the store it leaves behind.
+//! `gridwork demo --small` runs end to end as a real process (it starts
+//! its own `gridwork serve` child), and its summary agrees with a direct,
+//! read-only query of the server's SQLite database it leaves behind.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
-fn number_before(text: &str, marker: &str) -> u32 {
+/// The number just before `marker` in the summary.
+fn number_before(text: &str, marker: &str) -> u64 {
     let at = text
         .find(marker)
         .unwrap_or_else(|| panic!("no {marker:?} in summary:\n{text}"));
@@ -16,22 +18,21 @@ fn number_before(text: &str, marker: &str) -> u32 {
         .skip_while(|c| c.is_whitespace())
         .take_while(char::is_ascii_digit)
         .collect();
-    digits.chars().rev().collect::<String>().parse().unwrap()
+    digits
+        .chars()
+        .rev()
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("no number before {marker:?} in:\n{text}"))
 }
 
 #[test]
-fn the_demo_summary_matches_the_store() {
+fn the_small_demo_city_summary_matches_the_server_database() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_gridwork"))
-        .args([
-            "demo",
-            "--villages",
-            "2",
-            "--households-per-grid",
-            "30",
-            "--dir",
-        ])
+        .args(["demo", "--small", "--dir"])
         .arg(dir.path())
+        .env("GRIDWORK_DEMO_NO_BARS", "1")
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -40,37 +41,81 @@ fn the_demo_summary_matches_the_store() {
         "demo failed: {}\n{text}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let db = Connection::open(dir.path().join("gridwork-device.db")).unwrap();
-    let q = |sql: &str| -> u32 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    // The server was stopped: its database is ours to read (read-only).
+    let db = Connection::open_with_flags(
+        dir.path().join("server/gridwork.db"),
+        OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let q = |sql: &str| -> u64 {
+        let n: i64 = db.query_row(sql, [], |r| r.get(0)).unwrap();
+        n as u64
+    };
+    assert_eq!(number_before(&text, "个网格 grids"), 12);
     assert_eq!(
-        number_before(&text, "grids,"),
+        number_before(&text, "个网格 grids"),
         q("SELECT COUNT(*) FROM grid")
     );
-    assert_eq!(
-        number_before(&text, "households and places"),
-        q("SELECT COUNT(*) FROM household")
-    );
-    assert_eq!(
-        number_before(&text, "cases reported"),
-        q("SELECT COUNT(*) FROM case_file")
-    );
-    assert_eq!(
-        number_before(&text, "escalated to the township"),
-        q("SELECT COUNT(*) FROM case_file WHERE escalation_level >= 1")
-    );
-    assert_eq!(
-        number_before(&text, "operations waiting to sync"),
-        q("SELECT COUNT(*) FROM outbox")
-    );
-    assert!(
-        q("SELECT COUNT(*) FROM visit") > 0,
-        "the worker visited nobody"
-    );
-    assert!(text.contains("hash chains verified"));
-    // Every case's chain verifies: the summary line says n/n.
     let cases = q("SELECT COUNT(*) FROM case_file");
+    assert!(cases > 0, "the city reported no case:\n{text}");
+    assert_eq!(number_before(&text, "cases reported"), cases);
+    assert_eq!(
+        number_before(&text, "visits"),
+        q("SELECT COUNT(*) FROM visit")
+    );
+    assert_eq!(
+        number_before(&text, "escalations (按级别"),
+        q("SELECT COUNT(*) FROM escalation")
+    );
+    assert_eq!(
+        number_before(&text, "evidence records"),
+        q("SELECT COUNT(*) FROM evidence")
+    );
+    let stored = q("SELECT COUNT(*) FROM evidence WHERE upload_state = 'stored'");
+    assert!(stored > 0, "no photo reached the server:\n{text}");
+    assert_eq!(number_before(&text, "stored ("), stored);
+    // Every stored photo was re-hashed by the report and passed.
+    assert_eq!(number_before(&text, "verified"), stored);
+    assert_eq!(number_before(&text, "failed the check"), 0);
+    assert_eq!(
+        number_before(&text, "operations received"),
+        q("SELECT COUNT(*) FROM op_log")
+    );
+    // Places are visited too, not only households.
     assert!(
-        text.contains(&format!("事件链校验通过 {cases}/{cases}")),
+        q("SELECT COUNT(*) FROM household WHERE kind <> 'household' AND last_visit_at IS NOT NULL")
+            > 0,
+        "no place was visited:\n{text}"
+    );
+    // Something ran late and the supervisors were told by push and acted.
+    assert!(q("SELECT COUNT(*) FROM escalation") > 0, "{text}");
+    assert!(
+        q("SELECT COUNT(*) FROM push_job WHERE state = 'delivered'") > 0,
         "{text}"
     );
+    assert!(
+        q("SELECT COUNT(*) FROM case_event WHERE kind IN ('urged', 'reassigned', 'extension_approved')")
+            > 0,
+        "no supervisor acted:\n{text}"
+    );
+    // Each phone pulled only its jurisdiction's people: a worker's store
+    // holds a handful of users, not the whole city.
+    let worker_db = std::fs::read_dir(dir.path().join("phones"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name().is_some_and(|n| {
+                n.to_string_lossy().starts_with("w-") && n.to_string_lossy().ends_with(".db")
+            })
+        })
+        .expect("a worker's phone store");
+    let phone = Connection::open_with_flags(&worker_db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let users: i64 = phone
+        .query_row("SELECT COUNT(*) FROM app_user", [], |r| r.get(0))
+        .unwrap();
+    let all = q("SELECT COUNT(*) FROM app_user") as i64;
+    assert!(users < all, "a worker's phone holds {users} of {all} users");
+    assert!(text.contains("gridwork"), "{text}");
+    assert!(text.contains("serve --data"), "no restart command:\n{text}");
 }

@@ -114,6 +114,17 @@ fn seed(version: usize, c: &Connection) {
             )
             .unwrap();
         }
+        5 => {
+            // As a v5 build writes them: the v4 case with its next threshold
+            // stored (not filed within 24 h of the report), as the v5
+            // backfill or a v5 save leaves it. v6 only adds indexes.
+            seed(4, c);
+            c.execute(
+                &format!("UPDATE case_file SET next_escalation_at = reported_at + {DAY_MS}"),
+                [],
+            )
+            .unwrap();
+        }
         v => panic!("no seed for version {v}: add one with the migration"),
     }
 }

@@ -593,3 +593,69 @@ fn pipelined_pushes_that_overtake_each_other_are_retried_and_applied_once() {
         .unwrap();
     assert_eq!(visits as usize, n);
 }
+
+#[test]
+fn a_phone_pulls_the_people_where_it_works_not_the_whole_city() {
+    let w = World::new();
+    let phone = w.device("worker");
+    w.sync(&phone, WORKER);
+    // The people above the grid: the village secretary, the township and
+    // city supervisors; and the worker's own row.
+    for id in [WORKER, SECRETARY, TOWNSHIP, CITY] {
+        assert!(phone.user(id).is_ok(), "{id} did not reach the worker");
+    }
+    // A worker of the other grid and the administrator did not.
+    for id in [WORKER2, ADMIN] {
+        assert!(
+            matches!(phone.user(id), Err(CoreError::NotFound { .. })),
+            "{id} reached the worker's phone"
+        );
+    }
+    // The secretary's phone gets both grids' workers.
+    let secretary = w.device("secretary");
+    w.sync(&secretary, SECRETARY);
+    for id in [WORKER, WORKER2, SECRETARY, TOWNSHIP, CITY] {
+        assert!(
+            secretary.user(id).is_ok(),
+            "{id} did not reach the secretary"
+        );
+    }
+}
+
+/// Paging: small pages, one after another, give exactly what one big page
+/// gives, for a worker (a grid) and a city supervisor (everything).
+#[test]
+fn small_pages_add_up_to_one_big_page() {
+    let w = World::new();
+    for user in [WORKER, CITY, SECRETARY] {
+        let whole = w.server.pull(user, None, None, 5_000).unwrap();
+        assert!(!whole.more);
+        let mut paged = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let page = w.server.pull(user, None, cursor.as_deref(), 3).unwrap();
+            pages += 1;
+            assert!(page.changes.len() <= 3);
+            paged.extend(page.changes.iter().map(|c| format!("{c:?}")));
+            cursor = Some(page.cursor.clone());
+            if !page.more {
+                break;
+            }
+            assert!(page.remaining > 0, "{user}: more but nothing remaining");
+        }
+        let all: Vec<String> = whole.changes.iter().map(|c| format!("{c:?}")).collect();
+        assert!(pages > 2, "{user}: {pages} pages");
+        // The same entities (a later page may carry a newer change of an
+        // entity an earlier page had; the set of what arrives is the same).
+        let mut a = all.clone();
+        a.sort();
+        a.dedup();
+        let mut p = paged.clone();
+        p.sort();
+        p.dedup();
+        for change in &a {
+            assert!(p.contains(change), "{user}: paging lost {change}");
+        }
+    }
+}

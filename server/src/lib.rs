@@ -181,6 +181,7 @@ pub fn router(state: AppState) -> Router {
             post(routes::admin::activation_code),
         )
         .route("/admin/devices", get(routes::admin::devices))
+        .route("/admin/report", get(routes::admin::report))
         .route(
             "/admin/clock",
             get(routes::clock::get_clock).post(routes::clock::set_clock),

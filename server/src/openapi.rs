@@ -193,6 +193,7 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
         routes::admin::activation_code,
         routes::admin::devices,
         routes::admin::revoke,
+        routes::admin::report,
         routes::clock::get_clock,
         routes::clock::set_clock,
         routes::notify::push_config,
@@ -215,6 +216,9 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
         crate::escalation::DispatchReport,
         crate::storage::ActivationCode,
         crate::storage::DeviceInfo,
+        crate::storage::AdminReport,
+        gridwork_core::store::ServerFigures,
+        gridwork_core::store::Count,
     )),
     modifiers(&BearerAuth, &V1Conventions, &TusConventions)
 )]

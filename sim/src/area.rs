@@ -25,6 +25,18 @@ pub struct AreaSpec {
     pub workers_per_grid: u32,
     pub households_per_grid: u32,
     pub places_per_grid: u32,
+    /// City totals, spread as evenly as they go (the reference city's 304
+    /// villages, 678 grids and 1,890 workers do not divide evenly). When
+    /// set they replace the per-township / per-village / per-grid counts.
+    pub villages: Option<u32>,
+    pub grids: Option<u32>,
+    pub workers: Option<u32>,
+}
+
+/// The `i`th of `parts` shares of `total` (the first `total % parts` get one more).
+fn share(total: u32, parts: u32, i: u32) -> u32 {
+    let parts = parts.max(1);
+    total / parts + u32::from(i < total % parts)
 }
 
 impl AreaSpec {
@@ -38,6 +50,56 @@ impl AreaSpec {
             workers_per_grid: 1,
             households_per_grid: 60,
             places_per_grid: 6,
+            villages: None,
+            grids: None,
+            workers: None,
+        }
+    }
+
+    /// Shaped like the reference city: 12 townships and streets, 304
+    /// villages, 678 grids, 1,890 grid workers.
+    pub fn city(seed: u64) -> Self {
+        AreaSpec {
+            seed,
+            townships: 12,
+            villages_per_township: 26,
+            grids_per_village: 2,
+            workers_per_grid: 3,
+            households_per_grid: 40,
+            places_per_grid: 6,
+            villages: Some(304),
+            grids: Some(678),
+            workers: Some(1890),
+        }
+    }
+
+    /// Villages in township `t`.
+    pub fn villages_in(&self, t: u32) -> u32 {
+        match self.villages {
+            Some(v) => share(v, self.townships, t),
+            None => self.villages_per_township,
+        }
+    }
+
+    /// Villages in the whole area.
+    pub fn village_count(&self) -> u32 {
+        self.villages
+            .unwrap_or(self.townships * self.villages_per_township)
+    }
+
+    /// Grids in the village with city-wide index `v`.
+    pub fn grids_in(&self, v: u32) -> u32 {
+        match self.grids {
+            Some(g) => share(g, self.village_count(), v).max(1),
+            None => self.grids_per_village,
+        }
+    }
+
+    /// Workers of the grid with city-wide index `g` out of `grids`.
+    pub fn workers_in(&self, g: u32, grids: u32) -> u32 {
+        match self.workers {
+            Some(w) => share(w, grids, g),
+            None => self.workers_per_grid,
         }
     }
 }
@@ -111,14 +173,21 @@ pub fn generate(spec: &AreaSpec) -> Area {
         households: vec![],
         members: vec![],
     };
-    let per_row = (f64::from(spec.villages_per_township).sqrt().ceil() as u32).max(1);
+    let most_villages = (0..spec.townships)
+        .map(|t| spec.villages_in(t))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let per_row = (f64::from(most_villages).sqrt().ceil() as u32).max(1);
+    let grid_total: u32 = (0..spec.village_count()).map(|v| spec.grids_in(v)).sum();
+    let (mut village_index, mut grid_index) = (0u32, 0u32);
     let township_w = f64::from(per_row) * VILLAGE_W;
     let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
     let city_rect = rect(
         LON0,
         LAT0,
         LON0 + township_w * f64::from(spec.townships),
-        LAT0 + VILLAGE_H * f64::from(spec.villages_per_township.div_ceil(per_row)),
+        LAT0 + VILLAGE_H * f64::from(most_villages.div_ceil(per_row)),
     );
     a.regions.push(AreaRegion {
         code: CITY.into(),
@@ -165,7 +234,9 @@ pub fn generate(spec: &AreaSpec) -> Area {
             vec![tcode.clone()],
             phone(&mut rng),
         ));
-        for v in 0..spec.villages_per_township {
+        for v in 0..spec.villages_in(t) {
+            let grids_here = spec.grids_in(village_index);
+            village_index += 1;
             let vcode = format!("{tcode}-{:03}", v + 1);
             let vname = format!(
                 "{}{}",
@@ -189,11 +260,13 @@ pub fn generate(spec: &AreaSpec) -> Area {
                 phone(&mut rng),
             ));
             // Grids are vertical strips that tile the village exactly.
-            let gw = VILLAGE_W / f64::from(spec.grids_per_village.max(1));
-            for g in 0..spec.grids_per_village {
+            let gw = VILLAGE_W / f64::from(grids_here.max(1));
+            for g in 0..grids_here {
+                let workers_here = spec.workers_in(grid_index, grid_total);
+                grid_index += 1;
                 let gcode = format!("{vcode}-{:02}", g + 1);
                 let gx0 = vx0 + gw * f64::from(g);
-                let gx1 = if g + 1 == spec.grids_per_village {
+                let gx1 = if g + 1 == grids_here {
                     vx0 + VILLAGE_W
                 } else {
                     gx0 + gw
@@ -205,7 +278,7 @@ pub fn generate(spec: &AreaSpec) -> Area {
                     parent: Some(vcode.clone()),
                     boundary: Some(rect(gx0, vy0, gx1, vy0 + VILLAGE_H)),
                 });
-                for w in 0..spec.workers_per_grid {
+                for w in 0..workers_here {
                     let uid = format!("w-{gcode}-{}", w + 1);
                     a.users.push(user(
                         uid.clone(),
@@ -426,5 +499,46 @@ mod tests {
                 |m| gridwork_core::pii::validate_id_number(m.id_number.as_deref().unwrap_or(""))
                     .is_ok()
             ));
+    }
+
+    #[test]
+    fn the_city_is_shaped_like_the_reference_city() {
+        let spec = AreaSpec {
+            households_per_grid: 1,
+            places_per_grid: 0,
+            ..AreaSpec::city(3)
+        };
+        let a = generate(&spec);
+        let count = |level: &str| a.regions.iter().filter(|r| r.level == level).count();
+        assert_eq!(
+            (count("township"), count("village"), count("grid")),
+            (12, 304, 678)
+        );
+        let workers = a
+            .users
+            .iter()
+            .filter(|u| u.role == Role::GridWorker)
+            .count();
+        assert_eq!(workers, 1890);
+        assert_eq!(a.assignments.len(), 1890);
+        // Every grid has a worker; each village's grids tile it exactly
+        // (strips: their areas add up to the village's).
+        for v in a.regions.iter().filter(|r| r.level == "village") {
+            use geo::Area as _;
+            let total: f64 = a
+                .grids()
+                .filter(|g| g.parent.as_deref() == Some(v.code.as_str()))
+                .filter_map(|g| g.boundary.as_ref().map(|b| b.unsigned_area()))
+                .sum();
+            let own = v.boundary.as_ref().map_or(0.0, |b| b.unsigned_area());
+            assert!((total - own).abs() < 1e-12, "{}: {total} vs {own}", v.code);
+        }
+        for g in a.grids() {
+            assert!(
+                a.assignments.iter().any(|x| x.grid_code == g.code),
+                "{}",
+                g.code
+            );
+        }
     }
 }

@@ -76,6 +76,9 @@ pub async fn run(
         workers_per_grid: devices.div_ceil(grids) as u32,
         households_per_grid: 10,
         places_per_grid: 0,
+        villages: None,
+        grids: None,
+        workers: None,
     };
     let area = generate(&spec);
     eprintln!(

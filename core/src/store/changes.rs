@@ -168,16 +168,22 @@ impl Writer<'_> {
                     Scope::of_path(&self.path(&h.grid_code)?),
                 )
             }
-            Operation::UserUpserted { user } => ("user", user.id.clone(), Scope::global()),
-            Operation::AssignmentSet { assignment } => (
-                "assignment",
-                assignment_key(
-                    &assignment.user_id,
-                    &assignment.grid_code,
-                    &assignment.from.to_string(),
-                ),
-                Scope::of_path(&self.path(&assignment.grid_code)?),
-            ),
+            Operation::UserUpserted { user } => return self.record_user_row(user),
+            Operation::AssignmentSet { assignment } => {
+                let scope = Scope::of_path(&self.path(&assignment.grid_code)?);
+                // The worker's own row follows the assignment into the grid's
+                // scope (a worker's user row has no other region).
+                self.record_change("user", &assignment.user_id, false, scope.clone())?;
+                (
+                    "assignment",
+                    assignment_key(
+                        &assignment.user_id,
+                        &assignment.grid_code,
+                        &assignment.from.to_string(),
+                    ),
+                    scope,
+                )
+            }
             Operation::TemplateStored { template_json } => {
                 let t: crate::checklist::ChecklistTemplate = from_json("template", template_json)?;
                 (
@@ -241,6 +247,38 @@ impl Writer<'_> {
             | Operation::PiiRevealed { .. } => return Ok(()),
         };
         self.record_change(kind, &id, false, scope)
+    }
+}
+
+impl Writer<'_> {
+    /// A person's row goes where they work, not to every device: each
+    /// jurisdiction's region scope (sent to devices at, under and above
+    /// it) and each grid they are assigned to. A city of 2,000 people sent
+    /// everyone to every phone (a first pull of thousands of user rows per
+    /// device); now a worker gets the grid's workers and the people above.
+    /// Someone with neither (an administrator, a worker before assignment)
+    /// gets an unscoped row that only administrators' devices pull.
+    fn record_user_row(&mut self, user: &crate::user::User) -> Result<()> {
+        let mut scopes: Vec<Scope> = Vec::new();
+        for code in &user.jurisdiction {
+            scopes.push(region_scope(&self.tx, code)?);
+        }
+        let grids: Vec<String> = self
+            .tx
+            .prepare_cached("SELECT DISTINCT grid_code FROM assignment WHERE user_id = ?1")?
+            .query_map([&user.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for g in grids {
+            scopes.push(Scope::of_path(&self.path(&g)?));
+        }
+        if scopes.is_empty() {
+            scopes.push(Scope::default());
+        }
+        scopes.dedup();
+        for scope in scopes {
+            self.record_change("user", &user.id, false, scope)?;
+        }
+        Ok(())
     }
 }
 
@@ -358,23 +396,37 @@ fn decode_cursor(s: &str) -> Result<Cursor> {
         .map_err(|_| CoreError::invalid("cursor", "同步游标无效 / the sync cursor is not valid"))
 }
 
-/// The SQL condition "this change row is in `r`" with JSON-array parameters
-/// starting at `?{first}` (8 of them).
-fn in_reach_sql(first: usize) -> String {
+/// The arms of a UNION selecting the `rev` of every change row in a reach
+/// (one-person rows excluded), with its JSON-array parameters starting at
+/// `?{first}` (8 of them: grids, villages, townships, cities, the
+/// ancestors' villages, townships and cities, and "all"). Each arm is one
+/// indexed lookup: as one WHERE of ORs, SQLite scanned the whole log (the
+/// "all" flag and the ancestors' "IS NULL" terms defeat its OR-by-index
+/// plan). `since` bounds each arm by `rev > ?1`; `global` adds the global
+/// rows (users of no region, templates, policies).
+fn reach_arms(first: usize, all: bool, since: bool, global: bool) -> Vec<String> {
     let p = |i: usize| format!("(SELECT value FROM json_each(?{}))", first + i);
-    format!(
-        "(grid IN {g} OR village IN {v} OR township IN {t} OR city IN {c}
-          OR (grid IS NULL AND village IN {av}) OR (village IS NULL AND township IN {at})
-          OR (township IS NULL AND city IN {ac}) OR global = 1 OR ?{all} = 1)",
-        g = p(0),
-        v = p(1),
-        t = p(2),
-        c = p(3),
-        av = p(4),
-        at = p(5),
-        ac = p(6),
-        all = first + 7
-    )
+    let bound = if since { " AND rev > ?1" } else { "" };
+    if all {
+        return vec![format!(
+            "SELECT rev FROM change_log WHERE user_id IS NULL{bound}"
+        )];
+    }
+    let mut arms = vec![
+        format!("SELECT rev FROM change_log WHERE grid IN {}{bound} AND user_id IS NULL", p(0)),
+        format!("SELECT rev FROM change_log WHERE village IN {}{bound} AND user_id IS NULL", p(1)),
+        format!("SELECT rev FROM change_log WHERE township IN {}{bound} AND user_id IS NULL", p(2)),
+        format!("SELECT rev FROM change_log WHERE city IN {}{bound} AND user_id IS NULL", p(3)),
+        format!("SELECT rev FROM change_log INDEXED BY change_village_only WHERE grid IS NULL AND village IN {}{bound} AND user_id IS NULL", p(4)),
+        format!("SELECT rev FROM change_log INDEXED BY change_township_only WHERE village IS NULL AND township IN {}{bound} AND user_id IS NULL", p(5)),
+        format!("SELECT rev FROM change_log INDEXED BY change_city_only WHERE township IS NULL AND city IN {}{bound} AND user_id IS NULL", p(6)),
+    ];
+    if global {
+        arms.push(format!(
+            "SELECT rev FROM change_log WHERE global = 1{bound} AND user_id IS NULL"
+        ));
+    }
+    arms
 }
 
 fn reach_params(conn: &Connection, r: &Reach) -> Result<Vec<String>> {
@@ -435,20 +487,32 @@ impl Store {
                 cities: reach.cities.iter().filter(|g| before.reach.cities.contains(g)).cloned().collect(),
             };
             let new = if cursor.is_none() { reach.clone() } else { added(&reach, &before.reach) };
-            // Global rows (users, templates, policies) follow the cursor
-            // only; a first pull takes everything.
-            let kept_sql = in_reach_sql(2);
-            let new_sql = in_reach_sql(10).replace("OR global = 1 ", "");
+            // Global rows (templates, policies) follow the cursor only; a
+            // first pull takes everything. Rows for one person (their inbox)
+            // follow the cursor only, and reach nobody else whatever their
+            // reach (administrators too).
+            let mut arms = reach_arms(2, kept.all, true, true);
+            if new != Reach::default() {
+                arms.extend(reach_arms(10, new.all, false, false));
+            }
+            arms.push("SELECT rev FROM change_log WHERE user_id = ?20 AND rev > ?1".into());
             let not_own = "NOT (origin IS NOT NULL AND origin = ?19 AND kind IN ('visit', 'evidence', 'household', 'member', 'inbox_item', 'quiet_hours'))";
-            // Rows for one person (their inbox) follow the cursor only, and
-            // reach nobody else whatever their reach (administrators too).
-            let wanted = format!(
-                "((((rev > ?1 AND {kept_sql}) OR {new_sql}) AND user_id IS NULL) OR (user_id = ?20 AND rev > ?1)) AND {not_own}"
-            );
+            let wanted = format!("rev IN ({}) AND {not_own}", arms.join(" UNION "));
+            // The page's rows are the first ?18 of the union, so each arm
+            // needs give no more than its own first ?18 (read in `rev`
+            // order from its index): a supervisor's pull of a township or
+            // a city then costs a page per page, not the whole rest of the
+            // log per page. The filter goes inside each arm, so that no arm
+            // stops short of rows the page would have taken.
+            let limited: Vec<String> = arms
+                .iter()
+                .map(|a| format!("SELECT rev FROM ({a} AND {not_own} ORDER BY rev LIMIT ?18)"))
+                .collect();
             let sql_rows = format!(
                 "SELECT rev, kind, entity_id, op FROM change_log
-                 WHERE {wanted}
-                 ORDER BY rev LIMIT ?18"
+                 WHERE rev IN ({})
+                 ORDER BY rev LIMIT ?18",
+                limited.join(" UNION ")
             );
             let mut params: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(before.rev)];
             let kp = reach_params(c, &kept)?;

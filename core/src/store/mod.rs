@@ -22,6 +22,7 @@ mod outbox;
 mod patrols;
 mod push_jobs;
 mod regions;
+mod report;
 pub mod schema;
 mod screens;
 mod sync;
@@ -54,6 +55,7 @@ pub use households::{
 pub use import::{ImportError, ImportMode, ImportReport};
 pub use inbox::InboxPage;
 pub use push_jobs::{PushAddress, PushDelivery, PushJob, PushJobUpdate};
+pub use report::{Count, ServerFigures};
 pub use screens::{CaseDetail, GridSummary, TimelineEntry};
 pub use sync::{case_exists, AnswerSummary, ConflictRecord, PullSummary};
 pub use uploads::{range_checksum, TUS_VERSION, UPLOADS_PATH};

@@ -432,6 +432,18 @@ fn backfill_due(tx: &Transaction) -> Result<(), HookError> {
     Ok(())
 }
 
+/// Version 6: partial indexes for the change rows scoped exactly at a
+/// village, township or city (region rows, supervisors' and secretaries'
+/// user rows). A device's pull asks for the rows of its reach's ancestors
+/// ("grid IS NULL AND village IN …"); without these, that arm read every
+/// row of the village, township or city (the whole log for "city IN …"),
+/// and a first pull scanned the log: 150 ms per page at 170,000 rows.
+const V6: &str = r#"
+CREATE INDEX change_village_only ON change_log(village, rev) WHERE grid IS NULL;
+CREATE INDEX change_township_only ON change_log(township, rev) WHERE village IS NULL;
+CREATE INDEX change_city_only ON change_log(city, rev) WHERE township IS NULL;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -440,8 +452,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V3),
         M::up(V4),
         M::up_with_hook(V5, backfill_next_escalation),
+        M::up(V6),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST_VERSION: usize = 5;
+pub const LATEST_VERSION: usize = 6;

@@ -237,6 +237,21 @@ pub async fn revoke(
     Ok(Json(Done { ok: true }))
 }
 
+/// What the server holds: regions, people, coverage, cases, escalations,
+/// pushes, photos (each stored photo re-hashed against its record), sync
+/// volume and refusals. Takes no parameters; administrators only.
+#[utoipa::path(get, path = "/v1/admin/report", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    responses((status = 200, body = crate::storage::AdminReport), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+) -> ApiResult<Json<crate::storage::AdminReport>> {
+    Ok(Json(
+        blocking(move || state.storage.report(&admin.user_id)).await?,
+    ))
+}
+
 /// The four promises for what the caller oversees (any signed-in device).
 #[utoipa::path(get, path = "/v1/coverage", tag = "reports", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),

@@ -99,6 +99,23 @@ pub struct UploadStatus {
     pub reason: Option<String>,
 }
 
+/// What the server holds, for an administrator (`GET /v1/admin/report`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AdminReport {
+    /// The server's time when the report was made.
+    pub at: DateTime<Utc>,
+    pub figures: gridwork_core::store::ServerFigures,
+    /// Enrolled devices, and of those revoked.
+    pub devices: u64,
+    pub devices_revoked: u64,
+    /// Stored photos whose blob was read back and hashed to the record's
+    /// SHA-256 just now, and those whose blob is missing or differs.
+    pub photos_verified: u64,
+    pub photos_failed_check: u64,
+    /// Bytes in the blob store for the stored photos.
+    pub blob_bytes: u64,
+}
+
 /// Everything the routes need from storage.
 pub trait ServerStorage: Send + Sync + std::fmt::Debug + 'static {
     // ---- devices and credentials ----
@@ -186,6 +203,9 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug + 'static {
     fn next_push_due(&self) -> ApiResult<Option<DateTime<Utc>>>;
     /// The delivery log of one case (or all), oldest first.
     fn push_deliveries(&self, case_id: Option<&str>) -> ApiResult<Vec<PushDelivery>>;
+
+    /// Whole-database figures, photos re-verified (administrators only).
+    fn report(&self, admin: &str) -> ApiResult<AdminReport>;
 
     /// The stored photo of an evidence record the caller may reach.
     fn evidence_content(

@@ -500,4 +500,40 @@ impl ServerStorage for SqliteStorage {
     )> {
         self.uploads.content(&self.store, auth, evidence_id)
     }
+
+    fn report(&self, admin: &str) -> ApiResult<super::AdminReport> {
+        self.require_admin(admin)?;
+        let figures = self.store.server_figures()?;
+        let (devices, devices_revoked): (i64, i64) =
+            self.auth()
+                .query_row("SELECT COUNT(*), COUNT(revoked_at) FROM device", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+        let (mut verified, mut failed, mut bytes) = (0u64, 0u64, 0u64);
+        for (sha, size) in self.store.stored_evidence_hashes()? {
+            // Hash what the blob store gives back: "stored" must mean the
+            // bytes are there and are the photo the phone hashed.
+            let ok = match self.uploads.blob_sha256(&sha) {
+                Ok(Some((got, len))) => {
+                    bytes += len;
+                    got == sha && len == size
+                }
+                _ => false,
+            };
+            if ok {
+                verified += 1;
+            } else {
+                failed += 1;
+            }
+        }
+        Ok(super::AdminReport {
+            at: self.now(),
+            figures,
+            devices: u64::try_from(devices).unwrap_or(0),
+            devices_revoked: u64::try_from(devices_revoked).unwrap_or(0),
+            photos_verified: verified,
+            photos_failed_check: failed,
+            blob_bytes: bytes,
+        })
+    }
 }

@@ -228,6 +228,30 @@ fn valid_upload_id(id: &str) -> bool {
 }
 
 impl Uploads {
+    /// The SHA-256 (hex) and length of the blob stored under `sha256`, read
+    /// back from the blob store; `None` when there is no such blob.
+    pub fn blob_sha256(&self, sha256: &str) -> Result<Option<(String, u64)>, BlobError> {
+        if !self.blobs.exists(sha256)? {
+            return Ok(None);
+        }
+        let mut reader = self.blobs.open(sha256)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut len = 0u64;
+        loop {
+            let n = reader.read(&mut buf).map_err(|source| BlobError::Io {
+                path: PathBuf::from(sha256),
+                source,
+            })?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            len += n as u64;
+        }
+        Ok(Some((hex::encode(hasher.finalize()), len)))
+    }
+
     /// Open `uploads.db` and `uploads/partial/` in the data directory and
     /// bring every upload back to a state that matches the disk.
     pub fn open(

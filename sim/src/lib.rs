@@ -7,7 +7,6 @@ pub mod day;
 pub mod load;
 pub mod names;
 pub mod photo;
-pub mod summary;
 
 use thiserror::Error;
 

@@ -30,38 +30,7 @@ struct Cli {
 enum Command {
     /// A living demo city from one command: a real server on loopback,
     /// every person's phone enrolled, one working day, escalations by push.
-    Demo {
-        /// Seed for the generated city and day (same seed, same city).
-        #[arg(long, default_value_t = 2026)]
-        seed: u64,
-        /// Where to keep the server's data and the phones' stores.
-        #[arg(long, default_value = "gridwork-demo")]
-        dir: PathBuf,
-        /// A quick look: one township, 6 villages, 12 grids.
-        #[arg(long)]
-        small: bool,
-        /// Grids in the city (default 678; at least one per village).
-        #[arg(long)]
-        grids: Option<u32>,
-        /// Grid workers in the city (default 1,890).
-        #[arg(long)]
-        workers: Option<u32>,
-        /// Households per grid (plus a few places).
-        #[arg(long)]
-        households_per_grid: Option<u32>,
-        /// Households and places each worker visits in the day.
-        #[arg(long, default_value_t = 8)]
-        visits: u32,
-        /// Phones working at once.
-        #[arg(long, default_value_t = 16)]
-        concurrency: usize,
-        /// Keep the server running after the summary (Ctrl-C stops it).
-        #[arg(long)]
-        serve: bool,
-        /// Port for the server (0: any free one).
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-    },
+    Demo(demo::DemoArgs),
     /// One simulated phone's day in its own process (the demo runs it to
     /// measure a phone's memory): activate, sync, patrol, sync, upload.
     #[command(hide = true)]
@@ -157,30 +126,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo {
-            seed,
-            dir,
-            small,
-            grids,
-            workers,
-            households_per_grid,
-            visits,
-            concurrency,
-            serve,
-            port,
-        } => demo::demo(demo::DemoArgs {
-            seed,
-            dir,
-            small,
-            grids,
-            workers,
-            households_per_grid,
-            visits,
-            concurrency,
-            serve,
-            listen_port: port,
-        })
-        .map_err(|e| -> Box<dyn std::error::Error> { e }),
+        Command::Demo(args) => demo::demo(args).map_err(|e| -> Box<dyn std::error::Error> { e }),
         Command::DemoDevice {
             server,
             code,

@@ -47,18 +47,38 @@ use summary::*;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What `gridwork demo` was asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
+    /// Seed for the generated city and day (same seed, same city).
+    #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// Where to keep the server's data and the phones' stores.
+    #[arg(long, default_value = "gridwork-demo")]
     pub dir: PathBuf,
+    /// A quick look: one township, 6 villages, 12 grids.
+    #[arg(long)]
     pub small: bool,
+    /// Grids in the city (default 678; at least one per village).
+    #[arg(long)]
     pub grids: Option<u32>,
+    /// Grid workers in the city (default 1,890).
+    #[arg(long)]
     pub workers: Option<u32>,
+    /// Households per grid (plus a few places).
+    #[arg(long)]
     pub households_per_grid: Option<u32>,
+    /// Households and places each worker visits in the day.
+    #[arg(long, default_value_t = 8)]
     pub visits: u32,
+    /// Phones working at once.
+    #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
+    /// Keep the server running after the summary (Ctrl-C stops it).
+    #[arg(long)]
     pub serve: bool,
-    pub listen_port: u16,
+    /// Port for the server (0: any free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
 }
 
 /// The simulated Monday (Beijing time).
@@ -164,7 +184,7 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
 
     // The server, on a test clock that starts at 07:00 on the day.
     let t = Instant::now();
-    let mut server = Server::start(&data, args.listen_port, at(0, 7, 0))?;
+    let mut server = Server::start(&data, args.port, at(0, 7, 0))?;
     let push = LocalPushService::start().await?;
     println!(
         "服务器 / server: {} (pid {}), 推送服务 / push service on loopback",

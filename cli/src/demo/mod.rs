@@ -443,9 +443,9 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
     let token_file = args.dir.join("admin-token");
     write_private(&token_file, &admin.token)?;
     println!(
-        "管理员凭证 / administrator credential: {} (curl -H \"Authorization: Bearer $(cat {})\" …)",
-        token_file.display(),
-        token_file.display()
+        "管理员凭证 / administrator credential: {file}\n  例如 / e.g. curl -H \"Authorization: Bearer $(cat {file})\" -H \"{PROTOCOL_HEADER}: {PROTOCOL_VERSION}\" {url}/v1/admin/report",
+        file = token_file.display(),
+        url = if args.serve { server.url.clone() } else { "http://127.0.0.1:8080".into() },
     );
     if args.serve {
         println!(

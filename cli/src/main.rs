@@ -67,6 +67,12 @@ enum Command {
         /// than this many MiB free.
         #[arg(long, default_value_t = 0)]
         min_free_mib: u64,
+        /// Milliseconds that photos answered before they are durable (a
+        /// phone asking `Prefer: respond-async`) gather before the server
+        /// makes them durable in one batch; asking for "stored" (HEAD,
+        /// POST /v1/evidence/upload-states) does it at once.
+        #[arg(long, default_value_t = 500)]
+        upload_batch_ms: u64,
         /// Run on a test clock starting at this time (RFC 3339, e.g.
         /// 2026-05-11T00:00:00Z); an administrator moves it forward with
         /// POST /v1/admin/clock. For end-to-end tests and the demo only.
@@ -142,6 +148,7 @@ fn main() -> ExitCode {
             public_url,
             upload_expiry_hours,
             min_free_mib,
+            upload_batch_ms,
             test_clock,
             escalation_interval_secs,
             push,
@@ -153,6 +160,7 @@ fn main() -> ExitCode {
                 uploads: gridwork_server::storage::uploads::UploadConfig {
                     expiry: chrono::Duration::hours(i64::from(upload_expiry_hours)),
                     min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
+                    batch_delay: std::time::Duration::from_millis(upload_batch_ms),
                 },
                 test_clock,
                 push,

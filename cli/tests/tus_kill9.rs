@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
+use gridwork_core::evidence::EvidenceRecord;
 use gridwork_core::evidence::PhotoInput;
 use gridwork_core::household::PlaceKind;
 use gridwork_core::store::VisitInput;
@@ -51,11 +52,15 @@ fn offset(r: &reqwest::Response) -> u64 {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upload_killed_mid_patch_resumes_from_a_durable_offset() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = ServerProcess::start(&dir.path().join("server-data"));
-    let (admin, _console) = Admin::enrol(&server, dir.path()).await;
+/// A real server with a worker's phone that has recorded (and pushed) a
+/// visit with one 1 MB photo: the server process, the phone, the photo's
+/// bytes and its evidence record.
+async fn server_with_a_photo(
+    dir: &Path,
+    args: &[String],
+) -> (ServerProcess, Phone, Vec<u8>, EvidenceRecord) {
+    let server = ServerProcess::start_with(&dir.join("server-data"), 0, args);
+    let (admin, _console) = Admin::enrol(&server, dir).await;
     let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
     admin
         .ok(
@@ -78,14 +83,14 @@ async fn an_upload_killed_mid_patch_resumes_from_a_durable_offset() {
         .put_json("/admin/assignments", serde_json::json!({"user_id": "w1", "grid_code": "G1", "kind": "primary", "from": "2026-01-01", "to": null}))
         .await;
     let code = admin.code_for("w1").await;
-    let phone = Phone::enrol(dir.path(), "w1", &server.url, &code).await;
+    let phone = Phone::enrol(dir, "w1", &server.url, &code).await;
     phone.sync().await;
 
     // A 1 MB photo recorded with a visit and pushed.
     let bytes: Vec<u8> = (0..1_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let photo = dir.path().join("hazard.jpg");
+    let photo = dir.join("hazard.jpg");
     std::fs::write(&photo, &bytes).unwrap();
     let t = phone
         .store
@@ -116,7 +121,32 @@ async fn an_upload_killed_mid_patch_resumes_from_a_durable_offset() {
     let e = out.evidence[0].clone();
     assert_eq!(e.sha256, hex::encode(sha2::Sha256::digest(&bytes)));
     phone.sync().await;
+    (server, phone, bytes, e)
+}
 
+fn blob_of(server: &ServerProcess, e: &EvidenceRecord) -> std::path::PathBuf {
+    server
+        .data
+        .join("blobs")
+        .join(&e.sha256[..2])
+        .join(&e.sha256)
+}
+
+fn server_upload_state(server: &ServerProcess, e: &EvidenceRecord) -> String {
+    rusqlite::Connection::open(server.data.join("gridwork.db"))
+        .unwrap()
+        .query_row(
+            "SELECT upload_state FROM evidence WHERE id = ?1",
+            [&e.id],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_killed_mid_patch_resumes_from_a_durable_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, phone, bytes, e) = server_with_a_photo(dir.path(), &[]).await;
     let http = reqwest::Client::new();
     let token = phone.token();
     let created = tus(
@@ -210,25 +240,170 @@ async fn an_upload_killed_mid_patch_resumes_from_a_durable_offset() {
     )
     .await;
     assert_eq!((r.status().as_u16(), offset(&r)), (204, bytes.len() as u64));
-    let blob = server
-        .data
-        .join("blobs")
-        .join(&e.sha256[..2])
-        .join(&e.sha256);
-    assert_eq!(std::fs::read(&blob).unwrap(), bytes, "byte-identical blob");
-    let state: String = rusqlite::Connection::open(server.data.join("gridwork.db"))
-        .unwrap()
-        .query_row(
-            "SELECT upload_state FROM evidence WHERE id = ?1",
-            [&e.id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(state, "stored");
+    assert_eq!(
+        std::fs::read(blob_of(&server, &e)).unwrap(),
+        bytes,
+        "byte-identical blob"
+    );
+    assert_eq!(server_upload_state(&server, &e), "stored");
     // And the phone hears it on its next pull.
     phone.sync().await;
     assert_eq!(
         phone.store.evidence(&e.id).unwrap().upload_state,
         gridwork_core::evidence::UploadState::Stored
     );
+}
+
+/// The whole photo in one creation, answered early (`Prefer:
+/// respond-async`): the server says where it stands on the upload row.
+async fn create_answered_early(
+    http: &reqwest::Client,
+    server: &ServerProcess,
+    token: &str,
+    e: &EvidenceRecord,
+    bytes: &[u8],
+) -> String {
+    let sum = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes));
+    let r = tus(
+        http,
+        token,
+        Method::POST,
+        &format!("{}/v1/uploads", server.url),
+        &[
+            ("upload-length", bytes.len().to_string()),
+            (
+                "upload-metadata",
+                format!("evidence_id {},sha256 {}", b64(&e.id), b64(&e.sha256)),
+            ),
+            (
+                "content-type",
+                "application/offset+octet-stream".to_string(),
+            ),
+            ("upload-checksum", format!("sha256 {sum}")),
+            ("prefer", "respond-async".to_string()),
+        ],
+        bytes.to_vec(),
+    )
+    .await;
+    assert_eq!((r.status().as_u16(), offset(&r)), (201, bytes.len() as u64));
+    assert_eq!(r.headers()["preference-applied"], "respond-async");
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    // Verified, not yet durable: no blob, the record not stored, the row
+    // says so.
+    let id = loc.rsplit('/').next().unwrap().to_string();
+    let row: String = rusqlite::Connection::open(server.data.join("uploads.db"))
+        .unwrap()
+        .query_row("SELECT state FROM upload WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(row, "verified");
+    assert!(!blob_of(server, e).exists());
+    assert_ne!(server_upload_state(server, e), "stored");
+    loc
+}
+
+async fn upload_states(
+    http: &reqwest::Client,
+    server: &ServerProcess,
+    token: &str,
+    ids: &[&str],
+) -> (u16, serde_json::Value) {
+    let r = http
+        .post(format!("{}/v1/evidence/upload-states", server.url))
+        .bearer_auth(token)
+        .header("x-gridwork-protocol", "1")
+        .json(&serde_json::json!({ "evidence_ids": ids }))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Batches far apart, so the kill lands before the photo's batch.
+fn slow_batches() -> Vec<String> {
+    vec!["--upload-batch-ms".into(), "600000".into()]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_answered_before_its_batch_is_stored_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, phone, bytes, e) = server_with_a_photo(dir.path(), &slow_batches()).await;
+    let http = reqwest::Client::new();
+    let token = phone.token();
+    let loc = create_answered_early(&http, &server, &token, &e, &bytes).await;
+
+    server.kill9();
+    server.restart();
+    // The restart checked the bytes again and made them durable.
+    assert_eq!(
+        std::fs::read(blob_of(&server, &e)).unwrap(),
+        bytes,
+        "byte-identical blob"
+    );
+    assert_eq!(server_upload_state(&server, &e), "stored");
+    let h = tus(&http, &token, Method::HEAD, &loc, &[], vec![]).await;
+    assert_eq!((h.status().as_u16(), offset(&h)), (200, bytes.len() as u64));
+    let (status, body) = upload_states(&http, &server, &token, &[&e.id, "no-such-photo"]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["states"],
+        serde_json::json!([
+            {"evidence_id": e.id, "state": "stored"},
+            {"evidence_id": "no-such-photo", "state": "unknown"},
+        ])
+    );
+    // Asking about nothing, or too much, says so.
+    let (status, body) = upload_states(&http, &server, &token, &[]).await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (422, Some("evidence_ids"))
+    );
+    let many: Vec<String> = (0..501).map(|i| format!("e{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let (status, _) = upload_states(&http, &server, &token, &many).await;
+    assert_eq!(status, 422);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_whose_early_answered_bytes_were_lost_is_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, phone, bytes, e) = server_with_a_photo(dir.path(), &slow_batches()).await;
+    let http = reqwest::Client::new();
+    let token = phone.token();
+    let loc = create_answered_early(&http, &server, &token, &e, &bytes).await;
+
+    // A power cut takes the bytes that were not yet durable (the page
+    // cache), not the row: as if, cut the partial file short.
+    server.kill9();
+    let id = loc.rsplit('/').next().unwrap();
+    let partial = server.data.join("uploads/partial").join(id);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&partial)
+        .unwrap()
+        .set_len(4096)
+        .unwrap();
+    server.restart();
+    let (status, body) = upload_states(&http, &server, &token, &[&e.id]).await;
+    assert_eq!(
+        (status, body["states"][0]["state"].as_str()),
+        (200, Some("not_stored"))
+    );
+    let h = tus(&http, &token, Method::HEAD, &loc, &[], vec![]).await;
+    assert_eq!((h.status().as_u16(), offset(&h)), (200, 0), "back to 0");
+    assert!(!blob_of(&server, &e).exists());
+
+    // The phone, which kept its copy, uploads it with its own uploader:
+    // answered early, then confirmed stored in the same run.
+    let report = phone.upload().await;
+    assert_eq!(report.stored, 1, "{report:?}");
+    assert_eq!(
+        std::fs::read(blob_of(&server, &e)).unwrap(),
+        bytes,
+        "byte-identical blob"
+    );
+    assert_eq!(server_upload_state(&server, &e), "stored");
+    let status = phone.store.upload_queue_status().unwrap();
+    assert_eq!(status.stored, 1);
 }

@@ -47,6 +47,16 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug + 'static {
     /// bytes already fsync'd by the caller) into the store atomically. If
     /// the blob exists already, the file is removed.
     fn put_file(&self, sha256: &str, file: &Path) -> Result<(), BlobError>;
+    /// Move a batch of verified files (`(sha256, file)`, bytes already
+    /// durable) into the store. When it returns, every one is stored and
+    /// durable; a store that can make the batch durable at once (one
+    /// barrier instead of one per blob) does so.
+    fn put_files(&self, files: &[(String, PathBuf)]) -> Result<(), BlobError> {
+        for (sha256, file) in files {
+            self.put_file(sha256, file)?;
+        }
+        Ok(())
+    }
     /// Read a blob.
     fn open(&self, sha256: &str) -> Result<Box<dyn Read + Send>, BlobError>;
     fn exists(&self, sha256: &str) -> Result<bool, BlobError>;
@@ -87,7 +97,47 @@ pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Make every write and rename so far on the file system holding `dir`
+/// durable. On Linux one `syncfs` (one journal commit, however many files
+/// and directories changed): a batch of photos costs one flush, not one
+/// per file. Elsewhere each of `each` (files or directories) is fsync'd.
+pub(crate) fn sync_batch(dir: &Path, each: &[PathBuf]) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = each;
+        let f = File::open(dir)?;
+        rustix::fs::syncfs(&f).map_err(std::io::Error::from)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        for path in each {
+            if path.is_dir() {
+                sync_dir(path)?;
+            } else {
+                File::open(path)?.sync_all()?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl FsBlobStore {
+    /// Where `sha256` goes, its fan-out directory made again if it was
+    /// removed since `open` (with the root synced, so its name lasts).
+    fn dest_dir(&self, sha256: &str) -> Result<(PathBuf, PathBuf), BlobError> {
+        let dest = self.path_of(sha256)?;
+        let dir = dest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        if !dir.is_dir() {
+            std::fs::create_dir_all(&dir).map_err(|e| BlobError::io(&dir, e))?;
+            sync_dir(&self.root).map_err(|e| BlobError::io(&self.root, e))?;
+        }
+        Ok((dest, dir))
+    }
+
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
         std::fs::create_dir_all(&root).map_err(|e| BlobError::io(&root, e))?;
@@ -121,26 +171,37 @@ impl FsBlobStore {
 
 impl BlobStore for FsBlobStore {
     fn put_file(&self, sha256: &str, file: &Path) -> Result<(), BlobError> {
-        let dest = self.path_of(sha256)?;
+        let (dest, dir) = self.dest_dir(sha256)?;
         if dest.exists() {
             // Same bytes already stored (content addressing): keep one copy.
             std::fs::remove_file(file).map_err(|e| BlobError::io(file, e))?;
             return Ok(());
-        }
-        let dir = dest
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| self.root.clone());
-        if !dir.is_dir() {
-            // Made at open; only a directory removed since is made again.
-            std::fs::create_dir_all(&dir).map_err(|e| BlobError::io(&dir, e))?;
-            sync_dir(&self.root).map_err(|e| BlobError::io(&self.root, e))?;
         }
         // The bytes are on disk before the name says they are there: the
         // caller fsync'd them (a second fsync of a clean file still costs a
         // disk cache flush).
         std::fs::rename(file, &dest).map_err(|e| BlobError::io(&dest, e))?;
         sync_dir(&dir).map_err(|e| BlobError::io(&dir, e))?;
+        Ok(())
+    }
+
+    fn put_files(&self, files: &[(String, PathBuf)]) -> Result<(), BlobError> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for (sha256, file) in files {
+            let (dest, dir) = self.dest_dir(sha256)?;
+            if dest.exists() {
+                std::fs::remove_file(file).map_err(|e| BlobError::io(file, e))?;
+                continue;
+            }
+            std::fs::rename(file, &dest).map_err(|e| BlobError::io(&dest, e))?;
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        if !dirs.is_empty() {
+            // One barrier for every rename of the batch.
+            sync_batch(&self.root, &dirs).map_err(|e| BlobError::io(&self.root, e))?;
+        }
         Ok(())
     }
 

@@ -193,6 +193,7 @@ pub fn router(state: AppState) -> Router {
             post(routes::admin::revoke),
         )
         .route("/evidence/{evidence_id}/content", get(routes::tus::content))
+        .route("/evidence/upload-states", post(routes::tus::upload_states))
         .layer(middleware::from_fn(check_protocol));
     // tus routes: added after the protocol layer (which only wraps the
     // routes before it), with tus's own version check instead.

@@ -204,6 +204,7 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
         routes::tus::patch,
         routes::tus::terminate,
         routes::tus::content,
+        routes::tus::upload_states,
     ),
     components(schemas(
         routes::sync::RotateResponse,
@@ -217,6 +218,10 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
         crate::storage::ActivationCode,
         crate::storage::DeviceInfo,
         crate::storage::AdminReport,
+        crate::storage::UploadStatesRequest,
+        crate::storage::UploadStatesResponse,
+        crate::storage::EvidenceUploadState,
+        crate::storage::PhotoState,
         gridwork_core::store::ServerFigures,
         gridwork_core::store::Count,
     )),

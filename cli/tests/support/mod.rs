@@ -130,6 +130,19 @@ impl Phone {
         device::sync(&self.store, self.secrets.as_ref(), &|_| {}).await
     }
 
+    /// The core's own photo uploader, on Wi-Fi.
+    #[allow(dead_code)]
+    pub async fn upload(&self) -> gridwork_core::sync::upload::UploadReport {
+        gridwork_core::sync::upload::upload_evidence(
+            &self.store,
+            self.secrets.as_ref(),
+            Some(gridwork_core::evidence::queue::NetworkKind::Unmetered),
+            &|_| {},
+        )
+        .await
+        .unwrap()
+    }
+
     pub fn token(&self) -> String {
         self.secrets.get(DEVICE_CREDENTIAL).unwrap().unwrap()
     }

@@ -10,7 +10,7 @@ use super::cases::visible_case;
 use super::evidence::load_evidence;
 use super::regions::region_path;
 use super::visits::load_visit;
-use super::{Store, StoreRole};
+use super::{Store, StoreRole, Writer};
 use crate::error::{CoreError, Result};
 use crate::evidence::{EvidenceOwner, EvidenceRecord, UploadState};
 use crate::outbox::Operation;
@@ -66,32 +66,49 @@ impl Store {
     /// that see the record (the secretary's too) pull the stored state.
     /// Idempotent: a record already stored is returned as it is.
     pub fn mark_evidence_stored(&self, id: &str) -> Result<EvidenceRecord> {
+        let mut marked = self.mark_evidence_stored_many(&[id.to_string()])?;
+        marked
+            .pop()
+            .ok_or_else(|| CoreError::not_found("evidence", id))
+    }
+
+    /// Mark many photos stored in one durable commit (the server's batched
+    /// finalisation: one flush for a batch instead of one per photo). All
+    /// or none: an unknown id fails the whole batch.
+    pub fn mark_evidence_stored_many(&self, ids: &[String]) -> Result<Vec<EvidenceRecord>> {
         if self.role() != StoreRole::Server {
             return Err(CoreError::not_permitted(
                 "只有服务器能确认照片已保存 / only the server marks evidence stored",
             ));
         }
         self.write(|w| {
-            let mut e =
-                load_evidence(&w.tx, id)?.ok_or_else(|| CoreError::not_found("evidence", id))?;
-            if e.upload_state == UploadState::Stored && e.upload_offset == e.size {
-                return Ok(e);
+            let mut marked = Vec::with_capacity(ids.len());
+            for id in ids {
+                marked.push(mark_stored(w, id)?);
             }
-            w.tx.prepare_cached(
-                "UPDATE evidence SET upload_state = 'stored', upload_offset = size, last_error = NULL
-                 WHERE id = ?1",
-            )?
-            .execute([id])?;
-            e.upload_state = UploadState::Stored;
-            e.upload_offset = e.size;
-            e.last_error = None;
-            e.local_path = None;
-            // Pulls read the row as it is now; the operation only names the
-            // record and the grid it belongs to.
-            w.emit(&Operation::EvidenceRecorded {
-                evidence: e.clone(),
-            })?;
-            Ok(e)
+            Ok(marked)
         })
     }
+}
+
+fn mark_stored(w: &mut Writer<'_>, id: &str) -> Result<EvidenceRecord> {
+    let mut e = load_evidence(&w.tx, id)?.ok_or_else(|| CoreError::not_found("evidence", id))?;
+    if e.upload_state == UploadState::Stored && e.upload_offset == e.size {
+        return Ok(e);
+    }
+    w.tx.prepare_cached(
+        "UPDATE evidence SET upload_state = 'stored', upload_offset = size, last_error = NULL
+                 WHERE id = ?1",
+    )?
+    .execute([id])?;
+    e.upload_state = UploadState::Stored;
+    e.upload_offset = e.size;
+    e.last_error = None;
+    e.local_path = None;
+    // Pulls read the row as it is now; the operation only names the
+    // record and the grid it belongs to.
+    w.emit(&Operation::EvidenceRecorded {
+        evidence: e.clone(),
+    })?;
+    Ok(e)
 }

@@ -226,6 +226,14 @@ fn resolve_location(create_url: &str, location: &str) -> Option<String> {
     base.join(location.trim()).ok().map(|u| u.to_string())
 }
 
+/// RFC 7240: answer a completing request once verified (ADR 0009).
+fn prefer_async() -> HttpHeader {
+    HttpHeader {
+        name: "Prefer".into(),
+        value: "respond-async".into(),
+    }
+}
+
 /// The person-facing reason in an ErrorBody, or the status line.
 fn reason_from(result: &UploadResult) -> String {
     let body = result
@@ -327,6 +335,22 @@ impl Writer<'_> {
                  WHERE id = ?1",
             )?
             .execute([id])?;
+        Ok(())
+    }
+
+    /// The server took every byte and verified the file but answered before
+    /// making it durable (`Preference-Applied: respond-async`): the photo
+    /// stays `uploading` at full length, its file kept, until the server
+    /// confirms it stored ([`Store::confirm_uploads`]). No other state is
+    /// `uploading` at full length.
+    fn upload_verifying(&mut self, id: &str, size: u64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "UPDATE evidence SET upload_state = 'uploading', upload_offset = ?2,
+                 offset_known = 1, checksum_retries = 0, next_attempt_at = 0, job_id = NULL,
+                 job_step = NULL WHERE id = ?1",
+            )?
+            .execute(rusqlite::params![id, size as i64])?;
         Ok(())
     }
 
@@ -531,7 +555,7 @@ impl Store {
         max_chunk: Option<u64>,
     ) -> Result<Option<UploadJob>> {
         Ok(self
-            .next_upload_job_with(server, token, network, max_chunk, false, false)?
+            .next_upload_job_with(server, token, network, max_chunk, false, false, false)?
             .map(|(job, _)| job))
     }
 
@@ -540,7 +564,12 @@ impl Store {
     /// creation-with-upload: one round trip per photo instead of two). The
     /// core's own uploader asks for it; jobs for the shell keep the plain
     /// steps its background transfer expects. With `with_body` the job's
-    /// body comes along, read in the same pass as its checksum.
+    /// body comes along, read in the same pass as its checksum. With
+    /// `deferred` a completing request asks `Prefer: respond-async` and
+    /// photos already answered that way are left for
+    /// [`confirm_uploads`](Self::confirm_uploads); without it such a photo
+    /// is asked about with a HEAD (which the server answers once stored).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn next_upload_job_with(
         &self,
         server: &str,
@@ -549,6 +578,7 @@ impl Store {
         max_chunk: Option<u64>,
         bytes_on_create: bool,
         with_body: bool,
+        deferred: bool,
     ) -> Result<Option<(UploadJob, Option<Vec<u8>>)>> {
         let server = server.trim().trim_end_matches('/');
         let create_url = format!("{server}{UPLOADS_PATH}");
@@ -560,6 +590,11 @@ impl Store {
             ))?;
             for r in rows {
                 let remaining = r.size.saturating_sub(r.offset);
+                // Every byte taken and verified, "stored" still to come.
+                let verifying = r.state == "uploading" && remaining == 0 && r.upload_url.is_some();
+                if verifying && deferred {
+                    continue;
+                }
                 if r.awaiting_sync || !policy.allows(network, remaining) {
                     continue;
                 }
@@ -586,9 +621,18 @@ impl Store {
                 // may have taken some of it, so ask before sending.
                 let step = match (&r.upload_url, r.offset_known && r.job_id.is_none()) {
                     (None, _) => UploadStep::Create,
+                    (Some(_), _) if verifying => UploadStep::Head,
                     (Some(_), false) => UploadStep::Head,
                     (Some(_), true) => UploadStep::Patch,
                 };
+                // Only a request that may complete the file asks to be
+                // answered before it is durable.
+                let prefer = deferred
+                    && match step {
+                        UploadStep::Create => bytes_on_create,
+                        UploadStep::Patch => true,
+                        UploadStep::Head => false,
+                    };
                 let mut headers = vec![
                     HttpHeader {
                         name: "Tus-Resumable".into(),
@@ -626,6 +670,9 @@ impl Store {
                         };
                         if length > 0 {
                             let sum = checksum(&mut body, Path::new(&path), 0, length)?;
+                            if prefer && length == r.size {
+                                headers.push(prefer_async());
+                            }
                             headers.push(HttpHeader {
                                 name: "Content-Type".into(),
                                 value: "application/offset+octet-stream".into(),
@@ -641,6 +688,9 @@ impl Store {
                     UploadStep::Patch => {
                         let length = max_chunk.map_or(remaining, |m| m.max(1).min(remaining));
                         let sum = checksum(&mut body, Path::new(&path), r.offset, length)?;
+                        if prefer && r.offset + length == r.size {
+                            headers.push(prefer_async());
+                        }
                         headers.push(HttpHeader {
                             name: "Content-Type".into(),
                             value: "application/offset+octet-stream".into(),
@@ -700,7 +750,7 @@ impl Store {
         job_id: &str,
         result: &UploadResult,
     ) -> Result<UploadOutcome> {
-        let outcome = self.report_upload_result_only(job_id, result)?;
+        let outcome = self.report_upload_result_only(job_id, result, false)?;
         if outcome == UploadOutcome::Stored {
             self.release_uploaded_files()?;
         }
@@ -711,10 +761,14 @@ impl Store {
     /// files: the core's own uploader frees them once at the end of its run
     /// (each release is a durable commit, which would otherwise cost an
     /// fsync per photo), and a killed run's are freed at the next start.
+    /// `answered_early`: the answer carried `Preference-Applied:
+    /// respond-async` (verified, not yet durable; "stored" comes from
+    /// [`confirm_uploads`](Self::confirm_uploads)).
     pub(crate) fn report_upload_result_only(
         &self,
         job_id: &str,
         result: &UploadResult,
+        answered_early: bool,
     ) -> Result<UploadOutcome> {
         self.write_relaxed(|w| {
             let found: Option<JobRow> = w
@@ -771,6 +825,10 @@ impl Store {
                                 match result.upload_offset {
                                     // Our bytes completed the file: the
                                     // server answers only after verifying it.
+                                    Some(o) if o == size && job.length > 0 && answered_early => {
+                                        w.upload_verifying(&id, size)?;
+                                        UploadOutcome::Progressed
+                                    }
                                     Some(o) if o == size && job.length > 0 => {
                                         w.upload_stored(&id, size)?;
                                         UploadOutcome::Stored
@@ -853,6 +911,10 @@ impl Store {
                     UploadOutcome::Progressed
                 }
                 (UploadStep::Patch, 200 | 204) => match result.upload_offset {
+                    Some(o) if o == size && answered_early => {
+                        w.upload_verifying(&id, size)?;
+                        UploadOutcome::Progressed
+                    }
                     Some(o) if o == size => {
                         w.upload_stored(&id, size)?;
                         UploadOutcome::Stored
@@ -894,6 +956,54 @@ impl Store {
                     UploadOutcome::RetryLater
                 }
             })
+        })
+    }
+
+    /// Photos the server answered early (verified, not yet durable) and has
+    /// not yet confirmed stored, oldest first.
+    pub(crate) fn awaiting_confirmation(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM evidence
+                 WHERE queued_at IS NOT NULL AND upload_state = 'uploading' AND upload_offset = size
+                   AND upload_url IS NOT NULL AND job_id IS NULL
+                 ORDER BY queued_at, id",
+            )?;
+            let ids = stmt.query_map([], |r| r.get(0))?;
+            Ok(ids.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// The server's word on photos awaiting confirmation: `true` stored
+    /// (its file may go), `false` not (asked again with a HEAD, which says
+    /// where the upload stands, and sent on from there). Returns how many
+    /// were stored. Photos in any other state are left as they are.
+    pub(crate) fn confirm_uploads(&self, answers: &[(String, bool)]) -> Result<u32> {
+        self.write_relaxed(|w| {
+            let mut stored = 0;
+            for (id, is_stored) in answers {
+                let size: Option<i64> = w
+                    .tx
+                    .prepare_cached(
+                        "SELECT size FROM evidence WHERE id = ?1 AND upload_state = 'uploading'
+                         AND upload_offset = size AND job_id IS NULL",
+                    )?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?;
+                let Some(size) = size else { continue };
+                if *is_stored {
+                    w.upload_stored(id, size.max(0) as u64)?;
+                    stored += 1;
+                } else {
+                    warn!(evidence = %id, "the server has not stored a photo it took; asking where it stands");
+                    w.tx.prepare_cached(
+                        "UPDATE evidence SET upload_offset = 0, offset_known = 0, next_attempt_at = 0
+                         WHERE id = ?1",
+                    )?
+                    .execute([id])?;
+                }
+            }
+            Ok(stored)
         })
     }
 

@@ -18,7 +18,7 @@ use crate::evidence::queue::{
 };
 use crate::secrets::{SecretStore, DEVICE_CREDENTIAL};
 use crate::store::{TUS_VERSION, UPLOADS_PATH};
-use crate::sync::protocol::ErrorBody;
+use crate::sync::protocol::{ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION};
 use crate::Store;
 
 /// Progress for the upload screen's bar.
@@ -68,13 +68,27 @@ pub fn job_body(job: &UploadJob) -> Result<Vec<u8>> {
 /// Carry one job with reqwest. Never fails: a transport error is a result
 /// without a status, for the queue to judge.
 pub async fn carry(client: &reqwest::Client, job: &UploadJob, body: Vec<u8>) -> UploadResult {
+    carry_answer(client, job, body).await.0
+}
+
+/// [`carry`], and whether the server answered early
+/// (`Preference-Applied: respond-async`: verified, stored with its next
+/// batch; the photo then waits for [`confirm`]).
+async fn carry_answer(
+    client: &reqwest::Client,
+    job: &UploadJob,
+    body: Vec<u8>,
+) -> (UploadResult, bool) {
     let method = match reqwest::Method::from_bytes(job.method.as_bytes()) {
         Ok(m) => m,
         Err(e) => {
-            return UploadResult {
-                error: Some(e.to_string()),
-                ..Default::default()
-            }
+            return (
+                UploadResult {
+                    error: Some(e.to_string()),
+                    ..Default::default()
+                },
+                false,
+            )
         }
     };
     // A chunk gets time for its bytes at 2G's worst (about 4 KB/s) on top
@@ -88,10 +102,13 @@ pub async fn carry(client: &reqwest::Client, job: &UploadJob, body: Vec<u8>) -> 
         req = req.body(body);
     }
     match req.send().await {
-        Err(e) => UploadResult {
-            error: Some(e.to_string()),
-            ..Default::default()
-        },
+        Err(e) => (
+            UploadResult {
+                error: Some(e.to_string()),
+                ..Default::default()
+            },
+            false,
+        ),
         Ok(resp) => {
             let header = |name: &str| {
                 resp.headers()
@@ -102,20 +119,108 @@ pub async fn carry(client: &reqwest::Client, job: &UploadJob, body: Vec<u8>) -> 
             let status = resp.status().as_u16();
             let upload_offset = header("upload-offset").and_then(|v| v.trim().parse().ok());
             let location = header("location");
+            let early = header("preference-applied").is_some_and(|v| {
+                v.split(',')
+                    .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
+            });
             let body = if job.step == UploadStep::Head {
                 None
             } else {
                 resp.text().await.ok().filter(|t| !t.is_empty())
             };
-            UploadResult {
-                status: Some(status),
-                upload_offset,
-                location,
-                body,
-                error: None,
-            }
+            (
+                UploadResult {
+                    status: Some(status),
+                    upload_offset,
+                    location,
+                    body,
+                    error: None,
+                },
+                early,
+            )
         }
     }
+}
+
+#[derive(Serialize)]
+struct StatesRequest<'a> {
+    evidence_ids: &'a [String],
+}
+
+#[derive(Deserialize)]
+struct StatesResponse {
+    states: Vec<PhotoState>,
+}
+
+#[derive(Deserialize)]
+struct PhotoState {
+    evidence_id: String,
+    state: String,
+}
+
+/// What [`confirm`] found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Confirmed {
+    pub stored: u32,
+    /// Taken but not stored after all (the server lost them, say to a
+    /// crash before its batch): to be sent on from where it stands.
+    pub sent_back: u32,
+}
+
+/// Ask the server, in one request per 500, whether the photos it answered
+/// early are stored (`POST /v1/evidence/upload-states`, which waits for
+/// its batch). A server that does not know the route, or answers
+/// otherwise, has each asked with a HEAD instead; an unreachable one
+/// leaves them for the next run (their files stay).
+pub(crate) async fn confirm(
+    client: &reqwest::Client,
+    store: &Store,
+    server: &str,
+    token: &str,
+) -> Result<Confirmed> {
+    let ids = store.awaiting_confirmation()?;
+    let mut done = Confirmed::default();
+    let url = format!(
+        "{}/v1/evidence/upload-states",
+        server.trim().trim_end_matches('/')
+    );
+    for batch in ids.chunks(500) {
+        let resp = client
+            .post(&url)
+            .bearer_auth(token)
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .timeout(Duration::from_secs(60))
+            .json(&StatesRequest {
+                evidence_ids: batch,
+            })
+            .send()
+            .await;
+        let answers: Vec<(String, bool)> = match resp {
+            Err(e) => {
+                tracing::warn!(error = %e, photos = batch.len(), "could not ask whether photos are stored; asked again at the next run");
+                return Ok(done);
+            }
+            Ok(r) if r.status().is_success() => match r.json::<StatesResponse>().await {
+                Ok(body) => body
+                    .states
+                    .into_iter()
+                    .map(|s| (s.evidence_id, s.state == "stored"))
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "unreadable upload-states answer; asking each photo instead");
+                    batch.iter().map(|id| (id.clone(), false)).collect()
+                }
+            },
+            Ok(r) => {
+                tracing::warn!(status = %r.status(), "upload-states refused; asking each photo instead");
+                batch.iter().map(|id| (id.clone(), false)).collect()
+            }
+        };
+        let stored = store.confirm_uploads(&answers)?;
+        done.stored += stored;
+        done.sent_back += (answers.len() as u32).saturating_sub(stored);
+    }
+    Ok(done)
 }
 
 /// Whether the tus server lists `creation-with-upload` in its `OPTIONS`
@@ -174,122 +279,148 @@ pub async fn upload_with(
     let mut sizer = ChunkSizer::new();
     let mut idle: HashMap<String, u32> = HashMap::new();
     let fetch = |chunk: u64| {
-        store.next_upload_job_with(server, token, network, Some(chunk), bytes_on_create, true)
+        store.next_upload_job_with(
+            server,
+            token,
+            network,
+            Some(chunk),
+            bytes_on_create,
+            true,
+            true,
+        )
     };
     // The next photo's job, leased and read while the request before it
     // awaited its answer (`None`: nothing else could go then; ask again).
     let mut prefetched: Option<(UploadJob, Option<Vec<u8>>)> = None;
-    loop {
-        let (job, body) = match prefetched.take() {
-            Some(next) => next,
-            None => match fetch(sizer.size())? {
+    // Photos a killed run left answered but unconfirmed.
+    let left = confirm(&client, store, server, token).await?;
+    report.stored += left.stored;
+    // Photos go one request after another, each answered once verified
+    // (`Prefer: respond-async`); the server makes them durable in batches
+    // meanwhile, and one request per run asks which are stored. A photo the
+    // server took but lost (a crash before its batch) goes again: bounded
+    // passes.
+    for _pass in 0..3 {
+        loop {
+            let (job, body) = match prefetched.take() {
                 Some(next) => next,
-                None => break,
-            },
-        };
-        let count = idle.entry(job.evidence_id.clone()).or_insert(0);
-        *count += 1;
-        if *count > MAX_IDLE_REQUESTS {
-            store.set_upload_aside(
+                None => match fetch(sizer.size())? {
+                    Some(next) => next,
+                    None => break,
+                },
+            };
+            let count = idle.entry(job.evidence_id.clone()).or_insert(0);
+            *count += 1;
+            if *count > MAX_IDLE_REQUESTS {
+                store.set_upload_aside(
                 &job.job_id,
                 "服务器多次答复但上传没有进展，稍后再试 / the server keeps answering without progress; retrying later",
             )?;
-            report.retry_later += 1;
-            continue;
-        }
-        let body = match body {
-            Some(b) => b,
-            None => job_body(&job)?,
-        };
-        let started = Instant::now();
-        let mut send = Box::pin(carry(&client, &job, body));
-        // The first poll hands the request to its connection, whose own task
-        // sends it. While the server writes, checks and fsyncs, the next
-        // photo's job is leased and its bytes read and hashed here, so the
-        // phone's work overlaps the server's instead of following it. Only
-        // the preparation overlaps: the next request is sent after this
-        // answer, so at most one body is ever on the wire and a kill
-        // re-sends at most the chunk in flight (core/tests/upload_kill.rs).
-        // Only after a photo's last chunk: before it, the same photo comes
-        // next, and leasing another would interleave their chunks (a
-        // critical case's photo would share a slow link with routine ones).
-        let last_chunk = job.length > 0 && job.offset + job.length == job.total;
-        let result = match futures_util::poll!(send.as_mut()) {
-            std::task::Poll::Ready(result) => result,
-            std::task::Poll::Pending if !last_chunk => send.await,
-            std::task::Poll::Pending => {
-                prefetched = fetch(sizer.size())?;
-                send.await
+                report.retry_later += 1;
+                continue;
             }
-        };
-        report.requests += 1;
-        report.bytes_sent += job.length;
-        debug!(evidence = %job.evidence_id, step = ?job.step, status = ?result.status, "upload answer");
-        let acknowledged = match (job.step, result.status, result.upload_offset) {
-            (UploadStep::Patch, Some(204 | 200), Some(o))
-            | (UploadStep::Create, Some(201 | 200), Some(o))
-                if job.length > 0 && o > job.offset =>
-            {
-                sizer.acknowledged(o - job.offset, started.elapsed());
-                o - job.offset
+            let body = match body {
+                Some(b) => b,
+                None => job_body(&job)?,
+            };
+            let started = Instant::now();
+            let mut send = Box::pin(carry_answer(&client, &job, body));
+            // The first poll hands the request to its connection, whose own task
+            // sends it. While the server writes, checks and fsyncs, the next
+            // photo's job is leased and its bytes read and hashed here, so the
+            // phone's work overlaps the server's instead of following it. Only
+            // the preparation overlaps: the next request is sent after this
+            // answer, so at most one body is ever on the wire and a kill
+            // re-sends at most the chunk in flight (core/tests/upload_kill.rs).
+            // Only after a photo's last chunk: before it, the same photo comes
+            // next, and leasing another would interleave their chunks (a
+            // critical case's photo would share a slow link with routine ones).
+            let last_chunk = job.length > 0 && job.offset + job.length == job.total;
+            let (result, answered_early) = match futures_util::poll!(send.as_mut()) {
+                std::task::Poll::Ready(result) => result,
+                std::task::Poll::Pending if !last_chunk => send.await,
+                std::task::Poll::Pending => {
+                    prefetched = fetch(sizer.size())?;
+                    send.await
+                }
+            };
+            report.requests += 1;
+            report.bytes_sent += job.length;
+            debug!(evidence = %job.evidence_id, step = ?job.step, status = ?result.status, "upload answer");
+            let acknowledged = match (job.step, result.status, result.upload_offset) {
+                (UploadStep::Patch, Some(204 | 200), Some(o))
+                | (UploadStep::Create, Some(201 | 200), Some(o))
+                    if job.length > 0 && o > job.offset =>
+                {
+                    sizer.acknowledged(o - job.offset, started.elapsed());
+                    o - job.offset
+                }
+                (UploadStep::Patch, _, _) => {
+                    sizer.failed();
+                    0
+                }
+                (UploadStep::Create, _, _) if job.length > 0 => {
+                    sizer.failed();
+                    0
+                }
+                _ => 0,
+            };
+            if acknowledged > 0 {
+                idle.insert(job.evidence_id.clone(), 0);
             }
-            (UploadStep::Patch, _, _) => {
-                sizer.failed();
-                0
+            let refused = match result.status {
+                Some(401) => Some(
+                    result
+                        .body
+                        .as_deref()
+                        .and_then(|b| serde_json::from_str::<ErrorBody>(b).ok()),
+                ),
+                _ => None,
+            };
+            let outcome = store.report_upload_result_only(&job.job_id, &result, answered_early)?;
+            p.bytes_done += acknowledged;
+            match outcome {
+                UploadOutcome::Stored => {
+                    report.stored += 1;
+                    p.items_done += 1;
+                }
+                UploadOutcome::Failed => {
+                    report.failed += 1;
+                    p.items_done += 1;
+                }
+                UploadOutcome::RetryLater => report.retry_later += 1,
+                UploadOutcome::WaitingForSync => report.waiting_for_sync += 1,
+                UploadOutcome::Progressed | UploadOutcome::Stale => {}
             }
-            (UploadStep::Create, _, _) if job.length > 0 => {
-                sizer.failed();
-                0
-            }
-            _ => 0,
-        };
-        if acknowledged > 0 {
-            idle.insert(job.evidence_id.clone(), 0);
-        }
-        let refused = match result.status {
-            Some(401) => Some(
-                result
-                    .body
-                    .as_deref()
-                    .and_then(|b| serde_json::from_str::<ErrorBody>(b).ok()),
-            ),
-            _ => None,
-        };
-        let outcome = store.report_upload_result_only(&job.job_id, &result)?;
-        p.bytes_done += acknowledged;
-        match outcome {
-            UploadOutcome::Stored => {
-                report.stored += 1;
-                p.items_done += 1;
-            }
-            UploadOutcome::Failed => {
-                report.failed += 1;
-                p.items_done += 1;
-            }
-            UploadOutcome::RetryLater => report.retry_later += 1,
-            UploadOutcome::WaitingForSync => report.waiting_for_sync += 1,
-            UploadOutcome::Progressed | UploadOutcome::Stale => {}
-        }
-        p.items_total = p.items_total.max(p.items_done);
-        p.bytes_total = p.bytes_total.max(p.bytes_done);
-        progress(p);
-        if let Some(body) = refused {
-            let reason = body.as_ref().map_or_else(
+            p.items_total = p.items_total.max(p.items_done);
+            p.bytes_total = p.bytes_total.max(p.bytes_done);
+            progress(p);
+            if let Some(body) = refused {
+                let reason = body.as_ref().map_or_else(
                 || {
                     "设备凭证被拒绝，请重新激活 / the device credential was refused: activate again"
                         .to_string()
                 },
                 |b| b.reason.clone(),
             );
-            if report.stored > 0 {
-                if let Err(e) = store.release_uploaded_files() {
-                    tracing::warn!(error = %e, "uploaded photos not removed yet; removed at the next run");
+                if report.stored > 0 {
+                    if let Err(e) = store.release_uploaded_files() {
+                        tracing::warn!(error = %e, "uploaded photos not removed yet; removed at the next run");
+                    }
                 }
+                return Err(match body {
+                    Some(b) if b.wipe => CoreError::Revoked { reason },
+                    _ => CoreError::NotPermitted { reason },
+                });
             }
-            return Err(match body {
-                Some(b) if b.wipe => CoreError::Revoked { reason },
-                _ => CoreError::NotPermitted { reason },
-            });
+        }
+        let confirmed = confirm(&client, store, server, token).await?;
+        report.stored += confirmed.stored;
+        p.items_done += u64::from(confirmed.stored);
+        p.items_total = p.items_total.max(p.items_done);
+        progress(p);
+        if confirmed.sent_back == 0 {
+            break;
         }
     }
     // Files of the photos stored in this run leave the phone now, with one

@@ -29,6 +29,13 @@ pub const REJECTED_HEADER: &str = "gridwork-upload-rejected";
 /// How long a refused PATCH body is read (and dropped) before the answer.
 const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// RFC 7240: a client that will ask for "stored" itself sends
+/// `Prefer: respond-async`; the server then answers a completing chunk once
+/// it is verified and makes it durable with the next batch, saying so with
+/// `Preference-Applied: respond-async`.
+const PREFERENCE_APPLIED: HeaderName = HeaderName::from_static("preference-applied");
+const RESPOND_ASYNC: &str = "respond-async";
+
 const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
 const TUS_VERSION_H: HeaderName = HeaderName::from_static("tus-version");
 const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
@@ -209,6 +216,7 @@ fn location(state: &AppState, headers: &HeaderMap, id: &str) -> String {
         ("Upload-Length" = u64, Header, description = "the file's size in bytes; must equal the evidence record's size"),
         ("Upload-Metadata" = String, Header, description = "tus metadata: `evidence_id <base64>,sha256 <base64 of the lowercase hex SHA-256>[,filename <base64>][,filetype <base64>]`"),
         ("Upload-Checksum" = Option<String>, Header, description = "with creation-with-upload: `sha1|sha256 <base64>` of the bytes sent"),
+        ("Prefer" = Option<String>, Header, description = "`respond-async` (RFC 7240): when these bytes complete the file, answer once verified and store it with the next batch; ask `POST /v1/evidence/upload-states` or HEAD for \"stored\""),
     ),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream",
         description = "optional (creation-with-upload): the first bytes of the file"),
@@ -217,7 +225,8 @@ fn location(state: &AppState, headers: &HeaderMap, id: &str) -> String {
             headers(("Location" = String, description = "the upload's URL"),
                     ("Upload-Expires" = String, description = "RFC 9110 date"),
                     ("Upload-Offset" = u64, description = "bytes already received"),
-                    ("Tus-Resumable" = String))),
+                    ("Tus-Resumable" = String),
+                    ("Preference-Applied" = String, description = "`respond-async` when the bytes completed the file and were answered before they were durable"))),
         (status = 400, description = "a tus header is missing or malformed", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 403, description = "the evidence is outside the caller's reach", body = gridwork_core::sync::protocol::ErrorBody),
@@ -246,6 +255,7 @@ pub async fn create(State(state): State<AppState>, auth: DeviceAuth, req: Reques
     } else {
         None
     };
+    let deferred = prefers_async(&headers);
     let created = create_inner(&state, &headers, auth.clone()).await;
     let created = match created {
         // A fresh upload takes the bytes as its first PATCH would. One that
@@ -253,7 +263,7 @@ pub async fn create(State(state): State<AppState>, auth: DeviceAuth, req: Reques
         // it stands and the client continues from there.
         Ok(status) if with_bytes && status.offset == 0 && status.length > 0 => {
             let id = status.upload_id.clone();
-            match append_body(&state, auth, id, 0, sum, body).await {
+            match append_body(&state, auth, id, 0, sum, deferred, body).await {
                 Ok(after) => Ok(after),
                 // The whole file did not match its record: the upload is
                 // rejected, say so as the final PATCH would.
@@ -287,6 +297,10 @@ pub async fn create(State(state): State<AppState>, auth: DeviceAuth, req: Reques
             }
             h.insert(UPLOAD_OFFSET, num(status.offset));
             h.insert(UPLOAD_EXPIRES, http_date(status.expires_at));
+            if status.phase == UploadPhase::Verified {
+                h.insert(PREFERENCE_APPLIED, HeaderValue::from_static(RESPOND_ASYNC));
+                finalize_soon(&state, &status);
+            }
             (StatusCode::CREATED, h).into_response()
         }
         Err(e) => upload_error(e),
@@ -391,7 +405,46 @@ fn status_headers(status: &UploadStatus) -> HeaderMap {
     if status.phase == UploadPhase::Active {
         h.insert(UPLOAD_EXPIRES, http_date(status.expires_at));
     }
+    if status.phase == UploadPhase::Verified {
+        h.insert(PREFERENCE_APPLIED, HeaderValue::from_static(RESPOND_ASYNC));
+    }
     h
+}
+
+/// Whether the request carries `Prefer: respond-async` (RFC 7240; any of
+/// several preferences, case-insensitive).
+fn prefers_async(headers: &HeaderMap) -> bool {
+    headers.get_all("prefer").iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',').any(|p| {
+                p.split(';')
+                    .next()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(RESPOND_ASYNC))
+            })
+        })
+    })
+}
+
+/// After a deferred answer: the batch it joins is made durable on the
+/// blocking pool `batch_delay` later (the answer is already on its way).
+/// Whoever needs "stored" sooner (HEAD, upload-states) flushes it.
+fn finalize_soon(state: &AppState, status: &UploadStatus) {
+    if status.phase != UploadPhase::Verified {
+        return;
+    }
+    let Some(delay) = state.storage.upload_schedule_batch() else {
+        return;
+    };
+    let storage = state.storage.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let done = tokio::task::spawn_blocking(move || storage.upload_finalize_soon()).await;
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "verified uploads not made durable yet"),
+            Err(e) => tracing::error!(error = %e, "upload batch task failed"),
+        }
+    });
 }
 
 fn checksum(headers: &HeaderMap) -> ApiResult<Option<ChunkChecksum>> {
@@ -447,11 +500,13 @@ impl Read for ChannelReader {
     params(("upload_id" = String, Path),
         ("Tus-Resumable" = String, Header, description = "1.0.0"),
         ("Upload-Offset" = u64, Header, description = "must equal the server's offset"),
-        ("Upload-Checksum" = Option<String>, Header, description = "`sha1 <base64>` or `sha256 <base64>` of this chunk")),
+        ("Upload-Checksum" = Option<String>, Header, description = "`sha1 <base64>` or `sha256 <base64>` of this chunk"),
+        ("Prefer" = Option<String>, Header, description = "`respond-async` (RFC 7240): a completing chunk is answered once the whole file is verified, and stored with the next batch (then `Preference-Applied: respond-async`); ask `POST /v1/evidence/upload-states` or HEAD for \"stored\"")),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses(
-        (status = 204, description = "appended and fsync'd; when offset reaches length the whole file's SHA-256 was verified and the evidence is stored",
-            headers(("Upload-Offset" = u64), ("Upload-Expires" = String), ("Tus-Resumable" = String))),
+        (status = 204, description = "appended and fsync'd; when offset reaches length the whole file's SHA-256 was verified and the evidence is stored (with `Preference-Applied: respond-async`: verified, stored with the next batch)",
+            headers(("Upload-Offset" = u64), ("Upload-Expires" = String), ("Tus-Resumable" = String),
+                    ("Preference-Applied" = String, description = "`respond-async` when the completing chunk was answered before it was durable"))),
         (status = 400, description = "Upload-Offset or Upload-Checksum malformed", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 404, description = "no such upload", body = gridwork_core::sync::protocol::ErrorBody),
@@ -504,9 +559,13 @@ pub async fn patch(
         Ok(s) => s,
         Err(e) => return upload_error(e),
     };
-    let result = append_body(&state, auth, id, offset, sum, body).await;
+    let deferred = prefers_async(&parts.headers);
+    let result = append_body(&state, auth, id, offset, sum, deferred, body).await;
     match result {
-        Ok(status) => (StatusCode::NO_CONTENT, status_headers(&status)).into_response(),
+        Ok(status) => {
+            finalize_soon(&state, &status);
+            (StatusCode::NO_CONTENT, status_headers(&status)).into_response()
+        }
         Err(e) => upload_error(e),
     }
 }
@@ -539,6 +598,7 @@ async fn append_body(
     id: String,
     offset: u64,
     sum: Option<ChunkChecksum>,
+    deferred: bool,
     body: Body,
 ) -> ApiResult<UploadStatus> {
     let (tx, rx) = tokio::sync::mpsc::channel(8);
@@ -548,7 +608,7 @@ async fn append_body(
             rx,
             current: Bytes::new(),
         };
-        storage.upload_append(&auth, &id, offset, sum, &mut reader)
+        storage.upload_append(&auth, &id, offset, sum, deferred, &mut reader)
     });
     let mut stream = Body::into_data_stream(body);
     let mut drain = false;
@@ -601,6 +661,43 @@ pub async fn terminate(
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => upload_error(e),
     }
+}
+
+/// `POST /v1/evidence/upload-states`: whether photos are stored. A phone
+/// that uploaded with `Prefer: respond-async` asks this once for its batch
+/// before deleting its copies; the answer waits for every upload verified
+/// before it to be durable, so `stored` is final.
+#[utoipa::path(post, path = "/v1/evidence/upload-states", tag = "uploads",
+    security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = crate::storage::UploadStatesRequest,
+    responses(
+        (status = 200, description = "one state per id, in the order asked", body = crate::storage::UploadStatesResponse),
+        (status = 400, description = "the body does not parse", body = gridwork_core::sync::protocol::ErrorBody),
+        (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
+        (status = 422, description = "no ids, or more than 500", body = gridwork_core::sync::protocol::ErrorBody),
+    ))]
+pub async fn upload_states(
+    State(state): State<AppState>,
+    auth: DeviceAuth,
+    body: Bytes,
+) -> ApiResult<axum::Json<crate::storage::UploadStatesResponse>> {
+    let req: crate::storage::UploadStatesRequest = super::parse(&body)?;
+    let n = req.evidence_ids.len();
+    if n == 0 || n > crate::storage::MAX_UPLOAD_STATES {
+        return Err(ServerError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid",
+            reason: format!(
+                "需要1到{max}个照片记录编号，收到{n}个 / evidence_ids must hold 1 to {max} ids, got {n}",
+                max = crate::storage::MAX_UPLOAD_STATES
+            ),
+            field: Some("evidence_ids".into()),
+        });
+    }
+    let storage = state.storage.clone();
+    let states = blocking(move || storage.evidence_upload_states(&auth, &req.evidence_ids)).await?;
+    Ok(axum::Json(crate::storage::UploadStatesResponse { states }))
 }
 
 /// `GET /v1/evidence/{evidence_id}/content`: the stored photo, for whoever

@@ -76,6 +76,10 @@ pub enum ChunkChecksum {
 pub enum UploadPhase {
     /// Receiving bytes.
     Active,
+    /// Every byte received and verified, not yet durable: answered early
+    /// to a client that asked (`Prefer: respond-async`); stored with the
+    /// next batch.
+    Verified,
     /// Every byte received, verified, and the evidence marked stored.
     Complete,
     /// The whole file did not hash to the record's SHA-256; not linked.
@@ -84,6 +88,43 @@ pub enum UploadPhase {
     Terminated,
     /// Incomplete past its expiry; the partial bytes are gone.
     Expired,
+}
+
+/// `POST /v1/evidence/upload-states`: the photos a phone asks about.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadStatesRequest {
+    /// Evidence record ids, 1 to [`MAX_UPLOAD_STATES`].
+    pub evidence_ids: Vec<String>,
+}
+
+/// How many photos one upload-states request may ask about.
+pub const MAX_UPLOAD_STATES: usize = 500;
+
+/// Where one photo stands on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoState {
+    /// Received whole, verified, durable: the phone may delete its copy.
+    Stored,
+    /// The record is there, the photo is not (or not whole): keep
+    /// uploading (HEAD the upload for its offset).
+    NotStored,
+    /// No such evidence within the caller's reach.
+    Unknown,
+}
+
+/// One photo's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EvidenceUploadState {
+    pub evidence_id: String,
+    pub state: PhotoState,
+}
+
+/// The answer: one entry per id asked, in the order asked.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UploadStatesResponse {
+    pub states: Vec<EvidenceUploadState>,
 }
 
 /// One upload as tus reports it.
@@ -174,15 +215,31 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug + 'static {
     /// Where an upload stands (an expired one is reported expired).
     fn upload_status(&self, auth: &DeviceAuth, upload_id: &str) -> ApiResult<UploadStatus>;
     /// Append `body` at `offset`, durably, verifying `checksum` if given;
-    /// the last chunk verifies the whole file and links the evidence.
+    /// the last chunk verifies the whole file and links the evidence (with
+    /// `deferred`, it answers `Verified` and the next batch links it).
     fn upload_append(
         &self,
         auth: &DeviceAuth,
         upload_id: &str,
         offset: u64,
         checksum: Option<ChunkChecksum>,
+        deferred: bool,
         body: &mut dyn std::io::Read,
     ) -> ApiResult<UploadStatus>;
+    /// Make the verified uploads queued so far durable and stored, unless a
+    /// batch is already doing so (it then takes them too).
+    fn upload_finalize_soon(&self) -> ApiResult<()>;
+    /// When to run a batch for the uploads queued so far (from now), or
+    /// `None` when one is already scheduled.
+    fn upload_schedule_batch(&self) -> Option<std::time::Duration>;
+    /// Whether each photo is stored on the server, after every upload
+    /// verified before the call was made durable. Evidence the caller
+    /// cannot reach is `Unknown`.
+    fn evidence_upload_states(
+        &self,
+        auth: &DeviceAuth,
+        evidence_ids: &[String],
+    ) -> ApiResult<Vec<EvidenceUploadState>>;
     /// End an incomplete upload and drop its bytes.
     fn upload_terminate(&self, auth: &DeviceAuth, upload_id: &str) -> ApiResult<()>;
     /// Remove expired incomplete uploads; how many.

@@ -25,7 +25,8 @@ use sha2::{Digest, Sha256};
 
 use super::uploads::{UploadConfig, Uploads};
 use super::{
-    ActivationCode, ChunkChecksum, DeviceAuth, DeviceInfo, NewUpload, ServerStorage, UploadStatus,
+    ActivationCode, ChunkChecksum, DeviceAuth, DeviceInfo, EvidenceUploadState, NewUpload,
+    ServerStorage, UploadStatus,
 };
 use crate::blob::{BlobStore, FsBlobStore};
 use crate::error::{ApiResult, ServerError};
@@ -476,10 +477,34 @@ impl ServerStorage for SqliteStorage {
         upload_id: &str,
         offset: u64,
         checksum: Option<ChunkChecksum>,
+        deferred: bool,
         body: &mut dyn std::io::Read,
     ) -> ApiResult<UploadStatus> {
-        self.uploads
-            .append(&self.store, auth, upload_id, offset, checksum, body)
+        self.uploads.append(
+            &self.store,
+            auth,
+            upload_id,
+            offset,
+            checksum,
+            deferred,
+            body,
+        )
+    }
+
+    fn upload_finalize_soon(&self) -> ApiResult<()> {
+        self.uploads.finalize_soon(&self.store)
+    }
+
+    fn upload_schedule_batch(&self) -> Option<std::time::Duration> {
+        self.uploads.schedule_batch()
+    }
+
+    fn evidence_upload_states(
+        &self,
+        auth: &DeviceAuth,
+        evidence_ids: &[String],
+    ) -> ApiResult<Vec<EvidenceUploadState>> {
+        self.uploads.photo_states(&self.store, auth, evidence_ids)
     }
 
     fn upload_terminate(&self, auth: &DeviceAuth, upload_id: &str) -> ApiResult<()> {

@@ -10,12 +10,24 @@
 //! Completion verifies the whole file's SHA-256 against the evidence
 //! record, moves it into the blob store with one rename, and only then
 //! marks the evidence stored in the core store.
+//!
+//! A client that asks for it (`Prefer: respond-async`, RFC 7240) gets the
+//! last chunk answered once the whole file is in and verified, before it
+//! is durable: the upload is `verified`, and the durable steps (bytes,
+//! renames, evidence marks) are taken for a batch of such uploads at once
+//! (`finalize_soon`), one flush per step for the batch rather than three
+//! per photo. Such a client learns "stored" afterwards (HEAD, or
+//! `POST /v1/evidence/upload-states`, both of which wait for the batch)
+//! and keeps its copy until then. A kill before the batch leaves
+//! `verified` rows that are checked again (size and SHA-256 of the file)
+//! and finished at start, or put back to offset 0 if the bytes did not
+//! survive. ADR 0009.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, TryLockError};
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
@@ -28,8 +40,11 @@ use rusqlite_migration::{Migrations, M};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use super::{ChunkChecksum, DeviceAuth, NewUpload, UploadPhase, UploadStatus};
-use crate::blob::{sync_dir, BlobError, BlobStore};
+use super::{
+    ChunkChecksum, DeviceAuth, EvidenceUploadState, NewUpload, PhotoState, UploadPhase,
+    UploadStatus,
+};
+use crate::blob::{sync_batch, sync_dir, BlobError, BlobStore};
 use crate::error::{ApiResult, ServerError};
 
 /// The largest photo accepted (tus `Tus-Max-Size`). Phones shrink photos
@@ -67,6 +82,9 @@ pub struct UploadConfig {
     /// Refuse to start or continue an upload when the data directory's
     /// file system has less than this many bytes free (507).
     pub min_free_bytes: u64,
+    /// How long uploads answered early (`Prefer: respond-async`) gather
+    /// before their batch is made durable, unless asked sooner.
+    pub batch_delay: std::time::Duration,
 }
 
 impl Default for UploadConfig {
@@ -74,6 +92,7 @@ impl Default for UploadConfig {
         UploadConfig {
             expiry: Duration::days(DEFAULT_UPLOAD_EXPIRY_DAYS),
             min_free_bytes: 0,
+            batch_delay: BATCH_DELAY,
         }
     }
 }
@@ -101,6 +120,7 @@ impl Row {
             phase: match self.state.as_str() {
                 "active" => UploadPhase::Active,
                 "complete" => UploadPhase::Complete,
+                "verified" => UploadPhase::Verified,
                 "rejected" => UploadPhase::Rejected,
                 "terminated" => UploadPhase::Terminated,
                 _ => UploadPhase::Expired,
@@ -206,7 +226,23 @@ pub struct Uploads {
     /// Uploads with a PATCH in progress: a second one at the same time is
     /// refused (423) rather than interleaving bytes.
     busy: Mutex<HashSet<String>>,
+    /// `verified` uploads waiting for the next batch to make them durable.
+    pending: Mutex<Vec<Row>>,
+    /// Held while a batch is made durable: one batch at a time, and whoever
+    /// must see a photo stored waits here for it.
+    finalizing: Mutex<()>,
+    /// A batch is scheduled (`BATCH_DELAY` after its first upload).
+    scheduled: std::sync::atomic::AtomicBool,
 }
+
+/// How long verified uploads gather by default before their batch is made durable,
+/// unless someone asks for "stored" sooner (HEAD, upload-states): the
+/// phone asks at the end of its run, when it needs the answer. A batch's
+/// flushes cost about the same for 1 photo or 100, and flushing beside a
+/// phone still sending slows it (measured: 200 photos over loopback took
+/// 0.78 s flushing each photo at once, 0.61 s with 25 ms batches, 0.56 s
+/// with one batch at the end).
+pub const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Releases an upload's busy mark when the PATCH ends, however it ends.
 struct BusyGuard<'a> {
@@ -278,6 +314,9 @@ impl Uploads {
             clock,
             config,
             busy: Mutex::new(HashSet::new()),
+            pending: Mutex::new(Vec::new()),
+            finalizing: Mutex::new(()),
+            scheduled: std::sync::atomic::AtomicBool::new(false),
         };
         uploads.recover(store)?;
         let swept = uploads.sweep_expired()?;
@@ -325,17 +364,24 @@ impl Uploads {
     /// (or the offset back to what the file holds), and finish uploads
     /// whose last chunk was acknowledged but whose linking was cut short.
     fn recover(&self, store: &Store) -> ApiResult<()> {
-        let active: Vec<Row> = {
+        let (active, verified): (Vec<Row>, Vec<Row>) = {
             let conn = self.conn();
-            let mut stmt =
-                conn.prepare(&format!("SELECT {ROW} FROM upload WHERE state = 'active'"))?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {ROW} FROM upload WHERE state IN ('active', 'verified')"
+            ))?;
             let rows = stmt.query_map([], row)?;
-            rows.collect::<rusqlite::Result<_>>()?
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+                .into_iter()
+                .partition(|r| r.state == "active")
         };
         // Partial files with no active upload: a kill between creating the
         // file and recording its upload, or between ending one and removing
         // its file.
-        let known: HashSet<&str> = active.iter().map(|r| r.id.as_str()).collect();
+        let known: HashSet<&str> = active
+            .iter()
+            .chain(&verified)
+            .map(|r| r.id.as_str())
+            .collect();
         if let Ok(entries) = std::fs::read_dir(&self.partial_dir) {
             for entry in entries.flatten() {
                 let name = entry.file_name();
@@ -364,7 +410,168 @@ impl Uploads {
                 }
             }
         }
+        // Answered (`verified`) but not made durable before the kill: the
+        // bytes are checked again, since a power cut may have taken them
+        // though the row survived.
+        for r in verified {
+            let path = self.partial_path(&r.id);
+            let intact = match std::fs::metadata(&path) {
+                Ok(m) => m.len() == r.length && sha256_file(&path)? == r.sha256,
+                Err(_) => self.blobs.exists(&r.sha256).map_err(blob_err)?,
+            };
+            if intact {
+                self.queue(r);
+            } else {
+                self.restart(&r)?;
+            }
+        }
+        self.flush(store)
+    }
+
+    /// A `verified` upload whose bytes did not survive: back to offset 0 (the
+    /// client, which kept its copy, sends it again).
+    fn restart(&self, r: &Row) -> ApiResult<()> {
+        tracing::warn!(upload = %r.id, evidence = %r.evidence_id, "verified upload lost its bytes before they were durable; receiving it again from 0");
+        let path = self.partial_path(&r.id);
+        File::create(&path).map_err(|e| io_err(&path, e))?;
+        self.conn().execute(
+            "UPDATE upload SET state = 'active', received = 0, updated_at = ?2 WHERE id = ?1",
+            rusqlite::params![r.id, to_ms(self.now())],
+        )?;
         Ok(())
+    }
+
+    fn queue(&self, r: Row) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if !pending.iter().any(|p| p.id == r.id) {
+            pending.push(r);
+        }
+    }
+
+    /// Make every `verified` upload queued so far durable and stored, waiting
+    /// for a batch in progress first. When it returns, every upload that was
+    /// `verified` before the call is `complete` (or the error says why not).
+    pub fn flush(&self, store: &Store) -> ApiResult<()> {
+        let _batch = self.finalizing.lock().unwrap_or_else(|p| p.into_inner());
+        self.drain(store)
+    }
+
+    /// [`flush`](Self::flush) without waiting: if a batch is in progress,
+    /// its holder takes what was queued meanwhile. Called after each
+    /// deferred answer, so batches form on their own while a phone sends
+    /// its next photo (group commit).
+    pub fn finalize_soon(&self, store: &Store) -> ApiResult<()> {
+        loop {
+            {
+                let _batch = match self.finalizing.try_lock() {
+                    Ok(g) => g,
+                    Err(TryLockError::WouldBlock) => return Ok(()),
+                    Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                };
+                self.drain(store)?;
+            }
+            // Queued after the last batch was taken, by a caller that found
+            // the lock held: take it too.
+            if self
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_empty()
+            {
+                return Ok(());
+            }
+        }
+    }
+
+    /// When the caller should run a batch for the uploads queued so far
+    /// (`batch_delay` from now), or `None` when one is already scheduled.
+    pub fn schedule_batch(&self) -> Option<std::time::Duration> {
+        let already = self
+            .scheduled
+            .swap(true, std::sync::atomic::Ordering::AcqRel);
+        (!already).then_some(self.config.batch_delay)
+    }
+
+    /// Batches until nothing is queued. The caller holds `finalizing`.
+    fn drain(&self, store: &Store) -> ApiResult<()> {
+        // Uploads queued from now on need a batch of their own.
+        self.scheduled
+            .store(false, std::sync::atomic::Ordering::Release);
+        loop {
+            let batch =
+                std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+            if batch.is_empty() {
+                return Ok(());
+            }
+            if let Err(e) = self.finalize_batch(store, &batch) {
+                tracing::error!(error = %e, uploads = batch.len(), "verified uploads not made durable yet; retried with the next batch");
+                for r in batch {
+                    self.queue(r);
+                }
+                return Err(e);
+            }
+        }
+    }
+
+    /// The durable steps for many verified uploads, in the order one upload
+    /// takes them, each once for the batch: the bytes, the renames into
+    /// the blob store, the evidence marks (one FULL commit), then the rows.
+    /// Safe to run again on the same rows after a failure part-way.
+    fn finalize_batch(&self, store: &Store, batch: &[Row]) -> ApiResult<()> {
+        let mut files = Vec::new();
+        let mut ready = Vec::new();
+        for r in batch {
+            let path = self.partial_path(&r.id);
+            if path.exists() {
+                files.push((r.sha256.clone(), path));
+                ready.push(r);
+            } else if self.blobs.exists(&r.sha256).map_err(blob_err)? {
+                // Moved in by a batch that failed later.
+                ready.push(r);
+            } else {
+                self.restart(r)?;
+            }
+        }
+        if !files.is_empty() {
+            let paths: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
+            sync_batch(&self.partial_dir, &paths).map_err(|e| io_err(&self.partial_dir, e))?;
+            self.blobs.put_files(&files).map_err(blob_err)?;
+        }
+        if ready.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = ready.iter().map(|r| r.evidence_id.clone()).collect();
+        store.mark_evidence_stored_many(&ids)?;
+        let now = to_ms(self.now());
+        let conn = self.conn();
+        relaxed(&conn, |conn| {
+            let tx = conn.unchecked_transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "UPDATE upload SET state = 'complete', received = length, reason = NULL, updated_at = ?2
+                     WHERE id = ?1",
+                )?;
+                for r in &ready {
+                    stmt.execute(rusqlite::params![r.id, now])?;
+                }
+            }
+            tx.commit()
+        })?;
+        drop(conn);
+        tracing::info!(photos = ready.len(), "evidence stored (batch)");
+        Ok(())
+    }
+
+    /// A `verified` row as it is once durable: waits for its batch (queuing
+    /// it if a failed batch or a restart left it out).
+    fn settled(&self, store: &Store, r: Row) -> ApiResult<Row> {
+        if r.state != "verified" {
+            return Ok(r);
+        }
+        let id = r.id.clone();
+        self.queue(r);
+        self.flush(store)?;
+        self.load(&id)?.ok_or_else(|| not_found(&id))
     }
 
     /// Make the partial file and the recorded offset agree, never claiming
@@ -465,15 +672,16 @@ impl Uploads {
         let existing: Option<Row> = conn
             .query_row(
                 &format!(
-                    "SELECT {ROW} FROM upload WHERE evidence_id = ?1 AND state IN ('active', 'complete')
-                     ORDER BY state = 'complete' DESC, created_at DESC LIMIT 1"
+                    "SELECT {ROW} FROM upload WHERE evidence_id = ?1 AND state IN ('active', 'verified', 'complete')
+                     ORDER BY state = 'complete' DESC, state = 'verified' DESC, created_at DESC LIMIT 1"
                 ),
                 [&evidence.id],
                 row,
             )
             .optional()?;
         if let Some(r) = existing {
-            return Ok(r.status());
+            drop(conn);
+            return Ok(self.settled(store, r)?.status());
         }
         let stored = evidence.upload_state == UploadState::Stored;
         if !stored {
@@ -554,6 +762,7 @@ impl Uploads {
     fn current(&self, store: &Store, auth: &DeviceAuth, id: &str) -> ApiResult<Row> {
         let r = self.load(id)?.ok_or_else(|| not_found(id))?;
         self.check_reach(store, auth, &r)?;
+        let r = self.settled(store, r)?;
         if r.state == "active" && r.expires_at < to_ms(self.now()) {
             self.expire(&r)?;
             return Ok(Row {
@@ -593,7 +802,10 @@ impl Uploads {
         Ok(self.current(store, auth, id)?.status())
     }
 
-    /// tus PATCH: append `body` at `offset`.
+    /// tus PATCH: append `body` at `offset`. With `deferred` (the client
+    /// asked `Prefer: respond-async`) a completing chunk is answered once
+    /// verified, `Verified`, and made durable in the next batch.
+    #[allow(clippy::too_many_arguments)]
     pub fn append(
         &self,
         store: &Store,
@@ -601,6 +813,7 @@ impl Uploads {
         id: &str,
         offset: u64,
         checksum: Option<ChunkChecksum>,
+        deferred: bool,
         body: &mut dyn Read,
     ) -> ApiResult<UploadStatus> {
         let _guard = self.hold(id)?;
@@ -700,9 +913,19 @@ impl Uploads {
         if !keep {
             file.set_len(received).map_err(|e| io_err(&path, e))?;
         }
+        let completes = keep && outcome.is_ok() && new_offset == r.length;
+        if completes && deferred {
+            // Verified now, made durable with the next batch.
+            drop(file);
+            let done = Row {
+                received: new_offset,
+                ..r
+            };
+            return self.verify_deferred(&done, whole.map(hex::encode));
+        }
         file.sync_all().map_err(|e| io_err(&path, e))?;
         drop(file);
-        if keep && outcome.is_ok() && new_offset == r.length {
+        if completes {
             // Complete: the offset is not committed on its own. What makes
             // the photo durable is the blob's rename and the evidence mark
             // (`complete`); a kill before them leaves the row at its old
@@ -735,10 +958,43 @@ impl Uploads {
         Ok(r.status())
     }
 
+    /// Every byte is in, not yet durable: verify, mark `verified` and queue
+    /// it for the next batch.
+    fn verify_deferred(&self, r: &Row, digest: Option<String>) -> ApiResult<UploadStatus> {
+        self.verify(r, digest)?;
+        let now = to_ms(self.now());
+        {
+            let conn = self.conn();
+            // Relaxed: the client keeps its copy until it hears "stored",
+            // and a row lost with its bytes is an upload it sends again.
+            relaxed(&conn, |conn| {
+                conn.execute(
+                    "UPDATE upload SET state = 'verified', received = length, updated_at = ?2 WHERE id = ?1",
+                    rusqlite::params![r.id, now],
+                )
+            })?;
+        }
+        let mut done = r.clone();
+        done.state = "verified".into();
+        done.received = r.length;
+        let status = done.status();
+        self.queue(done);
+        Ok(status)
+    }
+
     /// Every byte is in (and fsync'd): verify, store, link. `digest` is the
     /// whole file's SHA-256 when it was computed while the bytes arrived;
     /// otherwise the file is read back.
     fn complete(&self, store: &Store, r: &Row, digest: Option<String>) -> ApiResult<UploadStatus> {
+        let path = self.partial_path(&r.id);
+        self.verify(r, digest)?;
+        self.blobs.put_file(&r.sha256, &path).map_err(blob_err)?;
+        self.link(store, r)
+    }
+
+    /// The whole file against the record's SHA-256; a mismatch rejects the
+    /// upload and drops its bytes.
+    fn verify(&self, r: &Row, digest: Option<String>) -> ApiResult<()> {
         let path = self.partial_path(&r.id);
         let actual = match digest {
             Some(d) => d,
@@ -756,8 +1012,7 @@ impl Uploads {
                 "照片内容与记录的校验值不符，上传被拒绝；请从手机上的原文件重新上传 / the photo's SHA-256 does not match the evidence record; the upload was rejected, upload it again from the original file",
             ));
         }
-        self.blobs.put_file(&r.sha256, &path).map_err(blob_err)?;
-        self.link(store, r)
+        Ok(())
     }
 
     fn link(&self, store: &Store, r: &Row) -> ApiResult<UploadStatus> {
@@ -825,6 +1080,33 @@ impl Uploads {
         Ok(n)
     }
 
+    /// Where each photo stands, once every upload verified before the call
+    /// is durable (so `Stored` is final: the phone may delete its copy).
+    pub fn photo_states(
+        &self,
+        store: &Store,
+        auth: &DeviceAuth,
+        evidence_ids: &[String],
+    ) -> ApiResult<Vec<EvidenceUploadState>> {
+        self.flush(store)?;
+        evidence_ids
+            .iter()
+            .map(|id| {
+                let state = match store.evidence_access(&auth.user_id, id)? {
+                    EvidenceAccess::Allowed(e) if e.upload_state == UploadState::Stored => {
+                        PhotoState::Stored
+                    }
+                    EvidenceAccess::Allowed(_) => PhotoState::NotStored,
+                    _ => PhotoState::Unknown,
+                };
+                Ok(EvidenceUploadState {
+                    evidence_id: id.clone(),
+                    state,
+                })
+            })
+            .collect()
+    }
+
     /// The stored photo of an evidence record, for those who may reach it.
     pub fn content(
         &self,
@@ -879,7 +1161,7 @@ fn gone(r: &Row) -> ServerError {
 /// HEAD's answer for an upload that can no longer be continued.
 pub fn gone_error(status: &UploadStatus) -> Option<ServerError> {
     let state = match status.phase {
-        UploadPhase::Active | UploadPhase::Complete => return None,
+        UploadPhase::Active | UploadPhase::Verified | UploadPhase::Complete => return None,
         UploadPhase::Rejected => "rejected",
         UploadPhase::Terminated => "terminated",
         UploadPhase::Expired => "expired",

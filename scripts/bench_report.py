@@ -103,8 +103,10 @@ def uploads_section(out_dir):
     mb = u["photos"] * u["photo_bytes"] / 1e6
     return ["## Photo uploads (`gridwork-bench uploads`)\n",
             f"One phone uploads {u['photos']} photos of {u['photo_bytes']:,} bytes ({mb:.0f} MB) with the core's tus "
-            "client to a real `gridwork serve` (create, checksummed chunks, fsync before each answer, the whole file's "
-            "SHA-256 checked before the photo is linked). The baseline is a raw HTTP PUT of the same files, one after "
+            "client to a real `gridwork serve` (creation with the bytes, a sha256 chunk checksum, the whole file's "
+            "SHA-256 checked before the answer; answered early with `Prefer: respond-async` and made durable in "
+            "batches: the time runs until the phone's one `POST /v1/evidence/upload-states` has confirmed every photo "
+            "stored, durably). The baseline is a raw HTTP PUT of the same files, one after "
             "another, to a minimal server in the benchmark process that writes each file and fsyncs it (the least a "
             "durable upload does); the same PUT without fsync is shown for reference.\n",
             "| link | tus (Gridwork) | raw HTTP PUT + fsync | tus / raw | goal | met |",

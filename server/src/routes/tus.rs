@@ -26,6 +26,9 @@ pub const TUS_CHECKSUMS: &str = "sha1,sha256";
 /// Set on answers about an upload whose whole file did not match its
 /// record (HEAD has no body to say so): the value is the reason.
 pub const REJECTED_HEADER: &str = "gridwork-upload-rejected";
+/// The largest creation-with-upload body read whole before it is written
+/// (above it, or without a checksum, the body streams to the disk).
+const COLLECT_LIMIT: u64 = 8 * 1024 * 1024;
 /// How long a refused PATCH body is read (and dropped) before the answer.
 const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -256,6 +259,39 @@ pub async fn create(State(state): State<AppState>, auth: DeviceAuth, req: Reques
         None
     };
     let deferred = prefers_async(&headers);
+    // A checksummed body of known, bounded size (a phone's photo or first
+    // chunk) is read whole first, then created and written in one trip to
+    // the blocking pool: a broken-off body would be discarded anyway (its
+    // checksum cannot match), so nothing is lost by not streaming it.
+    let known = header_u64(&headers, "content-length").ok().flatten();
+    if with_bytes && sum.is_some() && known.is_some_and(|n| n > 0 && n <= COLLECT_LIMIT) {
+        let req = match new_upload(&headers) {
+            Ok(r) => r,
+            Err(e) => {
+                drain(body).await;
+                return upload_error(e);
+            }
+        };
+        let storage = state.storage.clone();
+        let created = match axum::body::to_bytes(body, COLLECT_LIMIT as usize).await {
+            Ok(bytes) => {
+                blocking(move || {
+                    let (status, trouble) =
+                        storage.upload_create_with_body(&auth, &req, sum, deferred, &bytes)?;
+                    if let Some(e) = trouble {
+                        tracing::debug!(error = %e, "creation-with-upload: bytes not taken");
+                    }
+                    Ok(status)
+                })
+                .await
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "creation-with-upload: the body broke off");
+                blocking(move || storage.upload_create(&auth, &req)).await
+            }
+        };
+        return created_answer(&state, &headers, created);
+    }
     let created = create_inner(&state, &headers, auth.clone()).await;
     let created = match created {
         // A fresh upload takes the bytes as its first PATCH would. One that
@@ -289,17 +325,26 @@ pub async fn create(State(state): State<AppState>, auth: DeviceAuth, req: Reques
         }
         other => other,
     };
+    created_answer(&state, &headers, created)
+}
+
+/// 201 with where the upload stands, or the refusal.
+fn created_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    created: ApiResult<UploadStatus>,
+) -> Response {
     match created {
         Ok(status) => {
             let mut h = HeaderMap::new();
-            if let Ok(v) = HeaderValue::from_str(&location(&state, &headers, &status.upload_id)) {
+            if let Ok(v) = HeaderValue::from_str(&location(state, headers, &status.upload_id)) {
                 h.insert(LOCATION, v);
             }
             h.insert(UPLOAD_OFFSET, num(status.offset));
             h.insert(UPLOAD_EXPIRES, http_date(status.expires_at));
             if status.phase == UploadPhase::Verified {
                 h.insert(PREFERENCE_APPLIED, HeaderValue::from_static(RESPOND_ASYNC));
-                finalize_soon(&state, &status);
+                finalize_soon(state, &status);
             }
             (StatusCode::CREATED, h).into_response()
         }
@@ -312,6 +357,13 @@ async fn create_inner(
     headers: &HeaderMap,
     auth: DeviceAuth,
 ) -> ApiResult<UploadStatus> {
+    let req = new_upload(headers)?;
+    let storage = state.storage.clone();
+    blocking(move || storage.upload_create(&auth, &req)).await
+}
+
+/// The creation request in tus headers.
+fn new_upload(headers: &HeaderMap) -> ApiResult<NewUpload> {
     if headers.contains_key("upload-defer-length") {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -361,8 +413,7 @@ async fn create_inner(
         filename: get("filename"),
         filetype: get("filetype"),
     };
-    let storage = state.storage.clone();
-    blocking(move || storage.upload_create(&auth, &req)).await
+    Ok(req)
 }
 
 /// `HEAD /v1/uploads/{upload_id}`: how far the upload got.

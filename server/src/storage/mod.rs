@@ -226,6 +226,18 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug + 'static {
         deferred: bool,
         body: &mut dyn std::io::Read,
     ) -> ApiResult<UploadStatus>;
+    /// tus creation-with-upload with the whole body in hand: create (or
+    /// find) the upload and take the bytes in one call. Trouble with the
+    /// bytes (other than the whole file not matching) leaves the creation
+    /// standing and comes back beside its status.
+    fn upload_create_with_body(
+        &self,
+        auth: &DeviceAuth,
+        req: &NewUpload,
+        checksum: Option<ChunkChecksum>,
+        deferred: bool,
+        body: &[u8],
+    ) -> ApiResult<(UploadStatus, Option<crate::error::ServerError>)>;
     /// Make the verified uploads queued so far durable and stored, unless a
     /// batch is already doing so (it then takes them too).
     fn upload_finalize_soon(&self) -> ApiResult<()>;

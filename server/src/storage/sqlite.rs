@@ -491,6 +491,18 @@ impl ServerStorage for SqliteStorage {
         )
     }
 
+    fn upload_create_with_body(
+        &self,
+        auth: &DeviceAuth,
+        req: &NewUpload,
+        checksum: Option<ChunkChecksum>,
+        deferred: bool,
+        body: &[u8],
+    ) -> ApiResult<(UploadStatus, Option<ServerError>)> {
+        self.uploads
+            .create_with_body(&self.store, auth, req, checksum, deferred, body)
+    }
+
     fn upload_finalize_soon(&self) -> ApiResult<()> {
         self.uploads.finalize_soon(&self.store)
     }

@@ -818,6 +818,60 @@ impl Uploads {
     ) -> ApiResult<UploadStatus> {
         let _guard = self.hold(id)?;
         let r = self.current(store, auth, id)?;
+        self.append_row(store, r, offset, checksum, deferred, body)
+    }
+
+    /// tus creation-with-upload with the whole body already in hand (the
+    /// route read it): create or find the upload and take the bytes in one
+    /// call, the caller's reach checked once. A fresh upload takes the
+    /// bytes as its first PATCH would; one that already holds bytes takes
+    /// none and says where it stands. Trouble with the bytes other than a
+    /// whole-file mismatch leaves the creation standing: it comes back
+    /// beside the status (the client then asks HEAD).
+    pub fn create_with_body(
+        &self,
+        store: &Store,
+        auth: &DeviceAuth,
+        req: &NewUpload,
+        checksum: Option<ChunkChecksum>,
+        deferred: bool,
+        body: &[u8],
+    ) -> ApiResult<(UploadStatus, Option<ServerError>)> {
+        let status = self.create(store, auth, req)?;
+        if status.offset != 0 || status.length == 0 || status.phase != UploadPhase::Active {
+            return Ok((status, None));
+        }
+        let appended = self.hold(&status.upload_id).and_then(|_guard| {
+            let r = self
+                .load(&status.upload_id)?
+                .ok_or_else(|| not_found(&status.upload_id))?;
+            self.append_row(store, r, 0, checksum, deferred, &mut &body[..])
+        });
+        match appended {
+            Ok(after) => Ok((after, None)),
+            Err(
+                e @ ServerError::Refused {
+                    code: "sha256_mismatch",
+                    ..
+                },
+            ) => Err(e),
+            Err(e) => Ok((status, Some(e))),
+        }
+    }
+
+    /// [`append`](Self::append) once the upload is held and its reach
+    /// checked.
+    fn append_row(
+        &self,
+        store: &Store,
+        r: Row,
+        offset: u64,
+        checksum: Option<ChunkChecksum>,
+        deferred: bool,
+        body: &mut dyn Read,
+    ) -> ApiResult<UploadStatus> {
+        let id_owned = r.id.clone();
+        let id = id_owned.as_str();
         match r.state.as_str() {
             "active" => {}
             "complete" if offset == r.length => return Ok(r.status()),

@@ -190,9 +190,10 @@ pub(crate) async fn confirm(
             .bearer_auth(token)
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .timeout(Duration::from_secs(60))
-            .json(&StatesRequest {
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(&StatesRequest {
                 evidence_ids: batch,
-            })
+            })?)
             .send()
             .await;
         let answers: Vec<(String, bool)> = match resp {
@@ -200,17 +201,21 @@ pub(crate) async fn confirm(
                 tracing::warn!(error = %e, photos = batch.len(), "could not ask whether photos are stored; asked again at the next run");
                 return Ok(done);
             }
-            Ok(r) if r.status().is_success() => match r.json::<StatesResponse>().await {
-                Ok(body) => body
-                    .states
-                    .into_iter()
-                    .map(|s| (s.evidence_id, s.state == "stored"))
-                    .collect(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "unreadable upload-states answer; asking each photo instead");
-                    batch.iter().map(|id| (id.clone(), false)).collect()
+            Ok(r) if r.status().is_success() => {
+                match r.bytes().await.map_err(|e| e.to_string()).and_then(|b| {
+                    serde_json::from_slice::<StatesResponse>(&b).map_err(|e| e.to_string())
+                }) {
+                    Ok(body) => body
+                        .states
+                        .into_iter()
+                        .map(|s| (s.evidence_id, s.state == "stored"))
+                        .collect(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "unreadable upload-states answer; asking each photo instead");
+                        batch.iter().map(|id| (id.clone(), false)).collect()
+                    }
                 }
-            },
+            }
             Ok(r) => {
                 tracing::warn!(status = %r.status(), "upload-states refused; asking each photo instead");
                 batch.iter().map(|id| (id.clone(), false)).collect()

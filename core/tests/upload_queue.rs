@@ -356,6 +356,47 @@ async fn uploads_over_http_survive_lost_answers_conflicts_and_bad_chunks() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_answered_early_are_confirmed_by_head_on_a_server_without_upload_states() {
+    let t = township();
+    let (visit, normal, critical) = three_photos(&t, 300_000);
+    outbox_answered(&t);
+    let tus = FakeTus::start().await;
+    tus.state.lock().unwrap().answer_early = true;
+    let report = upload_with(&t.store, &tus.url(), TOKEN, NetworkKind::Unmetered, &|_| {})
+        .await
+        .unwrap();
+    // Each photo's last chunk was answered early; upload-states is not
+    // there (404), so each was asked by HEAD, which said full length.
+    assert_eq!(report.stored, 3, "{report:?}");
+    let st = tus.state.lock().unwrap();
+    assert_eq!(st.answered_early, 3);
+    for id in [&visit, &normal, &critical] {
+        let upload = st.by_evidence[id.as_str()].clone();
+        let last_patch = st
+            .requests
+            .iter()
+            .rposition(|(m, e)| m == "PATCH" && e == id)
+            .unwrap();
+        assert!(
+            st.requests[last_patch..]
+                .iter()
+                .any(|(m, u)| m == "HEAD" && *u == upload),
+            "{id}: asked by HEAD after its last PATCH: {:?}",
+            st.requests
+        );
+        let size = t.store.evidence(id).unwrap().size;
+        assert_eq!(st.received[id.as_str()], size, "{id}: nothing sent twice");
+    }
+    drop(st);
+    let status = t.store.upload_queue_status().unwrap();
+    assert_eq!((status.stored, status.uploading, status.waiting), (3, 0, 0));
+    assert_eq!(
+        status.bytes_on_device, 0,
+        "confirmed photos leave the phone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn permanent_failures_stop_with_a_reason_and_unknown_evidence_waits() {
     let t = township();
     let (visit, normal, critical) = three_photos(&t, 2000);

@@ -67,6 +67,13 @@ pub struct TusState {
     /// not). Bytes received again below it are counted in `resent`.
     pub high_water: HashMap<String, u64>,
     pub resent: u64,
+    /// Answer a completing PATCH that asks `Prefer: respond-async` with
+    /// `Preference-Applied: respond-async` (as Gridwork's server does). This
+    /// server has no `POST /v1/evidence/upload-states`: a client must then
+    /// learn "stored" by HEAD.
+    pub answer_early: bool,
+    /// Completing PATCHes answered early.
+    pub answered_early: u32,
 }
 
 #[derive(Clone)]
@@ -309,6 +316,8 @@ async fn one(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("sha256 "))
         .map(str::to_string);
+    let early =
+        st.answer_early && h.get("prefer").and_then(|v| v.to_str().ok()) == Some("respond-async");
     let u = st.uploads.get_mut(&id).unwrap();
     if offset != Some(u.data.len() as u64) {
         return error(409, "offset_mismatch", "offset mismatch");
@@ -333,11 +342,14 @@ async fn one(
         u.done = true;
     }
     let new_offset = u.data.len();
+    let complete = u.done;
     if fault == Some(Fault::LoseAnswer) {
         return error(500, "lost", "answer lost");
     }
-    tus(StatusCode::NO_CONTENT)
-        .header("Upload-Offset", new_offset.to_string())
-        .body(axum::body::Body::empty())
-        .unwrap()
+    let mut answer = tus(StatusCode::NO_CONTENT).header("Upload-Offset", new_offset.to_string());
+    if early && complete {
+        st.answered_early += 1;
+        answer = answer.header("Preference-Applied", "respond-async");
+    }
+    answer.body(axum::body::Body::empty()).unwrap()
 }

@@ -47,6 +47,10 @@ impl From<CoreError> for GridworkError {
         let reason = e.to_string();
         match e {
             CoreError::Invalid { field, reason } => GridworkError::Invalid { field, reason },
+            CoreError::TooLarge { what, reason } => GridworkError::Invalid {
+                field: what,
+                reason,
+            },
             CoreError::NotPermitted { reason } => GridworkError::NotPermitted { reason },
             CoreError::NotFound { entity, id } => GridworkError::NotFound {
                 entity: entity.to_owned(),

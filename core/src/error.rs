@@ -25,6 +25,11 @@ pub enum CoreError {
     #[error("conflict: {reason}")]
     Conflict { reason: String },
 
+    /// Input beyond one of the limits in [`crate::limits`] (a file, a
+    /// table, a boundary, a text): refused before it is read whole.
+    #[error("too large: {what}: {reason}")]
+    TooLarge { what: String, reason: String },
+
     /// SQLite failed underneath us.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),

@@ -18,6 +18,7 @@ pub mod hlc;
 pub mod household;
 pub mod import;
 pub mod inbox;
+pub mod limits;
 pub mod location;
 pub mod outbox;
 pub mod patrol;

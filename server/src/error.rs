@@ -66,6 +66,15 @@ impl ServerError {
                         wipe: false,
                     },
                 ),
+                CoreError::TooLarge { what, reason } => (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorBody {
+                        code: "too_large".into(),
+                        reason: reason.clone(),
+                        field: Some(what.clone()),
+                        wipe: false,
+                    },
+                ),
                 CoreError::NotPermitted { .. } => (StatusCode::FORBIDDEN, body("not_permitted", e.to_string())),
                 CoreError::NotFound { .. } => (StatusCode::NOT_FOUND, body("not_found", e.to_string())),
                 CoreError::Conflict { .. } => (StatusCode::CONFLICT, body("conflict", e.to_string())),

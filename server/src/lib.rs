@@ -46,8 +46,9 @@ use crate::routes::AppState;
 use crate::storage::sqlite::SqliteStorage;
 use crate::storage::ServerStorage;
 
-/// Largest request body accepted (a push batch or an import file).
-pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// Largest request body accepted (a push batch or an import file), after
+/// decompression; the import limit from the core's table of limits.
+pub const BODY_LIMIT: usize = gridwork_core::limits::import::MAX_FILE_BYTES;
 
 /// How the server is started.
 #[derive(Debug, Clone)]

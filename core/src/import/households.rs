@@ -22,6 +22,7 @@ use super::table::{self, Column, Fields, TextKind};
 use super::{RowError, TableFormat};
 use crate::error::Result;
 use crate::household::{Household, PlaceKind, Tag};
+use crate::limits::Budget;
 
 const CODE: usize = 0;
 const GRID: usize = 1;
@@ -112,7 +113,8 @@ pub struct ParsedHouseholds {
 /// Duplicate codes: the first row with a code wins; later rows with the same
 /// code are refused with a reason naming the first line.
 pub fn parse_households(bytes: &[u8], format: TableFormat) -> Result<ParsedHouseholds> {
-    let raw = table::read_table(bytes, format, &COLUMNS)?;
+    let budget = Budget::for_import();
+    let raw = table::read_table(bytes, format, &COLUMNS, &budget)?;
     let mut parsed = ParsedHouseholds {
         encoding: raw.encoding.clone(),
         rows: Vec::new(),

@@ -19,6 +19,7 @@ use super::table::{self, Column, Fields, TextKind};
 use super::{RowError, TableFormat};
 use crate::error::{CoreError, Result};
 use crate::household::Member;
+use crate::limits::Budget;
 use crate::pii;
 
 const HOUSEHOLD: usize = 0;
@@ -131,7 +132,8 @@ pub fn member_id(household_code: &str, id_number: Option<&str>, name: &str) -> S
 /// the first, naming its line. The household code is not checked against
 /// any store here.
 pub fn parse_members(bytes: &[u8], format: TableFormat) -> Result<ParsedMembers> {
-    let raw = table::read_table(bytes, format, &COLUMNS)?;
+    let budget = Budget::for_import();
+    let raw = table::read_table(bytes, format, &COLUMNS, &budget)?;
     let mut parsed = ParsedMembers {
         encoding: raw.encoding.clone(),
         rows: Vec::new(),

@@ -18,11 +18,14 @@
 //! Personal numbers (ID and phone numbers) never appear in an error reason or
 //! a log line, not even masked: the line number and column say where to look.
 
+mod boundary;
 mod coords;
 mod households;
 mod members;
 mod regions;
 mod table;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 use std::fmt;
 

@@ -19,13 +19,15 @@
 use std::collections::HashMap;
 
 use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, RingRole};
-use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::{Map, Value};
 
+use super::boundary;
 use super::coords::{self, Source};
 use super::RowError;
 use crate::error::{CoreError, Result};
 use crate::grid::Grid;
+use crate::limits::{import as lim, too_large, Budget};
 use crate::region::{Region, RegionLevel};
 
 const CODE_KEYS: &[&str] = &["code", "编码"];
@@ -53,7 +55,15 @@ pub struct ParsedRegions {
 /// must have the level one up; a parent that is not in the file is left to
 /// the store to find.
 pub fn parse_regions_geojson(text: &str) -> Result<ParsedRegions> {
+    let budget = Budget::for_import();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() > lim::MAX_FILE_BYTES {
+        let mib = lim::MAX_FILE_BYTES / (1024 * 1024);
+        return Err(too_large(
+            "file",
+            format!("文件超过 {mib} MiB，请拆分 / the file is larger than {mib} MiB: split it"),
+        ));
+    }
     let root: Value = serde_json::from_str(text).map_err(|e| {
         CoreError::invalid(
             "file",
@@ -96,11 +106,38 @@ pub fn parse_regions_geojson(text: &str) -> Result<ParsedRegions> {
         ));
     };
 
-    let drafts: Vec<Draft> = features
+    if features.len() > lim::MAX_FEATURES {
+        return Err(too_large(
+            "features",
+            format!(
+                "文件有 {} 个要素，超过上限 {}，请拆分 / the file has {} features, more than the limit of {}: split it",
+                features.len(),
+                lim::MAX_FEATURES,
+                features.len(),
+                lim::MAX_FEATURES
+            ),
+        ));
+    }
+    let positions: usize = features
         .iter()
-        .enumerate()
-        .map(|(i, f)| read_feature(i, f))
-        .collect();
+        .map(|f| f.get("geometry").map_or(0, |g| shape_of(g).0))
+        .sum();
+    if positions > lim::MAX_VERTICES_PER_FILE {
+        return Err(too_large(
+            "features",
+            format!(
+                "文件的边界共有 {positions} 个坐标点，超过上限 {}，请拆分文件或简化边界 / the file's boundaries have {positions} positions, more than the limit of {}: split the file or simplify the boundaries",
+                lim::MAX_VERTICES_PER_FILE,
+                lim::MAX_VERTICES_PER_FILE
+            ),
+        ));
+    }
+
+    let mut drafts: Vec<Draft> = Vec::with_capacity(features.len());
+    for (i, f) in features.iter().enumerate() {
+        budget.check()?;
+        drafts.push(read_feature(i, f, &budget)?);
+    }
 
     // First feature to use each code, with its level when readable.
     let mut first: HashMap<&str, (usize, Option<RegionLevel>)> = HashMap::new();
@@ -232,7 +269,7 @@ struct Draft {
     errors: Vec<RowError>,
 }
 
-fn read_feature(index: usize, feature: &Value) -> Draft {
+fn read_feature(index: usize, feature: &Value, budget: &Budget) -> Result<Draft> {
     let mut d = Draft {
         index,
         code: None,
@@ -258,7 +295,7 @@ fn read_feature(index: usize, feature: &Value) -> Draft {
             at(""),
             "要素不是 JSON 对象 / the feature is not a JSON object",
         ));
-        return d;
+        return Ok(d);
     };
     match feature.get("type").and_then(Value::as_str) {
         Some("Feature") => {}
@@ -391,7 +428,7 @@ fn read_feature(index: usize, feature: &Value) -> Draft {
                 ));
             }
         }
-        Some(geometry) => match read_boundary(geometry) {
+        Some(geometry) => match read_boundary(geometry, budget)? {
             Ok(boundary) => d.boundary = Some(boundary),
             Err((path, reason)) => {
                 let path = if path.is_empty() {
@@ -403,7 +440,7 @@ fn read_feature(index: usize, feature: &Value) -> Draft {
             }
         },
     }
-    d
+    Ok(d)
 }
 
 /// The first property present under any of `keys`.
@@ -452,9 +489,68 @@ fn plain_text(v: &Value) -> Option<String> {
     }
 }
 
-/// A Polygon or MultiPolygon geometry, checked. The error is a path below
-/// `geometry` (possibly empty) and a reason.
-fn read_boundary(value: &Value) -> Result<MultiPolygon<f64>, (String, String)> {
+/// (positions, rings) of a Polygon's or MultiPolygon's `coordinates`,
+/// counted on the JSON before anything is built from it (other shapes: 0).
+fn shape_of(geometry: &Value) -> (usize, usize) {
+    let coordinates = geometry.get("coordinates").and_then(Value::as_array);
+    let polygons: Vec<&Value> = match (geometry.get("type").and_then(Value::as_str), coordinates) {
+        (Some("Polygon"), Some(_)) => vec![&geometry["coordinates"]],
+        (Some("MultiPolygon"), Some(polygons)) => polygons.iter().collect(),
+        _ => Vec::new(),
+    };
+    let rings = polygons.iter().filter_map(|p| p.as_array()).flatten();
+    rings.fold((0, 0), |(positions, count), ring| {
+        (positions + ring.as_array().map_or(0, Vec::len), count + 1)
+    })
+}
+
+/// A Polygon or MultiPolygon geometry, checked. The inner error is a path
+/// below `geometry` (possibly empty) and a reason; the outer one is the
+/// import's time budget running out.
+#[allow(clippy::type_complexity)]
+fn read_boundary(
+    value: &Value,
+    budget: &Budget,
+) -> Result<Result<MultiPolygon<f64>, (String, String)>> {
+    macro_rules! refuse {
+        ($path:expr, $reason:expr) => {
+            return Ok(Err(($path, $reason)))
+        };
+    }
+    let (positions, rings) = shape_of(value);
+    if positions > lim::MAX_VERTICES_PER_FEATURE {
+        refuse!(
+            "coordinates".to_string(),
+            format!(
+                "边界有 {positions} 个坐标点，超过上限 {}，请简化边界 / the boundary has {positions} positions, more than the limit of {}: simplify it",
+                lim::MAX_VERTICES_PER_FEATURE,
+                lim::MAX_VERTICES_PER_FEATURE
+            )
+        );
+    }
+    if rings > lim::MAX_RINGS_PER_FEATURE {
+        refuse!(
+            "coordinates".to_string(),
+            format!(
+                "边界有 {rings} 个环（多边形与洞），超过上限 {} / the boundary has {rings} rings (polygons and holes), more than the limit of {}",
+                lim::MAX_RINGS_PER_FEATURE,
+                lim::MAX_RINGS_PER_FEATURE
+            )
+        );
+    }
+    let (boundary, single) = match read_shape(value) {
+        Ok(shape) => shape,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    if let Some(e) = boundary::first_problem(&boundary, budget)? {
+        refuse!(String::new(), multipolygon_reason(&e, single));
+    }
+    Ok(Ok(boundary))
+}
+
+/// The geometry built and its positions checked (ranges, closed rings),
+/// with whether it was a single Polygon; validity is checked after.
+fn read_shape(value: &Value) -> Result<(MultiPolygon<f64>, bool), (String, String)> {
     let type_name = value.get("type").and_then(Value::as_str).unwrap_or("");
     if type_name != "Polygon" && type_name != "MultiPolygon" {
         let shown = if type_name.is_empty() {
@@ -558,11 +654,7 @@ fn read_boundary(value: &Value) -> Result<MultiPolygon<f64>, (String, String)> {
     }
 
     let single = built.len() == 1 && type_name == "Polygon";
-    let boundary = MultiPolygon::new(built);
-    if let Err(e) = boundary.check_validation() {
-        return Err((String::new(), multipolygon_reason(&e, single)));
-    }
-    Ok(boundary)
+    Ok((MultiPolygon::new(built), single))
 }
 
 fn ring_names(ring: &RingRole) -> (String, String) {

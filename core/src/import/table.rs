@@ -2,14 +2,9 @@
 //! header + rows of cells, with encoding detection for CSV and header mapping
 //! by name (Chinese or English, any order).
 
-#[cfg(feature = "xlsx")]
-use std::io::Cursor;
-
-#[cfg(feature = "xlsx")]
-use calamine::{Data, Reader, Xlsx};
-
 use super::{RowError, TableFormat};
 use crate::error::{CoreError, Result};
+use crate::limits::{import as lim, too_large, Budget};
 
 /// One cell as read from the file. CSV cells are always `Text`.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +68,19 @@ const HEADER_SEARCH_ROWS: usize = 5;
 /// least two headers from `specs`; failing that, the first non-blank row (and
 /// the missing columns are then reported against it). Rows above the header
 /// are titles and are not read.
-pub(crate) fn read_table(bytes: &[u8], format: TableFormat, specs: &[Column]) -> Result<RawTable> {
+pub(crate) fn read_table(
+    bytes: &[u8],
+    format: TableFormat,
+    specs: &[Column],
+    budget: &Budget,
+) -> Result<RawTable> {
+    if bytes.len() > lim::MAX_FILE_BYTES {
+        let mib = lim::MAX_FILE_BYTES / (1024 * 1024);
+        return Err(too_large(
+            "file",
+            format!("文件超过 {mib} MiB，请拆分 / the file is larger than {mib} MiB: split it"),
+        ));
+    }
     let (encoding, mut rows, mut row_errors) = match format {
         TableFormat::Csv => {
             if looks_like_zip(bytes) {
@@ -85,10 +92,14 @@ pub(crate) fn read_table(bytes: &[u8], format: TableFormat, specs: &[Column]) ->
                 return Err(legacy_xls_error());
             }
             let (text, encoding) = decode_text(bytes)?;
-            let (rows, errors) = read_csv_rows(&text);
+            let (rows, errors) = read_csv_rows(&text, budget)?;
             (encoding.to_string(), rows, errors)
         }
-        TableFormat::Xlsx => ("XLSX".to_string(), read_xlsx_rows(bytes)?, Vec::new()),
+        TableFormat::Xlsx => (
+            "XLSX".to_string(),
+            read_xlsx_rows(bytes, budget)?,
+            Vec::new(),
+        ),
     };
     rows.retain(|r| !r.cells.iter().all(Cell::is_blank));
     if rows.is_empty() {
@@ -144,11 +155,11 @@ pub(crate) fn read_table(bytes: &[u8], format: TableFormat, specs: &[Column]) ->
     })
 }
 
-fn file_error(reason: impl Into<String>) -> CoreError {
+pub(super) fn file_error(reason: impl Into<String>) -> CoreError {
     CoreError::invalid("file", reason)
 }
 
-fn legacy_xls_error() -> CoreError {
+pub(super) fn legacy_xls_error() -> CoreError {
     file_error(
         "不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV（UTF-8）/ legacy Excel .xls files are not supported: save as .xlsx or CSV (UTF-8)",
     )
@@ -158,7 +169,7 @@ pub(crate) fn looks_like_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
 }
 
-fn looks_like_ole(bytes: &[u8]) -> bool {
+pub(super) fn looks_like_ole(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
 }
 
@@ -239,7 +250,7 @@ fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
-fn read_csv_rows(text: &str) -> (Vec<RawRow>, Vec<RowError>) {
+fn read_csv_rows(text: &str, budget: &Budget) -> Result<(Vec<RawRow>, Vec<RowError>)> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -268,6 +279,32 @@ fn read_csv_rows(text: &str) -> (Vec<RawRow>, Vec<RowError>) {
             Ok(false) => break,
             Ok(true) => {
                 let line = line_at(record.position());
+                if record.len() > lim::MAX_TABLE_COLUMNS as usize {
+                    return Err(too_large(
+                        "file",
+                        format!(
+                            "第{line}行有 {} 个字段，超过上限 {} / line {line} has {} fields, more than the limit of {}",
+                            record.len(),
+                            lim::MAX_TABLE_COLUMNS,
+                            record.len(),
+                            lim::MAX_TABLE_COLUMNS
+                        ),
+                    ));
+                }
+                // Title rows above the header may come first.
+                if rows.len() > lim::MAX_TABLE_ROWS as usize + HEADER_SEARCH_ROWS {
+                    return Err(too_large(
+                        "file",
+                        format!(
+                            "文件超过 {} 行，请拆分 / the file has more than {} rows: split it",
+                            lim::MAX_TABLE_ROWS,
+                            lim::MAX_TABLE_ROWS
+                        ),
+                    ));
+                }
+                if rows.len() % 100_000 == 0 {
+                    budget.check()?;
+                }
                 rows.push(RawRow {
                     line,
                     cells: record.iter().map(|f| Cell::Text(f.to_string())).collect(),
@@ -288,71 +325,18 @@ fn read_csv_rows(text: &str) -> (Vec<RawRow>, Vec<RowError>) {
             }
         }
     }
-    (rows, errors)
+    Ok((rows, errors))
 }
 
 #[cfg(not(feature = "xlsx"))]
-fn read_xlsx_rows(_bytes: &[u8]) -> Result<Vec<RawRow>> {
+fn read_xlsx_rows(_bytes: &[u8], _budget: &Budget) -> Result<Vec<RawRow>> {
     Err(file_error(
         "此版本不读取 XLSX，请另存为 CSV，或在服务器导入 / this build does not read XLSX: save it as CSV, or import it on the server",
     ))
 }
 
 #[cfg(feature = "xlsx")]
-fn read_xlsx_rows(bytes: &[u8]) -> Result<Vec<RawRow>> {
-    if looks_like_ole(bytes) {
-        return Err(legacy_xls_error());
-    }
-    if !looks_like_zip(bytes) {
-        return Err(file_error(
-            "不是 XLSX 文件（XLSX 是 zip 压缩包，应以 PK 开头）/ not an XLSX file (an XLSX file is a zip archive starting with PK)",
-        ));
-    }
-    let mut workbook: Xlsx<_> =
-        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| {
-            file_error(format!(
-                "无法读取 XLSX 文件 / cannot read the XLSX file: {e}"
-            ))
-        })?;
-    let range = match workbook.worksheet_range_at(0) {
-        None => {
-            return Err(file_error(
-                "工作簿里没有工作表 / the workbook has no worksheet",
-            ))
-        }
-        Some(Err(e)) => {
-            return Err(file_error(format!(
-                "无法读取第一个工作表 / cannot read the first worksheet: {e}"
-            )))
-        }
-        Some(Ok(range)) => range,
-    };
-    let Some((first_row, _)) = range.start() else {
-        return Ok(Vec::new());
-    };
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| RawRow {
-            line: u64::from(first_row) + i as u64 + 1,
-            cells: cells.iter().map(xlsx_cell).collect(),
-        })
-        .collect())
-}
-
-#[cfg(feature = "xlsx")]
-fn xlsx_cell(data: &Data) -> Cell {
-    match data {
-        Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Float(f) => Cell::Number(*f),
-        Data::Int(i) => Cell::Number(*i as f64),
-        Data::Bool(b) => Cell::Other(if *b { "TRUE" } else { "FALSE" }.to_string()),
-        Data::DateTime(d) => Cell::Other(d.to_string()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Other(s.clone()),
-        Data::Error(e) => Cell::Error(e.to_string()),
-    }
-}
+use super::xlsx::read_xlsx_rows;
 
 // ---------------------------------------------------------------------------
 // Header mapping

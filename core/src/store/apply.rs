@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::OptionalExtension;
 
 use super::cases::{load_case, load_events, visible_case};
-use super::households::{load_household, require_grid_reach};
+use super::households::{load_household, load_member, require_grid_reach};
 use super::users::actor;
 use super::{from_json, Store, Writer};
 use crate::clock::{to_ms, trunc_ms};
@@ -55,6 +55,7 @@ impl From<CoreError> for Rejection {
             CoreError::NotPermitted { .. } => "not_permitted",
             CoreError::NotFound { .. } => "not_found",
             CoreError::Conflict { .. } => "conflict",
+            CoreError::TooLarge { .. } => "too_large",
             _ => "error",
         };
         Rejection::new(code, e.to_string())
@@ -102,10 +103,22 @@ impl Store {
             w.origin = Some(device_id.to_string());
             let mut answers = Vec::with_capacity(ops.len());
             for entry in ops {
-                let stored: Option<String> = w
-                    .tx.prepare_cached("SELECT answer FROM op_log WHERE op_id = ?1")?.query_row( [&entry.op_id], |r| r.get(0))
+                let stored: Option<(String, String)> = w
+                    .tx.prepare_cached("SELECT answer, device_id FROM op_log WHERE op_id = ?1")?.query_row( [&entry.op_id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
-                if let Some(first) = stored {
+                // A stored answer is this device's own: another device
+                // naming the same id learns nothing and changes nothing.
+                if let Some((_, by)) = stored.as_ref().filter(|(_, by)| by != device_id) {
+                    tracing::warn!(device = device_id, first_device = %by, "operation id reused by another device");
+                    answers.push(OpAnswer::Rejected {
+                        op_id: entry.op_id.clone(),
+                        code: "invalid".into(),
+                        reason: "操作编号已被使用 / this operation id is already in use".into(),
+                        current: None,
+                    });
+                    continue;
+                }
+                if let Some((first, _)) = stored {
                     let first: OpAnswer = from_json("op_log.answer", &first)?;
                     answers.push(match first {
                         OpAnswer::Applied { op_id } | OpAnswer::Duplicate { op_id } => OpAnswer::Duplicate { op_id },
@@ -194,6 +207,32 @@ fn not_permitted(reason: &str) -> Rejection {
     Rejection::new("not_permitted", reason)
 }
 
+/// One answer for a household that does not exist and one out of reach.
+fn no_household() -> Rejection {
+    Rejection::new(
+        "not_found",
+        "户不存在或不在您的辖区 / no such household in your jurisdiction",
+    )
+}
+
+/// One answer for a member (or household) that does not exist and one out
+/// of reach.
+fn no_member() -> Rejection {
+    Rejection::new(
+        "not_found",
+        "成员或户不存在或不在您的辖区 / no such member or household in your jurisdiction",
+    )
+}
+
+/// An id already taken by someone else's record: refused without saying
+/// whose or what it holds.
+fn id_taken(what: &str) -> Rejection {
+    Rejection::new(
+        "invalid",
+        format!("编号已被占用 / this {what} id is already in use"),
+    )
+}
+
 impl Writer<'_> {
     /// Apply one operation. `Ok(Err(_))` is a rejection; `Err(_)` aborts.
     fn apply_op(&mut self, a: &Actor, entry: &OutboxEntry, at: DateTime<Utc>) -> Result<Applied> {
@@ -263,10 +302,17 @@ impl Writer<'_> {
                 )));
             }
             Operation::HouseholdUpserted { household } => {
+                // The household as it is now and as it would be after the
+                // write must both be in reach; out of reach reads the same
+                // as a grid that does not exist.
                 if !admin {
-                    require_grid_reach(&self.tx, a, &household.grid_code)?;
-                    if let Some(old) = load_household(&self.tx, &household.code)? {
-                        require_grid_reach(&self.tx, a, &old.grid_code)?;
+                    let in_reach = self.reaches_grid(a, &household.grid_code)?
+                        && match load_household(&self.tx, &household.code)? {
+                            None => true,
+                            Some(old) => self.reaches_grid(a, &old.grid_code)?,
+                        };
+                    if !in_reach {
+                        return Ok(Err(no_household()));
                     }
                 }
                 if let Some(r) =
@@ -283,14 +329,25 @@ impl Writer<'_> {
                 self.set_hlc("household", "code", &household.code, &entry.hlc)?;
             }
             Operation::MemberUpserted { member } => {
+                // Member ids are a hash of public data (household and ID
+                // number): guessable. So the member's household now, as
+                // well as the one it would move to, must be in reach.
                 let Some(h) = load_household(&self.tx, &member.household_code)? else {
-                    return Ok(Err(Rejection::new(
-                        "not_found",
-                        "户不存在 / no such household",
-                    )));
+                    return Ok(Err(no_member()));
                 };
                 if !admin {
-                    require_grid_reach(&self.tx, a, &h.grid_code)?;
+                    let now_in = match load_member(&self.tx, &member.id)? {
+                        None => None,
+                        Some(old) => load_household(&self.tx, &old.household_code)?,
+                    };
+                    let in_reach = self.reaches_grid(a, &h.grid_code)?
+                        && match now_in {
+                            None => true,
+                            Some(old) => self.reaches_grid(a, &old.grid_code)?,
+                        };
+                    if !in_reach {
+                        return Ok(Err(no_member()));
+                    }
                 }
                 if let Some(r) = self.older_than_stored("member", "id", &member.id, &entry.hlc)? {
                     return Ok(Err(r));
@@ -306,8 +363,10 @@ impl Writer<'_> {
                 event,
                 ..
             } => {
-                if load_case(&self.tx, case_id)?.is_some() {
-                    return Ok(Ok(()));
+                match load_case(&self.tx, case_id)? {
+                    Some(c) if c.reporter_id == a.user_id => return Ok(Ok(())),
+                    Some(_) => return Ok(Err(id_taken("case"))),
+                    None => {}
                 }
                 self.report(a, case_id, draft, at, event.id.clone())?;
                 self.touched_cases.push(case_id.clone());
@@ -355,6 +414,14 @@ impl Writer<'_> {
                     )));
                 }
                 require_grid_reach(&self.tx, a, &patrol.grid_code)?;
+                let by: Option<String> = self
+                    .tx
+                    .prepare_cached("SELECT worker_id FROM patrol WHERE id = ?1")?
+                    .query_row([&patrol.id], |r| r.get(0))
+                    .optional()?;
+                if by.is_some_and(|w| w != a.user_id) {
+                    return Ok(Err(id_taken("patrol")));
+                }
                 self.tx.prepare_cached("INSERT OR IGNORE INTO patrol (id, grid_code, worker_id, started_at) VALUES (?1, ?2, ?3, ?4)")?.execute(
                     rusqlite::params![patrol.id, patrol.grid_code, patrol.worker_id, to_ms(patrol.started_at)],
                 )?;
@@ -407,13 +474,27 @@ impl Writer<'_> {
                 field,
                 reason,
                 user_id,
-                at: revealed_at,
+                at: _,
             } => {
                 if *user_id != a.user_id {
                     return Ok(Err(not_permitted(
                         "只能上传自己的查看记录 / only your own reveals",
                     )));
                 }
+                let household = match load_member(&self.tx, member_id)? {
+                    Some(m) => load_household(&self.tx, &m.household_code)?,
+                    None => None,
+                };
+                let in_reach = match household {
+                    Some(h) => admin || self.reaches_grid(a, &h.grid_code)?,
+                    None => false,
+                };
+                if !in_reach {
+                    return Ok(Err(no_member()));
+                }
+                // Dated by the server (the device's stamp, corrected for its
+                // clock and never in the future), not as the phone said.
+                let revealed_at = &at;
                 self.tx.prepare_cached("INSERT OR IGNORE INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
                     rusqlite::params![entry.op_id, user_id, member_id, field.as_str(), reason, to_ms(*revealed_at)],
                 )?;
@@ -437,6 +518,16 @@ impl Writer<'_> {
             }
         }
         Ok(Ok(()))
+    }
+
+    /// Is the grid in the actor's jurisdiction? A grid that does not exist
+    /// is in no one's.
+    fn reaches_grid(&mut self, a: &Actor, grid_code: &str) -> Result<bool> {
+        match self.path(grid_code) {
+            Ok(path) => Ok(a.reaches(&path)),
+            Err(CoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     fn own_patrol(&self, a: &Actor, patrol_id: &str) -> Result<bool> {
@@ -498,25 +589,21 @@ impl Writer<'_> {
                 "只能上传自己的走访 / only your own visits",
             )));
         }
-        let exists: Option<i64> = self
+        let by: Option<String> = self
             .tx
-            .prepare_cached("SELECT 1 FROM visit WHERE id = ?1")?
+            .prepare_cached("SELECT worker_id FROM visit WHERE id = ?1")?
             .query_row([&visit.id], |r| r.get(0))
             .optional()?;
-        if exists.is_some() {
-            return Ok(Ok(()));
+        match by {
+            Some(w) if w == a.user_id => return Ok(Ok(())),
+            Some(_) => return Ok(Err(id_taken("visit"))),
+            None => {}
         }
         let Some(h) = load_household(&self.tx, &visit.household_code)? else {
-            return Ok(Err(Rejection::new(
-                "not_found",
-                "户不存在 / no such household",
-            )));
+            return Ok(Err(no_household()));
         };
         if !a.reaches(&self.path(&h.grid_code)?) {
-            return Ok(Err(Rejection::new(
-                "not_found",
-                "户不存在 / no such household",
-            )));
+            return Ok(Err(no_household()));
         }
         let Some(template) = self.template(&visit.template_id, visit.template_version)? else {
             return Ok(Err(Rejection::new(
@@ -538,44 +625,50 @@ impl Writer<'_> {
         a: &Actor,
         e: &crate::evidence::EvidenceRecord,
     ) -> Result<Applied> {
-        let exists: Option<i64> = self
-            .tx
-            .prepare_cached("SELECT 1 FROM evidence WHERE id = ?1")?
-            .query_row([&e.id], |r| r.get(0))
-            .optional()?;
-        if exists.is_some() {
-            return Ok(Ok(()));
-        }
-        let grid = match &e.owner {
+        // First: may this person add photos to that visit or case at all?
+        // (Their own visit; a case they may see.) Only then is the id
+        // looked at, so a refusal says nothing about what exists.
+        match &e.owner {
             EvidenceOwner::Visit { visit_id } => {
-                let g: Option<(String, String)> = self
+                let worker: Option<String> = self
                     .tx
-                    .prepare_cached("SELECT grid_code, worker_id FROM visit WHERE id = ?1")?
-                    .query_row([visit_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .prepare_cached("SELECT worker_id FROM visit WHERE id = ?1")?
+                    .query_row([visit_id], |r| r.get(0))
                     .optional()?;
-                match g {
-                    Some((g, worker)) if worker == a.user_id => g,
-                    _ => {
-                        return Ok(Err(Rejection::new(
-                            "not_found",
-                            "照片所属走访不存在 / the visit does not exist",
-                        )))
-                    }
+                if worker.as_deref() != Some(a.user_id.as_str()) {
+                    return Ok(Err(Rejection::new(
+                        "not_found",
+                        "照片所属走访不存在 / the visit does not exist",
+                    )));
                 }
             }
-            EvidenceOwner::Case { case_id, .. } => match visible_case(&self.tx, a, case_id) {
-                Ok(c) => c.path.grid,
-                Err(_) => {
+            EvidenceOwner::Case { case_id, .. } => {
+                if visible_case(&self.tx, a, case_id).is_err() {
                     return Ok(Err(Rejection::new(
                         "not_found",
                         "照片所属事件不存在 / the case does not exist",
-                    )))
+                    )));
                 }
-            },
-        };
-        // The visit is the worker's own, or the case is visible to them:
-        // that is the reach check for evidence.
-        let _ = grid;
+            }
+        }
+        // The same record again is a duplicate; another record under that
+        // id is refused without saying what it holds.
+        let stored: Option<(String, String)> = self
+            .tx
+            .prepare_cached("SELECT owner_id, sha256 FROM evidence WHERE id = ?1")?
+            .query_row([&e.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((owner_id, sha256)) = stored {
+            let owner = match &e.owner {
+                EvidenceOwner::Visit { visit_id } => visit_id,
+                EvidenceOwner::Case { case_id, .. } => case_id,
+            };
+            return Ok(if *owner == owner_id && e.sha256 == sha256 {
+                Ok(())
+            } else {
+                Err(id_taken("photo"))
+            });
+        }
         let mut record = e.clone();
         record.local_path = None;
         self.insert_evidence(&record)?;

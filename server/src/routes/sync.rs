@@ -20,7 +20,7 @@ use crate::storage::DeviceAuth;
 #[utoipa::path(post, path = "/v1/activate", tag = "devices",
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
     request_body = ActivateRequest,
-    responses((status = 200, body = ActivateResponse), (status = 422, description = "bad or used code", body = gridwork_core::sync::protocol::ErrorBody)))]
+    responses((status = 200, body = ActivateResponse), (status = 409, description = "the device id is enrolled for another person", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, description = "bad or used code", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn activate(
     State(state): State<AppState>,
     body: Bytes,

@@ -253,11 +253,34 @@ impl ServerStorage for SqliteStorage {
                 }
                 Some((user_id, _, None)) => user_id,
             };
+            // A device id is bound to the person whose phone it is. The
+            // same person enrolling the same installation again (its first
+            // answer was lost on the way, or a new code after a lost
+            // credential) replaces that device's credential; anyone else
+            // naming it is refused, the code stays unused and the enrolled
+            // device keeps working.
+            let bound_to: Option<String> = tx
+                .query_row(
+                    "SELECT user_id FROM device WHERE device_id = ?1",
+                    [device_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if bound_to.is_some_and(|owner| owner != user_id) {
+                tracing::warn!(
+                    device = device_id,
+                    "activation named a device id enrolled for someone else"
+                );
+                return Err(CoreError::conflict(
+                    "此设备编号已属于另一位用户的手机，请清除应用数据后重新激活 / this device id belongs to another person's phone: clear the app's data and activate again",
+                )
+                .into());
+            }
             tx.execute(
                 "UPDATE activation_code SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
                 rusqlite::params![hash(&normalize_code(code)), to_ms(now), device_id],
             )?;
-            // Re-enrolling an installation (after a wipe) replaces its credential.
+            // Re-enrolling the same person's installation replaces its credential.
             tx.execute(
                 "INSERT INTO device (device_id, user_id, name, token_hash, activated_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(device_id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,

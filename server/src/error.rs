@@ -40,6 +40,10 @@ pub enum ServerError {
         reason: String,
         field: Option<String>,
     },
+    /// Too many failed attempts at a secret from this address (or from
+    /// everyone): try again after the wait (Retry-After).
+    #[error("too many failed attempts; retry in {0:?}")]
+    TooManyAttempts(std::time::Duration),
     /// A blocking task failed to run.
     #[error("internal error: {0}")]
     Internal(String),
@@ -111,6 +115,16 @@ impl ServerError {
                 body("protocol_too_old", format!("请更新应用 / please update the app: {why}")),
             ),
             ServerError::BadRequest(why) => (StatusCode::BAD_REQUEST, body("bad_request", why.clone())),
+            ServerError::TooManyAttempts(wait) => {
+                let secs = retry_after_secs(*wait);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    body(
+                        "too_many_attempts",
+                        format!("尝试失败次数过多，请 {secs} 秒后再试 / too many failed attempts: try again in {secs} s"),
+                    ),
+                )
+            }
             ServerError::Refused { status, code, reason, field } => (
                 *status,
                 ErrorBody {
@@ -134,6 +148,18 @@ impl IntoResponse for ServerError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ServerError::TooManyAttempts(wait) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs(wait)),
+            );
+        }
+        response
     }
+}
+
+/// Whole seconds, at least one (Retry-After: 0 invites a busy loop).
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }

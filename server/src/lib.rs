@@ -22,6 +22,7 @@ pub mod openapi;
 pub mod push;
 pub mod routes;
 pub mod storage;
+pub mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -309,10 +310,14 @@ pub async fn serve(
         ..AppState::new(storage, public_url(&config))
     });
     ready(addr, code);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| ServerError::Internal(e.to_string()))?;
+    // With connection info: the activation throttle counts per address.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| ServerError::Internal(e.to_string()))?;
     sweeper.abort();
     engine_task.abort();
     tracing::info!("server stopped");

@@ -28,6 +28,8 @@ pub struct AppState {
     pub test_clock: Option<gridwork_core::clock::ManualClock>,
     /// The escalation engine and push dispatch (`serve` starts one).
     pub engine: Option<Arc<crate::escalation::Engine>>,
+    /// Failed activations per address and in total.
+    pub activation_throttle: Arc<crate::throttle::Throttle>,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             public_url,
             test_clock: None,
             engine: None,
+            activation_throttle: Arc::default(),
         }
     }
 }
@@ -81,6 +84,25 @@ impl FromRequestParts<AppState> for DeviceAuth {
         let token = bearer(&parts.headers)?;
         let storage = state.storage.clone();
         blocking(move || storage.authenticate(&token)).await
+    }
+}
+
+/// The client's address as the connection saw it (no proxy header is
+/// trusted). In-process tests that serve the router without connection
+/// info all share the unspecified address.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub std::net::IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip()),
+        ))
     }
 }
 

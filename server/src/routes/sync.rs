@@ -9,10 +9,11 @@ use gridwork_core::sync::protocol::{
     ActivateRequest, ActivateResponse, PullRequest, PullResponse, PushRequest, PushResponse,
     CLOCK_HEADER,
 };
+use gridwork_core::CoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{blocking, parse, AppState};
+use super::{blocking, parse, AppState, PeerAddr};
 use crate::error::{ApiResult, ServerError};
 use crate::storage::DeviceAuth;
 
@@ -20,19 +21,34 @@ use crate::storage::DeviceAuth;
 #[utoipa::path(post, path = "/v1/activate", tag = "devices",
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
     request_body = ActivateRequest,
-    responses((status = 200, body = ActivateResponse), (status = 409, description = "the device id is enrolled for another person", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, description = "bad or used code", body = gridwork_core::sync::protocol::ErrorBody)))]
+    responses((status = 200, body = ActivateResponse), (status = 409, description = "the device id is enrolled for another person", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, description = "bad or used code", body = gridwork_core::sync::protocol::ErrorBody),
+              (status = 429, description = "too many failed attempts from this address (or from everyone): wait the Retry-After seconds", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn activate(
     State(state): State<AppState>,
+    PeerAddr(peer): PeerAddr,
     body: Bytes,
 ) -> ApiResult<Json<ActivateResponse>> {
+    let throttle = state.activation_throttle.clone();
+    if let Some(wait) = throttle.blocked(peer) {
+        return Err(ServerError::TooManyAttempts(wait));
+    }
     let req: ActivateRequest = parse(&body)?;
-    let (token, user) = blocking(move || {
-        state
-            .storage
-            .activate(&req.code, &req.device_id, &req.device_name)
-    })
-    .await?;
-    Ok(Json(ActivateResponse { token, user }))
+    let storage = state.storage.clone();
+    let result =
+        blocking(move || storage.activate(&req.code, &req.device_id, &req.device_name)).await;
+    match result {
+        Ok((token, user)) => Ok(Json(ActivateResponse { token, user })),
+        Err(e) => {
+            // Counted: wrong, used or expired codes (guesses). Not counted:
+            // a device id clash or a server fault.
+            if matches!(&e, ServerError::Core(CoreError::Invalid { field, .. }) if field == "code")
+            {
+                throttle.failed(peer);
+                tracing::warn!(%peer, "activation failed: bad code");
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Apply a batch of the device's operations; one answer per operation.

@@ -1,6 +1,7 @@
 //! The embedded default: the core's store in server role (`gridwork.db`)
 //! and device credentials in `auth.db`, both SQLite files in the data
-//! directory. Credentials are stored only as SHA-256 hashes.
+//! directory. Device credentials are stored only as SHA-256 hashes,
+//! activation codes as HMAC-SHA256 under the key in `auth.key`.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 use sha2::{Digest, Sha256};
 
+use super::code_key::CodeKey;
 use super::uploads::{UploadConfig, Uploads};
 use super::{
     ActivationCode, ChunkChecksum, DeviceAuth, DeviceInfo, EvidenceUploadState, NewUpload,
@@ -66,6 +68,7 @@ pub struct SqliteStorage {
     auth: Mutex<Connection>,
     clock: Arc<dyn Clock>,
     uploads: Uploads,
+    code_key: CodeKey,
 }
 
 fn hash(secret: &str) -> String {
@@ -135,11 +138,13 @@ impl SqliteStorage {
                 .map_err(|e| ServerError::Internal(e.to_string()))?,
         );
         let uploads = Uploads::open(data_dir, blobs, clock.clone(), upload_config, &store)?;
+        let code_key = CodeKey::load_or_create(data_dir)?;
         Ok(SqliteStorage {
             store,
             auth: Mutex::new(auth),
             clock,
             uploads,
+            code_key,
         })
     }
 
@@ -193,7 +198,7 @@ impl ServerStorage for SqliteStorage {
         let expires_at = now + Duration::days(CODE_TTL_DAYS);
         self.auth().execute(
             "INSERT INTO activation_code (code_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![hash(&code), user_id, to_ms(now), to_ms(expires_at)],
+            rusqlite::params![self.code_key.digest(&code)?, user_id, to_ms(now), to_ms(expires_at)],
         )?;
         let qr = format!("gridwork:activate?v=1&server={server_url}&code={code}");
         Ok(ActivationCode {
@@ -222,13 +227,19 @@ impl ServerStorage for SqliteStorage {
         let user_id = {
             let mut conn = self.auth();
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let row: Option<(String, i64, Option<i64>)> = tx
+            // Keyed digest; or a bare SHA-256 for a code made before the
+            // server had a key (found until it expires).
+            let keyed = self.code_key.digest(&normalize_code(code))?;
+            let legacy = hash(&normalize_code(code));
+            let row: Option<(String, String, i64, Option<i64>)> = tx
                 .query_row(
-                    "SELECT user_id, expires_at, used_at FROM activation_code WHERE code_hash = ?1",
-                    [hash(&normalize_code(code))],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    "SELECT code_hash, user_id, expires_at, used_at FROM activation_code WHERE code_hash IN (?1, ?2)",
+                    [&keyed, &legacy],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
+            let code_hash = row.as_ref().map(|r| r.0.clone()).unwrap_or_default();
+            let row = row.map(|(_, user, expires, used)| (user, expires, used));
             let user_id = match row {
                 None => {
                     return Err(CoreError::invalid(
@@ -278,7 +289,7 @@ impl ServerStorage for SqliteStorage {
             }
             tx.execute(
                 "UPDATE activation_code SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
-                rusqlite::params![hash(&normalize_code(code)), to_ms(now), device_id],
+                rusqlite::params![code_hash, to_ms(now), device_id],
             )?;
             // Re-enrolling the same person's installation replaces its credential.
             tx.execute(

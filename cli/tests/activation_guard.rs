@@ -1,0 +1,80 @@
+//! Activation codes against guessing (`gridwork serve` as a real process):
+//! failed attempts are throttled per address with 429 and Retry-After (a
+//! right code too, while the address is blocked), and the codes are stored
+//! only as digests keyed by the server's own key file, so a copy of the
+//! credentials database cannot be searched offline.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
+use sha2::{Digest, Sha256};
+use support::Town;
+
+async fn activate(url: &str, code: &str, device_id: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{url}/v1/activate"))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .json(&serde_json::json!({"code": code, "device_id": device_id, "device_name": "x"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_are_throttled_and_codes_are_stored_keyed() {
+    let town = Town::new().await;
+    let code = town.admin.code_for("w1").await;
+
+    // The credentials database holds no plain hash of the code.
+    let auth = rusqlite::Connection::open(town.server.data.join("auth.db")).unwrap();
+    let stored: Vec<String> = auth
+        .prepare("SELECT code_hash FROM activation_code")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let plain = hex::encode(Sha256::digest(code.as_bytes()));
+    assert!(
+        !stored.contains(&plain),
+        "a bare SHA-256 of the code is stored"
+    );
+    assert!(stored.iter().all(|h| h.starts_with("k1:")), "{stored:?}");
+
+    // Ten wrong guesses are each told the code is not valid...
+    for k in 0..10 {
+        let resp = activate(
+            &town.server.url,
+            &format!("WRONG-{k:05}"),
+            &format!("guess-{k}"),
+        )
+        .await;
+        assert_eq!(resp.status().as_u16(), 422);
+    }
+    // ...then the address is blocked, even for the right code.
+    let resp = activate(&town.server.url, &code, "real-phone").await;
+    assert_eq!(resp.status().as_u16(), 429);
+    let wait: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After: {wait}");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], "too_many_attempts");
+    assert!(body["reason"]
+        .as_str()
+        .unwrap()
+        .contains("too many failed attempts"));
+
+    // The blocked attempt did not spend the code.
+    let used: Option<i64> = auth
+        .query_row(
+            "SELECT COUNT(*) FROM activation_code WHERE used_at IS NOT NULL AND user_id = 'w1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(used, Some(0));
+}

@@ -47,6 +47,15 @@ pub mod import {
     pub const TIME_BUDGET: Duration = Duration::from_secs(60);
 }
 
+/// Clocks: how far a phone's stamps may run ahead of the server's clock.
+pub mod clock {
+    /// A hybrid logical clock stamp further ahead of the server's clock than
+    /// this is clamped to it when stored (a phone set years ahead would
+    /// otherwise win every later edit of that record), and a stored stamp
+    /// further ahead than this no longer wins.
+    pub const MAX_FUTURE_SKEW_MS: i64 = 10 * 60 * 1000;
+}
+
 /// A refusal for input beyond one of the limits above: `what` names the file
 /// part or field, `reason` says the limit and what to do, Chinese first.
 pub fn too_large(what: impl Into<String>, reason: impl Into<String>) -> CoreError {

@@ -17,6 +17,7 @@ use crate::clock::{to_ms, trunc_ms};
 use crate::error::{CoreError, Result};
 use crate::evidence::EvidenceOwner;
 use crate::hlc::Hlc;
+use crate::limits::clock::MAX_FUTURE_SKEW_MS;
 use crate::outbox::{Operation, OutboxEntry};
 use crate::sync::protocol::{Entity, OpAnswer};
 use crate::user::{Actor, Role};
@@ -315,8 +316,9 @@ impl Writer<'_> {
                         return Ok(Err(no_household()));
                     }
                 }
+                let hlc = self.bounded_hlc(&entry.hlc);
                 if let Some(r) =
-                    self.older_than_stored("household", "code", &household.code, &entry.hlc)?
+                    self.older_than_stored(a, "household", "code", &household.code, &hlc)?
                 {
                     let current =
                         load_household(&self.tx, &household.code)?.map(|h| Entity::Household {
@@ -326,7 +328,7 @@ impl Writer<'_> {
                     return Ok(Err(r.with(current)));
                 }
                 self.upsert_household(household)?;
-                self.set_hlc("household", "code", &household.code, &entry.hlc)?;
+                self.set_hlc("household", "code", &household.code, &hlc)?;
             }
             Operation::MemberUpserted { member } => {
                 // Member ids are a hash of public data (household and ID
@@ -349,11 +351,12 @@ impl Writer<'_> {
                         return Ok(Err(no_member()));
                     }
                 }
-                if let Some(r) = self.older_than_stored("member", "id", &member.id, &entry.hlc)? {
+                let hlc = self.bounded_hlc(&entry.hlc);
+                if let Some(r) = self.older_than_stored(a, "member", "id", &member.id, &hlc)? {
                     return Ok(Err(r));
                 }
                 self.upsert_member(member)?;
-                self.set_hlc("member", "id", &member.id, &entry.hlc)?;
+                self.set_hlc("member", "id", &member.id, &hlc)?;
             }
             Operation::VisitRecorded { visit } => return self.apply_visit(a, visit, at),
             Operation::EvidenceRecorded { evidence } => return self.apply_evidence(a, evidence),
@@ -451,6 +454,23 @@ impl Writer<'_> {
                         "只能上传自己的巡查 / only your own patrols",
                     )));
                 }
+                let started: Option<i64> = self
+                    .tx
+                    .prepare_cached("SELECT started_at FROM patrol WHERE id = ?1")?
+                    .query_row([patrol_id], |r| r.get(0))
+                    .optional()?;
+                if started.is_some_and(|s| to_ms(*ended_at) < s) {
+                    return Ok(Err(Rejection::new(
+                        "invalid",
+                        "巡查结束时间早于开始时间 / a patrol cannot end before it starts",
+                    )));
+                }
+                if !distance_m.is_finite() || *distance_m < 0.0 {
+                    return Ok(Err(Rejection::new(
+                        "invalid",
+                        "巡查距离必须是非负数 / a patrol's distance must be a non-negative number",
+                    )));
+                }
                 self.tx
                     .prepare_cached(
                         "UPDATE patrol SET ended_at = ?2, distance_m = ?3 WHERE id = ?1",
@@ -539,9 +559,28 @@ impl Writer<'_> {
         Ok(worker.as_deref() == Some(a.user_id.as_str()))
     }
 
+    /// The stamp as stored: no further ahead of the server's clock than the
+    /// allowed skew (a phone whose clock runs years ahead would otherwise
+    /// freeze every record it touches).
+    fn bounded_hlc(&self, hlc: &Hlc) -> Hlc {
+        let limit = to_ms(self.now).saturating_add(MAX_FUTURE_SKEW_MS);
+        if hlc.wall_ms <= limit {
+            return hlc.clone();
+        }
+        tracing::warn!(node = %hlc.node, ahead_ms = hlc.wall_ms - to_ms(self.now), "clock stamp far ahead of the server: clamped");
+        Hlc {
+            wall_ms: limit,
+            counter: hlc.counter,
+            node: hlc.node.clone(),
+        }
+    }
+
     /// `Some` if a newer write (by HLC) is already stored: this one loses.
+    /// An administrator's write always wins, and a stored stamp beyond the
+    /// allowed skew (written before stamps were bounded) never does.
     fn older_than_stored(
         &self,
+        a: &Actor,
         table: &str,
         key: &str,
         id: &str,
@@ -561,6 +600,10 @@ impl Writer<'_> {
         let Ok(stored) = stored.parse::<Hlc>() else {
             return Ok(None);
         };
+        let beyond = stored.wall_ms > to_ms(self.now).saturating_add(MAX_FUTURE_SKEW_MS);
+        if a.role == Role::Administrator || beyond {
+            return Ok(None);
+        }
         if stored > *hlc {
             return Ok(Some(Rejection::new(
                 "superseded",

@@ -128,7 +128,7 @@ impl Writer<'_> {
              ON CONFLICT(code) DO UPDATE SET grid_code = excluded.grid_code, kind = excluded.kind,
                name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
                tags = excluded.tags, updated_at = excluded.updated_at,
-               interval_days = excluded.interval_days, due_at = excluded.due_at")?.execute(
+               interval_days = excluded.interval_days, due_at = excluded.due_at, hlc = ''")?.execute(
             rusqlite::params![
                 h.code,
                 h.grid_code,
@@ -177,7 +177,7 @@ impl Writer<'_> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(id) DO UPDATE SET household_code = excluded.household_code, name = excluded.name,
                relation = excluded.relation, phone = excluded.phone, id_number = excluded.id_number,
-               updated_at = excluded.updated_at")?.execute(
+               updated_at = excluded.updated_at, hlc = ''")?.execute(
             rusqlite::params![m.id, m.household_code, m.name, m.relation, m.phone, m.id_number, to_ms(self.now)],
         )?;
         self.emit(&Operation::MemberUpserted { member: m.clone() })

@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod error;
 pub mod escalation;
 pub mod evidence;
+mod gb2260;
 pub mod geofence;
 pub mod grid;
 pub mod hlc;

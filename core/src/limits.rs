@@ -47,6 +47,86 @@ pub mod import {
     pub const TIME_BUDGET: Duration = Duration::from_secs(60);
 }
 
+/// Lengths of text people type or import, in characters (a Chinese
+/// character is one). Names and codes are one line; notes may have lines.
+pub mod text {
+    /// Codes and ids: household, grid, region, person, member, photo.
+    pub const CODE: usize = 64;
+    /// Names of people, households, places and regions.
+    pub const NAME: usize = 100;
+    pub const ADDRESS: usize = 200;
+    /// 与户主关系 (relation to the head of household).
+    pub const RELATION: usize = 20;
+    /// A case's title.
+    pub const TITLE: usize = 100;
+    /// Visit notes, case descriptions, action notes and reasons, messages.
+    pub const NOTE: usize = 2_000;
+    /// One free-text checklist answer.
+    pub const ANSWER: usize = 1_000;
+}
+
+/// How many of a thing one record may hold.
+pub mod counts {
+    /// Tags on one household or place.
+    pub const TAGS: usize = 32;
+    /// Answers in one visit.
+    pub const ANSWERS: usize = 500;
+    /// Photos named by one case report or action.
+    pub const PHOTOS: usize = 50;
+    /// Track points in one operation.
+    pub const TRACK_POINTS: usize = 5_000;
+}
+
+/// What a text field may contain besides printable characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// A name, code or address: no control character at all.
+    Line,
+    /// Notes: line breaks and tabs, no other control character.
+    Block,
+}
+
+/// Refuse text longer than `max` characters or with a NUL or another
+/// control character (which would corrupt exports, logs and other phones'
+/// screens). The error names the field and says why; it never repeats the
+/// text, which may be personal.
+pub fn check_text(field: &str, value: &str, max: usize, kind: TextKind) -> Result<()> {
+    for (i, c) in value.chars().enumerate() {
+        let count = i + 1;
+        let allowed = match kind {
+            TextKind::Line => !c.is_control(),
+            TextKind::Block => !c.is_control() || matches!(c, '\n' | '\r' | '\t'),
+        };
+        if !allowed {
+            return Err(CoreError::invalid(
+                field,
+                format!(
+                    "第{count}个字符是不可见的控制字符（如 NUL），请删除 / character {count} is a control character (such as NUL): remove it"
+                ),
+            ));
+        }
+        if count > max {
+            let total = value.chars().count();
+            return Err(CoreError::invalid(
+                field,
+                format!("不能超过{max}个字（现有{total}个）/ at most {max} characters (this has {total})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuse more than `max` items.
+pub fn check_count(field: &str, count: usize, max: usize) -> Result<()> {
+    if count > max {
+        return Err(CoreError::invalid(
+            field,
+            format!("最多{max}项（现有{count}项）/ at most {max} items (this has {count})"),
+        ));
+    }
+    Ok(())
+}
+
 /// Clocks: how far a phone's stamps may run ahead of the server's clock.
 pub mod clock {
     /// A hybrid logical clock stamp further ahead of the server's clock than
@@ -104,6 +184,29 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_refused_for_length_and_control_characters_with_the_field() {
+        assert!(check_text("name", "刘奶奶", 3, TextKind::Line).is_ok());
+        let err = check_text("name", "刘奶奶奶", 3, TextKind::Line).unwrap_err();
+        assert!(
+            matches!(&err, CoreError::Invalid { field, reason } if field == "name" && reason.contains("at most 3 characters (this has 4)")),
+            "{err}"
+        );
+        let err = check_text("name", "刘\0奶", 10, TextKind::Line).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("character 2 is a control character"),
+            "{err}"
+        );
+        assert!(check_text("notes", "第一行\n第二行\t完", 100, TextKind::Block).is_ok());
+        assert!(check_text("name", "第一行\n第二行", 100, TextKind::Line).is_err());
+        assert!(check_text("notes", "响\u{7}铃", 100, TextKind::Block).is_err());
+        assert!(check_count("tags", 33, 32)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 32 items"));
+    }
 
     #[test]
     fn a_spent_budget_refuses_with_too_large() {

@@ -80,8 +80,10 @@ impl PiiField {
     }
 }
 
-/// Validate a mainland resident ID number (GB 11643-1999): 17 digits, then a
-/// check character computed with the ISO 7064 MOD 11-2 weights.
+/// Validate a mainland resident ID number (GB 11643-1999): a region code
+/// that is or was in use (GB/T 2260), a real date of birth, a sequence
+/// number, then a check character computed with the ISO 7064 MOD 11-2
+/// weights. Errors never repeat the number.
 pub fn validate_id_number(id: &str) -> Result<()> {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
@@ -104,6 +106,24 @@ pub fn validate_id_number(id: &str) -> Result<()> {
             )
         })?;
         sum += d * WEIGHTS[i];
+    }
+    // Digits only from here on (checked above).
+    let digits: String = chars[..17].iter().collect();
+    let region: u32 = digits[..6].parse().unwrap_or(0);
+    if !crate::gb2260::is_region_code(region) {
+        return Err(CoreError::invalid(
+            "id_number",
+            "身份证号前6位不是有效的行政区划代码（GB/T 2260）/ the first six digits are not a region code (GB/T 2260)",
+        ));
+    }
+    let birth = chrono::NaiveDate::parse_from_str(&digits[6..14], "%Y%m%d")
+        .ok()
+        .filter(|d| (1900..2100).contains(&chrono::Datelike::year(d)));
+    if birth.is_none() {
+        return Err(CoreError::invalid(
+            "id_number",
+            "身份证号第7–14位不是有效的出生日期 / digits 7–14 are not a valid date of birth",
+        ));
     }
     let expected = CHECK[(sum % 11) as usize];
     let got = chars[17].to_ascii_uppercase();
@@ -164,6 +184,26 @@ mod tests {
         assert_eq!(mask_id_number("440308199001011234"), "440308********1234");
         assert_eq!(mask_id_number("12"), "12");
         assert_eq!(mask_id_number("123456"), "****56");
+    }
+
+    #[test]
+    fn id_numbers_need_a_real_region_and_birth_date() {
+        let with_check = |first17: &str| format!("{first17}{}", id_check_char(first17).unwrap());
+        assert!(validate_id_number(&with_check("44030719900101123")).is_ok());
+        // Check digit right, but region 999999 never existed.
+        let err = validate_id_number(&with_check("99999919900101123")).unwrap_err();
+        assert!(err.to_string().contains("region code"), "{err}");
+        // A code abolished long ago still passes (IDs outlive their codes).
+        assert!(validate_id_number(&with_check("11010319600101123")).is_ok());
+        // February 30th, and a birth year of 1800.
+        let err = validate_id_number(&with_check("44030719900230123")).unwrap_err();
+        assert!(err.to_string().contains("date of birth"), "{err}");
+        let err = validate_id_number(&with_check("44030718000101123")).unwrap_err();
+        assert!(err.to_string().contains("date of birth"), "{err}");
+        assert!(
+            !err.to_string().contains("4403071800"),
+            "the number is never repeated"
+        );
     }
 
     #[test]

@@ -86,6 +86,34 @@ pub enum CaseAction {
 }
 
 /// The name of an action, for offering buttons and for the rule table.
+impl CaseAction {
+    /// The free text the action carries, by field name, and the photos it
+    /// names (for the limits every writer checks).
+    pub fn texts(&self) -> (Vec<(&'static str, &str)>, &[String]) {
+        match self {
+            CaseAction::File { note, .. }
+            | CaseAction::Confirm { note }
+            | CaseAction::Close { note } => (vec![("note", note)], &[]),
+            CaseAction::Resolve { note, evidence_ids }
+            | CaseAction::ResolveOnSpot { note, evidence_ids } => {
+                (vec![("note", note)], evidence_ids)
+            }
+            CaseAction::Dismiss { reason }
+            | CaseAction::SendBack { reason }
+            | CaseAction::RequestExtension { reason, .. }
+            | CaseAction::RejectExtension { reason }
+            | CaseAction::Escalate { reason }
+            | CaseAction::TakeOver { reason } => (vec![("reason", reason)], &[]),
+            CaseAction::Reassign { handler_id, reason } => {
+                (vec![("handler_id", handler_id), ("reason", reason)], &[])
+            }
+            CaseAction::Dispatch { handler_id } => (vec![("handler_id", handler_id)], &[]),
+            CaseAction::Urge { message } => (vec![("message", message)], &[]),
+            CaseAction::Accept | CaseAction::ApproveExtension { .. } => (Vec::new(), &[]),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -261,9 +289,10 @@ fn rule(kind: ActionKind) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.kind == kind)
 }
 
-/// Longest free text accepted for titles, notes and reasons.
-pub const MAX_TITLE: usize = 100;
-pub const MAX_TEXT: usize = 2000;
+/// Longest free text accepted for titles, notes and reasons (the table of
+/// limits, gridwork_core::limits::text).
+pub const MAX_TITLE: usize = crate::limits::text::TITLE;
+pub const MAX_TEXT: usize = crate::limits::text::NOTE;
 
 /// Why an action was refused. Each says what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

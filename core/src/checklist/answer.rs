@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::template::{ChecklistTemplate, HazardWhen, Item, ItemKind};
 use crate::error::{CoreError, Result};
+use crate::limits::{check_text, text, TextKind};
 use crate::priority::{Priority, Severity};
 
 /// An answer to one item.
@@ -201,13 +202,11 @@ fn check_value(item: &Item, value: &AnswerValue, field: &str) -> Result<()> {
             }
             Ok(())
         }
-        (ItemKind::Text { max_len }, AnswerValue::Text(t)) => match max_len {
-            Some(max) if t.chars().count() > *max as usize => Err(CoreError::invalid(
-                field,
-                format!("不能超过{max}字 / at most {max} characters"),
-            )),
-            _ => Ok(()),
-        },
+        (ItemKind::Text { max_len }, AnswerValue::Text(t)) => {
+            // The template's own limit, never above the table's.
+            let max = max_len.map_or(text::ANSWER, |m| (m as usize).min(text::ANSWER));
+            check_text(field, t, max, TextKind::Block)
+        }
         (ItemKind::Photo { .. }, _) => Err(CoreError::invalid(
             field,
             "拍照题请附照片而非填写 / photo items are answered by attaching photos",

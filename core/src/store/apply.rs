@@ -18,6 +18,7 @@ use crate::error::{CoreError, Result};
 use crate::evidence::EvidenceOwner;
 use crate::hlc::Hlc;
 use crate::limits::clock::MAX_FUTURE_SKEW_MS;
+use crate::limits::{check_count, check_text, counts, text, TextKind};
 use crate::outbox::{Operation, OutboxEntry};
 use crate::sync::protocol::{Entity, OpAnswer};
 use crate::user::{Actor, Role};
@@ -430,6 +431,7 @@ impl Writer<'_> {
                 )?;
             }
             Operation::TrackRecorded { patrol_id, points } => {
+                check_count("points", points.len(), counts::TRACK_POINTS)?;
                 if !self.own_patrol(a, patrol_id)? {
                     return Ok(Err(not_permitted(
                         "只能上传自己的巡查 / only your own patrols",
@@ -501,6 +503,7 @@ impl Writer<'_> {
                         "只能上传自己的查看记录 / only your own reveals",
                     )));
                 }
+                check_text("reason", reason, text::NOTE, TextKind::Block)?;
                 let household = match load_member(&self.tx, member_id)? {
                     Some(m) => load_household(&self.tx, &m.household_code)?,
                     None => None,

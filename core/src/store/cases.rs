@@ -15,6 +15,7 @@ use crate::case::{Case, CaseAction, CaseDraft, CaseEvent, CaseState, DeadlinePol
 use crate::clock::to_ms;
 use crate::error::{CoreError, Result};
 use crate::evidence::{CasePhotoPhase, EvidenceOwner, PhotoInput};
+use crate::limits::{check_count, check_text, counts, text, TextKind};
 use crate::outbox::Operation;
 use crate::priority::{Priority, Severity};
 use crate::user::{Actor, Role};
@@ -258,6 +259,14 @@ impl Writer<'_> {
         at: DateTime<Utc>,
         event_id: String,
     ) -> Result<(Case, CaseEvent)> {
+        check_text("title", &draft.title, text::TITLE, TextKind::Line)?;
+        check_text(
+            "description",
+            &draft.description,
+            text::NOTE,
+            TextKind::Block,
+        )?;
+        check_count("evidence_ids", draft.evidence_ids.len(), counts::PHOTOS)?;
         let path = region_path(&self.tx, &draft.grid_code).map_err(|_| {
             CoreError::invalid(
                 "grid_code",
@@ -310,6 +319,16 @@ impl Writer<'_> {
         at: DateTime<Utc>,
         event_id: String,
     ) -> Result<(Case, CaseEvent)> {
+        let (texts, photos) = action.texts();
+        for (field, value) in texts {
+            let (max, kind) = if field == "handler_id" {
+                (text::CODE, TextKind::Line)
+            } else {
+                (text::NOTE, TextKind::Block)
+            };
+            check_text(field, value, max, kind)?;
+        }
+        check_count("evidence_ids", photos.len(), counts::PHOTOS)?;
         let policy = deadline_policy(&self.tx)?;
         let new_handler = match action {
             CaseAction::Dispatch { handler_id } | CaseAction::Reassign { handler_id, .. } => {

@@ -11,6 +11,7 @@ use super::{new_id, regions::region_path, Store, Writer};
 use crate::clock::{from_ms, to_ms};
 use crate::error::{CoreError, Result};
 use crate::household::{tags_from_text, tags_to_text, Household, Member, PlaceKind, Tag};
+use crate::limits::{check_count, check_text, counts, text, TextKind};
 use crate::outbox::Operation;
 use crate::pii::{self, PiiField};
 use crate::user::Actor;
@@ -150,6 +151,15 @@ impl Writer<'_> {
     }
 
     pub(crate) fn upsert_member(&mut self, m: &Member) -> Result<()> {
+        check_text("id", &m.id, text::CODE, TextKind::Line)?;
+        check_text(
+            "household_code",
+            &m.household_code,
+            text::CODE,
+            TextKind::Line,
+        )?;
+        check_text("name", &m.name, text::NAME, TextKind::Line)?;
+        check_text("relation", &m.relation, text::RELATION, TextKind::Line)?;
         if m.name.trim().is_empty() {
             return Err(CoreError::invalid("name", "姓名不能为空 / name is empty"));
         }
@@ -219,6 +229,11 @@ impl Writer<'_> {
 }
 
 pub(crate) fn validate_household(h: &Household) -> Result<()> {
+    check_text("code", &h.code, text::CODE, TextKind::Line)?;
+    check_text("grid_code", &h.grid_code, text::CODE, TextKind::Line)?;
+    check_text("name", &h.name, text::NAME, TextKind::Line)?;
+    check_text("address", &h.address, text::ADDRESS, TextKind::Line)?;
+    check_count("tags", h.tags.len(), counts::TAGS)?;
     if h.code.trim().is_empty() {
         return Err(CoreError::invalid(
             "code",

@@ -7,12 +7,15 @@ use super::{Store, Writer};
 use crate::clock::to_ms;
 use crate::error::{CoreError, Result};
 use crate::grid::{boundary_from_geojson, boundary_to_geojson, Grid};
+use crate::limits::{check_text, text, TextKind};
 use crate::outbox::{GridRecord, Operation, RegionRecord};
 use crate::region::{Region, RegionLevel, RegionPath};
 
 impl Writer<'_> {
     pub(crate) fn upsert_region(&mut self, region: &Region) -> Result<()> {
         self.forget_cached();
+        check_text("code", &region.code, text::CODE, TextKind::Line)?;
+        check_text("name", &region.name, text::NAME, TextKind::Line)?;
         if region.level == RegionLevel::Grid {
             return Err(CoreError::invalid(
                 "level",
@@ -47,6 +50,8 @@ impl Writer<'_> {
 
     pub(crate) fn upsert_grid(&mut self, grid: &Grid) -> Result<()> {
         self.forget_cached();
+        check_text("code", &grid.code, text::CODE, TextKind::Line)?;
+        check_text("name", &grid.name, text::NAME, TextKind::Line)?;
         let Some(bbox) = grid.boundary.bounding_rect() else {
             return Err(CoreError::invalid(
                 "boundary",

@@ -5,12 +5,15 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::{from_json, Store, Writer};
 use crate::error::{CoreError, Result};
+use crate::limits::{check_text, text, TextKind};
 use crate::outbox::Operation;
 use crate::pii;
 use crate::user::{Actor, Assignment, AssignmentKind, Role, User};
 
 impl Writer<'_> {
     pub(crate) fn upsert_user(&mut self, user: &User) -> Result<()> {
+        check_text("id", &user.id, text::CODE, TextKind::Line)?;
+        check_text("name", &user.name, text::NAME, TextKind::Line)?;
         if user.id.trim().is_empty() {
             return Err(CoreError::invalid(
                 "id",

@@ -15,12 +15,13 @@ use super::regions::load_grid;
 use super::users::actor;
 use super::{from_json, new_id, Store, Writer};
 use crate::case::{CaseDraft, CaseSource};
-use crate::checklist::{Answer, ChecklistTemplate, HazardFinding, ItemKind};
+use crate::checklist::{Answer, AnswerValue, ChecklistTemplate, HazardFinding, ItemKind};
 use crate::clock::{from_ms, to_ms};
 use crate::error::{CoreError, Result};
 use crate::evidence::{EvidenceOwner, EvidenceRecord, PhotoInput};
 use crate::geofence::{judge, GeofencePolicy, GeofenceVerdict};
 use crate::household::Household;
+use crate::limits::{check_count, check_text, counts, text, TextKind};
 use crate::location::LocationFix;
 use crate::outbox::Operation;
 use crate::priority::{Category, Priority};
@@ -123,6 +124,30 @@ impl Writer<'_> {
         template: &ChecklistTemplate,
         h: &Household,
     ) -> Result<()> {
+        // Visits are append-only: checked whole before they become permanent.
+        check_text("notes", &visit.notes, text::NOTE, TextKind::Block)?;
+        check_count("answers", visit.answers.len(), counts::ANSWERS)?;
+        for a in &visit.answers {
+            let field = format!("answers.{}", a.item_code);
+            check_text(&field, &a.item_code, text::CODE, TextKind::Line)?;
+            match &a.value {
+                AnswerValue::Text(t) => check_text(&field, t, text::ANSWER, TextKind::Block)?,
+                AnswerValue::Choice(c) => check_text(&field, c, text::CODE, TextKind::Line)?,
+                AnswerValue::Choices(cs) => {
+                    check_count(&field, cs.len(), counts::ANSWERS)?;
+                    for c in cs {
+                        check_text(&field, c, text::CODE, TextKind::Line)?;
+                    }
+                }
+                AnswerValue::Number(n) if !n.is_finite() => {
+                    return Err(CoreError::invalid(
+                        field,
+                        "不是有限数 / not a finite number",
+                    ))
+                }
+                AnswerValue::Number(_) | AnswerValue::YesNo(_) => {}
+            }
+        }
         let findings = template.check_answers_without_photos(&visit.answers)?;
         let mut hazard_items: Vec<&str> = findings.iter().map(|f| f.item_code.as_str()).collect();
         hazard_items.dedup();
@@ -229,9 +254,7 @@ impl Store {
                     *photo_counts.entry(code.clone()).or_default() += 1;
                 }
             }
-            if input.notes.chars().count() > crate::case::action::MAX_TEXT {
-                return Err(CoreError::invalid("notes", "备注过长 / notes are too long"));
-            }
+            check_text("notes", &input.notes, text::NOTE, TextKind::Block)?;
             let findings = template.check_answers(&input.answers, &photo_counts)?;
             let grid = load_grid(&w.tx, &h.grid_code)?
                 .ok_or_else(|| CoreError::not_found("grid", &h.grid_code))?;

@@ -59,6 +59,17 @@ impl ServerError {
             field: None,
             wipe: false,
         };
+        if self.is_disk_full() {
+            // Nothing was half-applied: the transaction that hit the full
+            // disk rolled back whole. The client keeps its data and retries.
+            return (
+                StatusCode::INSUFFICIENT_STORAGE,
+                body(
+                    "storage_full",
+                    "服务器存储空间不足，数据仍在手机上，稍后会自动重试 / the server is out of storage: your data stays on the phone and is sent again later".into(),
+                ),
+            );
+        }
         match self {
             ServerError::Core(e) => match e {
                 CoreError::Invalid { field, reason } => (
@@ -138,6 +149,25 @@ impl ServerError {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 body("internal", "服务器出错，请稍后重试 / server error, retry later".into()),
             ),
+        }
+    }
+}
+
+impl ServerError {
+    /// Did this fail because the server's disk is full (SQLite's
+    /// SQLITE_FULL, or ENOSPC from a file)?
+    pub fn is_disk_full(&self) -> bool {
+        let sqlite_full = |e: &rusqlite::Error| matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull);
+        match self {
+            ServerError::Storage(e) | ServerError::Core(CoreError::Storage(e)) => sqlite_full(e),
+            ServerError::Core(CoreError::Io { source, .. }) => {
+                source.kind() == std::io::ErrorKind::StorageFull
+            }
+            ServerError::Core(CoreError::Migration(rusqlite_migration::Error::RusqliteError {
+                err,
+                ..
+            })) => sqlite_full(err),
+            _ => false,
         }
     }
 }

@@ -22,7 +22,8 @@ use crate::storage::DeviceAuth;
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
     request_body = ActivateRequest,
     responses((status = 200, body = ActivateResponse), (status = 409, description = "the device id is enrolled for another person", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, description = "bad or used code", body = gridwork_core::sync::protocol::ErrorBody),
-              (status = 429, description = "too many failed attempts from this address (or from everyone): wait the Retry-After seconds", body = gridwork_core::sync::protocol::ErrorBody)))]
+              (status = 429, description = "too many failed attempts from this address (or from everyone): wait the Retry-After seconds", body = gridwork_core::sync::protocol::ErrorBody),
+              (status = 507, description = "the server is out of storage; nothing was saved", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn activate(
     State(state): State<AppState>,
     PeerAddr(peer): PeerAddr,
@@ -59,7 +60,8 @@ pub async fn activate(
     responses((status = 200, body = PushResponse), (status = 400, body = gridwork_core::sync::protocol::ErrorBody),
               (status = 422, description = "a value beyond the bounds this document states", body = gridwork_core::sync::protocol::ErrorBody),
               (status = 401, description = "unknown or revoked device", body = gridwork_core::sync::protocol::ErrorBody),
-              (status = 426, description = "protocol too old", body = gridwork_core::sync::protocol::ErrorBody)))]
+              (status = 426, description = "protocol too old", body = gridwork_core::sync::protocol::ErrorBody),
+              (status = 507, description = "the server is out of storage; no operation of the batch was applied", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn push(
     State(state): State<AppState>,
     auth: DeviceAuth,

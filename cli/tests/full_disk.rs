@@ -1,7 +1,8 @@
 //! A real full file system (a small tmpfs the test mounts; needs root, as
-//! CI runs): sync and activation answer 507 with nothing half-applied, the
-//! phone keeps its work, and once space returns everything arrives exactly
-//! once.
+//! CI runs): sync, activation and photo uploads answer 507 with nothing
+//! half-applied and no evidence corrupted, the phone keeps its work, and
+//! once space returns everything arrives exactly once, the photo
+//! byte-identical.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -12,7 +13,7 @@ use std::process::Command;
 
 use gridwork_core::store::VisitInput;
 use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
-use support::{safe_answers, Admin, Phone, ServerProcess};
+use support::{photo, safe_answers, Admin, Phone, ServerProcess};
 
 /// A tmpfs of `mib` MiB, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -99,11 +100,32 @@ async fn a_full_disk_answers_507_and_nothing_is_half_applied() {
     let phone = Phone::enrol(dir.path(), "w1", &server.url, &code).await;
     phone.sync().await;
 
-    // The worker's visit, saved on the phone.
     let template = phone
         .store
         .checklist_for_kind(gridwork_core::household::PlaceKind::Household)
         .unwrap();
+    // A visit with a photo whose record reached the server before the disk
+    // filled (its bytes have not).
+    let shot = photo(dir.path(), "满盘.jpg");
+    let shot_bytes = std::fs::read(&shot.path).unwrap();
+    let with_photo = phone
+        .store
+        .record_visit(
+            "w1",
+            &VisitInput {
+                household_code: "H002".into(),
+                patrol_id: None,
+                template_id: template.id.clone(),
+                template_version: template.version,
+                answers: safe_answers(),
+                notes: String::new(),
+                fix: None,
+                photos: vec![shot],
+            },
+        )
+        .unwrap();
+    phone.sync().await;
+    // The worker's visit, saved on the phone.
     phone
         .store
         .record_visit(
@@ -142,6 +164,18 @@ async fn a_full_disk_answers_507_and_nothing_is_half_applied() {
     assert_eq!(resp.status().as_u16(), 507);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "storage_full", "{body}");
+    // The photo: refused for now, kept on the phone with the reason.
+    let up = phone.upload().await;
+    assert_eq!(up.stored, 0, "{up:?}");
+    let e = phone.store.evidence(&with_photo.evidence[0].id).unwrap();
+    assert_ne!(e.upload_state, gridwork_core::evidence::UploadState::Stored);
+    assert!(
+        e.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("out of storage"),
+        "the reason is shown: {e:?}"
+    );
     assert!(
         server.child.try_wait().unwrap().is_none(),
         "the server is still up"
@@ -167,6 +201,13 @@ async fn a_full_disk_answers_507_and_nothing_is_half_applied() {
         )
         .unwrap();
     assert_eq!(visits, 1);
+    // The photo waits out its backoff; the person taps "retry now".
+    phone.store.retry_uploads_now().unwrap();
+    let up = phone.upload().await;
+    assert_eq!(up.stored, 1, "{up:?}");
+    let sha = with_photo.evidence[0].sha256.clone();
+    let blob = std::fs::read(server.data.join("blobs").join(&sha[..2]).join(&sha)).unwrap();
+    assert_eq!(blob, shot_bytes, "the photo is stored byte-identical");
     let resp = reqwest::Client::new()
         .post(format!("{}/v1/activate", server.url))
         .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())

@@ -14,40 +14,12 @@ use gridwork_core::case::{CaseAction, CaseState, Difficulty};
 use gridwork_core::checklist::{Answer, AnswerValue};
 use gridwork_core::evidence::PhotoInput;
 use gridwork_core::household::PlaceKind;
-use gridwork_core::location::LocationFix;
 use gridwork_core::secrets::{MemorySecrets, SecretStore, DEVICE_CREDENTIAL};
 use gridwork_core::store::{CaseScope, HouseholdFilter, VisitInput};
 use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use gridwork_core::{CoreError, Store};
 use reqwest::Method;
-use support::{Admin, Phone, Town};
-
-fn fix() -> LocationFix {
-    LocationFix {
-        lat: 22.5016,
-        lon: 113.9016,
-        accuracy_m: 8.0,
-        provider: "gps".into(),
-        mock: false,
-        at: chrono::Utc::now(),
-    }
-}
-
-fn photo(dir: &Path, name: &str) -> PhotoInput {
-    let path = dir.join(name);
-    std::fs::write(
-        &path,
-        [&[0xFF, 0xD8, 0xFF][..], name.as_bytes(), &[7u8; 1024][..]].concat(),
-    )
-    .unwrap();
-    PhotoInput {
-        item_code: None,
-        path: path.display().to_string(),
-        media_type: "image/jpeg".into(),
-        taken_at: chrono::Utc::now(),
-        fix: Some(fix()),
-    }
-}
+use support::{fix, photo, Admin, Phone, Town};
 
 fn answers(hose_aged: bool) -> Vec<Answer> {
     let mut a = support::safe_answers();

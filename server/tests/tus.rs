@@ -80,6 +80,11 @@ impl Town {
                 Role::VillageSecretary,
                 vec!["440300-T01-V01".to_string()],
             ),
+            (
+                "t1",
+                Role::TownshipSupervisor,
+                vec!["440300-T01".to_string()],
+            ),
         ] {
             storage
                 .upsert_user(
@@ -668,6 +673,66 @@ async fn reach_unknown_evidence_termination_and_expiry() {
     assert_eq!(
         town.server_evidence(&e.id).upload_state,
         UploadState::Waiting
+    );
+}
+
+/// Sending or cancelling a photo's bytes is for whoever took it: the
+/// secretary and the township supervisor may see the record and the upload's
+/// state, not create, send or cancel it (403); another grid's worker is
+/// told nothing exists (403 on creation, as before; 404 for the upload).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_photographer_may_upload_or_cancel_a_photo() {
+    let town = Town::new().await;
+    let worker = town.phone("w1").await;
+    let bytes = photo_bytes(5_000, 9);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    let loc = create(&town, &worker.token(), &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    for who in ["s1", "t1"] {
+        let phone = town.phone(who).await;
+        let token = phone.token();
+        let r = create(&town, &token, &e, e.size, &e.sha256).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: create");
+        assert!(
+            r.body["reason"]
+                .as_str()
+                .unwrap()
+                .contains("only the phone of the person who took this photo"),
+            "{who}: {}",
+            r.body
+        );
+        let p = patch(&town, &token, &loc, 0, &bytes, None).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{who}: patch");
+        let d = call(&town, &token, Method::DELETE, &loc, &[], vec![]).await;
+        assert_eq!(d.status, StatusCode::FORBIDDEN, "{who}: terminate");
+        assert_eq!(
+            head(&town, &token, &loc).await.status,
+            StatusCode::OK,
+            "{who}: may read the state"
+        );
+    }
+    let other = town.phone("w2").await;
+    assert_eq!(
+        create(&town, &other.token(), &e, e.size, &e.sha256)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        patch(&town, &other.token(), &loc, 0, &bytes, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Nothing of theirs arrived; the worker's own upload goes through.
+    let p = patch(&town, &worker.token(), &loc, 0, &bytes, None).await;
+    assert_eq!(p.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Stored
     );
 }
 

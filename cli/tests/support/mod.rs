@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gridwork_core::checklist::{Answer, AnswerValue};
+use gridwork_core::evidence::PhotoInput;
+use gridwork_core::location::LocationFix;
 use gridwork_core::secrets::{MemorySecrets, SecretStore, DEVICE_CREDENTIAL};
 use gridwork_core::sync::device;
 use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
@@ -222,6 +224,35 @@ impl Admin {
     pub async fn put_json(&self, path: &str, value: serde_json::Value) {
         self.ok(reqwest::Method::PUT, path, value.to_string().into_bytes())
             .await;
+    }
+}
+
+/// A good GPS fix in grid G1, now.
+pub fn fix() -> LocationFix {
+    LocationFix {
+        lat: 22.5016,
+        lon: 113.9016,
+        accuracy_m: 8.0,
+        provider: "gps".into(),
+        mock: false,
+        at: chrono::Utc::now(),
+    }
+}
+
+/// A small fake JPEG named `name` in `dir`, as a photo input.
+pub fn photo(dir: &Path, name: &str) -> PhotoInput {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        [&[0xFF, 0xD8, 0xFF][..], name.as_bytes(), &[7u8; 1024][..]].concat(),
+    )
+    .unwrap();
+    PhotoInput {
+        item_code: None,
+        path: path.display().to_string(),
+        media_type: "image/jpeg".into(),
+        taken_at: chrono::Utc::now(),
+        fix: Some(fix()),
     }
 }
 

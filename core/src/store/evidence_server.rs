@@ -25,6 +25,27 @@ pub enum EvidenceAccess {
     OutOfReach,
     /// The record, which the person may upload or read the photo of.
     Allowed(EvidenceRecord),
+    /// The person may see the record but not send its photo: only whoever
+    /// took it may (the visit's worker; a case's reporter or handler).
+    SeenNotWritable,
+}
+
+/// Who may send a photo's bytes: the worker whose visit it is, or for a
+/// case the person who reported it or handles it (before and after
+/// photos). A secretary or supervisor who may see it may not replace or
+/// cancel it.
+fn may_write(conn: &Connection, actor: &Actor, e: &EvidenceRecord) -> Result<bool> {
+    match &e.owner {
+        EvidenceOwner::Visit { visit_id } => {
+            Ok(load_visit(conn, visit_id)?.is_some_and(|v| v.worker_id == actor.user_id))
+        }
+        EvidenceOwner::Case { case_id, .. } => match visible_case(conn, actor, case_id) {
+            Ok(c) => Ok(c.reporter_id == actor.user_id
+                || c.handler_id.as_deref() == Some(actor.user_id.as_str())),
+            Err(CoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        },
+    }
 }
 
 /// The same reach rule as pushing and pulling the record: the visit is the
@@ -56,6 +77,25 @@ impl Store {
                 return Ok(EvidenceAccess::OutOfReach);
             }
             // Where the server keeps files is nobody's business outside it.
+            e.local_path = None;
+            Ok(EvidenceAccess::Allowed(e))
+        })
+    }
+
+    /// The evidence record `id` as `user_id` may send its photo: `Allowed`
+    /// only for whoever took it, `SeenNotWritable` for others who may see it.
+    pub fn evidence_write_access(&self, user_id: &str, id: &str) -> Result<EvidenceAccess> {
+        let actor = self.actor(user_id)?;
+        self.read(|c| {
+            let Some(mut e) = load_evidence(c, id)? else {
+                return Ok(EvidenceAccess::Unknown);
+            };
+            if !may_reach(c, &actor, &e)? {
+                return Ok(EvidenceAccess::OutOfReach);
+            }
+            if !may_write(c, &actor, &e)? {
+                return Ok(EvidenceAccess::SeenNotWritable);
+            }
             e.local_path = None;
             Ok(EvidenceAccess::Allowed(e))
         })

@@ -176,6 +176,15 @@ fn io_err(path: &Path, e: std::io::Error) -> ServerError {
     ServerError::Internal(format!("upload i/o on {}: {e}", path.display()))
 }
 
+fn not_the_taker() -> ServerError {
+    refuse_field(
+        StatusCode::FORBIDDEN,
+        "not_permitted",
+        "evidence_id",
+        "只有拍摄这张照片的人的手机可以上传或取消它 / only the phone of the person who took this photo may upload or cancel it",
+    )
+}
+
 fn disk_full() -> ServerError {
     refuse(
         StatusCode::INSUFFICIENT_STORAGE,
@@ -602,11 +611,19 @@ impl Uploads {
         }
     }
 
-    /// Who may touch this upload: whoever may reach its evidence. Others
-    /// are told it does not exist (upload ids are not to be probed).
-    fn check_reach(&self, store: &Store, auth: &DeviceAuth, r: &Row) -> ApiResult<()> {
-        match store.evidence_access(&auth.user_id, &r.evidence_id)? {
+    /// Who may touch this upload. Reading its state: whoever may reach
+    /// its evidence. Sending or cancelling bytes (`write`): only whoever
+    /// took the photo; others who may see it are refused (403). Anyone else
+    /// is told it does not exist (upload ids are not to be probed).
+    fn check_reach(&self, store: &Store, auth: &DeviceAuth, r: &Row, write: bool) -> ApiResult<()> {
+        let access = if write {
+            store.evidence_write_access(&auth.user_id, &r.evidence_id)?
+        } else {
+            store.evidence_access(&auth.user_id, &r.evidence_id)?
+        };
+        match access {
             EvidenceAccess::Allowed(_) => Ok(()),
+            EvidenceAccess::SeenNotWritable => Err(not_the_taker()),
             _ => Err(not_found(&r.id)),
         }
     }
@@ -629,7 +646,7 @@ impl Uploads {
         auth: &DeviceAuth,
         req: &NewUpload,
     ) -> ApiResult<UploadStatus> {
-        let evidence = match store.evidence_access(&auth.user_id, &req.evidence_id)? {
+        let evidence = match store.evidence_write_access(&auth.user_id, &req.evidence_id)? {
             EvidenceAccess::Unknown => {
                 return Err(refuse_field(
                     StatusCode::CONFLICT,
@@ -646,6 +663,7 @@ impl Uploads {
                     "无权上传这张照片 / this evidence is outside your reach",
                 ))
             }
+            EvidenceAccess::SeenNotWritable => return Err(not_the_taker()),
             EvidenceAccess::Allowed(e) => e,
         };
         if req.length != evidence.size {
@@ -759,9 +777,9 @@ impl Uploads {
     }
 
     /// An upload's state, expiring it on the way if its time is up.
-    fn current(&self, store: &Store, auth: &DeviceAuth, id: &str) -> ApiResult<Row> {
+    fn current(&self, store: &Store, auth: &DeviceAuth, id: &str, write: bool) -> ApiResult<Row> {
         let r = self.load(id)?.ok_or_else(|| not_found(id))?;
-        self.check_reach(store, auth, &r)?;
+        self.check_reach(store, auth, &r, write)?;
         let r = self.settled(store, r)?;
         if r.state == "active" && r.expires_at < to_ms(self.now()) {
             self.expire(&r)?;
@@ -799,7 +817,7 @@ impl Uploads {
 
     /// tus HEAD.
     pub fn status(&self, store: &Store, auth: &DeviceAuth, id: &str) -> ApiResult<UploadStatus> {
-        Ok(self.current(store, auth, id)?.status())
+        Ok(self.current(store, auth, id, false)?.status())
     }
 
     /// tus PATCH: append `body` at `offset`. With `deferred` (the client
@@ -817,7 +835,7 @@ impl Uploads {
         body: &mut dyn Read,
     ) -> ApiResult<UploadStatus> {
         let _guard = self.hold(id)?;
-        let r = self.current(store, auth, id)?;
+        let r = self.current(store, auth, id, true)?;
         self.append_row(store, r, offset, checksum, deferred, body)
     }
 
@@ -1094,7 +1112,7 @@ impl Uploads {
 
     /// tus termination. A complete upload is evidence and stays.
     pub fn terminate(&self, store: &Store, auth: &DeviceAuth, id: &str) -> ApiResult<()> {
-        let r = self.current(store, auth, id)?;
+        let r = self.current(store, auth, id, true)?;
         match r.state.as_str() {
             "active" => {}
             "complete" => {

@@ -41,13 +41,23 @@ impl ServerProcess {
 
     /// Start with extra `serve` arguments.
     pub fn start_with(data: &Path, port: u16, args: &[String]) -> Self {
+        Self::spawn(data, port, args, "warn", Stdio::inherit())
+    }
+
+    /// Start with every log line down to `debug` written to `log`.
+    pub fn start_logging_to(data: &Path, log: &Path) -> Self {
+        let file = std::fs::File::create(log).unwrap();
+        Self::spawn(data, 0, &[], "debug", Stdio::from(file))
+    }
+
+    fn spawn(data: &Path, port: u16, args: &[String], rust_log: &str, stderr: Stdio) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_gridwork"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
             .arg(data)
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();

@@ -24,6 +24,12 @@ if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 fi
 cargo --version
+# Node.js is needed by the Rust tests too (the @tus/server interoperability
+# test fails without it, it does not skip): install it first.
+if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+command -v node >/dev/null && echo "node $(node --version)"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

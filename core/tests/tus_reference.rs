@@ -6,9 +6,10 @@
 //! core's own uploader (small adaptive chunks) and shell-style whole-file
 //! jobs; relative and absolute `Location` answers.
 //!
-//! Skipped, with a message, only when `node` is not installed. With node
-//! but without `node_modules`, it runs `npm ci` first (tests/tus/reference.sh
-//! does the same).
+//! Fails, never skips, when `node` is not installed (scripts/test.sh
+//! installs it before the Rust tests). With node but without
+//! `node_modules`, it runs `npm ci` first (tests/tus/reference.sh does the
+//! same).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -55,14 +56,12 @@ impl Drop for Reference {
     }
 }
 
-fn start(relative: bool) -> Option<Reference> {
-    if !node_present() {
-        eprintln!(
-            "SKIPPED: node is not installed; the tus interoperability test needs node >= 20.19 \
-             (and npm for `npm ci` in tests/tus/reference)"
-        );
-        return None;
-    }
+fn start(relative: bool) -> Reference {
+    assert!(
+        node_present(),
+        "node is not installed: the tus interoperability test needs node >= 20.19 and npm \
+         (scripts/test.sh installs them: apt-get install nodejs npm)"
+    );
     let dir = reference_dir();
     // Once per process: the tests run in parallel, and two `npm ci` in one
     // directory at once break each other (seen in CI on a clean clone).
@@ -99,11 +98,11 @@ fn start(relative: bool) -> Option<Reference> {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("the reference server did not start: {line:?}"))
         .to_string();
-    Some(Reference {
+    Reference {
         child,
         url: format!("http://127.0.0.1:{port}"),
         store_dir,
-    })
+    }
 }
 
 /// The bytes the reference server stored for an evidence item (its file
@@ -134,9 +133,7 @@ fn originals(t: &Township, ids: &[&String]) -> Vec<(String, Vec<u8>)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_core_uploader_interoperates_with_the_reference_tus_server() {
-    let Some(reference) = start(true) else {
-        return;
-    };
+    let reference = start(true);
     let t = township();
     // 1.5 MB: many adaptive chunks, past the 1 MiB cap.
     let (visit, normal, critical) = three_photos(&t, 1_500_000);
@@ -166,9 +163,7 @@ async fn the_core_uploader_interoperates_with_the_reference_tus_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shell_style_whole_file_jobs_interoperate_with_the_reference_tus_server() {
-    let Some(reference) = start(false) else {
-        return;
-    };
+    let reference = start(false);
     let t = township();
     let (visit, normal, critical) = three_photos(&t, 700_000);
     let photos = originals(&t, &[&visit, &normal, &critical]);

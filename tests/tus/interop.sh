@@ -6,8 +6,10 @@
 #   tuspy (PyPI, pinned)          photo 0 whole with sha1 chunk checksums;
 #                                 photo 1 half, stopped, resumed by a new
 #                                 uploader from its URL storage
-#   tus-js-client (npm, pinned)   photo 2 whole; photo 3 aborted after one
-#                                 chunk, resumed with findPreviousUploads
+#   tus-js-client (npm, pinned)   sha256 checksums on every PATCH (a wrong
+#                                 one answered 460); photo 2 whole; photo 3
+#                                 aborted after one chunk, resumed with
+#                                 findPreviousUploads
 # then checked on the server: HEAD offset == length, the record stored, the
 # blob and the download byte-identical to the phone's file. Exits non-zero
 # on any failure; the last line is the summary.
@@ -78,4 +80,4 @@ mkdir -p "$work"
 node tests/tus/js/upload.js "$url" "$work"
 "$venv/bin/python" tests/tus/interop.py verify "$url" "$work" "$data"
 kill -0 "$server_pid" 2>/dev/null || { echo "the server died during the run (log: $out/server.log)" >&2; exit 1; }
-echo "tus interop: ok — 4/4 photos stored byte-identical (tuspy $TUSPY_VERSION: sha1 checksums, stop+resume; tus-js-client: whole, abort+resume)"
+echo "tus interop: ok — 4/4 photos stored byte-identical (tuspy $TUSPY_VERSION: sha1 checksums, stop+resume; tus-js-client: sha256 checksums, 460 on a wrong one, whole, abort+resume)"

@@ -1,6 +1,9 @@
 // tus-js-client (Node) against gridwork serve, for tests/tus/interop.sh.
 //   node upload.js URL WORKDIR
-// Photo 2: uploaded whole in 256 KiB chunks. Photo 3: aborted after its
+// Every PATCH carries an Upload-Checksum (sha256 of its body, added by an
+// HTTP stack wrapped around the client's own: tus-js-client has no checksum
+// option). Photo 2: a first attempt whose checksum is wrong is refused with
+// 460, then uploaded whole in 256 KiB chunks. Photo 3: aborted after its
 // first chunk, then resumed by a new Upload through the client's own
 // mechanism (findPreviousUploads + resumeFromPreviousUpload, URL storage in
 // a file). Exits non-zero on any failure.
@@ -8,7 +11,36 @@
 
 const fs = require('fs')
 const path = require('path')
+const crypto = require('crypto')
 const tus = require('tus-js-client')
+
+let checksummed = 0
+
+// The client's Node stack, with `Upload-Checksum: sha256 <base64>` set on
+// every PATCH from the bytes it is about to send (`corrupt`: a wrong one).
+class ChecksumStack {
+  constructor(corrupt) {
+    this.inner = new tus.DefaultHttpStack()
+    this.corrupt = corrupt
+  }
+  createRequest(method, url) {
+    const req = this.inner.createRequest(method, url)
+    const send = req.send.bind(req)
+    req.send = (body) => {
+      if (method === 'PATCH' && body instanceof Uint8Array) {
+        const digest = crypto.createHash('sha256').update(body).digest()
+        if (this.corrupt) digest[0] ^= 0xff
+        req.setHeader('Upload-Checksum', `sha256 ${digest.toString('base64')}`)
+        checksummed += 1
+      }
+      return send(body)
+    }
+    return req
+  }
+  getName() {
+    return 'ChecksumStack'
+  }
+}
 
 const [url, work] = process.argv.slice(2)
 const ev = JSON.parse(fs.readFileSync(path.join(work, 'evidence.json'), 'utf8'))
@@ -24,6 +56,7 @@ function options(p, extra) {
     urlStorage: storage,
     storeFingerprintForResuming: true,
     removeFingerprintOnSuccess: true,
+    httpStack: new ChecksumStack(false),
     ...extra,
   }
 }
@@ -41,6 +74,12 @@ function run(p, extra) {
 
 async function main() {
   const whole = ev.photos[2]
+  // A wrong checksum: the chunk is refused with 460, nothing is kept.
+  const refused = await run(whole, { httpStack: new ChecksumStack(true), retryDelays: [], storeFingerprintForResuming: false })
+    .then(() => null, (e) => e)
+  const status = refused && refused.originalResponse ? refused.originalResponse.getStatus() : null
+  if (status !== 460) throw new Error(`a wrong checksum was answered ${status}, not 460: ${refused}`)
+  console.error('tus-js-client: a chunk with a wrong sha256 checksum was refused with 460')
   const u = await run(whole, {})
   console.error(`tus-js-client: photo 2 uploaded whole (${whole.size} bytes) -> ${u.url}`)
 
@@ -73,6 +112,8 @@ async function main() {
   })
   if (resumed.upload.url !== firstUrl) throw new Error(`resumed ${resumed.upload.url}, not ${firstUrl}`)
   console.error(`tus-js-client: photo 3 aborted after the first chunk, resumed ${firstUrl} (first progress at ${resumed.startedAt} bytes) and completed`)
+  if (checksummed < 3) throw new Error(`only ${checksummed} PATCH requests carried a checksum`)
+  console.error(`tus-js-client: ${checksummed} PATCH requests carried sha256 checksums`)
 }
 
 main().catch((e) => {

@@ -154,6 +154,8 @@ pub struct Stats {
     pub connections_timed_out: u64,
     /// Connections whose target could not be reached.
     pub connect_failures: u64,
+    /// Bytes corrupted on the way ([`ProxyHandle::flip_byte_after`]).
+    pub bytes_flipped: u64,
 }
 
 impl Stats {
@@ -185,6 +187,7 @@ impl Stats {
             connect_failures: self
                 .connect_failures
                 .saturating_sub(earlier.connect_failures),
+            bytes_flipped: self.bytes_flipped.saturating_sub(earlier.bytes_flipped),
         }
     }
 }
@@ -198,6 +201,7 @@ struct Counters {
     dropped: AtomicU64,
     timed_out: AtomicU64,
     connect_failures: AtomicU64,
+    flipped: AtomicU64,
 }
 
 /// Everything the handle and the connection tasks share.
@@ -280,6 +284,15 @@ impl ProxyHandle {
         lock(&self.shared.cuts).arm_each(direction, bytes);
     }
 
+    /// Arms a one-shot corruption: after `bytes` more bytes have been read
+    /// in `direction` (counted over all connections from now on), the next
+    /// byte is forwarded with its bits inverted; the connection goes on as
+    /// if nothing happened (a bad cable or a broken middlebox, which TCP's
+    /// own checksum does not catch between real processes on loopback).
+    pub fn flip_byte_after(&self, direction: Direction, bytes: u64) {
+        lock(&self.shared.cuts).arm_flip(direction, bytes);
+    }
+
     /// Disarms every cut in both directions.
     pub fn clear_cuts(&self) {
         lock(&self.shared.cuts).clear();
@@ -323,6 +336,7 @@ impl ProxyHandle {
             connections_dropped: get(&c.dropped),
             connections_timed_out: get(&c.timed_out),
             connect_failures: get(&c.connect_failures),
+            bytes_flipped: get(&c.flipped),
         }
     }
 }
@@ -711,6 +725,11 @@ where
         so_far += admission.take;
         if admission.take > 0 {
             bytes.truncate(usize::try_from(admission.take).unwrap_or(n).min(n));
+            let flip = lock(&shared.cuts).flip_in(direction, bytes.len() as u64);
+            if let Some(byte) = flip.and_then(|k| bytes.get_mut(usize::try_from(k).ok()?)) {
+                *byte = !*byte;
+                shared.counters.flipped.fetch_add(1, Ordering::SeqCst);
+            }
             let wait = shared.reserve(direction, &shape, admission.take);
             if !wait.is_zero() {
                 sleep(wait).await;

@@ -54,6 +54,9 @@ pub(crate) struct Cuts {
     once: [Option<u64>; 2],
     /// Standing: each connection dies after this many bytes of its own.
     each: [Option<u64>; 2],
+    /// One-shot corruption: bytes to let through untouched before one is
+    /// flipped, counted over every connection from the moment it was armed.
+    flip: [Option<u64>; 2],
 }
 
 /// What the cut budgets allow of a chunk just read.
@@ -76,6 +79,24 @@ impl Cuts {
 
     pub(crate) fn clear(&mut self) {
         *self = Cuts::default();
+    }
+
+    pub(crate) fn arm_flip(&mut self, direction: Direction, bytes: u64) {
+        self.flip[direction.index()] = Some(bytes);
+    }
+
+    /// Of a chunk of `bytes` about to be forwarded, the index of the one to
+    /// corrupt, if the armed flip falls inside it (then it is disarmed).
+    pub(crate) fn flip_in(&mut self, direction: Direction, bytes: u64) -> Option<u64> {
+        let i = direction.index();
+        let left = self.flip[i]?;
+        if left < bytes {
+            self.flip[i] = None;
+            Some(left)
+        } else {
+            self.flip[i] = Some(left - bytes);
+            None
+        }
     }
 
     /// A connection has read `bytes` in `direction` after forwarding

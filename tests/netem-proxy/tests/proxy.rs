@@ -307,6 +307,24 @@ async fn cut_after_bytes_up_forwards_exactly_n_then_closes() {
 }
 
 #[tokio::test]
+async fn a_flipped_byte_arrives_inverted_and_everything_else_intact() {
+    let body = payload(50_000, 7);
+    let (target, mut received) = sink().await;
+    let proxy = start(target, Profile::Wifi).await;
+    proxy.flip_byte_after(Direction::Up, 31_337);
+
+    let mut client = TcpStream::connect(proxy.addr()).await.unwrap();
+    client.write_all(&body).await.unwrap();
+    client.shutdown().await.unwrap();
+    let got = guard("sink report", received.recv()).await.unwrap();
+    assert_eq!(got.len(), body.len());
+    let differ: Vec<usize> = (0..body.len()).filter(|&i| got[i] != body[i]).collect();
+    assert_eq!(differ, vec![31_337]);
+    assert_eq!(got[31_337], !body[31_337]);
+    assert_eq!(proxy.stats().bytes_flipped, 1);
+}
+
+#[tokio::test]
 async fn cut_after_bytes_down_forwards_exactly_n_then_closes() {
     let body = payload(50_000, 5);
     let target = source(body.clone()).await;

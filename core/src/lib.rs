@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod patrol;
 pub mod pii;
 pub mod priority;
+pub mod private_file;
 pub mod region;
 pub mod secrets;
 pub mod store;

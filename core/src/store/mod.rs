@@ -222,6 +222,7 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| CoreError::io(parent, e))?;
         }
+        crate::private_file::make_private(path)?;
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         schema::migrations().to_latest(&mut conn)?;
@@ -261,6 +262,7 @@ impl Store {
         }
         let evidence_dir = evidence_dir_for(path);
         std::fs::create_dir_all(&evidence_dir).map_err(|e| CoreError::io(&evidence_dir, e))?;
+        crate::private_file::make_private_dir(&evidence_dir)?;
         let store = Store {
             conn: Mutex::new(conn),
             evidence_dir,

@@ -126,6 +126,7 @@ impl SqliteStorage {
     ) -> ApiResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
         let store = Store::open_server(data_dir.join("gridwork.db"), clock.clone())?;
+        gridwork_core::private_file::make_private(&data_dir.join("auth.db"))?;
         let mut auth = Connection::open(data_dir.join("auth.db"))?;
         auth.pragma_update(None, "journal_mode", "WAL")?;
         auth.pragma_update(None, "synchronous", "FULL")?;

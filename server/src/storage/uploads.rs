@@ -308,6 +308,7 @@ impl Uploads {
     ) -> ApiResult<Self> {
         let partial_dir = data_dir.join("uploads").join("partial");
         std::fs::create_dir_all(&partial_dir).map_err(|e| CoreError::io(&partial_dir, e))?;
+        gridwork_core::private_file::make_private(&data_dir.join("uploads.db"))?;
         let mut conn = Connection::open(data_dir.join("uploads.db"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: an acknowledged offset survives power loss, not only a kill.

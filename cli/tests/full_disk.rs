@@ -13,7 +13,7 @@ use std::process::Command;
 
 use gridwork_core::store::VisitInput;
 use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
-use support::{photo, safe_answers, Admin, Phone, ServerProcess};
+use support::{photo, safe_answers, visit_with_photo, Admin, Phone, ServerProcess};
 
 /// A tmpfs of `mib` MiB, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -74,27 +74,7 @@ async fn a_full_disk_answers_507_and_nothing_is_half_applied() {
     let data = fs.0.join("server");
     let mut server = ServerProcess::start(&data);
     let (admin, _console) = Admin::enrol(&server, dir.path()).await;
-    let read = |f: &str| std::fs::read(Path::new(support::TESTDATA).join(f)).unwrap();
-    admin
-        .ok(
-            reqwest::Method::POST,
-            "/admin/import/regions",
-            read("township.geojson"),
-        )
-        .await;
-    admin
-        .ok(
-            reqwest::Method::POST,
-            "/admin/import/households",
-            read("households.csv"),
-        )
-        .await;
-    admin
-        .put_json("/admin/users", serde_json::json!({"id": "w1", "name": "张网格", "role": "grid_worker", "phone": null, "jurisdiction": []}))
-        .await;
-    admin
-        .put_json("/admin/assignments", serde_json::json!({"user_id": "w1", "grid_code": "G1", "kind": "primary", "from": "2026-01-01", "to": null}))
-        .await;
+    admin.village_with_w1().await;
     let code = admin.code_for("w1").await;
     let spare_code = admin.code_for("w1").await;
     let phone = Phone::enrol(dir.path(), "w1", &server.url, &code).await;
@@ -108,22 +88,7 @@ async fn a_full_disk_answers_507_and_nothing_is_half_applied() {
     // filled (its bytes have not).
     let shot = photo(dir.path(), "满盘.jpg");
     let shot_bytes = std::fs::read(&shot.path).unwrap();
-    let with_photo = phone
-        .store
-        .record_visit(
-            "w1",
-            &VisitInput {
-                household_code: "H002".into(),
-                patrol_id: None,
-                template_id: template.id.clone(),
-                template_version: template.version,
-                answers: safe_answers(),
-                notes: String::new(),
-                fix: None,
-                photos: vec![shot],
-            },
-        )
-        .unwrap();
+    let with_photo = visit_with_photo(&phone, "H002", Path::new(&shot.path));
     phone.sync().await;
     // The worker's visit, saved on the phone.
     phone

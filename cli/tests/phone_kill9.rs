@@ -24,13 +24,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gridwork_core::evidence::queue::{ChunkSizer, NetworkKind};
-use gridwork_core::household::PlaceKind;
-use gridwork_core::store::VisitInput;
 use gridwork_core::sync::upload::upload_with;
 use gridwork_core::Store;
 use gridwork_netem::{LinkShape, Profile, Proxy, ProxyConfig};
-use reqwest::Method;
-use support::{safe_answers, Admin, Phone, ServerProcess, TESTDATA};
+use support::{visit_with_photo, Admin, Phone, ServerProcess};
 
 const DB_ENV: &str = "GRIDWORK_PHONE_KILL_DB";
 const URL_ENV: &str = "GRIDWORK_PHONE_KILL_URL";
@@ -148,27 +145,7 @@ async fn a_phone_killed_mid_upload_50_times_stores_every_photo_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = ServerProcess::start(&dir.path().join("data"));
     let (admin, _console) = Admin::enrol(&server, dir.path()).await;
-    let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
-    admin
-        .ok(
-            Method::POST,
-            "/admin/import/regions",
-            read("township.geojson"),
-        )
-        .await;
-    admin
-        .ok(
-            Method::POST,
-            "/admin/import/households",
-            read("households.csv"),
-        )
-        .await;
-    admin
-        .put_json("/admin/users", serde_json::json!({"id": "w1", "name": "张网格", "role": "grid_worker", "phone": null, "jurisdiction": []}))
-        .await;
-    admin
-        .put_json("/admin/assignments", serde_json::json!({"user_id": "w1", "grid_code": "G1", "kind": "primary", "from": "2026-01-01", "to": null}))
-        .await;
+    admin.village_with_w1().await;
     // 8 MB/s up: a 1 MiB chunk takes about 130 ms on the wire.
     let target = server.url.trim_start_matches("http://").parse().unwrap();
     let shape = LinkShape::bytes_per_sec(8_000_000).with_latency(Duration::from_millis(2));
@@ -184,10 +161,6 @@ async fn a_phone_killed_mid_upload_50_times_stores_every_photo_once() {
     phone.sync().await;
 
     // Twelve visits, one 2.5 MB photo each, their records on the server.
-    let template = phone
-        .store
-        .checklist_for_kind(PlaceKind::Household)
-        .unwrap();
     let mut originals = Vec::new();
     let mut ids = Vec::new();
     for k in 0..PHOTOS {
@@ -200,28 +173,7 @@ async fn a_phone_killed_mid_upload_50_times_stores_every_photo_once() {
             )
             .collect();
         std::fs::write(&path, &bytes).unwrap();
-        let out = phone
-            .store
-            .record_visit(
-                "w1",
-                &VisitInput {
-                    household_code: "H001".into(),
-                    patrol_id: None,
-                    template_id: template.id.clone(),
-                    template_version: template.version,
-                    answers: safe_answers(),
-                    notes: String::new(),
-                    fix: None,
-                    photos: vec![gridwork_core::evidence::PhotoInput {
-                        item_code: None,
-                        path: path.display().to_string(),
-                        media_type: "image/jpeg".into(),
-                        taken_at: chrono::Utc::now(),
-                        fix: None,
-                    }],
-                },
-            )
-            .unwrap();
+        let out = visit_with_photo(&phone, "H001", &path);
         ids.push(out.evidence[0].id.clone());
         originals.push(bytes);
     }

@@ -20,8 +20,6 @@ use reqwest::Method;
 use sha2::Digest as _;
 use support::{Admin, Phone, ServerProcess};
 
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../bindings/testdata");
-
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
@@ -61,27 +59,7 @@ async fn server_with_a_photo(
 ) -> (ServerProcess, Phone, Vec<u8>, EvidenceRecord) {
     let server = ServerProcess::start_with(&dir.join("server-data"), 0, args);
     let (admin, _console) = Admin::enrol(&server, dir).await;
-    let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
-    admin
-        .ok(
-            Method::POST,
-            "/admin/import/regions?mode=all_or_nothing",
-            read("township.geojson"),
-        )
-        .await;
-    admin
-        .ok(
-            Method::POST,
-            "/admin/import/households",
-            read("households.csv"),
-        )
-        .await;
-    admin
-        .put_json("/admin/users", serde_json::json!({"id": "w1", "name": "张网格", "role": "grid_worker", "phone": null, "jurisdiction": []}))
-        .await;
-    admin
-        .put_json("/admin/assignments", serde_json::json!({"user_id": "w1", "grid_code": "G1", "kind": "primary", "from": "2026-01-01", "to": null}))
-        .await;
+    admin.village_with_w1().await;
     let code = admin.code_for("w1").await;
     let phone = Phone::enrol(dir, "w1", &server.url, &code).await;
     phone.sync().await;

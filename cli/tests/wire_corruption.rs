@@ -8,14 +8,9 @@
 
 mod support;
 
-use std::path::Path;
-
 use gridwork_core::evidence::queue::ChunkSizer;
-use gridwork_core::household::PlaceKind;
-use gridwork_core::store::VisitInput;
 use gridwork_netem::{Direction, Profile, Proxy, ProxyConfig};
-use reqwest::Method;
-use support::{safe_answers, Admin, Phone, ServerProcess, TESTDATA};
+use support::{visit_with_photo, Admin, Phone, ServerProcess};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupted_chunk_is_refused_460_and_sent_again_cleanly() {
@@ -23,27 +18,7 @@ async fn a_corrupted_chunk_is_refused_460_and_sent_again_cleanly() {
     let log = dir.path().join("server.log");
     let mut server = ServerProcess::start_logging_to(&dir.path().join("data"), &log);
     let (admin, _console) = Admin::enrol(&server, dir.path()).await;
-    let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
-    admin
-        .ok(
-            Method::POST,
-            "/admin/import/regions",
-            read("township.geojson"),
-        )
-        .await;
-    admin
-        .ok(
-            Method::POST,
-            "/admin/import/households",
-            read("households.csv"),
-        )
-        .await;
-    admin
-        .put_json("/admin/users", serde_json::json!({"id": "w1", "name": "张网格", "role": "grid_worker", "phone": null, "jurisdiction": []}))
-        .await;
-    admin
-        .put_json("/admin/assignments", serde_json::json!({"user_id": "w1", "grid_code": "G1", "kind": "primary", "from": "2026-01-01", "to": null}))
-        .await;
+    admin.village_with_w1().await;
     let target = server.url.trim_start_matches("http://").parse().unwrap();
     let proxy = Proxy::start(ProxyConfig::new(target).with_profile(Profile::Wifi))
         .await
@@ -60,32 +35,7 @@ async fn a_corrupted_chunk_is_refused_460_and_sent_again_cleanly() {
         .chain((0..1_200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8))
         .collect();
     std::fs::write(&path, &bytes).unwrap();
-    let template = phone
-        .store
-        .checklist_for_kind(PlaceKind::Household)
-        .unwrap();
-    let visit = phone
-        .store
-        .record_visit(
-            "w1",
-            &VisitInput {
-                household_code: "H001".into(),
-                patrol_id: None,
-                template_id: template.id.clone(),
-                template_version: template.version,
-                answers: safe_answers(),
-                notes: String::new(),
-                fix: None,
-                photos: vec![gridwork_core::evidence::PhotoInput {
-                    item_code: None,
-                    path: path.display().to_string(),
-                    media_type: "image/jpeg".into(),
-                    taken_at: chrono::Utc::now(),
-                    fix: None,
-                }],
-            },
-        )
-        .unwrap();
+    let visit = visit_with_photo(&phone, "H001", &path);
     phone.sync().await;
 
     // One byte, well inside the photo's bytes, inverted on the way up.

@@ -235,6 +235,28 @@ impl Admin {
         self.ok(reqwest::Method::PUT, path, value.to_string().into_bytes())
             .await;
     }
+
+    /// The test village (bindings/testdata: regions and households) and
+    /// one grid worker, `w1`, assigned to grid G1.
+    pub async fn village_with_w1(&self) {
+        let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
+        self.ok(
+            Method::POST,
+            "/admin/import/regions?mode=all_or_nothing",
+            read("township.geojson"),
+        )
+        .await;
+        self.ok(
+            Method::POST,
+            "/admin/import/households",
+            read("households.csv"),
+        )
+        .await;
+        self.put_json("/admin/users", serde_json::json!({"id": "w1", "name": "张网格", "role": "grid_worker", "phone": null, "jurisdiction": []}))
+            .await;
+        self.put_json("/admin/assignments", serde_json::json!({"user_id": "w1", "grid_code": "G1", "kind": "primary", "from": "2026-01-01", "to": null}))
+            .await;
+    }
 }
 
 /// A good GPS fix in grid G1, now.
@@ -264,6 +286,41 @@ pub fn photo(dir: &Path, name: &str) -> PhotoInput {
         taken_at: chrono::Utc::now(),
         fix: Some(fix()),
     }
+}
+
+/// `w1` records a safe visit to `household` with the photo at `path` (no
+/// fix), saved on the phone.
+pub fn visit_with_photo(
+    phone: &Phone,
+    household: &str,
+    path: &Path,
+) -> gridwork_core::store::VisitOutcome {
+    let template = phone
+        .store
+        .checklist_for_kind(gridwork_core::household::PlaceKind::Household)
+        .unwrap();
+    phone
+        .store
+        .record_visit(
+            "w1",
+            &gridwork_core::store::VisitInput {
+                household_code: household.into(),
+                patrol_id: None,
+                template_id: template.id.clone(),
+                template_version: template.version,
+                answers: safe_answers(),
+                notes: String::new(),
+                fix: None,
+                photos: vec![PhotoInput {
+                    item_code: None,
+                    path: path.display().to_string(),
+                    media_type: "image/jpeg".into(),
+                    taken_at: chrono::Utc::now(),
+                    fix: None,
+                }],
+            },
+        )
+        .unwrap()
 }
 
 /// Answers to the household checklist's required items that find nothing

@@ -43,6 +43,8 @@ cd "$(dirname "$0")/../.."
 # Pinned exactly; 4.x (its CLI differs from 3.x: --phases, --checks names,
 # --mode, hooks via SCHEMATHESIS_HOOKS with @schemathesis.auth).
 SCHEMATHESIS_VERSION=4.32.5
+# The document itself checked by a validator that is not schemathesis.
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 seed=${SCHEMATHESIS_SEED:-20260}
 max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-300}
 checks=${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header,unsupported_method,ignored_auth}
@@ -61,6 +63,9 @@ if [ "$("$venv/bin/schemathesis" --version 2>/dev/null || true)" != "schemathesi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 "$venv/bin/schemathesis" --version
+if [ "$("$venv/bin/pip" show openapi-spec-validator 2>/dev/null | sed -n 's/^Version: //p')" != "$OPENAPI_SPEC_VALIDATOR_VERSION" ]; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+fi
 
 # ---- the server binary
 cargo build --quiet -p gridwork --locked
@@ -95,6 +100,11 @@ grep -q '^OpenAPI:' "$tmp/stdout" || { cat "$tmp/stdout" "$out/server.log" >&2; 
 url=$(sed -n 's/^gridwork server listening on \(http:[^ ]*\).*/\1/p' "$tmp/stdout")
 admin_code=$(sed -n 's/.*activation code: *//p' "$tmp/stdout" | tr -d '[:space:]')
 echo "server: $url (pid $server_pid, log $out/server.log)"
+
+# ---- the OpenAPI document is valid OpenAPI 3.1 (openapi-spec-validator)
+"$venv/bin/python" -c 'import sys, urllib.request; open(sys.argv[2], "wb").write(urllib.request.urlopen(sys.argv[1]).read())' \
+  "$url/openapi.json" "$out/openapi.json"
+"$venv/bin/openapi-spec-validator" "$out/openapi.json"
 
 # ---- enroll the administrator and load the test village
 device=schemathesis

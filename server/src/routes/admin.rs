@@ -17,13 +17,18 @@ use super::{blocking, parse, Admin, AppState};
 use crate::error::{ApiResult, ServerError};
 use crate::storage::{ActivationCode, DeviceAuth, DeviceInfo};
 
+/// Query parameters of the three import routes (query, not path: an
+/// earlier document declared them as required path parameters).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `best_effort` (default) or `all_or_nothing`.
     #[serde(default)]
+    #[param(pattern = "^(best_effort|all_or_nothing)$")]
     pub mode: Option<String>,
     /// `csv` or `xlsx`; detected from the bytes when absent.
     #[serde(default)]
+    #[param(pattern = "^(csv|xlsx)$")]
     pub format: Option<String>,
 }
 
@@ -51,7 +56,7 @@ fn format(q: &ImportQuery, bytes: &[u8]) -> ApiResult<TableFormat> {
 #[utoipa::path(post, path = "/v1/admin/import/regions", tag = "admin", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ImportQuery),
     request_body (content = String, content_type = "application/geo+json", description = "GeoJSON FeatureCollection"),
-    responses((status = 200, body = ImportReport), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
+    responses((status = 200, body = ImportReport), (status = 400, description = "mode or format is not one of the values above", body = gridwork_core::sync::protocol::ErrorBody), (status = 413, description = "the file is beyond a limit (gridwork_core::limits)", body = gridwork_core::sync::protocol::ErrorBody), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn import_regions(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -70,7 +75,7 @@ pub async fn import_regions(
 #[utoipa::path(post, path = "/v1/admin/import/households", tag = "admin", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ImportQuery),
     request_body (content = String, content_type = "text/csv", description = "CSV (UTF-8 or GBK), or the bytes of an XLSX workbook"),
-    responses((status = 200, body = ImportReport), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
+    responses((status = 200, body = ImportReport), (status = 400, description = "mode or format is not one of the values above", body = gridwork_core::sync::protocol::ErrorBody), (status = 413, description = "the file is beyond a limit (gridwork_core::limits)", body = gridwork_core::sync::protocol::ErrorBody), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn import_households(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -91,7 +96,7 @@ pub async fn import_households(
 #[utoipa::path(post, path = "/v1/admin/import/members", tag = "admin", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version"), ImportQuery),
     request_body (content = String, content_type = "text/csv", description = "CSV (UTF-8 or GBK), or the bytes of an XLSX workbook"),
-    responses((status = 200, body = ImportReport), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
+    responses((status = 200, body = ImportReport), (status = 400, description = "mode or format is not one of the values above", body = gridwork_core::sync::protocol::ErrorBody), (status = 413, description = "the file is beyond a limit (gridwork_core::limits)", body = gridwork_core::sync::protocol::ErrorBody), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn import_members(
     State(state): State<AppState>,
     Admin(admin): Admin,

@@ -35,6 +35,7 @@ pub async fn push_config(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     /// Only this case's deliveries.
     #[serde(default)]

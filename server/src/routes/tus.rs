@@ -560,6 +560,7 @@ impl Read for ChannelReader {
                     ("Preference-Applied" = String, description = "`respond-async` when the completing chunk was answered before it was durable"))),
         (status = 400, description = "Upload-Offset or Upload-Checksum malformed", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
+        (status = 403, description = "the caller may see this photo but did not take it: only the phone of the person who took it may send or cancel its bytes", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 404, description = "no such upload", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 409, description = "Upload-Offset does not match; HEAD and resume", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 410, description = "terminated, expired or rejected", body = gridwork_core::sync::protocol::ErrorBody),
@@ -696,6 +697,7 @@ async fn append_body(
     responses(
         (status = 204, description = "terminated; its bytes are gone", headers(("Tus-Resumable" = String))),
         (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
+        (status = 403, description = "the caller may see this photo but did not take it: only the phone of the person who took it may send or cancel its bytes", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 404, description = "no such upload", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 409, description = "complete: the photo is evidence and stays", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 410, description = "already terminated, expired or rejected", body = gridwork_core::sync::protocol::ErrorBody),

@@ -7,19 +7,8 @@
 
 mod support;
 
-use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use sha2::{Digest, Sha256};
-use support::Town;
-
-async fn activate(url: &str, code: &str, device_id: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{url}/v1/activate"))
-        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
-        .json(&serde_json::json!({"code": code, "device_id": device_id, "device_name": "x"}))
-        .send()
-        .await
-        .unwrap()
-}
+use support::{activate_raw, Town};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guesses_are_throttled_and_codes_are_stored_keyed() {
@@ -44,7 +33,7 @@ async fn guesses_are_throttled_and_codes_are_stored_keyed() {
 
     // Ten wrong guesses are each told the code is not valid...
     for k in 0..10 {
-        let resp = activate(
+        let resp = activate_raw(
             &town.server.url,
             &format!("WRONG-{k:05}"),
             &format!("guess-{k}"),
@@ -53,7 +42,7 @@ async fn guesses_are_throttled_and_codes_are_stored_keyed() {
         assert_eq!(resp.status().as_u16(), 422);
     }
     // ...then the address is blocked, even for the right code.
-    let resp = activate(&town.server.url, &code, "real-phone").await;
+    let resp = activate_raw(&town.server.url, &code, "real-phone").await;
     assert_eq!(resp.status().as_u16(), 429);
     let wait: u64 = resp.headers()["retry-after"]
         .to_str()

@@ -6,17 +6,10 @@
 
 mod support;
 
-use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
-use support::Town;
+use support::{activate_raw, Town};
 
 async fn activate(town: &Town, code: &str, device_id: &str) -> (u16, serde_json::Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/activate", town.server.url))
-        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
-        .json(&serde_json::json!({"code": code, "device_id": device_id, "device_name": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = activate_raw(&town.server.url, code, device_id).await;
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(serde_json::Value::Null))
 }

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gridwork_core::store::VisitInput;
-use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
-use support::{photo, safe_answers, visit_with_photo, Admin, Phone, ServerProcess};
+use support::{activate_raw, photo, safe_answers, visit_with_photo, Admin, Phone, ServerProcess};
 
 /// A tmpfs of `mib` MiB, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -119,13 +118,7 @@ async fn a_full_disk_answers_507_and_nothing_is_half_applied() {
         "the phone kept its work"
     );
     // Activation: 507 too, and the code is not spent.
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/activate", server.url))
-        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
-        .json(&serde_json::json!({"code": spare_code, "device_id": "second-phone", "device_name": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = activate_raw(&server.url, &spare_code, "second-phone").await;
     assert_eq!(resp.status().as_u16(), 507);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "storage_full", "{body}");
@@ -173,13 +166,7 @@ async fn a_full_disk_answers_507_and_nothing_is_half_applied() {
     let sha = with_photo.evidence[0].sha256.clone();
     let blob = std::fs::read(server.data.join("blobs").join(&sha[..2]).join(&sha)).unwrap();
     assert_eq!(blob, shot_bytes, "the photo is stored byte-identical");
-    let resp = reqwest::Client::new()
-        .post(format!("{}/v1/activate", server.url))
-        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
-        .json(&serde_json::json!({"code": spare_code, "device_id": "second-phone", "device_name": "x"}))
-        .send()
-        .await
-        .unwrap();
+    let resp = activate_raw(&server.url, &spare_code, "second-phone").await;
     assert_eq!(resp.status().as_u16(), 200, "the unspent code works now");
     server.kill9();
 }

@@ -111,6 +111,17 @@ impl Drop for ServerProcess {
     }
 }
 
+/// `POST /v1/activate` as any client would send it (no store behind it).
+pub async fn activate_raw(url: &str, code: &str, device_id: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{url}/v1/activate"))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .json(&serde_json::json!({"code": code, "device_id": device_id, "device_name": "x"}))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A phone: a device store, secrets in memory.
 pub struct Phone {
     pub store: Store,

@@ -68,23 +68,16 @@ fn may_reach(conn: &Connection, actor: &Actor, e: &EvidenceRecord) -> Result<boo
 impl Store {
     /// The evidence record `id` as `user_id` may reach it.
     pub fn evidence_access(&self, user_id: &str, id: &str) -> Result<EvidenceAccess> {
-        let actor = self.actor(user_id)?;
-        self.read(|c| {
-            let Some(mut e) = load_evidence(c, id)? else {
-                return Ok(EvidenceAccess::Unknown);
-            };
-            if !may_reach(c, &actor, &e)? {
-                return Ok(EvidenceAccess::OutOfReach);
-            }
-            // Where the server keeps files is nobody's business outside it.
-            e.local_path = None;
-            Ok(EvidenceAccess::Allowed(e))
-        })
+        self.access(user_id, id, false)
     }
 
     /// The evidence record `id` as `user_id` may send its photo: `Allowed`
     /// only for whoever took it, `SeenNotWritable` for others who may see it.
     pub fn evidence_write_access(&self, user_id: &str, id: &str) -> Result<EvidenceAccess> {
+        self.access(user_id, id, true)
+    }
+
+    fn access(&self, user_id: &str, id: &str, write: bool) -> Result<EvidenceAccess> {
         let actor = self.actor(user_id)?;
         self.read(|c| {
             let Some(mut e) = load_evidence(c, id)? else {
@@ -93,9 +86,10 @@ impl Store {
             if !may_reach(c, &actor, &e)? {
                 return Ok(EvidenceAccess::OutOfReach);
             }
-            if !may_write(c, &actor, &e)? {
+            if write && !may_write(c, &actor, &e)? {
                 return Ok(EvidenceAccess::SeenNotWritable);
             }
+            // Where the server keeps files is nobody's business outside it.
             e.local_path = None;
             Ok(EvidenceAccess::Allowed(e))
         })

@@ -106,6 +106,27 @@ impl GridworkStore {
         };
         Ok(gridwork_core::sync::device::sync(&store, secrets.as_ref(), &report).await?)
     }
+
+    /// Show a number this device holds masked (`MemberView.reveal_online`):
+    /// the server checks the member is in reach, records the reveal (who,
+    /// which field, why, its own clock) and answers. Needs a connection;
+    /// numbers held whole are revealed offline by `reveal_member_field`.
+    pub async fn reveal_member_field_online(
+        &self,
+        member_id: String,
+        field: gridwork_core::pii::PiiField,
+        reason: String,
+    ) -> Result<String, GridworkError> {
+        let (store, secrets) = (self.store_arc()?, self.secrets_arc()?);
+        Ok(gridwork_core::sync::device::reveal_member_field(
+            &store,
+            secrets.as_ref(),
+            &member_id,
+            field,
+            &reason,
+        )
+        .await?)
+    }
 }
 
 #[uniffi::export]

@@ -420,6 +420,7 @@ pub struct MemberView {
     pub relation: String,
     pub phone_masked: Option<String>,
     pub id_number_masked: Option<String>,
+    pub reveal_online: bool,
 }
 
 #[uniffi::remote(Record)]

@@ -176,6 +176,23 @@ pub struct Member {
     pub relation: String,
     pub phone: Option<String>,
     pub id_number: Option<String>,
+    /// `phone` and `id_number` hold masked forms (`138****5678`): the
+    /// server sends whole numbers only to the grid's own workers and the
+    /// village secretary (PIPL). Others reveal a number by asking the
+    /// server, which authorizes and records it. A write carrying masked
+    /// numbers changes the name, relation or household, never the numbers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pii_masked: bool,
+}
+
+impl Member {
+    /// This member as sent to someone who does not need whole numbers.
+    pub fn masked(mut self) -> Member {
+        self.phone = self.phone.as_deref().map(crate::pii::mask_phone);
+        self.id_number = self.id_number.as_deref().map(crate::pii::mask_id_number);
+        self.pii_masked = true;
+        self
+    }
 }
 
 /// Tags as stored: a comma-separated list of codes.

@@ -140,4 +140,16 @@ impl Actor {
             _ => self.jurisdiction.iter().any(|c| path.contains_code(c)),
         }
     }
+
+    /// Does this person's work need whole ID and phone numbers at `path`?
+    /// Only the grid's own workers and its village's secretary (PIPL's
+    /// minimum necessary); supervisors and administrators see them masked
+    /// and ask the server for a recorded reveal.
+    pub fn needs_whole_numbers(&self, path: &RegionPath) -> bool {
+        match self.role {
+            Role::GridWorker => self.grids.contains(&path.grid),
+            Role::VillageSecretary => self.jurisdiction.contains(&path.village),
+            _ => false,
+        }
+    }
 }

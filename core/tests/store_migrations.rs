@@ -125,6 +125,17 @@ fn seed(version: usize, c: &Connection) {
             )
             .unwrap();
         }
+        6 => {
+            // A v6 phone held every member's numbers whole; v7 marks which
+            // a device holds masked, and what it held stays whole.
+            seed(5, c);
+            c.execute(
+                &format!("INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at)
+                  VALUES ('m1', 'H1', '刘奶奶', '户主', '13912345678', '11010519491231002X', {T0})"),
+                [],
+            )
+            .unwrap();
+        }
         v => panic!("no seed for version {v}: add one with the migration"),
     }
 }
@@ -163,6 +174,22 @@ fn every_earlier_version_upgrades_with_its_data() {
         }
         if version >= 4 {
             check_v4_case_escalates(&store);
+        }
+        if version >= 6 {
+            let detail = store.household_detail("w1", "H1").unwrap();
+            assert_eq!(detail.members.len(), 1);
+            assert!(!detail.members[0].reveal_online, "held whole before v7");
+            assert_eq!(
+                store
+                    .reveal_member_field(
+                        "w1",
+                        "m1",
+                        gridwork_core::pii::PiiField::Phone,
+                        "回访核实"
+                    )
+                    .unwrap(),
+                "13912345678"
+            );
         }
     }
 }

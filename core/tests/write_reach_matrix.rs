@@ -127,6 +127,7 @@ fn widen(w: &World) {
             relation: "户主".into(),
             phone: Some("13912345678".into()),
             id_number: Some("11010519491231002X".into()),
+            pii_masked: false,
         })
         .unwrap();
     }

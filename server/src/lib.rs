@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/push", post(routes::sync::push))
         .route("/sync/pull", post(routes::sync::pull))
         .route("/device/rotate", post(routes::sync::rotate))
+        .route("/members/{member_id}/reveal", post(routes::members::reveal))
         .route("/coverage", get(routes::admin::coverage))
         .route("/admin/import/regions", post(routes::admin::import_regions))
         .route(

@@ -181,6 +181,7 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
         routes::sync::push,
         routes::sync::pull,
         routes::sync::rotate,
+        routes::members::reveal,
         routes::admin::coverage,
         routes::admin::import_regions,
         routes::admin::import_households,

@@ -359,6 +359,7 @@ pub fn generate(spec: &AreaSpec) -> Area {
                             relation: relation.into(),
                             phone: (m < 2).then(|| phone(&mut rng)),
                             id_number: Some(idn),
+                            pii_masked: false,
                         });
                     }
                 }

@@ -200,6 +200,7 @@ pub fn parse_members(bytes: &[u8], format: TableFormat) -> Result<ParsedMembers>
                 relation,
                 phone,
                 id_number,
+                pii_masked: false,
             },
         ));
     }

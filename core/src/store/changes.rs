@@ -548,7 +548,7 @@ impl Store {
             latest.reverse();
             let mut changes = Vec::with_capacity(latest.len());
             for (kind, id, op) in latest {
-                let snapshot = if op == "remove" { None } else { snapshot(c, &kind, &id, &reach, user_id)? };
+                let snapshot = if op == "remove" { None } else { snapshot(c, &kind, &id, &reach, &a)? };
                 changes.push(match snapshot {
                     Some(entity) => Change::Upsert { entity },
                     None => Change::Remove { kind, id },
@@ -586,8 +586,9 @@ fn snapshot(
     kind: &str,
     id: &str,
     reach: &Reach,
-    user_id: &str,
+    a: &Actor,
 ) -> Result<Option<Entity>> {
+    let user_id = a.user_id.as_str();
     let in_reach = |grid: &str| -> Result<bool> {
         Ok(region_path(c, grid).is_ok_and(|p| reach.contains_path(&p)))
     };
@@ -626,7 +627,14 @@ fn snapshot(
         },
         "member" => match super::households::load_member(c, id)? {
             Some(member) => match load_household(c, &member.household_code)? {
-                Some(h) if in_reach(&h.grid_code)? => Some(Entity::Member { member }),
+                Some(h) if in_reach(&h.grid_code)? => {
+                    // Whole numbers only for those whose work needs them.
+                    let whole =
+                        region_path(c, &h.grid_code).is_ok_and(|p| a.needs_whole_numbers(&p));
+                    Some(Entity::Member {
+                        member: if whole { member } else { member.masked() },
+                    })
+                }
                 _ => None,
             },
             None => None,

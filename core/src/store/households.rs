@@ -59,6 +59,9 @@ pub struct MemberView {
     pub relation: String,
     pub phone_masked: Option<String>,
     pub id_number_masked: Option<String>,
+    /// Revealing a number needs the server (this device holds it masked):
+    /// the screen says so and needs a connection.
+    pub reveal_online: bool,
 }
 
 /// The household screen.
@@ -163,11 +166,21 @@ impl Writer<'_> {
         if m.name.trim().is_empty() {
             return Err(CoreError::invalid("name", "姓名不能为空 / name is empty"));
         }
-        if let Some(p) = &m.phone {
-            pii::validate_phone(p)?;
-        }
-        if let Some(id) = &m.id_number {
-            pii::validate_id_number(id)?;
+        if m.pii_masked {
+            // Masked numbers are a copy of what the server holds; they are
+            // kept as text on a device and never replace whole numbers.
+            for (field, v) in [("phone", &m.phone), ("id_number", &m.id_number)] {
+                if let Some(v) = v {
+                    check_text(field, v, text::CODE, TextKind::Line)?;
+                }
+            }
+        } else {
+            if let Some(p) = &m.phone {
+                pii::validate_phone(p)?;
+            }
+            if let Some(id) = &m.id_number {
+                pii::validate_id_number(id)?;
+            }
         }
         let exists: Option<i64> = self
             .tx
@@ -183,13 +196,29 @@ impl Writer<'_> {
                 ),
             ));
         }
-        self.tx.prepare_cached("INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        if m.pii_masked && self.role == super::StoreRole::Server {
+            let changed = self
+                .tx
+                .prepare_cached(
+                    "UPDATE member SET household_code = ?2, name = ?3, relation = ?4, updated_at = ?5, hlc = ''
+                     WHERE id = ?1",
+                )?
+                .execute(rusqlite::params![m.id, m.household_code, m.name, m.relation, to_ms(self.now)])?;
+            if changed == 0 {
+                return Err(CoreError::invalid(
+                    "phone",
+                    "新登记的成员须填写完整号码 / a new member needs whole numbers, not masked ones",
+                ));
+            }
+        } else {
+            self.tx.prepare_cached("INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at, pii_masked)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET household_code = excluded.household_code, name = excluded.name,
                relation = excluded.relation, phone = excluded.phone, id_number = excluded.id_number,
-               updated_at = excluded.updated_at, hlc = ''")?.execute(
-            rusqlite::params![m.id, m.household_code, m.name, m.relation, m.phone, m.id_number, to_ms(self.now)],
-        )?;
+               updated_at = excluded.updated_at, hlc = '', pii_masked = excluded.pii_masked")?.execute(
+                rusqlite::params![m.id, m.household_code, m.name, m.relation, m.phone, m.id_number, to_ms(self.now), m.pii_masked],
+            )?;
+        }
         self.emit(&Operation::MemberUpserted { member: m.clone() })
     }
 }
@@ -304,7 +333,7 @@ pub(crate) fn load_household(conn: &Connection, code: &str) -> Result<Option<Hou
 pub(crate) fn load_member(conn: &Connection, id: &str) -> Result<Option<Member>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, household_code, name, relation, phone, id_number FROM member WHERE id = ?1",
+            "SELECT id, household_code, name, relation, phone, id_number, pii_masked FROM member WHERE id = ?1",
         )?
         .query_row([id], |r| {
             Ok(Member {
@@ -314,6 +343,7 @@ pub(crate) fn load_member(conn: &Connection, id: &str) -> Result<Option<Member>>
                 relation: r.get(3)?,
                 phone: r.get(4)?,
                 id_number: r.get(5)?,
+                pii_masked: r.get(6)?,
             })
         })
         .optional()?)
@@ -377,7 +407,7 @@ impl Store {
                 |r| row_from_sql(r, now),
             )?;
             let mut stmt = c.prepare_cached(
-                "SELECT id, name, relation, phone, id_number FROM member WHERE household_code = ?1 ORDER BY id",
+                "SELECT id, name, relation, phone, id_number, pii_masked FROM member WHERE household_code = ?1 ORDER BY id",
             )?;
             let members = stmt
                 .query_map([code], |r| {
@@ -387,6 +417,7 @@ impl Store {
                         relation: r.get(2)?,
                         phone_masked: r.get::<_, Option<String>>(3)?.map(|p| pii::mask_phone(&p)),
                         id_number_masked: r.get::<_, Option<String>>(4)?.map(|p| pii::mask_id_number(&p)),
+                        reveal_online: r.get(5)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -430,15 +461,20 @@ impl Store {
         }
         self.write(|w| {
             let a = actor(&w.tx, user_id, w.now)?;
-            let row: Option<(String, Option<String>, Option<String>)> = w
-                .tx.prepare_cached("SELECT household_code, phone, id_number FROM member WHERE id = ?1")?.query_row(
+            let row: Option<(String, Option<String>, Option<String>, bool)> = w
+                .tx.prepare_cached("SELECT household_code, phone, id_number, pii_masked FROM member WHERE id = ?1")?.query_row(
                     [member_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
-            let Some((household_code, phone, id_number)) = row else {
+            let Some((household_code, phone, id_number, masked)) = row else {
                 return Err(CoreError::not_found("member", member_id));
             };
+            if masked {
+                return Err(CoreError::NotPermitted {
+                    reason: "此号码由服务器审核后查看，请联网 / this number is revealed by the server: connect and ask it".into(),
+                });
+            }
             let grid: String = w
                 .tx.prepare_cached("SELECT grid_code FROM household WHERE code = ?1")?.query_row( [&household_code], |r| r.get(0))?;
             require_grid_reach(&w.tx, &a, &grid).map_err(|_| CoreError::not_found("member", member_id))?;

@@ -444,6 +444,12 @@ CREATE INDEX change_township_only ON change_log(township, rev) WHERE village IS 
 CREATE INDEX change_city_only ON change_log(city, rev) WHERE township IS NULL;
 "#;
 
+/// Version 7: a device may hold a member's numbers masked (PIPL: only the
+/// grid's workers and the village secretary get them whole).
+const V7: &str = r#"
+ALTER TABLE member ADD COLUMN pii_masked INTEGER NOT NULL DEFAULT 0;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -453,8 +459,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V4),
         M::up_with_hook(V5, backfill_next_escalation),
         M::up(V6),
+        M::up(V7),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST_VERSION: usize = 6;
+pub const LATEST_VERSION: usize = 7;

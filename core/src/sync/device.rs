@@ -60,6 +60,33 @@ pub async fn push_config(
     enrolled(store, secrets)?.push_config().await
 }
 
+/// Show a number this device holds masked: the server checks the member
+/// is in reach, records the reveal with its own clock and answers. Numbers
+/// held whole are revealed offline by `Store::reveal_member_field`.
+pub async fn reveal_member_field(
+    store: &Store,
+    secrets: &dyn SecretStore,
+    member_id: &str,
+    field: crate::pii::PiiField,
+    reason: &str,
+) -> Result<String> {
+    let reason = reason.trim();
+    if reason.chars().count() < 2 {
+        return Err(CoreError::invalid(
+            "reason",
+            "查看完整信息须说明理由 / a reason is required to reveal personal data",
+        ));
+    }
+    let req = super::protocol::RevealRequest {
+        field,
+        reason: reason.to_string(),
+    };
+    Ok(enrolled(store, secrets)?
+        .reveal(member_id, &req)
+        .await?
+        .value)
+}
+
 /// The transport to the server this device is enrolled with.
 fn enrolled(store: &Store, secrets: &dyn SecretStore) -> Result<HttpTransport> {
     let (url, token) = super::upload::server_and_token(store, secrets)?;

@@ -14,7 +14,8 @@ use serde::Serialize;
 use super::client::{Transfer, Transport};
 use super::protocol::{
     ActivateRequest, ActivateResponse, ErrorBody, PullRequest, PullResponse, PushConfig,
-    PushRequest, PushResponse, CLOCK_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    PushRequest, PushResponse, RevealRequest, RevealResponse, CLOCK_HEADER, PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
 };
 use crate::error::{CoreError, Result};
 
@@ -100,6 +101,19 @@ impl HttpTransport {
     /// Exchange an activation code for this device's credential.
     pub async fn activate(&self, req: &ActivateRequest) -> Result<ActivateResponse> {
         Ok(self.post("/v1/activate", req, None).await?.0)
+    }
+
+    /// Ask the server for one masked number, whole (it authorizes and
+    /// records the reveal).
+    pub async fn reveal(&self, member_id: &str, req: &RevealRequest) -> Result<RevealResponse> {
+        // The id goes in as one escaped path segment, whatever it holds.
+        let mut url = reqwest::Url::parse("http://server/").map_err(network)?;
+        url.path_segments_mut()
+            .map_err(|()| network("server address"))?
+            .pop_if_empty()
+            .extend(["v1", "members", member_id, "reveal"]);
+        let path = url.path().to_string();
+        Ok(self.post(&path, req, None).await?.0)
     }
 
     /// What this server needs for push subscriptions.

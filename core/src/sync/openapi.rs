@@ -15,7 +15,7 @@ use crate::store::{
 };
 use crate::sync::protocol::{
     ActivateRequest, ActivateResponse, Change, Entity, ErrorBody, OpAnswer, PullRequest,
-    PullResponse, PushConfig, PushRequest, PushResponse,
+    PullResponse, PushConfig, PushRequest, PushResponse, RevealRequest, RevealResponse,
 };
 use crate::user::{Assignment, AssignmentKind, Role, User};
 use crate::visit::VisitPolicy;
@@ -39,6 +39,8 @@ use crate::visit::VisitPolicy;
         Entity,
         ActivateRequest,
         ActivateResponse,
+        RevealRequest,
+        RevealResponse,
         ErrorBody,
         OutboxEntry,
         Operation,

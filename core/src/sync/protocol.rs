@@ -226,6 +226,24 @@ pub struct ActivateResponse {
     pub user: User,
 }
 
+/// Ask the server to show one masked number whole (`POST
+/// /v1/members/{member_id}/reveal`). The server checks the member is in the
+/// asker's reach, records the reveal with its own clock, and answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevealRequest {
+    pub field: crate::pii::PiiField,
+    /// Why (at least two characters), kept in the audit log.
+    pub reason: String,
+}
+
+/// The whole number, for this screen only (never stored on the device).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevealResponse {
+    pub value: String,
+}
+
 /// A refusal body: a stable code and words for people.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -186,6 +186,7 @@ pub fn populate(store: &Store) {
             relation: "户主".into(),
             phone: Some("13912345678".into()),
             id_number: Some("11010519491231002X".into()),
+            pii_masked: false,
         })
         .unwrap();
     store.install_default_templates().unwrap();

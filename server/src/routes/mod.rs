@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod clock;
+pub mod members;
 pub mod notify;
 pub mod sync;
 pub mod tus;

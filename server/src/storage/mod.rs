@@ -179,6 +179,14 @@ pub trait ServerStorage: Send + Sync + std::fmt::Debug + 'static {
         req: &PushRequest,
     ) -> ApiResult<PushResponse>;
     fn pull(&self, auth: &DeviceAuth, cursor: Option<&str>, limit: u32) -> ApiResult<PullResponse>;
+    /// One member's number whole, for a reason; recorded with the server's clock.
+    fn reveal(
+        &self,
+        auth: &DeviceAuth,
+        member_id: &str,
+        field: gridwork_core::pii::PiiField,
+        reason: &str,
+    ) -> ApiResult<String>;
 
     // ---- administration (as the given administrator) ----
     fn import_regions(

@@ -407,6 +407,18 @@ impl ServerStorage for SqliteStorage {
             .pull(&auth.user_id, Some(&auth.device_id), cursor, limit)?)
     }
 
+    fn reveal(
+        &self,
+        auth: &DeviceAuth,
+        member_id: &str,
+        field: gridwork_core::pii::PiiField,
+        reason: &str,
+    ) -> ApiResult<String> {
+        Ok(self
+            .store
+            .reveal_member_field(&auth.user_id, member_id, field, reason)?)
+    }
+
     fn import_regions(
         &self,
         admin: &str,

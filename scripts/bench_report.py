@@ -16,6 +16,36 @@ ROWS = [
     ("Open a case detail (timeline, chain check, allowed actions)", "case_detail/store", None, "—", None, None),
 ]
 
+# The encrypted store (SQLCipher, ADR 0013) beside the same store plain, same run:
+# (title, encrypted bench id, plain bench id, goal text, max ratio or None, max added ns or None)
+ENCRYPTION_ROWS = [
+    ("Household list page", "encryption_household_page/encrypted", "encryption_household_page/plain",
+     "at most 25% slower", 1.25, None),
+    ("Record a visit with 30 answers", "encryption_record_visit/encrypted", "encryption_record_visit/plain",
+     "at most 25% slower", 1.25, None),
+    ("Open the store (50,000 visits)", "encryption_open_store/encrypted", "encryption_open_store/plain",
+     "< 50 ms added", None, 50e6),
+]
+
+
+def encryption_section():
+    lines = ["## The phone store encrypted (SQLCipher, raw 256-bit key) beside plain SQLite\n",
+             "Same bench run (`cargo bench -p gridwork-core --bench store`): a copy of the device-store fixture "
+             "encrypted in place, each operation timed on both files. Medians from criterion.\n",
+             "| what | encrypted | plain | ratio | added | goal | met |",
+             "|---|---|---|---|---|---|---|"]
+    for title, enc_id, plain_id, goal, max_ratio, max_added in ENCRYPTION_ROWS:
+        e, p = median_ns(enc_id), median_ns(plain_id)
+        if e is None or p is None:
+            lines.append(f"| {title} | {fmt(e)} | {fmt(p)} | — | — | {goal} | — |")
+            continue
+        ratio, added = e / p, e - p
+        ok = (max_ratio is None or ratio <= max_ratio) and (max_added is None or added <= max_added)
+        lines.append(f"| {title} | {fmt(e)} | {fmt(p)} | {ratio:.2f}× | {fmt(max(added, 0))} | {goal} | "
+                     f"{'yes' if ok else '**no**'} |")
+    lines.append("")
+    return lines
+
 
 def median_ns(bench_id):
     p = CRIT / bench_id / "new" / "estimates.json"
@@ -228,6 +258,7 @@ def main():
         for f in figures:
             out.append(f"- {f}")
         out.append("")
+    out.extend(encryption_section())
     out.extend(sync_section(out_dir))
     out.extend(morning_section(out_dir))
     out.extend(uploads_section(out_dir))

@@ -43,7 +43,7 @@ fi
 # for the C code (SQLite). Remove first so that a dropped ABI does not linger.
 rm -rf "$JNILIBS"
 cargo ndk --platform "$MIN_SDK" --target "$ABIS" --output-dir "$JNILIBS" \
-  build --locked -p gridwork-ffi --profile "$PROFILE"
+  build --locked -p gridwork-ffi --features vendored-openssl --profile "$PROFILE"
 
 # Kotlin is generated from the host build: the Android libraries are stripped
 # and no longer carry UniFFI's metadata, and the API is the same on every target.

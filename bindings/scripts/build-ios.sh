@@ -38,7 +38,7 @@ STAGE="$TARGET_DIR/ios"
 
 rustup target add "$DEVICE" "${SIMS[@]}"
 for t in "$DEVICE" "${SIMS[@]}"; do
-  cargo build --locked -p gridwork-ffi --profile "$PROFILE" --target "$t"
+  cargo build --locked -p gridwork-ffi --features vendored-openssl --profile "$PROFILE" --target "$t"
 done
 
 # Swift and the C header come from the host (macOS) build: same API, and its

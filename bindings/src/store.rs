@@ -84,14 +84,25 @@ impl GridworkStore {
 #[uniffi::export]
 impl GridworkStore {
     /// Open (creating if needed) the store at `db_path`, e.g.
-    /// `<filesDir>/gridwork/device.db`. Photos are kept beside it.
+    /// `<filesDir>/gridwork/device.db`. Photos are kept beside it. With a
+    /// secret store (every app passes one) the database is encrypted with
+    /// SQLCipher under a random 256-bit key that the secret store keeps
+    /// (created on first open; a store from before encryption is encrypted
+    /// in place). Without one it is plain SQLite (tools and tests only).
     #[uniffi::constructor]
     pub fn open(db_path: String, secrets: Option<Arc<dyn SecretStore>>) -> R<Arc<Self>> {
-        let store = Store::open(&db_path)?;
+        let secrets = secrets.map(|s| Arc::new(ForeignSecrets(s)) as Arc<dyn CoreSecrets>);
+        let store = match &secrets {
+            Some(sec) => {
+                let key = gridwork_core::store::StoreKey::from_secrets(sec.as_ref())?;
+                Store::open_encrypted(&db_path, &key)?
+            }
+            None => Store::open(&db_path)?,
+        };
         Ok(Arc::new(GridworkStore {
             store: RwLock::new(Some(Arc::new(store))),
             user: RwLock::new(None),
-            secrets: secrets.map(|s| Arc::new(ForeignSecrets(s)) as Arc<dyn CoreSecrets>),
+            secrets,
         }))
     }
 

@@ -24,7 +24,7 @@ use gridwork_core::grid::Grid;
 use gridwork_core::household::{PlaceKind, Tag};
 use gridwork_core::priority::{Category, Priority, Severity};
 use gridwork_core::region::{Region, RegionLevel};
-use gridwork_core::store::{HouseholdFilter, VisitInput};
+use gridwork_core::store::{HouseholdFilter, StoreKey, VisitInput};
 use gridwork_core::user::{Assignment, AssignmentKind, Role, User};
 use gridwork_core::Store;
 use rusqlite::Connection;
@@ -326,6 +326,8 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    encryption(c, &f, &input);
+
     let mut g = c.benchmark_group("case_detail");
     g.bench_function("store", |b| {
         b.iter(|| black_box(f.store.case_detail(WORKER, &f.case_id).unwrap()))
@@ -333,6 +335,70 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     report_size(&f);
+}
+
+/// The same store encrypted (SQLCipher, raw 256-bit key: ADR 0013) beside
+/// the plain one, in the same run: a copy of the fixture's database is
+/// encrypted in place, then the household page, a visit and opening the
+/// store are timed on both.
+fn encryption(c: &mut Criterion, f: &Fixture, input: &VisitInput) {
+    let enc_db = f.db.with_file_name("bench-encrypted.db");
+    {
+        let plain = Connection::open(&f.db).unwrap();
+        plain
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+    }
+    std::fs::copy(&f.db, &enc_db).unwrap();
+    let key = StoreKey::generate().unwrap();
+    let clock = ManualClock::new(f.store.now());
+    let enc = Store::open_encrypted_with_clock(&enc_db, &key, Arc::new(clock.clone())).unwrap();
+
+    let mut g = c.benchmark_group("encryption_household_page");
+    g.bench_function("plain", |b| {
+        b.iter(|| {
+            let p = f
+                .store
+                .households(WORKER, GRID, &HouseholdFilter::default(), 2000, 50)
+                .unwrap();
+            black_box(p.rows.len())
+        })
+    });
+    g.bench_function("encrypted", |b| {
+        b.iter(|| {
+            let p = enc
+                .households(WORKER, GRID, &HouseholdFilter::default(), 2000, 50)
+                .unwrap();
+            black_box(p.rows.len())
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("encryption_record_visit");
+    g.bench_function("plain", |b| {
+        b.iter(|| black_box(f.store.record_visit(WORKER, input).unwrap()))
+    });
+    g.bench_function("encrypted", |b| {
+        b.iter(|| black_box(enc.record_visit(WORKER, input).unwrap()))
+    });
+    g.finish();
+    drop(enc);
+
+    // Opening: what the app pays at launch (migrations checked, the
+    // device id read, orphan photo files swept), on the same 50,000-visit
+    // database.
+    let mut g = c.benchmark_group("encryption_open_store");
+    g.bench_function("plain", |b| {
+        b.iter(|| black_box(Store::open_with_clock(&f.db, Arc::new(clock.clone())).unwrap()))
+    });
+    g.bench_function("encrypted", |b| {
+        b.iter(|| {
+            black_box(
+                Store::open_encrypted_with_clock(&enc_db, &key, Arc::new(clock.clone())).unwrap(),
+            )
+        })
+    });
+    g.finish();
 }
 
 /// Database growth per 10,000 visits recorded through the store (answers,

@@ -12,6 +12,7 @@ mod changes;
 mod checklists;
 mod coverage;
 mod day;
+mod encryption;
 mod escalations;
 mod evidence;
 mod evidence_server;
@@ -46,6 +47,7 @@ pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
 pub use changes::Reach;
 pub use coverage::{CoverageReport, GridOverlap, VillageGap};
 pub use day::{DaySummary, VerdictCount};
+pub use encryption::{StoreKey, STORE_KEY};
 pub use escalations::{EscalationPass, RecordedEscalation};
 pub use evidence_server::EvidenceAccess;
 pub use households::{
@@ -211,6 +213,20 @@ impl Store {
         Self::open_as(path, clock, StoreRole::Device)
     }
 
+    /// Open the phone's store encrypted with `key` (SQLCipher, raw key). A
+    /// store from before encryption is encrypted in place first.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &StoreKey) -> Result<Self> {
+        Self::open_encrypted_with_clock(path, key, Arc::new(SystemClock))
+    }
+
+    pub fn open_encrypted_with_clock(
+        path: impl AsRef<Path>,
+        key: &StoreKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        Self::open_keyed(path, clock, StoreRole::Device, Some(key))
+    }
+
     /// Open the server's store (the same domain, with a change log instead
     /// of an outbox).
     pub fn open_server(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Self> {
@@ -218,12 +234,29 @@ impl Store {
     }
 
     fn open_as(path: impl AsRef<Path>, clock: Arc<dyn Clock>, role: StoreRole) -> Result<Self> {
+        Self::open_keyed(path, clock, role, None)
+    }
+
+    fn open_keyed(
+        path: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+        role: StoreRole,
+        key: Option<&StoreKey>,
+    ) -> Result<Self> {
         let path = path.as_ref();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| CoreError::io(parent, e))?;
         }
+        if let Some(key) = key {
+            if encryption::is_plain_sqlite(path)? {
+                encryption::encrypt_in_place(path, key)?;
+            }
+        }
         crate::private_file::make_private(path)?;
         let mut conn = Connection::open(path)?;
+        if let Some(key) = key {
+            encryption::apply_key(&conn, key)?;
+        }
         configure(&conn)?;
         schema::migrations().to_latest(&mut conn)?;
         let device_id = match conn

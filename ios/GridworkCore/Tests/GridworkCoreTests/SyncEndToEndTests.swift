@@ -121,7 +121,7 @@ final class SyncEndToEndTests: XCTestCase {
         }
         let me = try await worker.activate(serverUrl: url, code: try codeFor("w1"), deviceName: "张网格的手机")
         XCTAssertEqual(me.id, "w1")
-        XCTAssertTrue(workerSecrets.map.values.first?.hasPrefix("gwd_") ?? false)
+        XCTAssertTrue(workerSecrets.map["gridwork.device_credential"]?.hasPrefix("gwd_") ?? false)
         _ = try worker.signIn(userId: "w1")
         let progress = RecordingListener()
         let first = try await worker.sync(listener: progress)
@@ -302,7 +302,7 @@ final class SyncEndToEndTests: XCTestCase {
         _ = try await worker.activate(serverUrl: url, code: try codeFor("w1"), deviceName: "张网格的手机")
         _ = try worker.signIn(userId: "w1")
         _ = try await worker.sync(listener: nil)
-        let token = try XCTUnwrap(secrets.map.values.first)
+        let token = try XCTUnwrap(secrets.map["gridwork.device_credential"])
         try worker.setNetworkKind(kind: .unmetered)
         let config = URLSessionConfiguration.ephemeral
         config.requestCachePolicy = .reloadIgnoringLocalCacheData

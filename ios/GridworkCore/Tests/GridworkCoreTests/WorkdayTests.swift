@@ -12,6 +12,21 @@ final class MemorySecrets: SecretStore, @unchecked Sendable {
     func delete(key: String) throws { map[key] = nil }
 }
 
+/// A Keychain that keeps the store's key but is locked for everything else.
+final class LockingSecrets: SecretStore, @unchecked Sendable {
+    let inner = MemorySecrets()
+    struct Locked: Error {}
+    func get(key: String) throws -> String? {
+        guard key == "gridwork.store_key" else { throw GridworkError.Platform(reason: "keychain locked") }
+        return try inner.get(key: key)
+    }
+    func put(key: String, value: String) throws {
+        guard key == "gridwork.store_key" else { throw GridworkError.Platform(reason: "keychain locked") }
+        try inner.put(key: key, value: value)
+    }
+    func delete(key: String) throws { throw Locked() }
+}
+
 /// A locked Keychain: every call fails.
 final class BrokenSecrets: SecretStore, @unchecked Sendable {
     struct Locked: Error {}
@@ -183,17 +198,43 @@ final class WorkdayTests: XCTestCase {
         let s = try GridworkStore.open(dbPath: dir.appendingPathComponent("other.db").path, secrets: secrets)
         XCTAssertFalse(try s.hasDeviceCredential())
         try s.saveDeviceCredential(token: "tok-123")
-        XCTAssertEqual(Array(secrets.map.values), ["tok-123"])
+        XCTAssertEqual(secrets.map["gridwork.device_credential"], "tok-123")
         try s.forgetDeviceCredential()
         XCTAssertFalse(try s.hasDeviceCredential())
         // A locked Keychain is an error the app can show, not a crash — also
         // when the callback throws an error type it did not declare.
-        let broken = try GridworkStore.open(dbPath: dir.appendingPathComponent("broken.db").path, secrets: BrokenSecrets())
+        // At open (the store's key is in the Keychain) and at any later call.
+        expectError(try GridworkStore.open(dbPath: dir.appendingPathComponent("broken.db").path, secrets: BrokenSecrets())) { e in
+            XCTAssertTrue(e.userMessage.contains("keychain locked"), e.userMessage)
+        }
+        let broken = try GridworkStore.open(dbPath: dir.appendingPathComponent("locking.db").path, secrets: LockingSecrets())
         expectError(try broken.saveDeviceCredential(token: "tok")) { e in
             XCTAssertTrue(e.userMessage.contains("keychain locked"), e.userMessage)
         }
         expectError(try broken.forgetDeviceCredential()) { e in
             guard case .Platform = e else { return XCTFail("expected Platform, got \(e)") }
+        }
+    }
+
+    func testTheStoreOnDiskIsEncryptedUnderAKeyTheKeychainKeeps() throws {
+        let secrets = MemorySecrets()
+        let path = dir.appendingPathComponent("encrypted.db").path
+        do {
+            let s = try GridworkStore.open(dbPath: path, secrets: secrets)
+            try s.upsertUser(user: User(id: "w9", name: "周网格", role: .gridWorker, phone: "13912345678", jurisdiction: []))
+            s.shutdown()
+        }
+        let bytes = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        XCTAssertFalse(bytes.contains("SQLite format 3"), "not a plain SQLite file")
+        XCTAssertFalse(bytes.contains("13912345678"), "no phone number readable")
+        XCTAssertEqual(secrets.map["gridwork.store_key"]?.count, 64, "a 256-bit key, hex")
+        let again = try GridworkStore.open(dbPath: path, secrets: secrets)
+        XCTAssertEqual(try again.signIn(userId: "w9").name, "周网格")
+        let other = MemorySecrets()
+        other.map["gridwork.store_key"] = String(repeating: "00", count: 32)
+        expectError(try GridworkStore.open(dbPath: path, secrets: other)) { e in
+            guard case .Invalid(_, let reason) = e else { return XCTFail("expected Invalid, got \(e)") }
+            XCTAssertTrue(reason.contains("does not open with this key"), reason)
         }
     }
 

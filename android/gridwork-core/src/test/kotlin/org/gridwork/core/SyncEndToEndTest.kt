@@ -87,7 +87,7 @@ class SyncEndToEndTest {
         // The administrator enrols a console like any device, then sets up the village.
         val (console, consoleSecrets) = phone("admin")
         console.use { runBlocking { it.activate(url, code!!, "admin-console") } }
-        adminToken = consoleSecrets.map.values.single()
+        adminToken = consoleSecrets.map.getValue("gridwork.device_credential")
         admin("POST", "/admin/import/regions?mode=all_or_nothing", File(data, "township.geojson").readBytes())
         admin("POST", "/admin/import/households", File(data, "households.csv").readBytes())
         admin("POST", "/admin/import/members", File(data, "members.csv").readBytes())
@@ -195,7 +195,7 @@ class SyncEndToEndTest {
                 assertTrue(wrong.reason.contains("激活码"), wrong.reason)
                 val me = w.activate(url, codeFor("w1"), "张网格的手机")
                 assertEquals("w1", me.id)
-                assertTrue(workerSecrets.map.values.single().startsWith("gwd_"), "the credential is in the secret store")
+                assertTrue(workerSecrets.map.getValue("gridwork.device_credential").startsWith("gwd_"), "the credential is in the secret store")
                 w.signIn("w1")
                 val progress = RecordingListener()
                 val first = w.sync(progress)
@@ -377,7 +377,7 @@ class SyncEndToEndTest {
             w.activate(url, codeFor("w1"), "张网格的手机")
             w.signIn("w1")
             w.sync(null)
-            val token = secrets.map.values.single()
+            val token = secrets.map.getValue("gridwork.device_credential")
             w.setNetworkKind(NetworkKind.UNMETERED)
 
             // (a) Shell-driven: this test is the background transfer.

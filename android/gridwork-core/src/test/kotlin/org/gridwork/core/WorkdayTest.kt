@@ -30,6 +30,16 @@ class BrokenSecrets : SecretStore {
     override fun delete(key: String) = throw IllegalStateException("keystore locked")
 }
 
+/** A keystore that keeps the store's key but is locked for everything else. */
+class LockingSecrets : SecretStore {
+    private val inner = MemorySecrets()
+    override fun get(key: String): String? =
+        if (key == "gridwork.store_key") inner.get(key) else throw IllegalStateException("keystore locked")
+    override fun put(key: String, value: String) =
+        if (key == "gridwork.store_key") inner.put(key, value) else throw IllegalStateException("keystore locked")
+    override fun delete(key: String) = throw IllegalStateException("keystore locked")
+}
+
 /**
  * A grid worker's day through the generated Kotlin, against the real
  * library: the same scenario as ios/GridworkCore's WorkdayTests.
@@ -183,16 +193,39 @@ class WorkdayTest {
             assertFalse(s.hasDeviceCredential())
             s.saveDeviceCredential("tok-123")
             assertTrue(s.hasDeviceCredential())
-            assertEquals("tok-123", secrets.map.values.single())
+            assertEquals("tok-123", secrets.map.getValue("gridwork.device_credential"))
             s.forgetDeviceCredential()
             assertFalse(s.hasDeviceCredential())
         }
-        // A keystore that throws is an error the app can show, not a crash.
-        GridworkStore.open(File(dir, "broken.db").path, BrokenSecrets()).use { s ->
+        // A keystore that throws is an error the app can show, not a crash:
+        // at open (the store's key is in it) and at any later call.
+        val atOpen = assertThrows<GridworkException.Platform> {
+            GridworkStore.open(File(dir, "broken.db").path, BrokenSecrets())
+        }
+        assertTrue(atOpen.reason.contains("keystore locked"), atOpen.reason)
+        GridworkStore.open(File(dir, "locking.db").path, LockingSecrets()).use { s ->
             val e = assertThrows<GridworkException.Platform> { s.saveDeviceCredential("tok") }
             assertTrue(e.reason.contains("keystore locked"), e.reason)
             assertTrue(e.userMessage.startsWith("系统功能出错"))
         }
+    }
+
+    @Test
+    fun `the store on disk is encrypted under a key the secret store keeps`() {
+        val secrets = MemorySecrets()
+        val path = File(dir, "encrypted.db")
+        GridworkStore.open(path.path, secrets).use { s ->
+            s.upsertUser(User("w9", "周网格", Role.GRID_WORKER, "13912345678", emptyList()))
+        }
+        val bytes = path.readBytes().toString(Charsets.ISO_8859_1)
+        assertFalse(bytes.contains("SQLite format 3"), "not a plain SQLite file")
+        assertFalse(bytes.contains("13912345678"), "no phone number readable")
+        assertEquals(64, secrets.map.getValue("gridwork.store_key").length, "a 256-bit key, hex")
+        // The same key opens it again; another key is refused with a clear error.
+        GridworkStore.open(path.path, secrets).use { s -> assertEquals("周网格", s.signIn("w9").name) }
+        val other = MemorySecrets().apply { map["gridwork.store_key"] = "00".repeat(32) }
+        val e = assertThrows<GridworkException.Invalid> { GridworkStore.open(path.path, other) }
+        assertTrue(e.reason.contains("does not open with this key"), e.reason)
     }
 
     @Test

@@ -13,7 +13,7 @@ echo "== release build"
 cargo build --release --locked -p gridwork -p gridwork-bench
 
 echo "== device store benchmarks (criterion)"
-cargo bench --locked -p gridwork-core --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
+cargo bench --locked -p gridwork-core --features encryption --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
 
 echo "== sync: initial sync and push of 10,000 records (Gridwork)"
 target/release/gridwork-bench sync --n 10000 --out "$out" > "$out/sync.json"

@@ -30,7 +30,7 @@ ENCRYPTION_ROWS = [
 
 def encryption_section():
     lines = ["## The phone store encrypted (SQLCipher, raw 256-bit key) beside plain SQLite\n",
-             "Same bench run (`cargo bench -p gridwork-core --bench store`): a copy of the device-store fixture "
+             "Same bench run (`cargo bench -p gridwork-core --features encryption --bench store`): a copy of the device-store fixture "
              "encrypted in place, each operation timed on both files. Medians from criterion.\n",
              "| what | encrypted | plain | ratio | added | goal | met |",
              "|---|---|---|---|---|---|---|"]
@@ -240,7 +240,7 @@ def main():
     out.append(f"- Machine: {os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}")
     out.append(f"- Toolchain: {sh('rustc --version')}")
     out.append(f"- Command: `{command}`\n")
-    out.append("## Device store (`cargo bench -p gridwork-core --bench store`)\n")
+    out.append("## Device store (`cargo bench -p gridwork-core --features encryption --bench store`)\n")
     out.append("Medians from criterion. The raw-SQL baseline runs the same statements by hand on the same database file.\n")
     out.append("| what | Gridwork | raw SQL baseline | ratio | goal | met |")
     out.append("|---|---|---|---|---|---|")

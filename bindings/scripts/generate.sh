@@ -22,12 +22,13 @@ case "$(uname -s)" in
   *) LIB=libgridwork_ffi.so ;;
 esac
 
-# -p, not --workspace: built together with uniffi-bindgen, the FFI crate
-# would get uniffi's `cli` feature (the generator) too.
-cargo build --locked -p gridwork-ffi
-# The server, for the binding tests that sync end to end against it.
-cargo build --locked -p gridwork
-cargo build --locked -p uniffi-bindgen
+# --workspace: the library, uniffi-bindgen and the server (for the binding
+# tests that sync end to end against it) in one build that shares every
+# crate with `cargo test --workspace` (scripts/test.sh runs that first), so
+# nothing is compiled twice. Built together with uniffi-bindgen, this host
+# library also carries uniffi's generator code; the libraries the apps ship
+# are built with -p by build-android.sh / build-ios.sh.
+cargo build --locked --workspace
 
 rm -rf "${OUT:?}/lib" "${OUT:?}/kotlin" "${OUT:?}/swift"
 mkdir -p "$OUT/lib"

@@ -1,7 +1,7 @@
 //! Device-store benchmarks, each beside a raw-rusqlite baseline in the same
 //! run: a 5,000-household grid with 50,000 visits.
 //!
-//! Run: `cargo bench -p gridwork-core --bench store`
+//! Run: `cargo bench -p gridwork-core --features encryption --bench store`
 //! (`scripts/bench-report.sh` turns the results into docs/benchmarks.md).
 #![allow(
     clippy::unwrap_used,

@@ -68,7 +68,8 @@ if [ "$("$venv/bin/pip" show openapi-spec-validator 2>/dev/null | sed -n 's/^Ver
 fi
 
 # ---- the server binary
-cargo build --quiet -p gridwork --locked
+# --workspace: the same build as `cargo test --workspace` (nothing rebuilt).
+cargo build --quiet --workspace --locked
 bin=$target/debug/gridwork
 
 # ---- a server on a free port with a fresh data directory

@@ -40,7 +40,8 @@ fi
 echo "clients: tuspy $TUSPY_VERSION, tus-js-client $(node -p 'require("./tests/tus/js/node_modules/tus-js-client/package.json").version')"
 
 # ---- the server
-cargo build --quiet -p gridwork --locked
+# --workspace: the same build as `cargo test --workspace` (nothing rebuilt).
+cargo build --quiet --workspace --locked
 bin=$target/debug/gridwork
 tmp=$(mktemp -d)
 server_pid=

@@ -14,4 +14,5 @@ fi
 echo "node $(node --version), npm $(npm --version)"
 npm ci --no-audit --no-fund
 cd "$ROOT"
-cargo test --locked -p gridwork-core --test tus_reference -- --nocapture
+# --workspace: the features of the whole suite's build (nothing rebuilt).
+cargo test --locked --workspace --test tus_reference -- --nocapture

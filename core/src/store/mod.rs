@@ -12,6 +12,7 @@ mod changes;
 mod checklists;
 mod coverage;
 mod day;
+#[cfg(feature = "encryption")]
 mod encryption;
 mod escalations;
 mod evidence;
@@ -47,6 +48,7 @@ pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
 pub use changes::Reach;
 pub use coverage::{CoverageReport, GridOverlap, VillageGap};
 pub use day::{DaySummary, VerdictCount};
+#[cfg(feature = "encryption")]
 pub use encryption::{StoreKey, STORE_KEY};
 pub use escalations::{EscalationPass, RecordedEscalation};
 pub use evidence_server::EvidenceAccess;
@@ -197,6 +199,13 @@ impl Writer<'_> {
     }
 }
 
+/// The store's key: a SQLCipher key with the `encryption` feature, nothing
+/// without it (only unkeyed stores can be opened then).
+#[cfg(feature = "encryption")]
+type Key = StoreKey;
+#[cfg(not(feature = "encryption"))]
+type Key = std::convert::Infallible;
+
 /// A new UUIDv7 as text: time-ordered, so ids sort by creation.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -215,10 +224,12 @@ impl Store {
 
     /// Open the phone's store encrypted with `key` (SQLCipher, raw key). A
     /// store from before encryption is encrypted in place first.
+    #[cfg(feature = "encryption")]
     pub fn open_encrypted(path: impl AsRef<Path>, key: &StoreKey) -> Result<Self> {
         Self::open_encrypted_with_clock(path, key, Arc::new(SystemClock))
     }
 
+    #[cfg(feature = "encryption")]
     pub fn open_encrypted_with_clock(
         path: impl AsRef<Path>,
         key: &StoreKey,
@@ -241,12 +252,13 @@ impl Store {
         path: impl AsRef<Path>,
         clock: Arc<dyn Clock>,
         role: StoreRole,
-        key: Option<&StoreKey>,
+        key: Option<&Key>,
     ) -> Result<Self> {
         let path = path.as_ref();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| CoreError::io(parent, e))?;
         }
+        #[cfg(feature = "encryption")]
         if let Some(key) = key {
             if encryption::is_plain_sqlite(path)? {
                 encryption::encrypt_in_place(path, key)?;
@@ -254,9 +266,12 @@ impl Store {
         }
         crate::private_file::make_private(path)?;
         let mut conn = Connection::open(path)?;
+        #[cfg(feature = "encryption")]
         if let Some(key) = key {
             encryption::apply_key(&conn, key)?;
         }
+        #[cfg(not(feature = "encryption"))]
+        let _ = key;
         configure(&conn)?;
         schema::migrations().to_latest(&mut conn)?;
         let device_id = match conn

@@ -21,6 +21,34 @@ use rand::{Rng, SeedableRng};
 use crate::photo::write_photo;
 use crate::SimError;
 
+/// The dice for one case: seeded by the run's seed and what the case is
+/// (title, grid, household, when it was reported), never by where it
+/// stands in a list. Case ids are random (UUIDv7), so the order of cases
+/// reported or escalated in the same millisecond changes from run to run;
+/// drawing from one generator down the list gave the same seed slightly
+/// different days.
+fn case_dice(
+    seed: u64,
+    title: &str,
+    grid: &str,
+    household: Option<&str>,
+    reported_at: DateTime<Utc>,
+) -> StdRng {
+    // FNV-1a: stable across builds and platforms (std's hasher is not
+    // promised to be).
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes.iter().chain(&[0xff]) {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(title.as_bytes());
+    eat(grid.as_bytes());
+    eat(household.unwrap_or("").as_bytes());
+    eat(&reported_at.timestamp_millis().to_le_bytes());
+    StdRng::seed_from_u64(h)
+}
+
 /// Knobs for the day.
 #[derive(Debug, Clone)]
 pub struct DayPlan {
@@ -349,9 +377,15 @@ pub fn secretary_evening(
     secretary_id: &str,
     seed: u64,
 ) -> Result<EveningLog, SimError> {
-    let mut rng = StdRng::seed_from_u64(seed);
     let mut log = EveningLog::default();
     for row in store.cases(secretary_id, CaseScope::Jurisdiction, false, 0, 500)? {
+        let mut rng = case_dice(
+            seed,
+            &row.title,
+            &row.grid_code,
+            row.household_code.as_deref(),
+            row.reported_at,
+        );
         let act = |a: CaseAction| store.act_on_case(secretary_id, &row.id, &a, &[]);
         match row.state {
             CaseState::Resolved if rng.random_bool(0.8) => {
@@ -408,7 +442,6 @@ pub fn handler_morning(
     camera_dir: &Path,
     plan: &DayPlan,
 ) -> Result<MorningLog, SimError> {
-    let mut rng = StdRng::seed_from_u64(plan.seed ^ 0x6d6f_726e);
     let mut log = MorningLog::default();
     std::fs::create_dir_all(camera_dir)
         .map_err(|e| SimError::Io(camera_dir.display().to_string(), e))?;
@@ -427,7 +460,14 @@ pub fn handler_morning(
         if !matches!(row.state, CaseState::Dispatched | CaseState::InProgress) {
             continue;
         }
-        let roll: f64 = rng.random();
+        let roll: f64 = case_dice(
+            plan.seed ^ 0x6d6f_726e,
+            &row.title,
+            &row.grid_code,
+            row.household_code.as_deref(),
+            row.reported_at,
+        )
+        .random();
         if roll < 0.5 {
             let path = camera_dir.join(format!("IMG_{}_after_{n:03}.jpg", plan.seed));
             write_photo(&path, &format!("{worker_id} after {n}"), plan.photo_bytes)?;
@@ -482,7 +522,6 @@ pub fn supervisor_round(
     seed: u64,
     workers_of_grid: &dyn Fn(&str) -> Vec<String>,
 ) -> Result<SupervisorLog, SimError> {
-    let mut rng = StdRng::seed_from_u64(seed);
     let mut log = SupervisorLog::default();
     let page = store.inbox(supervisor_id, true, 0, 500)?;
     let mut done = std::collections::HashSet::new();
@@ -509,6 +548,13 @@ pub fn supervisor_round(
             }
             continue;
         }
+        let mut rng = case_dice(
+            seed,
+            &case.title,
+            &case.path.grid,
+            case.household_code.as_deref(),
+            case.reported_at,
+        );
         let other = if rng.random_bool(0.25) {
             workers_of_grid(&case.path.grid)
                 .into_iter()

@@ -84,9 +84,18 @@ pub enum AdminAction {
 
 pub fn run(
     data: &Path,
+    create: bool,
     admin: &str,
     action: AdminAction,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    if !create && !data.is_dir() {
+        return Err(format!(
+            "数据目录 {} 不存在 / no data directory {}: check the path (the server's --data), or pass --create to start a new one",
+            data.display(),
+            data.display()
+        )
+        .into());
+    }
     let storage = SqliteStorage::open(data, Arc::new(SystemClock))?;
     if let Some(code) = storage.bootstrap_admin("http://127.0.0.1:8080")? {
         println!(

@@ -89,6 +89,10 @@ enum Command {
     Admin {
         #[arg(long, default_value = "gridwork-data")]
         data: PathBuf,
+        /// Start a new data directory if `--data` does not exist (otherwise
+        /// a missing directory is an error: most likely a typo).
+        #[arg(long)]
+        create: bool,
         /// The administrator acting (a user with the administrator role).
         #[arg(long = "as", default_value = "admin")]
         as_user: String,
@@ -97,7 +101,8 @@ enum Command {
     },
     /// Import an administrator's file into a device store.
     Import {
-        /// The store file.
+        /// The store file (created, with `--user` as its administrator, if
+        /// it does not exist; removed again if the import fails).
         #[arg(long)]
         db: PathBuf,
         /// The administrator doing the import (user id in the store).
@@ -171,9 +176,10 @@ fn main() -> ExitCode {
         }),
         Command::Admin {
             data,
+            create,
             as_user,
             action,
-        } => admin::run(&data, &as_user, action),
+        } => admin::run(&data, create, &as_user, action),
         Command::Import {
             db,
             user,

@@ -150,13 +150,7 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
     let total = Instant::now();
     let mut times = Timings::default();
     let data = args.dir.join("server");
-    if data.join("gridwork.db").exists() {
-        return Err(format!(
-            "{} 已有数据，请换一个 --dir 或先删除 / already holds a server database: choose another --dir or delete it",
-            data.display()
-        )
-        .into());
-    }
+    prepare_dir(&args.dir)?;
     let phones_dir = args.dir.join("phones");
     std::fs::create_dir_all(&phones_dir)?;
     let spec = spec_for(&args);
@@ -442,24 +436,69 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
     // it): a file only this user can read, so the API can be explored.
     let token_file = args.dir.join("admin-token");
     write_private(&token_file, &admin.token)?;
+    let curl = |url: &str| {
+        format!(
+            "curl -H \"Authorization: Bearer $(cat {file})\" -H \"{PROTOCOL_HEADER}: {PROTOCOL_VERSION}\" {url}/v1/admin/report",
+            file = token_file.display()
+        )
+    };
     println!(
-        "管理员凭证 / administrator credential: {file}\n  例如 / e.g. curl -H \"Authorization: Bearer $(cat {file})\" -H \"{PROTOCOL_HEADER}: {PROTOCOL_VERSION}\" {url}/v1/admin/report",
-        file = token_file.display(),
-        url = if args.serve { server.url.clone() } else { "http://127.0.0.1:8080".into() },
+        "管理员凭证 / administrator credential: {}",
+        token_file.display()
     );
     if args.serve {
+        // Printed while the server answers, so it works as printed.
         println!(
             "服务器继续运行 / the server keeps running at {} (OpenAPI: {}/openapi.json); Ctrl-C 停止 / to stop",
             server.url, server.url
         );
+        println!("  例如 / e.g. {}", curl(&server.url));
         tokio::signal::ctrl_c().await?;
         server.stop();
     } else {
         server.stop();
         println!("服务器已停止；在同一数据上重新启动 / the server is stopped; to start it again on the same data:");
         println!("  {command}");
+        println!("然后 / then, e.g.:");
+        println!("  {}", curl("http://127.0.0.1:8080"));
         println!("  OpenAPI 文档 / OpenAPI document: http://127.0.0.1:8080/openapi.json");
     }
+    Ok(())
+}
+
+/// The file that marks a folder as the demo's own (so a later run may
+/// replace it).
+const DEMO_MARKER: &str = ".gridwork-demo";
+
+/// Make `dir` ready for a new demo. A folder an earlier demo left (it has
+/// the demo's marker, or its summary) is emptied and reused, so running the
+/// demo again just works; a folder holding anything else is refused, so the
+/// demo never deletes what it did not make.
+fn prepare_dir(dir: &Path) -> Result<(), BoxError> {
+    let earlier_demo = dir.join(DEMO_MARKER).exists() || dir.join("demo-summary.json").exists();
+    let empty = match std::fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return Err(format!("{}: {e}", dir.display()).into()),
+    };
+    if earlier_demo {
+        println!(
+            "替换上次示范的数据 / replacing the earlier demo in {}",
+            dir.display()
+        );
+        std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    } else if !empty {
+        return Err(format!(
+            "{} 不是空目录，也不是示范目录，请换一个 --dir / is neither empty nor an earlier demo's folder: choose another --dir",
+            dir.display()
+        )
+        .into());
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        dir.join(DEMO_MARKER),
+        "gridwork demo: this folder is replaced by the next `gridwork demo --dir` here\n",
+    )?;
     Ok(())
 }
 

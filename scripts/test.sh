@@ -14,9 +14,9 @@
 #   scripts/test.sh kotlin   the Kotlin binding tests (JVM)
 #   scripts/test.sh swift    the Swift binding tests (Linux)
 #
-# Every step builds through the same `--workspace` dev build as
-# `cargo test --workspace`, so each crate compiles once; the time of each
-# step is printed at the end.
+# The steps reuse what `cargo test --workspace` built (the server binary,
+# the tus reference test); the binding tests add one build of the phones'
+# library (ADR 0014). The time of each step is printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

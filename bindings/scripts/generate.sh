@@ -22,13 +22,17 @@ case "$(uname -s)" in
   *) LIB=libgridwork_ffi.so ;;
 esac
 
-# --workspace: the library, uniffi-bindgen and the server (for the binding
-# tests that sync end to end against it) in one build that shares every
-# crate with `cargo test --workspace` (scripts/test.sh runs that first), so
-# nothing is compiled twice. Built together with uniffi-bindgen, this host
-# library also carries uniffi's generator code; the libraries the apps ship
-# are built with -p by build-android.sh / build-ios.sh.
-cargo build --locked --workspace
+# The library with the phones' own features (what the apps ship, in the dev
+# profile), and the generator. A `cargo build` never shares units with
+# `cargo test --workspace` (dev-dependencies add features to shared crates:
+# ADR 0014), so this is the one extra build of the core the suite makes.
+# Separately, as `cargo uniffi-bindgen` runs it (-p alone): together, the
+# library would also get uniffi's generator feature.
+cargo build --locked -p gridwork-ffi
+cargo build --locked -p uniffi-bindgen
+# The server the binding tests sync against: the test build's binary
+# (nothing rebuilt after `cargo test --workspace`).
+cargo test --locked --workspace --no-run --quiet
 
 rm -rf "${OUT:?}/lib" "${OUT:?}/kotlin" "${OUT:?}/swift"
 mkdir -p "$OUT/lib"

@@ -68,8 +68,9 @@ if [ "$("$venv/bin/pip" show openapi-spec-validator 2>/dev/null | sed -n 's/^Ver
 fi
 
 # ---- the server binary
-# --workspace: the same build as `cargo test --workspace` (nothing rebuilt).
-cargo build --quiet --workspace --locked
+# The test build's binary (`cargo test --workspace` builds it for the cli
+# tests): nothing is rebuilt after the Rust step (ADR 0014).
+cargo test --quiet --workspace --locked --no-run
 bin=$target/debug/gridwork
 
 # ---- a server on a free port with a fresh data directory

@@ -40,8 +40,9 @@ fi
 echo "clients: tuspy $TUSPY_VERSION, tus-js-client $(node -p 'require("./tests/tus/js/node_modules/tus-js-client/package.json").version')"
 
 # ---- the server
-# --workspace: the same build as `cargo test --workspace` (nothing rebuilt).
-cargo build --quiet --workspace --locked
+# The test build's binary (`cargo test --workspace` builds it for the cli
+# tests): nothing is rebuilt after the Rust step (ADR 0014).
+cargo test --quiet --workspace --locked --no-run
 bin=$target/debug/gridwork
 tmp=$(mktemp -d)
 server_pid=

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run every benchmark and rewrite docs/benchmarks.md from the results.
 # Usage: scripts/bench.sh            (about 6 minutes on 2 cores)
+#        scripts/bench.sh store      only the device-store benchmarks (plain and
+#                                    encrypted); rewrites only their sections
 # Installs what it needs: the release build, and PouchDB from npm for the
 # sync baseline (bench/pouchdb).
 set -euo pipefail
@@ -8,6 +10,12 @@ cd "$(dirname "$0")/.."
 out=target/bench
 mkdir -p "$out"
 log="$out/criterion.log"
+
+if [ "${1:-all}" = store ]; then
+  cargo bench --locked -p gridwork-core --features encryption --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
+  python3 scripts/bench_report.py "$log" "scripts/bench.sh store" "$out" --only-store
+  exit 0
+fi
 
 echo "== release build"
 cargo build --release --locked -p gridwork -p gridwork-bench

@@ -23,16 +23,15 @@ case "$(uname -s)" in
 esac
 
 # The library with the phones' own features (what the apps ship, in the dev
-# profile), and the generator. A `cargo build` never shares units with
-# `cargo test --workspace` (dev-dependencies add features to shared crates:
-# ADR 0014), so this is the one extra build of the core the suite makes.
-# Separately, as `cargo uniffi-bindgen` runs it (-p alone): together, the
-# library would also get uniffi's generator feature.
+# profile). A `cargo build` never shares units with `cargo test --workspace`
+# (dev-dependencies add features to shared crates: ADR 0014), so this is
+# the one extra build of the core the suite makes.
 cargo build --locked -p gridwork-ffi
-cargo build --locked -p uniffi-bindgen
-# The server the binding tests sync against: the test build's binary
-# (nothing rebuilt after `cargo test --workspace`).
+# The generator and the server the binding tests sync against: the test
+# build's binaries (nothing rebuilt after `cargo test --workspace`; `cargo
+# uniffi-bindgen`, a `cargo run -p`, would build the generator again).
 cargo test --locked --workspace --no-run --quiet
+BINDGEN="$TARGET_DIR/debug/uniffi-bindgen"
 
 rm -rf "${OUT:?}/lib" "${OUT:?}/kotlin" "${OUT:?}/swift"
 mkdir -p "$OUT/lib"
@@ -43,8 +42,8 @@ mkdir -p "$OUT/bin"
 cp "$TARGET_DIR/debug/gridwork" "$OUT/bin/gridwork"
 
 # --no-format: ktlint and swiftformat are not installed (and not needed).
-cargo uniffi-bindgen generate --no-format "$OUT/lib/$LIB" -l kotlin -o "$OUT/kotlin"
-cargo uniffi-bindgen generate --no-format "$OUT/lib/$LIB" -l swift -o "$OUT/swift"
+"$BINDGEN" generate --no-format "$OUT/lib/$LIB" -l kotlin -o "$OUT/kotlin"
+"$BINDGEN" generate --no-format "$OUT/lib/$LIB" -l swift -o "$OUT/swift"
 
 test -s "$OUT/kotlin/org/gridwork/core/gridwork_ffi.kt"
 test -s "$OUT/swift/GridworkCore.swift"

@@ -62,6 +62,18 @@ impl fmt::Debug for Masked<'_> {
     }
 }
 
+/// The stated reason for a reveal, trimmed: at least two characters.
+pub fn reveal_reason(reason: &str) -> Result<&str> {
+    let reason = reason.trim();
+    if reason.chars().count() < 2 {
+        return Err(CoreError::invalid(
+            "reason",
+            "查看完整信息须说明理由 / a reason is required to reveal personal data",
+        ));
+    }
+    Ok(reason)
+}
+
 /// Which personal field a reveal is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -452,13 +452,7 @@ impl Store {
         field: PiiField,
         reason: &str,
     ) -> Result<String> {
-        let reason = reason.trim();
-        if reason.chars().count() < 2 {
-            return Err(CoreError::invalid(
-                "reason",
-                "查看完整信息须说明理由 / a reason is required to reveal personal data",
-            ));
-        }
+        let reason = pii::reveal_reason(reason)?;
         self.write(|w| {
             let a = actor(&w.tx, user_id, w.now)?;
             let row: Option<(String, Option<String>, Option<String>, bool)> = w

@@ -70,16 +70,9 @@ pub async fn reveal_member_field(
     field: crate::pii::PiiField,
     reason: &str,
 ) -> Result<String> {
-    let reason = reason.trim();
-    if reason.chars().count() < 2 {
-        return Err(CoreError::invalid(
-            "reason",
-            "查看完整信息须说明理由 / a reason is required to reveal personal data",
-        ));
-    }
     let req = super::protocol::RevealRequest {
         field,
-        reason: reason.to_string(),
+        reason: crate::pii::reveal_reason(reason)?.to_string(),
     };
     Ok(enrolled(store, secrets)?
         .reveal(member_id, &req)

@@ -2,11 +2,14 @@
 # Test the generated UniFFI bindings against the host-built Rust library:
 #   1. generate  build gridwork-ffi (-p, debug) and generate Kotlin + Swift
 #   2. kotlin    android/gridwork-core: JUnit 5 on the JVM through JNA (Maven)
-#   3. swift     ios/GridworkCore: XCTest with Linux Swift (trixie chroot
+#   3. android   android/ui: the app's screens, Compose UI tests on the
+#                desktop JVM against a real server (Maven)
+#   4. swift     ios/GridworkCore: XCTest with Linux Swift (trixie chroot
 #                unless `swift` is on the PATH; creating it needs root)
 #
-#   scripts/test-bindings.sh            all three
+#   scripts/test-bindings.sh            all four
 #   scripts/test-bindings.sh kotlin     generate + kotlin
+#   scripts/test-bindings.sh android    generate + android
 #   scripts/test-bindings.sh swift      generate + swift
 #
 # Each phase is timed; its full output is also kept in
@@ -19,13 +22,15 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 want_kotlin=0
+want_android=0
 want_swift=0
-[ $# -gt 0 ] || set -- kotlin swift
+[ $# -gt 0 ] || set -- kotlin android swift
 for arg in "$@"; do
   case "$arg" in
     kotlin) want_kotlin=1 ;;
+    android) want_android=1 ;;
     swift) want_swift=1 ;;
-    *) echo "usage: $0 [kotlin] [swift]" >&2; exit 2 ;;
+    *) echo "usage: $0 [kotlin] [android] [swift]" >&2; exit 2 ;;
   esac
 done
 
@@ -63,15 +68,15 @@ passed_total=0
 failed_total=0
 summaries=()
 
-kotlin_counts() { # surefire's closing "Tests run: N, Failures: F, Errors: E, Skipped: S"
-  local line
-  line=$(grep -E '^\[[A-Z]+\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$LOGS/kotlin.log" | tail -n1 || true)
+surefire_counts() { # NAME: surefire's closing "Tests run: N, Failures: F, Errors: E, Skipped: S"
+  local name=$1 line
+  line=$(grep -E '^\[[A-Z]+\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$LOGS/$name.log" | tail -n1 || true)
   if [ -z "$line" ]; then
-    summaries+=("kotlin: no surefire summary (did it compile?)")
+    summaries+=("$name: no surefire summary (did it compile?)")
     failed_total=$((failed_total + 1))
     return
   fi
-  summaries+=("kotlin: ${line#\[*\] }")
+  summaries+=("$name: ${line#\[*\] }")
   read -r run fail err skip < <(sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/' <<<"$line")
   passed_total=$((passed_total + run - fail - err - skip))
   failed_total=$((failed_total + fail + err))
@@ -96,7 +101,11 @@ total_start=$SECONDS
 if run_phase generate bindings/scripts/generate.sh; then
   if [ "$want_kotlin" = 1 ]; then
     run_phase kotlin bindings/scripts/test-kotlin.sh "$OUT" || true
-    kotlin_counts
+    surefire_counts kotlin
+  fi
+  if [ "$want_android" = 1 ]; then
+    run_phase android android/scripts/test-ui.sh "$OUT" || true
+    surefire_counts android
   fi
   if [ "$want_swift" = 1 ]; then
     run_phase swift bindings/scripts/test-swift.sh "$OUT" || true

@@ -12,6 +12,7 @@
 #   scripts/test.sh api      the API against its OpenAPI document
 #   scripts/test.sh tus      tus uploads with real tus clients and servers
 #   scripts/test.sh kotlin   the Kotlin binding tests (JVM)
+#   scripts/test.sh android  the Android app's screens (Compose UI tests on the JVM)
 #   scripts/test.sh swift    the Swift binding tests (Linux)
 #
 # The steps reuse what `cargo test --workspace` built (the server binary,
@@ -22,8 +23,8 @@ cd "$(dirname "$0")/.."
 
 want=${1:-all}
 case "$want" in
-  all | rust | api | tus | kotlin | swift) ;;
-  *) echo "usage: $0 [all|rust|api|tus|kotlin|swift]" >&2; exit 2 ;;
+  all | rust | api | tus | kotlin | android | swift) ;;
+  *) echo "usage: $0 [all|rust|api|tus|kotlin|android|swift]" >&2; exit 2 ;;
 esac
 part() { [ "$want" = all ] || [ "$want" = "$1" ]; }
 start=$SECONDS
@@ -140,6 +141,7 @@ fi
 
 bindings=()
 part kotlin && bindings+=(kotlin)
+part android && bindings+=(android)
 part swift && bindings+=(swift)
 if [ ${#bindings[@]} -gt 0 ]; then
   step "binding tests (${bindings[*]})"

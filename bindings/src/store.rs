@@ -13,8 +13,8 @@ use gridwork_core::pii::PiiField;
 use gridwork_core::secrets::{SecretStore as CoreSecrets, DEVICE_CREDENTIAL};
 use gridwork_core::store::{
     CaseDetail, CaseRow, CaseScope, DaySummary, GridSummary, HouseholdDetail, HouseholdFilter,
-    HouseholdPage, ImportMode, ImportReport, OnSpotResolution, VisitDetail, VisitInput,
-    VisitOutcome,
+    HouseholdPage, ImportMode, ImportReport, OnSpotResolution, TodayScreen, VisitDetail,
+    VisitInput, VisitOutcome,
 };
 use gridwork_core::Store;
 
@@ -186,6 +186,19 @@ impl GridworkStore {
     }
 
     // ---- screens ----
+
+    /// The "today" screen: my grids and what is due, my open cases by
+    /// countdown, unread messages, what waits to sync, and my day so far.
+    pub fn today(&self, day: NaiveDate) -> R<TodayScreen> {
+        let (s, u) = self.session()?;
+        Ok(s.today(&u, day)?)
+    }
+
+    /// The moment a sync last completed on this phone.
+    pub fn last_synced_at(&self) -> R<Option<UtcTime>> {
+        let (s, _) = self.session()?;
+        Ok(s.last_synced_at()?)
+    }
 
     /// "My grids", with households, due visits and open cases.
     pub fn my_grids(&self) -> R<Vec<GridSummary>> {

@@ -140,6 +140,12 @@ impl GridworkStore {
         Ok(self.store_arc()?.mark_conflict_seen(&id)?)
     }
 
+    /// The person this phone was enrolled for: the app signs them in on
+    /// start. `None` before enrolment and after the phone was wiped.
+    pub fn device_owner(&self) -> Result<Option<User>, GridworkError> {
+        Ok(self.store_arc()?.device_owner()?)
+    }
+
     /// The server this device is enrolled with.
     pub fn server_url(&self) -> Result<Option<String>, GridworkError> {
         Ok(self.store_arc()?.server_url()?)

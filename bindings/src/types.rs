@@ -33,8 +33,8 @@ pub use gridwork_core::region::RegionPath;
 pub use gridwork_core::store::{
     CaseDetail, CaseRow, CaseScope, DaySummary, GridSummary, HouseholdDetail, HouseholdFilter,
     HouseholdPage, HouseholdRow, ImportError, ImportMode, ImportReport, MemberView,
-    OnSpotResolution, TimelineEntry, VerdictCount, VisitAnswerView, VisitDetail, VisitInput,
-    VisitOutcome, VisitRef,
+    OnSpotResolution, TimelineEntry, TodayScreen, VerdictCount, VisitAnswerView, VisitDetail,
+    VisitInput, VisitOutcome, VisitRef,
 };
 pub use gridwork_core::user::{Assignment, AssignmentKind, Role, User};
 pub use gridwork_core::visit::{DueState, Visit};
@@ -784,6 +784,20 @@ pub struct ImportReport {
 pub struct VerdictCount {
     pub status: String,
     pub count: u32,
+}
+
+#[uniffi::remote(Record)]
+pub struct TodayScreen {
+    pub grids: Vec<GridSummary>,
+    pub due_visits: u32,
+    pub open_cases: Vec<CaseRow>,
+    pub unread_messages: u32,
+    pub pending_operations: u64,
+    pub photos_waiting: u32,
+    pub photo_bytes_waiting: u64,
+    pub last_synced_at: Option<UtcTime>,
+    pub day: DaySummary,
+    pub open_patrol: Option<Patrol>,
 }
 
 #[uniffi::remote(Record)]

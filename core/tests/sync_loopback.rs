@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use common::*;
 use gridwork_core::case::{CaseAction, CaseState, Difficulty};
-use gridwork_core::clock::ManualClock;
+use gridwork_core::clock::{Clock, ManualClock};
 use gridwork_core::household::PlaceKind;
 use gridwork_core::store::{CaseScope, HouseholdFilter, VisitInput};
 use gridwork_core::sync::protocol::{
@@ -658,4 +658,83 @@ fn small_pages_add_up_to_one_big_page() {
             assert!(p.contains(change), "{user}: paging lost {change}");
         }
     }
+}
+
+#[test]
+fn the_today_screen_shows_what_is_due_my_cases_and_what_waits_to_sync() {
+    let w = World::new();
+    let worker = w.device("worker");
+    assert_eq!(worker.last_synced_at().unwrap(), None, "never synced");
+    w.sync(&worker, WORKER);
+    let day = (w.clock.now() + Duration::hours(8)).date_naive();
+    let today = worker.today(WORKER, day).unwrap();
+    assert_eq!(
+        today
+            .grids
+            .iter()
+            .map(|g| g.code.as_str())
+            .collect::<Vec<_>>(),
+        vec![G1]
+    );
+    assert_eq!(today.due_visits, 3, "three never-visited households");
+    assert!(today.open_cases.is_empty());
+    assert_eq!((today.pending_operations, today.photos_waiting), (0, 0));
+    assert_eq!(today.last_synced_at, Some(w.clock.now()));
+    assert_eq!(today.day.visits, 0);
+
+    // Offline: a visit with a hazard, the case reported with a photo.
+    w.clock.advance(Duration::minutes(30));
+    let visit = visit_with_hazard(&w, &worker);
+    let case = worker
+        .report_case(
+            WORKER,
+            &visit.drafts[0],
+            &[photo(w.dir.path(), "before.jpg", None)],
+            None,
+        )
+        .unwrap()
+        .case;
+    let today = worker.today(WORKER, day).unwrap();
+    assert_eq!(
+        today.due_visits, 2,
+        "the visited household is no longer due"
+    );
+    assert_eq!(today.day.visits, 1);
+    assert_eq!(
+        today
+            .open_cases
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        vec![case.id.as_str()]
+    );
+    assert!(today.open_cases[0].countdown_secs.is_some());
+    assert!(
+        today.pending_operations >= 2,
+        "the visit and the report wait"
+    );
+    assert_eq!(
+        today.photos_waiting, 2,
+        "the visit's photo and the report's"
+    );
+    assert!(today.photo_bytes_waiting > 0);
+    assert_eq!(
+        today.last_synced_at,
+        Some(w.clock.now() - Duration::minutes(30)),
+        "still the last sync"
+    );
+
+    let patrol = worker.start_patrol(WORKER, G1, None).unwrap();
+    assert_eq!(
+        worker.today(WORKER, day).unwrap().open_patrol.map(|p| p.id),
+        Some(patrol.id.clone()),
+        "the patrol under way"
+    );
+    worker.end_patrol(WORKER, &patrol.id).unwrap();
+    w.sync(&worker, WORKER);
+    let today = worker.today(WORKER, day).unwrap();
+    assert_eq!(today.open_patrol, None);
+    assert_eq!(today.day.patrols, 1);
+    assert_eq!(today.pending_operations, 0);
+    assert_eq!(today.last_synced_at, Some(w.clock.now()));
 }

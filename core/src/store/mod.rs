@@ -28,6 +28,7 @@ mod report;
 pub mod schema;
 mod screens;
 mod sync;
+mod today;
 mod uploads;
 mod users;
 mod visits;
@@ -62,6 +63,7 @@ pub use push_jobs::{PushAddress, PushDelivery, PushJob, PushJobUpdate};
 pub use report::{Count, ServerFigures};
 pub use screens::{CaseDetail, GridSummary, TimelineEntry};
 pub use sync::{case_exists, AnswerSummary, ConflictRecord, PullSummary};
+pub use today::{TodayScreen, TODAY_CASES};
 pub use uploads::{range_checksum, TUS_VERSION, UPLOADS_PATH};
 pub use visits::{VisitAnswerView, VisitDetail, VisitInput, VisitOutcome};
 

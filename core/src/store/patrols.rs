@@ -189,6 +189,24 @@ impl Store {
         })
     }
 
+    /// The worker's patrol still under way (the latest, if several were
+    /// left open), so the app can resume it after a restart.
+    pub fn open_patrol(&self, user_id: &str) -> Result<Option<Patrol>> {
+        self.read(|c| {
+            let id: Option<String> = c
+                .prepare_cached(
+                    "SELECT id FROM patrol WHERE worker_id = ?1 AND ended_at IS NULL
+                     ORDER BY started_at DESC LIMIT 1",
+                )?
+                .query_row([user_id], |r| r.get(0))
+                .optional()?;
+            match id {
+                Some(id) => load_patrol(c, &id),
+                None => Ok(None),
+            }
+        })
+    }
+
     /// A patrol's recorded track (the worker's own only).
     pub fn track(&self, user_id: &str, patrol_id: &str) -> Result<Vec<TrackPoint>> {
         self.read(|c| {

@@ -186,6 +186,7 @@ pub async fn sync_with<T: Transport>(
             break;
         }
     }
+    store.mark_synced()?;
     info!(
         applied = report.pushed.applied,
         rejected = report.pushed.rejected,

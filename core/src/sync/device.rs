@@ -95,8 +95,30 @@ impl Store {
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [url],
             )?;
+            w.tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('device_owner', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [&owner.id],
+            )?;
             w.upsert_user(owner)
         })
+    }
+
+    /// The person this phone was enrolled for (the app signs them in on
+    /// start); `None` before enrolment and after a wipe.
+    pub fn device_owner(&self) -> Result<Option<User>> {
+        let id: Option<String> = self.read(|c| {
+            Ok(c.query_row(
+                "SELECT value FROM meta WHERE key = 'device_owner'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })?;
+        match id {
+            Some(id) => Ok(Some(self.user(&id)?)),
+            None => Ok(None),
+        }
     }
 
     pub fn server_url(&self) -> Result<Option<String>> {

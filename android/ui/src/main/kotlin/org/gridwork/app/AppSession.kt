@@ -1,0 +1,30 @@
+package org.gridwork.app
+
+import java.time.Instant
+import java.time.LocalDate
+import java.time.ZoneId
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+import org.gridwork.core.GridworkStore
+import org.gridwork.core.SecretStore
+
+/**
+ * What every screen's state holder needs: the phone's store, the platform
+ * secret store, where blocking store calls run, and the clock used only to
+ * name "today" (the core keeps its own time for every rule).
+ */
+class AppSession(
+    val store: GridworkStore,
+    val secrets: SecretStore,
+    val deviceName: String,
+    val io: CoroutineDispatcher = Dispatchers.IO,
+    val zone: ZoneId = ZoneId.of("Asia/Shanghai"),
+    val now: () -> Instant = Instant::now,
+) {
+    /** Run a blocking store call off the main thread. */
+    suspend fun <T> call(block: GridworkStore.() -> T): T = withContext(io) { store.block() }
+
+    /** Today's date where the grid is (China time). */
+    fun today(): LocalDate = now().atZone(zone).toLocalDate()
+}

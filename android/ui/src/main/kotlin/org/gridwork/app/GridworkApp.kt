@@ -1,0 +1,60 @@
+package org.gridwork.app
+
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.material3.Surface
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.CompositionLocalProvider
+import androidx.compose.runtime.collectAsState
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import org.gridwork.app.enrol.EnrolScreen
+import org.gridwork.app.i18n.LocalLanguage
+import org.gridwork.app.theme.GridworkTheme
+import org.gridwork.app.today.TodayScreen
+
+/**
+ * The whole app, for Android's activity and the desktop window alike.
+ * [onScanQr] is the platform's QR scanner, if it has one.
+ */
+@Composable
+fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
+    val language by app.language.collectAsState()
+    val destination by app.destination.collectAsState()
+    CompositionLocalProvider(LocalLanguage provides language) {
+        GridworkTheme {
+            Surface(Modifier.fillMaxSize()) {
+                when (destination) {
+                    Destination.Starting -> Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) {
+                        CircularProgressIndicator()
+                    }
+                    Destination.Enrol -> {
+                        val state by app.enrol.state.collectAsState()
+                        EnrolScreen(
+                            state = state,
+                            onServerUrl = app.enrol::onServerUrl,
+                            onCode = app.enrol::onCode,
+                            onEnrol = app.enrol::enrol,
+                            onRetryPull = app.enrol::retryPull,
+                            onScanQr = onScanQr,
+                        )
+                    }
+                    Destination.Today -> {
+                        val state by app.today.state.collectAsState()
+                        TodayScreen(
+                            state = state,
+                            onSync = app.today::sync,
+                            onTogglePatrol = app.today::togglePatrol,
+                            onOpenGrid = null,
+                            onOpenCase = null,
+                            onRetry = app.today::refresh,
+                            zone = app.session.zone,
+                        )
+                    }
+                }
+            }
+        }
+    }
+}

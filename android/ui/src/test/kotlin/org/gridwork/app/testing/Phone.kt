@@ -1,0 +1,39 @@
+package org.gridwork.app.testing
+
+import java.io.File
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import org.gridwork.app.AppModel
+import org.gridwork.app.AppSession
+import org.gridwork.app.i18n.Language
+import org.gridwork.core.GridworkStore
+
+/**
+ * One phone: its encrypted store and secrets in files under [dir] (so it
+ * can be closed and opened again), and the app's model over them, started
+ * as the activity would start it.
+ */
+class Phone(
+    private val dir: File,
+    val name: String,
+    private val language: Language = Language.ZH,
+    private val server: String = "",
+) : AutoCloseable {
+    val secrets = FileSecrets(File(dir, "$name.secrets"))
+    val store: GridworkStore = GridworkStore.open(File(dir, "$name.db").path, secrets)
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    val app = AppModel(AppSession(store, secrets, "${name}的手机"), scope, language, server).also { it.start() }
+
+    /** Close the app and the store, and open them again from the same files. */
+    fun reopen(): Phone {
+        close()
+        return Phone(dir, name, language, server)
+    }
+
+    override fun close() {
+        scope.cancel()
+        store.close()
+    }
+}

@@ -12,9 +12,9 @@ use gridwork_core::import::TableFormat;
 use gridwork_core::pii::PiiField;
 use gridwork_core::secrets::{SecretStore as CoreSecrets, DEVICE_CREDENTIAL};
 use gridwork_core::store::{
-    CaseDetail, CaseRow, CaseScope, DaySummary, GridSummary, HouseholdDetail, HouseholdFilter,
-    HouseholdPage, ImportMode, ImportReport, OnSpotResolution, TodayScreen, VisitDetail,
-    VisitInput, VisitOutcome,
+    CaseDetail, CaseRow, CaseScope, DaySummary, GridMap, GridSummary, HouseholdDetail,
+    HouseholdFilter, HouseholdPage, ImportMode, ImportReport, OnSpotResolution, TodayScreen,
+    VisitDetail, VisitInput, VisitOutcome,
 };
 use gridwork_core::Store;
 
@@ -218,6 +218,13 @@ impl GridworkStore {
         Ok(s.households(&u, &grid_code, &filter, offset, limit)?)
     }
 
+    /// The grid's map: boundary and every household and place, converted
+    /// to `system` (GCJ-02 for Amap/Tencent tiles, BD-09 for Baidu).
+    pub fn grid_map(&self, grid_code: String, system: CoordSystem) -> R<GridMap> {
+        let (s, u) = self.session()?;
+        Ok(s.grid_map(&u, &grid_code, system)?)
+    }
+
     /// The household screen; personal numbers masked.
     pub fn household_detail(&self, code: String) -> R<HouseholdDetail> {
         let (s, u) = self.session()?;
@@ -384,6 +391,24 @@ impl GridworkStore {
 #[uniffi::export]
 pub fn convert_coordinates(point: LatLon, from: CoordSystem, to: CoordSystem) -> LatLon {
     gridwork_core::coord::convert(point, from, to)
+}
+
+/// `超期3天 / 3 days overdue`: a household's due state as it reads on screen.
+#[uniffi::export]
+pub fn due_label(due: DueState) -> String {
+    due.label()
+}
+
+/// `住户 / Household`.
+#[uniffi::export]
+pub fn place_kind_label(kind: PlaceKind) -> String {
+    kind.label()
+}
+
+/// `独居老人 / Elderly living alone`.
+#[uniffi::export]
+pub fn tag_label(tag: Tag) -> String {
+    tag.label()
 }
 
 /// How a countdown reads (`剩余2天3小时 / 2d 3h left`).

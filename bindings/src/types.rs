@@ -31,10 +31,10 @@ pub use gridwork_core::patrol::{Patrol, TrackPoint};
 pub use gridwork_core::priority::{Category, Priority, Severity};
 pub use gridwork_core::region::RegionPath;
 pub use gridwork_core::store::{
-    CaseDetail, CaseRow, CaseScope, DaySummary, GridSummary, HouseholdDetail, HouseholdFilter,
-    HouseholdPage, HouseholdRow, ImportError, ImportMode, ImportReport, MemberView,
-    OnSpotResolution, TimelineEntry, TodayScreen, VerdictCount, VisitAnswerView, VisitDetail,
-    VisitInput, VisitOutcome, VisitRef,
+    CaseDetail, CaseRow, CaseScope, DaySummary, GridMap, GridSummary, HouseholdDetail,
+    HouseholdFilter, HouseholdPage, HouseholdRow, ImportError, ImportMode, ImportReport, MapPlace,
+    MemberView, OnSpotResolution, TimelineEntry, TodayScreen, VerdictCount, VisitAnswerView,
+    VisitDetail, VisitInput, VisitOutcome, VisitRef,
 };
 pub use gridwork_core::user::{Assignment, AssignmentKind, Role, User};
 pub use gridwork_core::visit::{DueState, Visit};
@@ -784,6 +784,22 @@ pub struct ImportReport {
 pub struct VerdictCount {
     pub status: String,
     pub count: u32,
+}
+
+#[uniffi::remote(Record)]
+pub struct MapPlace {
+    pub point: LatLon,
+    pub row: HouseholdRow,
+}
+
+#[uniffi::remote(Record)]
+pub struct GridMap {
+    pub grid_code: String,
+    pub system: CoordSystem,
+    pub rings: Vec<Vec<LatLon>>,
+    pub places: Vec<MapPlace>,
+    pub south_west: LatLon,
+    pub north_east: LatLon,
 }
 
 #[uniffi::remote(Record)]

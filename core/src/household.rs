@@ -70,6 +70,26 @@ impl PlaceKind {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            PlaceKind::Household => "Household",
+            PlaceKind::Shop => "Shop",
+            PlaceKind::Workshop => "Workshop",
+            PlaceKind::Enterprise => "Enterprise",
+            PlaceKind::Mine => "Mine",
+            PlaceKind::School => "School",
+            PlaceKind::CompoundManaged => "Managed compound",
+            PlaceKind::CompoundUnmanaged => "Unmanaged compound",
+            PlaceKind::Other => "Other place",
+        }
+    }
+
+    /// `住户 / Household`: both languages, Chinese first, as the core's
+    /// other screen labels.
+    pub fn label(self) -> String {
+        format!("{} / {}", self.label_zh(), self.label_en())
+    }
+
     /// Accepts the code or the Chinese label (as found in registers).
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim();
@@ -136,6 +156,22 @@ impl Tag {
             Tag::HazardousSite => "隐患场所",
             Tag::Enterprise => "企业",
         }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Tag::ElderlyAlone => "Elderly living alone",
+            Tag::LeftBehindChild => "Left-behind child",
+            Tag::Disabled => "Disabled",
+            Tag::KeyPerson => "Key person",
+            Tag::HazardousSite => "Hazardous site",
+            Tag::Enterprise => "Enterprise",
+        }
+    }
+
+    /// `独居老人 / Elderly living alone`.
+    pub fn label(self) -> String {
+        format!("{} / {}", self.label_zh(), self.label_en())
     }
 
     pub fn parse(s: &str) -> Option<Self> {

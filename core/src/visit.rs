@@ -182,12 +182,44 @@ impl DueState {
     pub fn is_due(self) -> bool {
         !matches!(self, DueState::Upcoming { .. })
     }
+
+    /// How the due state reads on screen, Chinese first:
+    /// `从未走访 / never visited`, `今日应访 / due today`,
+    /// `超期3天 / 3 days overdue`, `5天后 / in 5 days`.
+    pub fn label(self) -> String {
+        match self {
+            DueState::NeverVisited => "从未走访 / never visited".into(),
+            DueState::Due { overdue_days: 0 } => "今日应访 / due today".into(),
+            DueState::Due { overdue_days: 1 } => "超期1天 / 1 day overdue".into(),
+            DueState::Due { overdue_days: d } => format!("超期{d}天 / {d} days overdue"),
+            DueState::Upcoming { in_days: 0 } => "今日到期 / due later today".into(),
+            DueState::Upcoming { in_days: 1 } => "1天后 / in 1 day".into(),
+            DueState::Upcoming { in_days: d } => format!("{d}天后 / in {d} days"),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn due_states_read_in_both_languages() {
+        assert_eq!(DueState::NeverVisited.label(), "从未走访 / never visited");
+        assert_eq!(
+            DueState::Due { overdue_days: 0 }.label(),
+            "今日应访 / due today"
+        );
+        assert_eq!(
+            DueState::Due { overdue_days: 3 }.label(),
+            "超期3天 / 3 days overdue"
+        );
+        assert_eq!(
+            DueState::Upcoming { in_days: 5 }.label(),
+            "5天后 / in 5 days"
+        );
+    }
 
     #[test]
     fn the_shortest_interval_applies() {

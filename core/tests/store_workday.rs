@@ -853,3 +853,43 @@ fn coverage_report_finds_the_broken_promises() {
     assert_eq!(r.grids_without_worker, vec![G1.to_string()]);
     assert_eq!(r.open_cases_without_owner, vec![id]);
 }
+
+#[test]
+fn the_grid_map_draws_boundary_and_places_in_the_tiles_coordinates() {
+    use gridwork_core::coord::CoordSystem;
+    let t = township();
+    let wgs = t.store.grid_map(WORKER, G1, CoordSystem::Wgs84).unwrap();
+    assert_eq!(wgs.places.len(), 3);
+    assert_eq!(wgs.places[0].row.code, "H001");
+    assert_eq!(
+        (wgs.places[0].point.lat, wgs.places[0].point.lon),
+        (wgs.places[0].row.lat, wgs.places[0].row.lon)
+    );
+    assert!(
+        !wgs.rings.is_empty() && wgs.rings[0].len() >= 4,
+        "a closed ring"
+    );
+    for p in wgs
+        .rings
+        .iter()
+        .flatten()
+        .chain(wgs.places.iter().map(|p| &p.point))
+    {
+        assert!(p.lat >= wgs.south_west.lat && p.lat <= wgs.north_east.lat);
+        assert!(p.lon >= wgs.south_west.lon && p.lon <= wgs.north_east.lon);
+    }
+    // Amap/Tencent tiles: every point shifted as GCJ-02 shifts Shenzhen
+    // (a few hundred metres), the same households in the same order.
+    let gcj = t.store.grid_map(WORKER, G1, CoordSystem::Gcj02).unwrap();
+    let (a, b) = (&wgs.places[0].point, &gcj.places[0].point);
+    let shift_m = ((a.lat - b.lat) * 111_000.0).hypot((a.lon - b.lon) * 102_000.0);
+    assert!(
+        (200.0..800.0).contains(&shift_m),
+        "GCJ-02 shift {shift_m} m"
+    );
+    // Another worker's grid is not there for this worker.
+    assert!(matches!(
+        t.store.grid_map(WORKER, G2, CoordSystem::Wgs84),
+        Err(CoreError::NotFound { .. })
+    ));
+}

@@ -287,10 +287,13 @@ pub(crate) fn validate_household(h: &Household) -> Result<()> {
     Ok(())
 }
 
-const ROW_COLUMNS: &str = "h.code, h.grid_code, h.kind, h.name, h.address, h.lat, h.lon, h.tags, h.last_visit_at, h.due_at,
+pub(crate) const ROW_COLUMNS: &str = "h.code, h.grid_code, h.kind, h.name, h.address, h.lat, h.lon, h.tags, h.last_visit_at, h.due_at,
     (SELECT COUNT(*) FROM case_file c WHERE c.household_code = h.code AND c.state IN ('reported','filed','dispatched','in_progress'))";
 
-fn row_from_sql(r: &rusqlite::Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<HouseholdRow> {
+pub(crate) fn row_from_sql(
+    r: &rusqlite::Row<'_>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<HouseholdRow> {
     let kind: String = r.get(2)?;
     let last: Option<i64> = r.get(8)?;
     let due_at: i64 = r.get(9)?;

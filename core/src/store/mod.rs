@@ -17,6 +17,7 @@ mod encryption;
 mod escalations;
 mod evidence;
 mod evidence_server;
+mod grid_map;
 mod households;
 mod import;
 mod inbox;
@@ -53,6 +54,7 @@ pub use day::{DaySummary, VerdictCount};
 pub use encryption::{StoreKey, STORE_KEY};
 pub use escalations::{EscalationPass, RecordedEscalation};
 pub use evidence_server::EvidenceAccess;
+pub use grid_map::{GridMap, MapPlace};
 pub use households::{
     HouseholdDetail, HouseholdFilter, HouseholdPage, HouseholdRow, MemberView, RevealRecord,
     VisitRef,

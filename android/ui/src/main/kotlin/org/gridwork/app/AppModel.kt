@@ -1,17 +1,23 @@
 package org.gridwork.app
 
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import org.gridwork.app.enrol.EnrolModel
 import org.gridwork.app.enrol.EnrolStep
+import org.gridwork.app.grid.GridModel
+import org.gridwork.app.household.HouseholdModel
 import org.gridwork.app.i18n.Language
 import org.gridwork.app.today.TodayModel
 import org.gridwork.core.GridworkException
 
-/** Where the app is. */
+/** A place in the app; screens below the top level carry their state holder. */
 sealed interface Destination {
     /** Deciding (reading the store on start). */
     data object Starting : Destination
@@ -19,12 +25,17 @@ sealed interface Destination {
     data object Enrol : Destination
 
     data object Today : Destination
+
+    class Grid(val model: GridModel, internal val scope: CoroutineScope) : Destination
+
+    class Household(val model: HouseholdModel, internal val scope: CoroutineScope) : Destination
 }
 
 /**
  * The app's top level: on start, an enrolled phone signs its owner in and
- * opens Today; otherwise Enrol. Holds one state holder per screen (on
- * Android, scoped to the activity's ViewModel).
+ * opens Today; otherwise Enrol. A back stack of destinations; a screen's
+ * state holder lives (and its work runs) while its destination is on the
+ * stack. On Android the activity keeps this in a ViewModel.
  */
 class AppModel(
     val session: AppSession,
@@ -32,8 +43,10 @@ class AppModel(
     language: Language = Language.ZH,
     defaultServer: String = "",
 ) {
-    private val _destination = MutableStateFlow<Destination>(Destination.Starting)
-    val destination: StateFlow<Destination> = _destination.asStateFlow()
+    private val _stack = MutableStateFlow<List<Destination>>(listOf(Destination.Starting))
+
+    /** The back stack; the screen shown is the last. */
+    val stack: StateFlow<List<Destination>> = _stack.asStateFlow()
 
     private val _language = MutableStateFlow(language)
     val language: StateFlow<Language> = _language.asStateFlow()
@@ -48,10 +61,10 @@ class AppModel(
             } catch (e: GridworkException) {
                 null
             }
-            if (owner != null) open(Destination.Today) else _destination.value = Destination.Enrol
+            if (owner != null) root(Destination.Today) else root(Destination.Enrol)
         }
         scope.launch {
-            enrol.state.collect { if (it.step is EnrolStep.Done && _destination.value == Destination.Enrol) open(Destination.Today) }
+            enrol.state.collect { if (it.step is EnrolStep.Done && _stack.value.last() == Destination.Enrol) root(Destination.Today) }
         }
     }
 
@@ -59,8 +72,41 @@ class AppModel(
         _language.value = language
     }
 
-    fun open(destination: Destination) {
-        _destination.value = destination
+    fun openGrid(code: String) {
+        val child = childScope()
+        push(Destination.Grid(GridModel(session, child, code), child))
+    }
+
+    fun openHousehold(code: String) {
+        val child = childScope()
+        push(Destination.Household(HouseholdModel(session, child, code), child))
+    }
+
+    /** Back one screen; false at the top level (the platform then leaves the app). */
+    fun back(): Boolean {
+        val stack = _stack.value
+        if (stack.size <= 1) return false
+        close(stack.last())
+        _stack.value = stack.dropLast(1)
+        if (_stack.value.last() == Destination.Today) today.refresh()
+        return true
+    }
+
+    private fun root(destination: Destination) {
+        _stack.value.forEach(::close)
+        _stack.value = listOf(destination)
         if (destination == Destination.Today) today.refresh()
+    }
+
+    private fun push(destination: Destination) = _stack.update { it + destination }
+
+    private fun childScope() = CoroutineScope(scope.coroutineContext + SupervisorJob(scope.coroutineContext[Job]))
+
+    private fun close(destination: Destination) {
+        when (destination) {
+            is Destination.Grid -> destination.scope.cancel()
+            is Destination.Household -> destination.scope.cancel()
+            else -> Unit
+        }
     }
 }

@@ -11,6 +11,8 @@ import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import org.gridwork.app.enrol.EnrolScreen
+import org.gridwork.app.grid.GridScreen
+import org.gridwork.app.household.HouseholdScreen
 import org.gridwork.app.i18n.LocalLanguage
 import org.gridwork.app.theme.GridworkTheme
 import org.gridwork.app.today.TodayScreen
@@ -22,11 +24,11 @@ import org.gridwork.app.today.TodayScreen
 @Composable
 fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
     val language by app.language.collectAsState()
-    val destination by app.destination.collectAsState()
+    val stack by app.stack.collectAsState()
     CompositionLocalProvider(LocalLanguage provides language) {
         GridworkTheme {
             Surface(Modifier.fillMaxSize()) {
-                when (destination) {
+                when (val destination = stack.last()) {
                     Destination.Starting -> Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) {
                         CircularProgressIndicator()
                     }
@@ -47,9 +49,36 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             state = state,
                             onSync = app.today::sync,
                             onTogglePatrol = app.today::togglePatrol,
-                            onOpenGrid = null,
+                            onOpenGrid = app::openGrid,
                             onOpenCase = null,
                             onRetry = app.today::refresh,
+                            zone = app.session.zone,
+                        )
+                    }
+                    is Destination.Grid -> {
+                        val model = destination.model
+                        val state by model.state.collectAsState()
+                        GridScreen(
+                            state = state,
+                            onBack = { app.back() },
+                            onQuery = model::onQuery,
+                            onDueOnly = model::onDueOnly,
+                            onShow = model::show,
+                            onScrolledTo = model::onScrolledTo,
+                            onOpenHousehold = app::openHousehold,
+                        )
+                    }
+                    is Destination.Household -> {
+                        val model = destination.model
+                        val state by model.state.collectAsState()
+                        HouseholdScreen(
+                            state = state,
+                            onBack = { app.back() },
+                            onReveal = model::askReveal,
+                            onReason = model::onReason,
+                            onConfirmReveal = model::confirmReveal,
+                            onCancelReveal = model::cancelReveal,
+                            onVisit = null,
                             zone = app.session.zone,
                         )
                     }

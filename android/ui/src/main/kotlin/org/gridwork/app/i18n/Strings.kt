@@ -54,6 +54,35 @@ interface Strings {
     val overdue: String
     val loading: String
     val retry: String
+
+    // Grid
+    val back: String
+    val searchHouseholds: String
+    val filterAll: String
+    val filterDue: String
+    val viewList: String
+    val viewMap: String
+    fun matches(shown: Int, total: UInt): String
+    val noMatches: String
+    fun openCasesShort(count: UInt): String
+    fun mapDescription(places: Int, due: Int): String
+    val mapLegend: String
+
+    // Household
+    val startVisit: String
+    val members: String
+    val noMembers: String
+    val recentVisits: String
+    val noVisitsYet: String
+    val phone: String
+    val idNumber: String
+    val reveal: String
+    fun revealPhone(name: String): String
+    fun revealIdNumber(name: String): String
+    val revealWhy: String
+    val revealReason: String
+    val revealRecorded: String
+    val cancel: String
 }
 
 object ZhStrings : Strings {
@@ -101,6 +130,33 @@ object ZhStrings : Strings {
     override val overdue = "已超期"
     override val loading = "加载中…"
     override val retry = "重试"
+
+    override val back = "返回"
+    override val searchHouseholds = "搜索户主、地址或编码"
+    override val filterAll = "全部"
+    override val filterDue = "待走访"
+    override val viewList = "列表"
+    override val viewMap = "地图"
+    override fun matches(shown: Int, total: UInt) = "共 $total 户（处），已显示 $shown"
+    override val noMatches = "没有符合条件的户（处）"
+    override fun openCasesShort(count: UInt) = "在办事件 $count"
+    override fun mapDescription(places: Int, due: Int) = "网格地图：边界和 $places 户（处），其中 $due 户待走访"
+    override val mapLegend = "红点：待走访　灰点：未到期（无底图时只画边界和位置）"
+
+    override val startVisit = "开始走访"
+    override val members = "家庭成员"
+    override val noMembers = "暂无成员信息"
+    override val recentVisits = "最近走访"
+    override val noVisitsYet = "尚无走访记录"
+    override val phone = "电话"
+    override val idNumber = "身份证号"
+    override val reveal = "查看"
+    override fun revealPhone(name: String) = "查看${name}的完整电话"
+    override fun revealIdNumber(name: String) = "查看${name}的完整身份证号"
+    override val revealWhy = "完整号码仅在确有需要时查看。查看原因、查看人和时间将被记录。"
+    override val revealReason = "查看原因"
+    override val revealRecorded = "已记录查看"
+    override val cancel = "取消"
 }
 
 object EnStrings : Strings {
@@ -148,6 +204,33 @@ object EnStrings : Strings {
     override val overdue = "Overdue"
     override val loading = "Loading…"
     override val retry = "Retry"
+
+    override val back = "Back"
+    override val searchHouseholds = "Search name, address or code"
+    override val filterAll = "All"
+    override val filterDue = "Due"
+    override val viewList = "List"
+    override val viewMap = "Map"
+    override fun matches(shown: Int, total: UInt) = "$total in all, $shown shown"
+    override val noMatches = "Nothing matches"
+    override fun openCasesShort(count: UInt) = "$count open cases"
+    override fun mapDescription(places: Int, due: Int) = "Grid map: the boundary and $places households and places, $due due a visit"
+    override val mapLegend = "Red: due a visit  Grey: not yet due (without map tiles, only the boundary and places)"
+
+    override val startVisit = "Start visit"
+    override val members = "Members"
+    override val noMembers = "No members recorded"
+    override val recentVisits = "Recent visits"
+    override val noVisitsYet = "No visits yet"
+    override val phone = "Phone"
+    override val idNumber = "ID number"
+    override val reveal = "Show"
+    override fun revealPhone(name: String) = "Show $name's whole phone number"
+    override fun revealIdNumber(name: String) = "Show $name's whole ID number"
+    override val revealWhy = "Show whole numbers only when you need them. The reason, who you are and when are recorded."
+    override val revealReason = "Reason"
+    override val revealRecorded = "Reveal recorded"
+    override val cancel = "Cancel"
 }
 
 /** Bytes as a person reads them (KB and MB, one decimal). */

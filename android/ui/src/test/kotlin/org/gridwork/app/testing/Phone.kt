@@ -5,6 +5,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.runBlocking
 import org.gridwork.app.AppModel
 import org.gridwork.app.AppSession
 import org.gridwork.app.i18n.Language
@@ -20,11 +21,29 @@ class Phone(
     val name: String,
     private val language: Language = Language.ZH,
     private val server: String = "",
+    start: Boolean = true,
 ) : AutoCloseable {
     val secrets = FileSecrets(File(dir, "$name.secrets"))
     val store: GridworkStore = GridworkStore.open(File(dir, "$name.db").path, secrets)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    val app = AppModel(AppSession(store, secrets, "${name}的手机"), scope, language, server).also { it.start() }
+    val app = AppModel(AppSession(store, secrets, "${name}的手机"), scope, language, server).also { if (start) it.start() }
+
+    companion object {
+        /**
+         * A phone already enrolled as [user] and synced (through the core,
+         * not the Enrol screen), its app started on Today.
+         */
+        fun enrolled(dir: File, name: String, server: GridworkServer, user: String, language: Language = Language.ZH): Phone {
+            val phone = Phone(dir, name, language, server.url, start = false)
+            runBlocking {
+                phone.store.activate(server.url, server.codeFor(user), "${name}的手机")
+                phone.store.signIn(user)
+                phone.store.sync(null)
+            }
+            phone.app.start()
+            return phone
+        }
+    }
 
     /** Close the app and the store, and open them again from the same files. */
     fun reopen(): Phone {

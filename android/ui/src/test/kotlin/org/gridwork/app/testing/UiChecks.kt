@@ -28,24 +28,52 @@ val LARGE_FONT_DENSITY = Density(2f, 1.3f)
 
 private val screenshotDir = File(System.getProperty("gridwork.screenshots") ?: "target/screenshots")
 
-/** Write what the screen shows now to docs/screenshots/android/[name].png. */
+/**
+ * Write what the screen shows now to docs/screenshots/android/[name].png.
+ * A dialog is its own root: it is drawn over the screen, with the dimmed
+ * backdrop a phone shows under it.
+ */
 @OptIn(ExperimentalTestApi::class)
 fun ComposeUiTest.screenshot(name: String) {
     waitForIdle()
     screenshotDir.mkdirs()
-    val image = onRoot().captureToImage().toAwtImage()
-    ImageIO.write(image, "png", File(screenshotDir, "$name.png"))
+    val roots = onAllNodes(isRoot())
+    val count = roots.fetchSemanticsNodes().size
+    val base = roots[0].captureToImage().toAwtImage()
+    val out = java.awt.image.BufferedImage(base.width, base.height, java.awt.image.BufferedImage.TYPE_INT_ARGB)
+    val g = out.createGraphics()
+    g.drawImage(base, 0, 0, null)
+    for (i in 1 until count) {
+        val node = roots[i]
+        val at = node.fetchSemanticsNode().boundsInWindow
+        g.color = java.awt.Color(0, 0, 0, 82)
+        g.fillRect(0, 0, out.width, out.height)
+        g.drawImage(node.captureToImage().toAwtImage(), at.left.toInt(), at.top.toInt(), null)
+    }
+    g.dispose()
+    ImageIO.write(out, "png", File(screenshotDir, "$name.png"))
 }
 
-/** Wait (bounded) until a node with [tag] exists. */
+/** Wait (bounded) until a node with [tag] exists; on timeout, say what the screen shows. */
 @OptIn(ExperimentalTestApi::class)
 fun ComposeUiTest.awaitTag(tag: String, timeoutMs: Long = 30_000) =
-    waitUntil(timeoutMillis = timeoutMs) { onAllNodes(hasTestTag(tag)).fetchSemanticsNodes().isNotEmpty() }
+    await("a node tagged '$tag'", timeoutMs) { onAllNodes(hasTestTag(tag)).fetchSemanticsNodes().isNotEmpty() }
 
-/** Wait (bounded) until some node shows [text] (substring). */
+/** Wait (bounded) until some node shows [text] (substring); on timeout, say what the screen shows. */
 @OptIn(ExperimentalTestApi::class)
 fun ComposeUiTest.awaitText(text: String, timeoutMs: Long = 30_000) =
-    waitUntil(timeoutMillis = timeoutMs) { onAllNodes(hasText(text, substring = true)).fetchSemanticsNodes().isNotEmpty() }
+    await("'$text'", timeoutMs) { onAllNodes(hasText(text, substring = true)).fetchSemanticsNodes().isNotEmpty() }
+
+@OptIn(ExperimentalTestApi::class)
+private fun ComposeUiTest.await(what: String, timeoutMs: Long, condition: () -> Boolean) {
+    try {
+        waitUntil(timeoutMillis = timeoutMs, condition = condition)
+    } catch (e: androidx.compose.ui.test.ComposeTimeoutException) {
+        val shown = onAllNodes(SemanticsMatcher("text") { SemanticsProperties.Text in it.config }, useUnmergedTree = true)
+            .fetchSemanticsNodes().joinToString(" | ") { it.label() }
+        throw AssertionError("waited ${timeoutMs} ms for $what; the screen shows: $shown", e)
+    }
+}
 
 private fun SemanticsNode.label(): String {
     val c = config

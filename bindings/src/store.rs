@@ -399,6 +399,24 @@ pub fn due_label(due: DueState) -> String {
     due.label()
 }
 
+/// `紧急 / urgent`.
+#[uniffi::export]
+pub fn severity_label(severity: Severity) -> String {
+    severity.label()
+}
+
+/// `安全生产 / Work safety`.
+#[uniffi::export]
+pub fn priority_label(priority: Priority) -> String {
+    format!("{} / {}", priority.label_zh(), priority.label_en())
+}
+
+/// `不在网格内 / outside the grid`: the geofence verdict as it reads.
+#[uniffi::export]
+pub fn geofence_label(status: GeofenceStatus) -> String {
+    status.label()
+}
+
 /// `住户 / Household`.
 #[uniffi::export]
 pub fn place_kind_label(kind: PlaceKind) -> String {

@@ -74,6 +74,21 @@ impl GeofenceStatus {
             GeofenceStatus::FarFromTarget => "距走访对象较远",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            GeofenceStatus::Consistent => "location consistent",
+            GeofenceStatus::Mock => "simulated location suspected",
+            GeofenceStatus::TooInaccurate => "location too inaccurate",
+            GeofenceStatus::OutsideGrid => "outside the grid",
+            GeofenceStatus::FarFromTarget => "far from the household",
+        }
+    }
+
+    /// `不在网格内 / outside the grid`.
+    pub fn label(self) -> String {
+        format!("{} / {}", self.label_zh(), self.label_en())
+    }
 }
 
 /// The recorded verdict for one fix.

@@ -113,4 +113,17 @@ impl Severity {
             Severity::Critical => "重大",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Severity::Normal => "normal",
+            Severity::Urgent => "urgent",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// `紧急 / urgent`.
+    pub fn label(self) -> String {
+        format!("{} / {}", self.label_zh(), self.label_en())
+    }
 }

@@ -14,7 +14,10 @@ import org.gridwork.app.enrol.EnrolStep
 import org.gridwork.app.grid.GridModel
 import org.gridwork.app.household.HouseholdModel
 import org.gridwork.app.i18n.Language
+import org.gridwork.app.report.ReportModel
 import org.gridwork.app.today.TodayModel
+import org.gridwork.app.visit.VisitModel
+import org.gridwork.core.CaseDraft
 import org.gridwork.core.GridworkException
 
 /** A place in the app; screens below the top level carry their state holder. */
@@ -26,9 +29,16 @@ sealed interface Destination {
 
     data object Today : Destination
 
-    class Grid(val model: GridModel, internal val scope: CoroutineScope) : Destination
+    /** A screen below the top level, with the scope its state holder works in. */
+    sealed class Screen(internal val scope: CoroutineScope) : Destination
 
-    class Household(val model: HouseholdModel, internal val scope: CoroutineScope) : Destination
+    class Grid(val model: GridModel, scope: CoroutineScope) : Screen(scope)
+
+    class Household(val model: HouseholdModel, scope: CoroutineScope) : Screen(scope)
+
+    class Visit(val model: VisitModel, scope: CoroutineScope) : Screen(scope)
+
+    class Report(val model: ReportModel, scope: CoroutineScope) : Screen(scope)
 }
 
 /**
@@ -82,6 +92,16 @@ class AppModel(
         push(Destination.Household(HouseholdModel(session, child, code), child))
     }
 
+    fun openVisit(householdCode: String) {
+        val child = childScope()
+        push(Destination.Visit(VisitModel(session, child, householdCode), child))
+    }
+
+    fun openReport(draft: CaseDraft) {
+        val child = childScope()
+        push(Destination.Report(ReportModel(session, child, draft), child))
+    }
+
     /** Back one screen; false at the top level (the platform then leaves the app). */
     fun back(): Boolean {
         val stack = _stack.value
@@ -103,10 +123,6 @@ class AppModel(
     private fun childScope() = CoroutineScope(scope.coroutineContext + SupervisorJob(scope.coroutineContext[Job]))
 
     private fun close(destination: Destination) {
-        when (destination) {
-            is Destination.Grid -> destination.scope.cancel()
-            is Destination.Household -> destination.scope.cancel()
-            else -> Unit
-        }
+        if (destination is Destination.Screen) destination.scope.cancel()
     }
 }

@@ -6,18 +6,23 @@ import java.time.ZoneId
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
+import org.gridwork.app.platform.Camera
+import org.gridwork.app.platform.LocationSource
 import org.gridwork.core.GridworkStore
 import org.gridwork.core.SecretStore
 
 /**
  * What every screen's state holder needs: the phone's store, the platform
- * secret store, where blocking store calls run, and the clock used only to
- * name "today" (the core keeps its own time for every rule).
+ * secret store and seams (location, camera), where blocking store calls
+ * run, and the clock used only to name "today" (the core keeps its own
+ * time for every rule).
  */
 class AppSession(
     val store: GridworkStore,
     val secrets: SecretStore,
     val deviceName: String,
+    val location: LocationSource = LocationSource { null },
+    val camera: Camera? = null,
     val io: CoroutineDispatcher = Dispatchers.IO,
     val zone: ZoneId = ZoneId.of("Asia/Shanghai"),
     val now: () -> Instant = Instant::now,

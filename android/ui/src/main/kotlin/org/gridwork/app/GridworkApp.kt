@@ -15,7 +15,9 @@ import org.gridwork.app.grid.GridScreen
 import org.gridwork.app.household.HouseholdScreen
 import org.gridwork.app.i18n.LocalLanguage
 import org.gridwork.app.theme.GridworkTheme
+import org.gridwork.app.report.ReportScreen
 import org.gridwork.app.today.TodayScreen
+import org.gridwork.app.visit.VisitScreen
 
 /**
  * The whole app, for Android's activity and the desktop window alike.
@@ -78,8 +80,27 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             onReason = model::onReason,
                             onConfirmReveal = model::confirmReveal,
                             onCancelReveal = model::cancelReveal,
-                            onVisit = null,
+                            onVisit = app::openVisit,
                             zone = app.session.zone,
+                        )
+                    }
+                    is Destination.Visit -> {
+                        val state by destination.model.state.collectAsState()
+                        VisitScreen(
+                            state = state,
+                            actions = destination.model,
+                            canTakePhotos = app.session.camera != null,
+                            onBack = { app.back() },
+                            onReport = app::openReport,
+                        )
+                    }
+                    is Destination.Report -> {
+                        val state by destination.model.state.collectAsState()
+                        ReportScreen(
+                            state = state,
+                            model = destination.model,
+                            canTakePhotos = app.session.camera != null,
+                            onBack = { app.back() },
                         )
                     }
                 }

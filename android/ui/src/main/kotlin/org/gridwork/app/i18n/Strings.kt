@@ -83,6 +83,41 @@ interface Strings {
     val revealReason: String
     val revealRecorded: String
     val cancel: String
+
+    // Visit
+    fun visitTitle(name: String): String
+    val notes: String
+    val saving: String
+    val saveVisit: String
+    val locating: String
+    val noFix: String
+    fun fixLine(accuracyM: Double, provider: String, mock: Boolean): String
+    val locateAgain: String
+    val requiredMark: String
+    val yes: String
+    val no: String
+    fun photoCount(count: Int, min: UInt): String
+    val takePhoto: String
+    fun numberAnswer(unit: String?): String
+    val clearPhotos: String
+    val visitSaved: String
+    val noFixRecorded: String
+    val noHazards: String
+    fun hazardsFound(count: Int): String
+    val reportThis: String
+    val done: String
+
+    // Report
+    val reportTitle: String
+    val caseTitle: String
+    val caseDescription: String
+    fun photosTaken(count: Int): String
+    val resolveOnSpot: String
+    val onSpotNote: String
+    fun afterPhotosTaken(count: Int): String
+    val submitReport: String
+    val caseReported: String
+    fun photosAttached(count: Int): String
 }
 
 object ZhStrings : Strings {
@@ -157,6 +192,40 @@ object ZhStrings : Strings {
     override val revealReason = "查看原因"
     override val revealRecorded = "已记录查看"
     override val cancel = "取消"
+
+    override fun visitTitle(name: String) = "走访 $name"
+    override val notes = "备注"
+    override val saving = "正在保存…"
+    override val saveVisit = "保存走访"
+    override val locating = "正在定位…"
+    override val noFix = "暂无定位（不影响保存）"
+    override fun fixLine(accuracyM: Double, provider: String, mock: Boolean) =
+        "定位精度 %.0f 米（%s）%s".format(accuracyM, provider, if (mock) "，疑似虚拟定位" else "")
+    override val locateAgain = "重新定位"
+    override val requiredMark = "（必填）"
+    override val yes = "是"
+    override val no = "否"
+    override fun photoCount(count: Int, min: UInt) = if (min > 0u) "已拍 $count 张，至少 $min 张" else "已拍 $count 张"
+    override val takePhoto = "拍照"
+    override fun numberAnswer(unit: String?) = if (unit == null) "填写数字" else "填写数字（$unit）"
+    override val clearPhotos = "清除"
+    override val visitSaved = "走访已保存在本机，联网后自动上传"
+    override val noFixRecorded = "未记录定位"
+    override val noHazards = "未发现隐患"
+    override fun hazardsFound(count: Int) = "发现 $count 处隐患，已预填事件"
+    override val reportThis = "上报事件"
+    override val done = "完成"
+
+    override val reportTitle = "上报事件"
+    override val caseTitle = "事件标题"
+    override val caseDescription = "事件描述"
+    override fun photosTaken(count: Int) = "现场照片 $count 张"
+    override val resolveOnSpot = "已就地解决"
+    override val onSpotNote = "处理情况"
+    override fun afterPhotosTaken(count: Int) = "处理后照片 $count 张"
+    override val submitReport = "上报"
+    override val caseReported = "事件已上报（保存在本机，联网后送达村书记）"
+    override fun photosAttached(count: Int) = "附照片 $count 张"
 }
 
 object EnStrings : Strings {
@@ -231,6 +300,40 @@ object EnStrings : Strings {
     override val revealReason = "Reason"
     override val revealRecorded = "Reveal recorded"
     override val cancel = "Cancel"
+
+    override fun visitTitle(name: String) = "Visit $name"
+    override val notes = "Notes"
+    override val saving = "Saving…"
+    override val saveVisit = "Save visit"
+    override val locating = "Locating…"
+    override val noFix = "No location yet (you can still save)"
+    override fun fixLine(accuracyM: Double, provider: String, mock: Boolean) =
+        "Accuracy %.0f m (%s)%s".format(accuracyM, provider, if (mock) ", simulated location suspected" else "")
+    override val locateAgain = "Locate again"
+    override val requiredMark = "(required)"
+    override val yes = "Yes"
+    override val no = "No"
+    override fun photoCount(count: Int, min: UInt) = if (min > 0u) "$count taken, at least $min" else "$count taken"
+    override val takePhoto = "Take photo"
+    override fun numberAnswer(unit: String?) = if (unit == null) "Number" else "Number ($unit)"
+    override val clearPhotos = "Clear"
+    override val visitSaved = "Visit saved on this phone; it uploads when online"
+    override val noFixRecorded = "No location recorded"
+    override val noHazards = "No hazards found"
+    override fun hazardsFound(count: Int) = "$count hazards found, cases pre-filled"
+    override val reportThis = "Report case"
+    override val done = "Done"
+
+    override val reportTitle = "Report a case"
+    override val caseTitle = "Title"
+    override val caseDescription = "Description"
+    override fun photosTaken(count: Int) = "$count photos"
+    override val resolveOnSpot = "Resolved on the spot"
+    override val onSpotNote = "What was done"
+    override fun afterPhotosTaken(count: Int) = "$count after-photos"
+    override val submitReport = "Report"
+    override val caseReported = "Case reported (saved on this phone; reaches the secretary when online)"
+    override fun photosAttached(count: Int) = "$count photos attached"
 }
 
 /** Bytes as a person reads them (KB and MB, one decimal). */

@@ -49,7 +49,10 @@ class TodayModel(
         _state.value = ready.copy(syncing = true, message = null)
         scope.launch {
             val failure = try {
+                // Operations first (the photos' records travel with them),
+                // then the photos the network policy lets go now.
                 session.store.sync(null)
+                session.store.uploadEvidence(null, null)
                 null
             } catch (e: GridworkException) {
                 UiText.of(e)

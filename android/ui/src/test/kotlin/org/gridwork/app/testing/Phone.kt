@@ -9,6 +9,7 @@ import kotlinx.coroutines.runBlocking
 import org.gridwork.app.AppModel
 import org.gridwork.app.AppSession
 import org.gridwork.app.i18n.Language
+import org.gridwork.app.platform.LocationSource
 import org.gridwork.core.GridworkStore
 
 /**
@@ -22,19 +23,28 @@ class Phone(
     private val language: Language = Language.ZH,
     private val server: String = "",
     start: Boolean = true,
+    val camera: TestCamera = TestCamera(File(dir, "$name-camera")),
+    private val location: LocationSource = LocationSource { null },
 ) : AutoCloseable {
     val secrets = FileSecrets(File(dir, "$name.secrets"))
     val store: GridworkStore = GridworkStore.open(File(dir, "$name.db").path, secrets)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-    val app = AppModel(AppSession(store, secrets, "${name}的手机"), scope, language, server).also { if (start) it.start() }
+    val app = AppModel(AppSession(store, secrets, "${name}的手机", location = location, camera = camera), scope, language, server).also { if (start) it.start() }
 
     companion object {
         /**
          * A phone already enrolled as [user] and synced (through the core,
          * not the Enrol screen), its app started on Today.
          */
-        fun enrolled(dir: File, name: String, server: GridworkServer, user: String, language: Language = Language.ZH): Phone {
-            val phone = Phone(dir, name, language, server.url, start = false)
+        fun enrolled(
+            dir: File,
+            name: String,
+            server: GridworkServer,
+            user: String,
+            language: Language = Language.ZH,
+            location: LocationSource = LocationSource { null },
+        ): Phone {
+            val phone = Phone(dir, name, language, server.url, start = false, location = location)
             runBlocking {
                 phone.store.activate(server.url, server.codeFor(user), "${name}的手机")
                 phone.store.signIn(user)
@@ -48,7 +58,7 @@ class Phone(
     /** Close the app and the store, and open them again from the same files. */
     fun reopen(): Phone {
         close()
-        return Phone(dir, name, language, server)
+        return Phone(dir, name, language, server, camera = camera, location = location)
     }
 
     override fun close() {

@@ -1,0 +1,147 @@
+package org.gridwork.app
+
+import androidx.compose.ui.geometry.Size
+import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.assertTextContains
+import androidx.compose.ui.test.hasTestTag
+import androidx.compose.ui.test.onNodeWithTag
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performScrollToNode
+import androidx.compose.ui.test.performTextInput
+import androidx.compose.ui.test.runSkikoComposeUiTest
+import java.io.File
+import java.nio.file.Files
+import java.time.Instant
+import org.gridwork.app.platform.LocationSource
+import org.gridwork.app.testing.GridworkServer
+import org.gridwork.app.testing.PHONE_DENSITY
+import org.gridwork.app.testing.PHONE_HEIGHT_PX
+import org.gridwork.app.testing.PHONE_WIDTH_PX
+import org.gridwork.app.testing.Phone
+import org.gridwork.app.testing.assertAccessible
+import org.gridwork.app.testing.awaitTag
+import org.gridwork.app.testing.awaitText
+import org.gridwork.app.testing.screenshot
+import org.gridwork.core.LocationFix
+import org.junit.After
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.Test
+
+/**
+ * 走访 and 上报 against a real server: the worker visits 刘奶奶, is told
+ * which required answer is missing and which photo is unreadable (nothing
+ * saved either time), answers the checklist, and the gas smell found
+ * pre-fills a critical case; the case is reported with a real JPEG, and
+ * "sync now" carries the visit, the case and both photos to the server.
+ */
+@OptIn(ExperimentalTestApi::class)
+class VisitAndReportTest {
+    private lateinit var dir: File
+    private lateinit var server: GridworkServer
+    private val atH001 = LocationSource { LocationFix(22.5015, 113.9015, 8.0, "gps", false, Instant.now()) }
+
+    @Before
+    fun start() {
+        dir = Files.createTempDirectory("gridwork-ui").toFile()
+        server = GridworkServer(File(dir, "srv").apply { mkdirs() })
+    }
+
+    @After
+    fun stop() {
+        server.close()
+        dir.deleteRecursively()
+    }
+
+    private fun androidx.compose.ui.test.ComposeUiTest.scrollTo(tag: String) =
+        onNodeWithTag("visit.list").performScrollToNode(hasTestTag(tag))
+
+    @Test
+    fun `a visit finds a gas smell, the pre-filled case is reported with a photo, and sync stores both`() =
+        runSkikoComposeUiTest(Size(PHONE_WIDTH_PX.toFloat(), PHONE_HEIGHT_PX.toFloat()), PHONE_DENSITY) {
+            Phone.enrolled(dir, "w1", server, "w1", location = atH001).use { phone ->
+                val today = { phone.store.today(phone.app.session.today().toString()) }
+                setContent { GridworkApp(phone.app) }
+                awaitTag("today.grid.G1")
+                phone.app.openHousehold("H001")
+                awaitTag("household.visit")
+                onNodeWithTag("household.visit").performClick()
+                awaitTag("item.ep.symptoms")
+                onNodeWithTag("visit.fix").assertTextContains("定位精度 8 米（gps）")
+                screenshot("06-visit")
+                assertAccessible(PHONE_DENSITY)
+
+                // Nothing answered: the core names the first missing answer; nothing saved.
+                scrollTo("visit.save")
+                onNodeWithTag("visit.save").performClick()
+                awaitTag("visit.error")
+                onNodeWithTag("visit.error").assertTextContains("必", substring = true)
+                assertEquals(0u, today().day.visits)
+
+                scrollTo("item.ep.symptoms.none")
+                onNodeWithTag("item.ep.symptoms.none").performClick()
+                scrollTo("item.ws.gas_use.piped")
+                onNodeWithTag("item.ws.gas_use.piped").performClick()
+                scrollTo("item.ws.gas_smell.yes")
+                onNodeWithTag("item.ws.gas_smell.yes").performClick()
+                scrollTo("item.rs.house_condition.sound")
+                onNodeWithTag("item.rs.house_condition.sound").performClick()
+
+                // A photo the camera left empty: refused by name, nothing saved.
+                phone.camera.nextIsEmpty = true
+                scrollTo("item.ws.gas_cylinder_photo.camera")
+                onNodeWithTag("item.ws.gas_cylinder_photo.camera").performClick()
+                awaitText("已拍 1 张")
+                scrollTo("visit.save")
+                onNodeWithTag("visit.save").performClick()
+                awaitText("照片文件为空")
+                assertEquals(0u, today().day.visits)
+                assertEquals(0u, phone.store.uploadQueueStatus().waiting)
+                scrollTo("item.ws.gas_cylinder_photo.clear")
+                onNodeWithTag("item.ws.gas_cylinder_photo.clear").performClick()
+                onNodeWithTag("item.ws.gas_cylinder_photo.camera").performClick()
+                awaitText("已拍 1 张")
+
+                scrollTo("visit.notes")
+                onNodeWithTag("visit.notes").performTextInput("厨房有燃气味，已提醒开窗")
+                scrollTo("visit.save")
+                onNodeWithTag("visit.save").performClick()
+                awaitTag("visit.saved")
+                onNodeWithTag("visit.verdict").assertTextContains("位置相符")
+                awaitText("已预填事件")
+                assertEquals(1u, today().day.visits)
+                screenshot("07-visit-saved")
+
+                // The pre-filled case, with a photo of the problem.
+                onNodeWithTag("visit.draft.0.report").performClick()
+                awaitTag("report.title")
+                onNodeWithTag("report.camera").performClick()
+                awaitText("现场照片 1 张")
+                screenshot("08-report")
+                assertAccessible(PHONE_DENSITY)
+                onNodeWithTag("report.submit").performClick()
+                awaitTag("report.done")
+                onNodeWithTag("report.evidence").assertTextContains("附照片 2 张")
+                val case = today().openCases.single()
+                assertTrue(case.title, case.title.contains("燃气"))
+
+                // Back to Today: two photos and the operations wait; sync now sends them.
+                onNodeWithTag("report.close").performClick()
+                awaitTag("visit.done")
+                onNodeWithTag("visit.done").performClick()
+                awaitTag("back")
+                phone.app.back()
+                awaitTag("today.photos")
+                onNodeWithTag("today.photos").assertTextContains("2 张照片待上传", substring = true)
+                onNodeWithTag("today.case.${case.id}").assertTextContains("剩余", substring = true)
+                screenshot("02-today-with-work")
+                onNodeWithTag("today.syncNow").performClick()
+                awaitText("全部已同步")
+                val queue = phone.store.uploadQueueStatus()
+                assertEquals(0u, queue.waiting + queue.uploading + queue.failed)
+                assertTrue("nothing left in the queue: ${queue.items}", queue.items.isEmpty())
+                assertEquals(2u, queue.stored)
+            }
+        }
+}

@@ -328,6 +328,13 @@ impl GridworkStore {
         Ok(s.case_detail(&u, &case_id)?)
     }
 
+    /// The people a case can be dispatched or reassigned to (workers of
+    /// its grid first), for the picker.
+    pub fn handler_choices(&self, case_id: String) -> R<Vec<User>> {
+        let (s, u) = self.session()?;
+        Ok(s.handler_choices(&u, &case_id)?)
+    }
+
     /// The case screen: timeline, evidence, countdown, allowed actions.
     pub fn case_detail(&self, case_id: String) -> R<CaseDetail> {
         let (s, u) = self.session()?;
@@ -415,6 +422,18 @@ pub fn priority_label(priority: Priority) -> String {
 #[uniffi::export]
 pub fn geofence_label(status: GeofenceStatus) -> String {
     status.label()
+}
+
+/// `退回 / Send back`: a case action's button.
+#[uniffi::export]
+pub fn action_label(action: ActionKind) -> String {
+    action.label()
+}
+
+/// `待核查 / awaiting check`.
+#[uniffi::export]
+pub fn case_state_label(state: CaseState) -> String {
+    state.label()
 }
 
 /// `住户 / Household`.

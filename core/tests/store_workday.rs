@@ -893,3 +893,40 @@ fn the_grid_map_draws_boundary_and_places_in_the_tiles_coordinates() {
         Err(CoreError::NotFound { .. })
     ));
 }
+
+#[test]
+fn the_dispatch_picker_offers_only_people_whose_work_reaches_the_case() {
+    let t = township();
+    let visit = gas_leak_visit(&t);
+    let case = t
+        .store
+        .report_case(WORKER, &visit.drafts[0], &[], None)
+        .unwrap()
+        .case;
+    let ids = |who: &str| {
+        t.store
+            .handler_choices(who, &case.id)
+            .unwrap()
+            .into_iter()
+            .map(|u| u.id)
+            .collect::<Vec<_>>()
+    };
+    let offered = ids(SECRETARY);
+    assert_eq!(
+        offered.first().map(String::as_str),
+        Some(WORKER),
+        "the grid's worker first: {offered:?}"
+    );
+    assert!(offered.contains(&SECRETARY.to_string()));
+    assert!(offered.contains(&TOWNSHIP.to_string()));
+    assert!(
+        !offered.contains(&WORKER2.to_string()),
+        "another grid's worker: {offered:?}"
+    );
+    assert!(!offered.contains(&ADMIN.to_string()));
+    // A person who cannot see the case gets no list of names either.
+    assert!(matches!(
+        t.store.handler_choices(WORKER2, &case.id),
+        Err(CoreError::NotFound { .. })
+    ));
+}

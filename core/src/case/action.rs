@@ -197,6 +197,32 @@ impl ActionKind {
             ActionKind::TakeOver => "接管",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ActionKind::File => "File",
+            ActionKind::Dismiss => "Dismiss",
+            ActionKind::Dispatch => "Dispatch",
+            ActionKind::Accept => "Accept",
+            ActionKind::Resolve => "Resolve",
+            ActionKind::ResolveOnSpot => "Resolve on the spot",
+            ActionKind::Confirm => "Confirm",
+            ActionKind::SendBack => "Send back",
+            ActionKind::Close => "Close",
+            ActionKind::Reassign => "Reassign",
+            ActionKind::RequestExtension => "Ask for more time",
+            ActionKind::ApproveExtension => "Approve extension",
+            ActionKind::RejectExtension => "Reject extension",
+            ActionKind::Escalate => "Escalate",
+            ActionKind::Urge => "Urge",
+            ActionKind::TakeOver => "Take over",
+        }
+    }
+
+    /// `退回 / Send back`: the button's words.
+    pub fn label(self) -> String {
+        format!("{} / {}", self.label_zh(), self.label_en())
+    }
 }
 
 impl CaseAction {

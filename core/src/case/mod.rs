@@ -76,6 +76,23 @@ impl CaseState {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            CaseState::Reported => "reported",
+            CaseState::Filed => "filed",
+            CaseState::Dispatched => "dispatched",
+            CaseState::InProgress => "in progress",
+            CaseState::Resolved => "awaiting check",
+            CaseState::Confirmed => "confirmed",
+            CaseState::Closed => "closed",
+        }
+    }
+
+    /// `待核查 / awaiting check`.
+    pub fn label(self) -> String {
+        format!("{} / {}", self.label_zh(), self.label_en())
+    }
+
     /// Still being worked on: the deadline clock runs.
     pub fn is_open(self) -> bool {
         matches!(

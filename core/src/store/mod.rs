@@ -18,6 +18,7 @@ mod escalations;
 mod evidence;
 mod evidence_server;
 mod grid_map;
+mod handlers;
 mod households;
 mod import;
 mod inbox;

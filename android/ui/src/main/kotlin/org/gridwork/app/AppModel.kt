@@ -9,6 +9,8 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import org.gridwork.app.cases.CaseModel
+import org.gridwork.app.cases.CasesModel
 import org.gridwork.app.enrol.EnrolModel
 import org.gridwork.app.enrol.EnrolStep
 import org.gridwork.app.grid.GridModel
@@ -39,6 +41,10 @@ sealed interface Destination {
     class Visit(val model: VisitModel, scope: CoroutineScope) : Screen(scope)
 
     class Report(val model: ReportModel, scope: CoroutineScope) : Screen(scope)
+
+    class Cases(val model: CasesModel, scope: CoroutineScope) : Screen(scope)
+
+    class Case(val model: CaseModel, scope: CoroutineScope) : Screen(scope)
 }
 
 /**
@@ -102,13 +108,27 @@ class AppModel(
         push(Destination.Report(ReportModel(session, child, draft), child))
     }
 
+    fun openCases() {
+        val child = childScope()
+        push(Destination.Cases(CasesModel(session, child), child))
+    }
+
+    fun openCase(caseId: String) {
+        val child = childScope()
+        push(Destination.Case(CaseModel(session, child, caseId), child))
+    }
+
     /** Back one screen; false at the top level (the platform then leaves the app). */
     fun back(): Boolean {
         val stack = _stack.value
         if (stack.size <= 1) return false
         close(stack.last())
         _stack.value = stack.dropLast(1)
-        if (_stack.value.last() == Destination.Today) today.refresh()
+        when (val top = _stack.value.last()) {
+            Destination.Today -> today.refresh()
+            is Destination.Cases -> top.model.refresh()
+            else -> Unit
+        }
         return true
     }
 

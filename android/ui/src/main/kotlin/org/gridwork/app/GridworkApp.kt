@@ -10,6 +10,8 @@ import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import org.gridwork.app.cases.CaseScreen
+import org.gridwork.app.cases.CasesScreen
 import org.gridwork.app.enrol.EnrolScreen
 import org.gridwork.app.grid.GridScreen
 import org.gridwork.app.household.HouseholdScreen
@@ -52,7 +54,8 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             onSync = app.today::sync,
                             onTogglePatrol = app.today::togglePatrol,
                             onOpenGrid = app::openGrid,
-                            onOpenCase = null,
+                            onOpenCase = app::openCase,
+                            onOpenCases = app::openCases,
                             onRetry = app.today::refresh,
                             zone = app.session.zone,
                         )
@@ -92,6 +95,26 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             canTakePhotos = app.session.camera != null,
                             onBack = { app.back() },
                             onReport = app::openReport,
+                        )
+                    }
+                    is Destination.Cases -> {
+                        val state by destination.model.state.collectAsState()
+                        CasesScreen(
+                            state = state,
+                            onBack = { app.back() },
+                            onScope = destination.model::onScope,
+                            onOpenOnly = destination.model::onOpenOnly,
+                            onOpenCase = app::openCase,
+                        )
+                    }
+                    is Destination.Case -> {
+                        val state by destination.model.state.collectAsState()
+                        CaseScreen(
+                            state = state,
+                            model = destination.model,
+                            canTakePhotos = app.session.camera != null,
+                            onBack = { app.back() },
+                            zone = app.session.zone,
                         )
                     }
                     is Destination.Report -> {

@@ -118,6 +118,25 @@ interface Strings {
     val submitReport: String
     val caseReported: String
     fun photosAttached(count: Int): String
+
+    // Cases
+    fun caseScope(scope: org.gridwork.core.CaseScope): String
+    val openOnly: String
+    val noCases: String
+    fun reportedBy(reporter: String, handler: String?): String
+    fun sentBackBecause(reason: String): String
+    fun extensionAsked(days: UInt, reason: String): String
+    val chainIntact: String
+    fun chainBroken(seq: UInt, reason: String): String
+    fun actionDone(action: String): String
+    val timeline: String
+    fun difficulty(d: org.gridwork.core.Difficulty): String
+    val chooseHandler: String
+    val extensionDays: String
+    val actionNote: String
+    val actionReason: String
+    val urgeMessage: String
+    val allCases: String
 }
 
 object ZhStrings : Strings {
@@ -226,6 +245,32 @@ object ZhStrings : Strings {
     override val submitReport = "上报"
     override val caseReported = "事件已上报（保存在本机，联网后送达村书记）"
     override fun photosAttached(count: Int) = "附照片 $count 张"
+
+    override fun caseScope(scope: org.gridwork.core.CaseScope) = when (scope) {
+        org.gridwork.core.CaseScope.MINE -> "我的"
+        org.gridwork.core.CaseScope.JURISDICTION -> "辖区"
+        org.gridwork.core.CaseScope.ESCALATED_TO_ME -> "升级到我"
+    }
+    override val openOnly = "只看在办"
+    override val noCases = "没有事件"
+    override fun reportedBy(reporter: String, handler: String?) = "上报人 $reporter" + (handler?.let { " · 承办人 $it" } ?: "")
+    override fun sentBackBecause(reason: String) = "退回原因：$reason"
+    override fun extensionAsked(days: UInt, reason: String) = "申请延期 $days 天：$reason"
+    override val chainIntact = "处置记录完整，未被篡改"
+    override fun chainBroken(seq: UInt, reason: String) = "处置记录第 $seq 条校验失败：$reason"
+    override fun actionDone(action: String) = "已$action，联网后同步"
+    override val timeline = "处置记录"
+    override fun difficulty(d: org.gridwork.core.Difficulty) = when (d) {
+        org.gridwork.core.Difficulty.ON_SPOT -> "即办"
+        org.gridwork.core.Difficulty.NORMAL -> "一般"
+        org.gridwork.core.Difficulty.HARD -> "疑难"
+    }
+    override val chooseHandler = "选择承办人"
+    override val extensionDays = "延期天数"
+    override val actionNote = "说明"
+    override val actionReason = "原因"
+    override val urgeMessage = "督办意见"
+    override val allCases = "全部事件"
 }
 
 object EnStrings : Strings {
@@ -334,6 +379,32 @@ object EnStrings : Strings {
     override val submitReport = "Report"
     override val caseReported = "Case reported (saved on this phone; reaches the secretary when online)"
     override fun photosAttached(count: Int) = "$count photos attached"
+
+    override fun caseScope(scope: org.gridwork.core.CaseScope) = when (scope) {
+        org.gridwork.core.CaseScope.MINE -> "Mine"
+        org.gridwork.core.CaseScope.JURISDICTION -> "My area"
+        org.gridwork.core.CaseScope.ESCALATED_TO_ME -> "Escalated to me"
+    }
+    override val openOnly = "Open only"
+    override val noCases = "No cases"
+    override fun reportedBy(reporter: String, handler: String?) = "Reported by $reporter" + (handler?.let { " · handled by $it" } ?: "")
+    override fun sentBackBecause(reason: String) = "Sent back: $reason"
+    override fun extensionAsked(days: UInt, reason: String) = "$days more days asked: $reason"
+    override val chainIntact = "History intact (hash chain verified)"
+    override fun chainBroken(seq: UInt, reason: String) = "History entry $seq fails verification: $reason"
+    override fun actionDone(action: String) = "$action: done; syncs when online"
+    override val timeline = "History"
+    override fun difficulty(d: org.gridwork.core.Difficulty) = when (d) {
+        org.gridwork.core.Difficulty.ON_SPOT -> "On the spot"
+        org.gridwork.core.Difficulty.NORMAL -> "Normal"
+        org.gridwork.core.Difficulty.HARD -> "Hard"
+    }
+    override val chooseHandler = "Choose who handles it"
+    override val extensionDays = "Days"
+    override val actionNote = "Note"
+    override val actionReason = "Reason"
+    override val urgeMessage = "Message to the handler"
+    override val allCases = "All cases"
 }
 
 /** Bytes as a person reads them (KB and MB, one decimal). */

@@ -44,6 +44,7 @@ fun TodayScreen(
     onOpenGrid: ((gridCode: String) -> Unit)?,
     onOpenCase: ((caseId: String) -> Unit)?,
     onRetry: () -> Unit,
+    onOpenCases: (() -> Unit)? = null,
     modifier: Modifier = Modifier,
     zone: ZoneId = ZoneId.of("Asia/Shanghai"),
 ) {
@@ -87,7 +88,14 @@ fun TodayScreen(
                 items(t.grids, key = { it.code }) { grid ->
                     GridCard(grid, patrolling = t.openPatrol?.gridCode == grid.code, patrolElsewhere = t.openPatrol != null && t.openPatrol?.gridCode != grid.code, onOpenGrid, onTogglePatrol)
                 }
-                item { SectionTitle(s.myOpenCases) }
+                item {
+                    Row(verticalAlignment = Alignment.CenterVertically) {
+                        Box(Modifier.weight(1f)) { SectionTitle(s.myOpenCases) }
+                        if (onOpenCases != null) {
+                            OutlinedButton(onClick = onOpenCases, modifier = Modifier.testTag("today.allCases")) { Text(s.allCases) }
+                        }
+                    }
+                }
                 if (t.openCases.isEmpty()) {
                     item { Text(s.noOpenCases, modifier = Modifier.testTag("today.noCases")) }
                 } else {

@@ -814,6 +814,7 @@ pub struct TodayScreen {
     pub last_synced_at: Option<UtcTime>,
     pub day: DaySummary,
     pub open_patrol: Option<Patrol>,
+    pub patrols: bool,
 }
 
 #[uniffi::remote(Record)]

@@ -681,6 +681,7 @@ fn the_today_screen_shows_what_is_due_my_cases_and_what_waits_to_sync() {
     assert_eq!((today.pending_operations, today.photos_waiting), (0, 0));
     assert_eq!(today.last_synced_at, Some(w.clock.now()));
     assert_eq!(today.day.visits, 0);
+    assert!(today.patrols, "a grid worker patrols");
 
     // Offline: a visit with a hazard, the case reported with a photo.
     w.clock.advance(Duration::minutes(30));

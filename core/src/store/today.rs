@@ -13,6 +13,7 @@ use super::Store;
 use crate::clock::{from_ms, to_ms};
 use crate::error::Result;
 use crate::patrol::Patrol;
+use crate::user::Role;
 
 /// How many of my open cases the screen lists (most urgent first).
 pub const TODAY_CASES: u32 = 20;
@@ -37,6 +38,9 @@ pub struct TodayScreen {
     pub day: DaySummary,
     /// The patrol under way, if any.
     pub open_patrol: Option<Patrol>,
+    /// Whether this person patrols (grid workers do; the screen offers
+    /// "start patrol" only to them).
+    pub patrols: bool,
 }
 
 impl Store {
@@ -59,6 +63,7 @@ impl Store {
             last_synced_at: self.last_synced_at()?,
             day: self.my_day(user_id, day)?,
             open_patrol: self.open_patrol(user_id)?,
+            patrols: self.user(user_id)?.role == Role::GridWorker,
         })
     }
 

@@ -16,6 +16,7 @@ import org.gridwork.app.enrol.EnrolStep
 import org.gridwork.app.grid.GridModel
 import org.gridwork.app.household.HouseholdModel
 import org.gridwork.app.i18n.Language
+import org.gridwork.app.inbox.InboxModel
 import org.gridwork.app.report.ReportModel
 import org.gridwork.app.today.TodayModel
 import org.gridwork.app.visit.VisitModel
@@ -45,6 +46,8 @@ sealed interface Destination {
     class Cases(val model: CasesModel, scope: CoroutineScope) : Screen(scope)
 
     class Case(val model: CaseModel, scope: CoroutineScope) : Screen(scope)
+
+    class Inbox(val model: InboxModel, scope: CoroutineScope) : Screen(scope)
 }
 
 /**
@@ -118,6 +121,20 @@ class AppModel(
         push(Destination.Case(CaseModel(session, child, caseId), child))
     }
 
+    fun openInbox() {
+        val child = childScope()
+        push(Destination.Inbox(InboxModel(session, child), child))
+    }
+
+    /**
+     * A notification was tapped: its case opens over Today (the inbox item
+     * is marked read by the inbox, or by the caller with the item's id).
+     */
+    fun openFromNotification(caseId: String) {
+        root(Destination.Today)
+        openCase(caseId)
+    }
+
     /** Back one screen; false at the top level (the platform then leaves the app). */
     fun back(): Boolean {
         val stack = _stack.value
@@ -127,6 +144,7 @@ class AppModel(
         when (val top = _stack.value.last()) {
             Destination.Today -> today.refresh()
             is Destination.Cases -> top.model.refresh()
+            is Destination.Inbox -> top.model.refresh()
             else -> Unit
         }
         return true

@@ -16,6 +16,7 @@ import org.gridwork.app.enrol.EnrolScreen
 import org.gridwork.app.grid.GridScreen
 import org.gridwork.app.household.HouseholdScreen
 import org.gridwork.app.i18n.LocalLanguage
+import org.gridwork.app.inbox.InboxScreen
 import org.gridwork.app.theme.GridworkTheme
 import org.gridwork.app.report.ReportScreen
 import org.gridwork.app.today.TodayScreen
@@ -56,6 +57,7 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             onOpenGrid = app::openGrid,
                             onOpenCase = app::openCase,
                             onOpenCases = app::openCases,
+                            onOpenInbox = app::openInbox,
                             onRetry = app.today::refresh,
                             zone = app.session.zone,
                         )
@@ -114,6 +116,15 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             model = destination.model,
                             canTakePhotos = app.session.camera != null,
                             onBack = { app.back() },
+                            zone = app.session.zone,
+                        )
+                    }
+                    is Destination.Inbox -> {
+                        val state by destination.model.state.collectAsState()
+                        InboxScreen(
+                            state = state,
+                            onBack = { app.back() },
+                            onOpen = { id -> destination.model.open(id, app::openCase) },
                             zone = app.session.zone,
                         )
                     }

@@ -51,6 +51,7 @@ interface Strings {
     val endPatrol: String
     fun todaySoFar(visits: UInt, hazards: UInt, cases: UInt): String
     fun unread(count: UInt): String
+    val noUnread: String
     val overdue: String
     val loading: String
     val retry: String
@@ -137,6 +138,10 @@ interface Strings {
     val actionReason: String
     val urgeMessage: String
     val allCases: String
+
+    // Inbox
+    val noMessages: String
+    val unreadMark: String
 }
 
 object ZhStrings : Strings {
@@ -181,6 +186,7 @@ object ZhStrings : Strings {
     override fun todaySoFar(visits: UInt, hazards: UInt, cases: UInt) =
         "今日已走访 $visits 次，发现隐患 $hazards 处，上报事件 $cases 件"
     override fun unread(count: UInt) = "$count 条未读消息"
+    override val noUnread = "没有未读消息"
     override val overdue = "已超期"
     override val loading = "加载中…"
     override val retry = "重试"
@@ -271,6 +277,9 @@ object ZhStrings : Strings {
     override val actionReason = "原因"
     override val urgeMessage = "督办意见"
     override val allCases = "全部事件"
+
+    override val noMessages = "没有消息"
+    override val unreadMark = "未读"
 }
 
 object EnStrings : Strings {
@@ -315,6 +324,7 @@ object EnStrings : Strings {
     override fun todaySoFar(visits: UInt, hazards: UInt, cases: UInt) =
         "Today: $visits visits, $hazards hazards found, $cases cases reported"
     override fun unread(count: UInt) = "$count unread messages"
+    override val noUnread = "No unread messages"
     override val overdue = "Overdue"
     override val loading = "Loading…"
     override val retry = "Retry"
@@ -405,6 +415,9 @@ object EnStrings : Strings {
     override val actionReason = "Reason"
     override val urgeMessage = "Message to the handler"
     override val allCases = "All cases"
+
+    override val noMessages = "No messages"
+    override val unreadMark = "Unread"
 }
 
 /** Bytes as a person reads them (KB and MB, one decimal). */

@@ -45,6 +45,7 @@ fun TodayScreen(
     onOpenCase: ((caseId: String) -> Unit)?,
     onRetry: () -> Unit,
     onOpenCases: (() -> Unit)? = null,
+    onOpenInbox: (() -> Unit)? = null,
     modifier: Modifier = Modifier,
     zone: ZoneId = ZoneId.of("Asia/Shanghai"),
 ) {
@@ -81,12 +82,22 @@ fun TodayScreen(
                 item {
                     Text(s.dueVisits(t.dueVisits), style = MaterialTheme.typography.titleMedium, modifier = Modifier.testTag("today.due"))
                 }
-                if (t.unreadMessages > 0u) {
-                    item { Text(s.unread(t.unreadMessages), color = MaterialTheme.colorScheme.primary, modifier = Modifier.testTag("today.unread")) }
+                if (onOpenInbox != null) {
+                    item {
+                        Row(verticalAlignment = Alignment.CenterVertically) {
+                            Text(
+                                if (t.unreadMessages > 0u) s.unread(t.unreadMessages) else s.noUnread,
+                                color = if (t.unreadMessages > 0u) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.onSurface,
+                                fontWeight = if (t.unreadMessages > 0u) FontWeight.SemiBold else FontWeight.Normal,
+                                modifier = Modifier.weight(1f).testTag("today.unread"),
+                            )
+                            OutlinedButton(onClick = onOpenInbox, modifier = Modifier.testTag("today.inbox")) { Text(s.tabInbox) }
+                        }
+                    }
                 }
                 item { SectionTitle(s.myGrids) }
                 items(t.grids, key = { it.code }) { grid ->
-                    GridCard(grid, patrolling = t.openPatrol?.gridCode == grid.code, patrolElsewhere = t.openPatrol != null && t.openPatrol?.gridCode != grid.code, onOpenGrid, onTogglePatrol)
+                    GridCard(grid, patrolling = t.openPatrol?.gridCode == grid.code, canPatrol = t.patrols && (t.openPatrol == null || t.openPatrol?.gridCode == grid.code), onOpenGrid, onTogglePatrol)
                 }
                 item {
                     Row(verticalAlignment = Alignment.CenterVertically) {
@@ -140,7 +151,7 @@ private fun SyncCard(state: TodayUiState.Ready, zone: ZoneId, onSync: () -> Unit
 private fun GridCard(
     grid: GridSummary,
     patrolling: Boolean,
-    patrolElsewhere: Boolean,
+    canPatrol: Boolean,
     onOpenGrid: ((String) -> Unit)?,
     onTogglePatrol: (String) -> Unit,
 ) {
@@ -149,7 +160,7 @@ private fun GridCard(
         Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             Text("${grid.name}（${grid.villageName}）", style = MaterialTheme.typography.titleMedium)
             Text(s.gridLine(grid.households, grid.dueVisits, grid.openCases), style = MaterialTheme.typography.bodyMedium)
-            if (!patrolElsewhere) {
+            if (canPatrol) {
                 Button(onClick = { onTogglePatrol(grid.code) }, modifier = Modifier.testTag("today.patrol.${grid.code}")) {
                     Text(if (patrolling) s.endPatrol else s.startPatrol)
                 }

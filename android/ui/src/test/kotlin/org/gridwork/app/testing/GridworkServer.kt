@@ -16,7 +16,7 @@ import org.gridwork.core.GridworkStore
  * worker of G1), 王书记 (s1, secretary of V01) and 赵督导 (t1, township
  * supervisor).
  */
-class GridworkServer(val dir: File) : AutoCloseable {
+class GridworkServer(val dir: File, private val testClock: java.time.Instant? = null) : AutoCloseable {
     private val bin = System.getProperty("gridwork.server.bin") ?: error("gridwork.server.bin not set")
     private val data = File(System.getProperty("gridwork.testdata") ?: "../../bindings/testdata")
     private val http = HttpClient.newHttpClient()
@@ -43,7 +43,9 @@ class GridworkServer(val dir: File) : AutoCloseable {
     }
 
     private fun launch(listen: String): Pair<Process, String?> {
-        val p = ProcessBuilder(bin, "serve", "--listen", listen, "--data", File(dir, "server").path)
+        val args = mutableListOf(bin, "serve", "--listen", listen, "--data", File(dir, "server").path)
+        if (testClock != null) args += listOf("--test-clock", testClock.toString())
+        val p = ProcessBuilder(args)
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start()
         val lines = p.inputStream.bufferedReader()
@@ -76,6 +78,11 @@ class GridworkServer(val dir: File) : AutoCloseable {
     fun codeFor(user: String): String =
         Regex("\"code\":\"([A-Z0-9-]+)\"").find(admin("POST", "/admin/activation-codes", """{"user_id":"$user"}""".toByteArray()))!!
             .groupValues[1]
+
+    /** Move the server's test clock (started with one) to [now]; the escalation engine runs. */
+    fun setClock(now: java.time.Instant) {
+        admin("POST", "/admin/clock", "{\"now\":\"$now\"}".toByteArray())
+    }
 
     /** Stop the server hard (a lost network, as the phone sees it). */
     fun kill() {

@@ -436,6 +436,12 @@ pub fn case_state_label(state: CaseState) -> String {
     state.label()
 }
 
+/// `事件处置 / case action`: an operation kind (as in a conflict) on screen.
+#[uniffi::export]
+pub fn operation_label(kind: String) -> String {
+    gridwork_core::outbox::operation_label(&kind)
+}
+
 /// `住户 / Household`.
 #[uniffi::export]
 pub fn place_kind_label(kind: PlaceKind) -> String {

@@ -208,3 +208,42 @@ pub struct OutboxEntry {
     pub created_at: DateTime<Utc>,
     pub operation: Operation,
 }
+
+/// What an operation kind (`Operation::kind`, as in conflict records) is
+/// called on screen, Chinese first; an unknown kind reads as itself.
+pub fn operation_label(kind: &str) -> String {
+    let (zh, en) = match kind {
+        "region_upserted" | "grid_upserted" => ("区域/网格变更", "region or grid change"),
+        "household_upserted" => ("户（场所）信息变更", "household or place change"),
+        "member_upserted" => ("成员信息变更", "member change"),
+        "user_upserted" => ("人员变更", "person change"),
+        "assignment_set" => ("网格分配", "grid assignment"),
+        "template_stored" => ("检查表", "checklist"),
+        "patrol_started" | "patrol_ended" | "track_recorded" | "track_discarded" => {
+            ("巡查", "patrol")
+        }
+        "visit_recorded" => ("走访记录", "visit"),
+        "evidence_recorded" => ("照片", "photo"),
+        "case_reported" => ("上报事件", "case report"),
+        "case_acted" => ("事件处置", "case action"),
+        "deadline_policy_set" | "visit_policy_set" => ("规则设置", "policy setting"),
+        "pii_revealed" => ("查看完整号码", "number reveal"),
+        "inbox_read" => ("消息已读", "message read"),
+        "push_endpoint_registered" | "push_endpoint_removed" => ("推送设置", "push setting"),
+        "quiet_hours_set" => ("免打扰时段", "quiet hours"),
+        other => return other.to_string(),
+    };
+    format!("{zh} / {en}")
+}
+
+#[cfg(test)]
+mod label_tests {
+    #[test]
+    fn operation_kinds_read_in_both_languages() {
+        assert_eq!(
+            super::operation_label("case_acted"),
+            "事件处置 / case action"
+        );
+        assert_eq!(super::operation_label("something_new"), "something_new");
+    }
+}

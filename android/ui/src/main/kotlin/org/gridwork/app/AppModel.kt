@@ -18,6 +18,7 @@ import org.gridwork.app.household.HouseholdModel
 import org.gridwork.app.i18n.Language
 import org.gridwork.app.inbox.InboxModel
 import org.gridwork.app.report.ReportModel
+import org.gridwork.app.sync.SyncModel
 import org.gridwork.app.today.TodayModel
 import org.gridwork.app.visit.VisitModel
 import org.gridwork.core.CaseDraft
@@ -48,6 +49,8 @@ sealed interface Destination {
     class Case(val model: CaseModel, scope: CoroutineScope) : Screen(scope)
 
     class Inbox(val model: InboxModel, scope: CoroutineScope) : Screen(scope)
+
+    class Sync(val model: SyncModel, scope: CoroutineScope) : Screen(scope)
 }
 
 /**
@@ -119,6 +122,11 @@ class AppModel(
     fun openCase(caseId: String) {
         val child = childScope()
         push(Destination.Case(CaseModel(session, child, caseId), child))
+    }
+
+    fun openSync() {
+        val child = childScope()
+        push(Destination.Sync(SyncModel(session, child, session.storeDir), child))
     }
 
     fun openInbox() {

@@ -23,6 +23,8 @@ class AppSession(
     val deviceName: String,
     val location: LocationSource = LocationSource { null },
     val camera: Camera? = null,
+    /** The folder of the store and its photos (for the free-space warning). */
+    val storeDir: java.io.File? = null,
     val io: CoroutineDispatcher = Dispatchers.IO,
     val zone: ZoneId = ZoneId.of("Asia/Shanghai"),
     val now: () -> Instant = Instant::now,

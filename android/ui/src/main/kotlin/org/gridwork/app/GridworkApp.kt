@@ -19,6 +19,7 @@ import org.gridwork.app.i18n.LocalLanguage
 import org.gridwork.app.inbox.InboxScreen
 import org.gridwork.app.theme.GridworkTheme
 import org.gridwork.app.report.ReportScreen
+import org.gridwork.app.sync.SyncScreen
 import org.gridwork.app.today.TodayScreen
 import org.gridwork.app.visit.VisitScreen
 
@@ -58,6 +59,7 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             onOpenCase = app::openCase,
                             onOpenCases = app::openCases,
                             onOpenInbox = app::openInbox,
+                            onOpenSync = app::openSync,
                             onRetry = app.today::refresh,
                             zone = app.session.zone,
                         )
@@ -127,6 +129,10 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             onOpen = { id -> destination.model.open(id, app::openCase) },
                             zone = app.session.zone,
                         )
+                    }
+                    is Destination.Sync -> {
+                        val state by destination.model.state.collectAsState()
+                        SyncScreen(state = state, model = destination.model, onBack = { app.back() }, zone = app.session.zone)
                     }
                     is Destination.Report -> {
                         val state by destination.model.state.collectAsState()

@@ -46,6 +46,7 @@ interface Strings {
     val allSynced: String
     fun lastSync(time: String?): String
     val syncNow: String
+    val syncDetails: String
     val syncing: String
     val startPatrol: String
     val endPatrol: String
@@ -142,6 +143,23 @@ interface Strings {
     // Inbox
     val noMessages: String
     val unreadMark: String
+
+    // Sync
+    val syncTitle: String
+    fun storageLow(free: String): String
+    val noPendingOperations: String
+    val photoQueue: String
+    fun queueCounts(waiting: UInt, stored: UInt, failed: UInt, bytes: String): String
+    val photosOver: String
+    val anyNetwork: String
+    val wifiOnly: String
+    fun photoState(state: String): String
+    fun attempts(n: UInt): String
+    val retryNow: String
+    val conflicts: String
+    val noConflicts: String
+    fun conflictTitle(opKind: String): String
+    val understood: String
 }
 
 object ZhStrings : Strings {
@@ -180,6 +198,7 @@ object ZhStrings : Strings {
     override val allSynced = "全部已同步"
     override fun lastSync(time: String?) = if (time == null) "尚未同步" else "上次同步 $time"
     override val syncNow = "立即同步"
+    override val syncDetails = "同步与照片详情"
     override val syncing = "正在同步…"
     override val startPatrol = "开始巡查"
     override val endPatrol = "结束巡查"
@@ -280,6 +299,27 @@ object ZhStrings : Strings {
 
     override val noMessages = "没有消息"
     override val unreadMark = "未读"
+
+    override val syncTitle = "同步与照片"
+    override fun storageLow(free: String) = "手机存储空间不足（剩余 $free）：照片上传前会保留在本机，请尽快连网上传或清理空间"
+    override val noPendingOperations = "没有待上传的操作"
+    override val photoQueue = "照片上传"
+    override fun queueCounts(waiting: UInt, stored: UInt, failed: UInt, bytes: String) = "待上传 $waiting 张（$bytes） · 已上传 $stored 张 · 失败 $failed 张"
+    override val photosOver = "照片上传使用"
+    override val anyNetwork = "任意网络"
+    override val wifiOnly = "仅 Wi-Fi"
+    override fun photoState(state: String) = when (state) {
+        "WAITING" -> "等待上传"
+        "UPLOADING" -> "上传中"
+        "STORED" -> "已上传"
+        else -> "上传失败"
+    }
+    override fun attempts(n: UInt) = "已尝试 $n 次"
+    override val retryNow = "立即重试"
+    override val conflicts = "冲突"
+    override val noConflicts = "没有冲突"
+    override fun conflictTitle(opKind: String) = "未被服务器接受的操作（$opKind）"
+    override val understood = "知道了"
 }
 
 object EnStrings : Strings {
@@ -318,6 +358,7 @@ object EnStrings : Strings {
     override val allSynced = "Everything is synced"
     override fun lastSync(time: String?) = if (time == null) "Never synced" else "Last sync $time"
     override val syncNow = "Sync now"
+    override val syncDetails = "Sync and photo details"
     override val syncing = "Syncing…"
     override val startPatrol = "Start patrol"
     override val endPatrol = "End patrol"
@@ -418,6 +459,27 @@ object EnStrings : Strings {
 
     override val noMessages = "No messages"
     override val unreadMark = "Unread"
+
+    override val syncTitle = "Sync and photos"
+    override fun storageLow(free: String) = "Phone storage is low ($free free): photos stay on the phone until uploaded; go online or free up space"
+    override val noPendingOperations = "Nothing waiting to upload"
+    override val photoQueue = "Photo uploads"
+    override fun queueCounts(waiting: UInt, stored: UInt, failed: UInt, bytes: String) = "$waiting waiting ($bytes) · $stored uploaded · $failed failed"
+    override val photosOver = "Upload photos over"
+    override val anyNetwork = "Any network"
+    override val wifiOnly = "Wi-Fi only"
+    override fun photoState(state: String) = when (state) {
+        "WAITING" -> "Waiting"
+        "UPLOADING" -> "Uploading"
+        "STORED" -> "Uploaded"
+        else -> "Failed"
+    }
+    override fun attempts(n: UInt) = "$n attempts"
+    override val retryNow = "Retry now"
+    override val conflicts = "Conflicts"
+    override val noConflicts = "No conflicts"
+    override fun conflictTitle(opKind: String) = "Not accepted by the server ($opKind)"
+    override val understood = "Got it"
 }
 
 /** Bytes as a person reads them (KB and MB, one decimal). */

@@ -17,6 +17,7 @@ import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
@@ -46,6 +47,7 @@ fun TodayScreen(
     onRetry: () -> Unit,
     onOpenCases: (() -> Unit)? = null,
     onOpenInbox: (() -> Unit)? = null,
+    onOpenSync: (() -> Unit)? = null,
     modifier: Modifier = Modifier,
     zone: ZoneId = ZoneId.of("Asia/Shanghai"),
 ) {
@@ -69,7 +71,7 @@ fun TodayScreen(
                     Text(s.greeting(state.userName), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
                     Text(s.todaySoFar(t.day.visits, t.day.hazardsFound, t.day.casesReported), style = MaterialTheme.typography.bodyMedium)
                 }
-                item { SyncCard(state, zone, onSync) }
+                item { SyncCard(state, zone, onSync, onOpenSync) }
                 state.message?.let { m ->
                     item {
                         Text(
@@ -123,7 +125,7 @@ private fun SectionTitle(text: String) {
 }
 
 @Composable
-private fun SyncCard(state: TodayUiState.Ready, zone: ZoneId, onSync: () -> Unit) {
+private fun SyncCard(state: TodayUiState.Ready, zone: ZoneId, onSync: () -> Unit, onOpenSync: (() -> Unit)?) {
     val s = strings
     val t = state.today
     Card(Modifier.fillMaxWidth().testTag("today.sync"), colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surfaceVariant)) {
@@ -134,6 +136,9 @@ private fun SyncCard(state: TodayUiState.Ready, zone: ZoneId, onSync: () -> Unit
                 Text(s.waitingToSync, fontWeight = FontWeight.SemiBold)
                 if (t.pendingOperations > 0uL) Text(s.pendingOperations(t.pendingOperations), modifier = Modifier.testTag("today.pending"))
                 if (t.photosWaiting > 0u) Text(s.photosWaiting(t.photosWaiting, t.photoBytesWaiting), modifier = Modifier.testTag("today.photos"))
+            }
+            if (onOpenSync != null) {
+                TextButton(onClick = onOpenSync, modifier = Modifier.testTag("today.openSync")) { Text(s.syncDetails) }
             }
             Row(verticalAlignment = Alignment.CenterVertically) {
                 Text(s.lastSync(t.lastSyncedAt?.let { formatTime(it, zone) }), style = MaterialTheme.typography.bodySmall, modifier = Modifier.weight(1f).testTag("today.lastSync"))

@@ -41,6 +41,29 @@ pub enum PushEndpoint {
     },
 }
 
+/// Quiet hours from two typed times: each must be `HH:MM` (00:00–23:59),
+/// and they must differ. The error names the field.
+#[uniffi::export]
+pub fn check_quiet_hours(start: String, end: String) -> Result<QuietHours, GridworkError> {
+    let parse = |field: &str, value: &str| {
+        NaiveTime::parse_from_str(value.trim(), "%H:%M").map_err(|_| GridworkError::Invalid {
+            field: format!("quiet_hours.{field}"),
+            reason: format!(
+                "时间应为 时:分，如 23:00 / a time must be HH:MM, e.g. 23:00 (got \"{}\")",
+                value.trim()
+            ),
+        })
+    };
+    let (start, end) = (parse("start", &start)?, parse("end", &end)?);
+    if start == end {
+        return Err(GridworkError::Invalid {
+            field: "quiet_hours.end".into(),
+            reason: "开始和结束时间不能相同 / start and end must differ".into(),
+        });
+    }
+    Ok(QuietHours { start, end })
+}
+
 /// Local start and end, "HH:MM" in China time (end before start: the
 /// window crosses midnight).
 #[uniffi::remote(Record)]
@@ -151,6 +174,8 @@ impl GridworkStore {
     }
 
     /// The signed-in person's quiet hours (`None`: notify at any hour).
+    /// Times typed by a person go through [`check_quiet_hours`] first: a
+    /// string that is not `HH:MM` cannot cross into this call.
     pub fn set_quiet_hours(&self, quiet: Option<QuietHours>) -> Result<(), GridworkError> {
         let (store, user) = self.session()?;
         Ok(store.set_quiet_hours(&user, quiet)?)
@@ -159,5 +184,30 @@ impl GridworkStore {
     pub fn quiet_hours(&self) -> Result<Option<QuietHours>, GridworkError> {
         let (store, user) = self.session()?;
         Ok(store.quiet_hours(&user)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_quiet_hours_are_checked_with_the_field_named() {
+        let ok = check_quiet_hours(" 23:00".into(), "06:30".into()).unwrap();
+        assert_eq!(
+            (ok.start.to_string(), ok.end.to_string()),
+            ("23:00:00".into(), "06:30:00".into())
+        );
+        match check_quiet_hours("25:00".into(), "06:30".into()) {
+            Err(GridworkError::Invalid { field, reason }) => {
+                assert_eq!(field, "quiet_hours.start");
+                assert!(reason.contains("25:00"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            check_quiet_hours("07:00".into(), "07:00".into()),
+            Err(GridworkError::Invalid { field, .. }) if field == "quiet_hours.end"
+        ));
     }
 }

@@ -391,6 +391,16 @@ impl GridworkStore {
     pub fn forget_device_credential(&self) -> R<()> {
         Ok(self.secrets()?.delete(DEVICE_CREDENTIAL)?)
     }
+
+    /// 退出并清除本机: delete everything this phone holds (registers,
+    /// visits, cases, photos, unsynced work) and its credential, and sign
+    /// out. The installation can be enrolled again with a new code.
+    pub fn forget_this_phone(&self) -> R<()> {
+        self.store()?.wipe()?;
+        self.secrets()?.delete(DEVICE_CREDENTIAL)?;
+        self.sign_out();
+        Ok(())
+    }
 }
 
 /// Convert a WGS-84 point for display on a GCJ-02 (Amap, Tencent) or BD-09

@@ -17,6 +17,7 @@ import org.gridwork.app.grid.GridModel
 import org.gridwork.app.household.HouseholdModel
 import org.gridwork.app.i18n.Language
 import org.gridwork.app.inbox.InboxModel
+import org.gridwork.app.me.MeModel
 import org.gridwork.app.report.ReportModel
 import org.gridwork.app.sync.SyncModel
 import org.gridwork.app.today.TodayModel
@@ -51,6 +52,8 @@ sealed interface Destination {
     class Inbox(val model: InboxModel, scope: CoroutineScope) : Screen(scope)
 
     class Sync(val model: SyncModel, scope: CoroutineScope) : Screen(scope)
+
+    class Me(val model: MeModel, scope: CoroutineScope) : Screen(scope)
 }
 
 /**
@@ -127,6 +130,11 @@ class AppModel(
     fun openSync() {
         val child = childScope()
         push(Destination.Sync(SyncModel(session, child, session.storeDir), child))
+    }
+
+    fun openMe() {
+        val child = childScope()
+        push(Destination.Me(MeModel(session, child) { root(Destination.Enrol) }, child))
     }
 
     fun openInbox() {

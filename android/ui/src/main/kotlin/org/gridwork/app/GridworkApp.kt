@@ -17,6 +17,7 @@ import org.gridwork.app.grid.GridScreen
 import org.gridwork.app.household.HouseholdScreen
 import org.gridwork.app.i18n.LocalLanguage
 import org.gridwork.app.inbox.InboxScreen
+import org.gridwork.app.me.MeScreen
 import org.gridwork.app.theme.GridworkTheme
 import org.gridwork.app.report.ReportScreen
 import org.gridwork.app.sync.SyncScreen
@@ -60,6 +61,7 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             onOpenCases = app::openCases,
                             onOpenInbox = app::openInbox,
                             onOpenSync = app::openSync,
+                            onOpenMe = app::openMe,
                             onRetry = app.today::refresh,
                             zone = app.session.zone,
                         )
@@ -133,6 +135,10 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                     is Destination.Sync -> {
                         val state by destination.model.state.collectAsState()
                         SyncScreen(state = state, model = destination.model, onBack = { app.back() }, zone = app.session.zone)
+                    }
+                    is Destination.Me -> {
+                        val state by destination.model.state.collectAsState()
+                        MeScreen(state = state, model = destination.model, language = language, onLanguage = app::setLanguage, onBack = { app.back() })
                     }
                     is Destination.Report -> {
                         val state by destination.model.state.collectAsState()

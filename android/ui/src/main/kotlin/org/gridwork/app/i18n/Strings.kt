@@ -160,6 +160,21 @@ interface Strings {
     val noConflicts: String
     fun conflictTitle(opKind: String): String
     val understood: String
+
+    // Me
+    fun signedInAs(name: String): String
+    fun serverLine(url: String): String
+    val language: String
+    val quietHours: String
+    val quietHoursHelp: String
+    val quietFrom: String
+    val quietTo: String
+    val save: String
+    val saved: String
+    val forgetPhone: String
+    fun forgetWarning(operations: ULong, photos: UInt): String
+    val forgetConfirm: String
+    fun version(v: String): String
 }
 
 object ZhStrings : Strings {
@@ -320,6 +335,22 @@ object ZhStrings : Strings {
     override val noConflicts = "没有冲突"
     override fun conflictTitle(opKind: String) = "未被服务器接受的操作（$opKind）"
     override val understood = "知道了"
+
+    override fun signedInAs(name: String) = "本机使用人：$name"
+    override fun serverLine(url: String) = "服务器：$url"
+    override val language = "语言"
+    override val quietHours = "免打扰时段"
+    override val quietHoursHelp = "此时段内一般消息不推送（重大事件除外），格式 23:00 至 06:30；都留空表示不设置。"
+    override val quietFrom = "开始"
+    override val quietTo = "结束"
+    override val save = "保存"
+    override val saved = "已保存"
+    override val forgetPhone = "退出并清除本机数据"
+    override fun forgetWarning(operations: ULong, photos: UInt) =
+        if (operations == 0uL && photos == 0u) "本机数据将被清除，需要新的激活码才能再次使用。"
+        else "还有 $operations 项操作和 $photos 张照片没有上传，清除后将丢失且无法恢复。本机数据将被清除，需要新的激活码才能再次使用。"
+    override val forgetConfirm = "清除"
+    override fun version(v: String) = "版本 $v"
 }
 
 object EnStrings : Strings {
@@ -480,6 +511,22 @@ object EnStrings : Strings {
     override val noConflicts = "No conflicts"
     override fun conflictTitle(opKind: String) = "Not accepted by the server ($opKind)"
     override val understood = "Got it"
+
+    override fun signedInAs(name: String) = "This phone belongs to $name"
+    override fun serverLine(url: String) = "Server: $url"
+    override val language = "Language"
+    override val quietHours = "Quiet hours"
+    override val quietHoursHelp = "No ordinary pushes in these hours (critical cases still come), e.g. 23:00 to 06:30; leave both empty for none."
+    override val quietFrom = "From"
+    override val quietTo = "To"
+    override val save = "Save"
+    override val saved = "Saved"
+    override val forgetPhone = "Sign out and forget this phone"
+    override fun forgetWarning(operations: ULong, photos: UInt) =
+        if (operations == 0uL && photos == 0u) "Everything on this phone will be deleted; a new activation code is needed to use it again."
+        else "$operations operations and $photos photos have not been uploaded and will be lost for good. Everything on this phone will be deleted; a new activation code is needed to use it again."
+    override val forgetConfirm = "Delete"
+    override fun version(v: String) = "Version $v"
 }
 
 /** Bytes as a person reads them (KB and MB, one decimal). */

@@ -48,6 +48,7 @@ fun TodayScreen(
     onOpenCases: (() -> Unit)? = null,
     onOpenInbox: (() -> Unit)? = null,
     onOpenSync: (() -> Unit)? = null,
+    onOpenMe: (() -> Unit)? = null,
     modifier: Modifier = Modifier,
     zone: ZoneId = ZoneId.of("Asia/Shanghai"),
 ) {
@@ -68,7 +69,10 @@ fun TodayScreen(
                 verticalArrangement = Arrangement.spacedBy(12.dp),
             ) {
                 item {
-                    Text(s.greeting(state.userName), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
+                    Row(verticalAlignment = Alignment.CenterVertically) {
+                        Text(s.greeting(state.userName), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.weight(1f).semantics { heading() })
+                        if (onOpenMe != null) TextButton(onClick = onOpenMe, modifier = Modifier.testTag("today.me")) { Text(s.tabMe) }
+                    }
                     Text(s.todaySoFar(t.day.visits, t.day.hazardsFound, t.day.casesReported), style = MaterialTheme.typography.bodyMedium)
                 }
                 item { SyncCard(state, zone, onSync, onOpenSync) }

@@ -34,9 +34,9 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
 fi
 
 cd "$ROOT/android"
-# The ui module and what it needs (gridwork-core), its tests only: the
-# binding tests of gridwork-core run in the kotlin phase.
+# The ui and desktop modules and what they need (gridwork-core), their
+# tests only: the binding tests of gridwork-core run in the kotlin phase.
 # shellcheck disable=SC2086
-exec mvn -B -ntp -Dstyle.color=never ${GRIDWORK_MVN_ARGS:-} -pl ui -am test \
-  -Dtest='org.gridwork.app.**' -Dsurefire.failIfNoSpecifiedTests=false \
+exec mvn -B -ntp -Dstyle.color=never ${GRIDWORK_MVN_ARGS:-} -pl ui,desktop -am test \
+  -Dtest='org.gridwork.app.**,org.gridwork.desktop.**' -Dsurefire.failIfNoSpecifiedTests=false \
   -Dgridwork.bindings.dir="$OUT"

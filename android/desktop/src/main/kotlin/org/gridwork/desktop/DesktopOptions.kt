@@ -1,0 +1,55 @@
+package org.gridwork.desktop
+
+import java.io.File
+import org.gridwork.app.i18n.Language
+
+/** The command line of the desktop app. */
+data class DesktopOptions(
+    val dataDir: File,
+    val server: String?,
+    val code: String?,
+    val language: Language,
+) {
+    companion object {
+        const val USAGE = """usage: desktop.sh [--data DIR] [--server URL] [--code CODE | --qr 'gridwork://activate?...'] [--lang zh|en]
+  --data    where this desktop keeps its store and secrets (default ~/.gridwork-desktop)
+  --server  the server address (filled into the Enrol screen)
+  --code    an activation code: with --server, the app enrols at once
+  --qr      the QR text an administrator printed (server and code in one)
+  --lang    zh (default) or en"""
+
+        /** Parse [args]; a bad argument throws with the usage. */
+        fun parse(args: Array<String>, home: File = File(System.getProperty("user.home"))): DesktopOptions {
+            var data = File(home, ".gridwork-desktop")
+            var server: String? = null
+            var code: String? = null
+            var language = Language.ZH
+            var i = 0
+            fun value(name: String): String = args.getOrNull(++i) ?: throw IllegalArgumentException("$name needs a value\n$USAGE")
+            while (i < args.size) {
+                when (val a = args[i]) {
+                    "--data" -> data = File(value(a))
+                    "--server" -> server = value(a)
+                    "--code" -> code = value(a)
+                    "--qr" -> {
+                        val query = value(a).substringAfter("activate?", "")
+                        val params = query.split('&').mapNotNull { p ->
+                            p.indexOf('=').takeIf { it > 0 }?.let { p.substring(0, it) to java.net.URLDecoder.decode(p.substring(it + 1), Charsets.UTF_8) }
+                        }.toMap()
+                        server = params["server"] ?: throw IllegalArgumentException("--qr: no server in the QR text\n$USAGE")
+                        code = params["code"] ?: throw IllegalArgumentException("--qr: no code in the QR text\n$USAGE")
+                    }
+                    "--lang" -> language = when (value(a)) {
+                        "zh" -> Language.ZH
+                        "en" -> Language.EN
+                        else -> throw IllegalArgumentException("--lang is zh or en\n$USAGE")
+                    }
+                    "-h", "--help" -> throw IllegalArgumentException(USAGE)
+                    else -> throw IllegalArgumentException("unknown argument $a\n$USAGE")
+                }
+                i++
+            }
+            return DesktopOptions(data, server, code, language)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package org.gridwork.desktop
+
+import java.awt.FileDialog
+import java.awt.Frame
+import java.io.File
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+import org.gridwork.app.platform.Camera
+
+/**
+ * A PC has no camera app: the person picks a JPEG, which is copied into
+ * the app's folder first (as the phone's camera writes into app storage)
+ * so the original can move or vanish without touching the record.
+ */
+class FileChooserCamera(private val dir: File) : Camera {
+    override suspend fun takePhoto(): File? {
+        val chosen = withContext(Dispatchers.Main) {
+            val dialog = FileDialog(null as Frame?, "选择照片 / Choose a photo", FileDialog.LOAD)
+            dialog.setFilenameFilter { _, name -> name.lowercase().let { it.endsWith(".jpg") || it.endsWith(".jpeg") } }
+            dialog.isVisible = true
+            dialog.file?.let { File(dialog.directory, it) }
+        } ?: return null
+        return withContext(Dispatchers.IO) {
+            dir.mkdirs()
+            val copy = File(dir, "IMG_${System.currentTimeMillis()}.jpg")
+            chosen.copyTo(copy)
+        }
+    }
+}

@@ -3,6 +3,8 @@
 # Usage: scripts/bench.sh            (about 6 minutes on 2 cores)
 #        scripts/bench.sh store      only the device-store benchmarks (plain and
 #                                    encrypted); rewrites only their sections
+#        scripts/bench.sh screens    only the phone's screens on a big grid
+#                                    (android/scripts/bench-ui.sh); rewrites only its section
 # Installs what it needs: the release build, and PouchDB from npm for the
 # sync baseline (bench/pouchdb).
 set -euo pipefail
@@ -10,6 +12,12 @@ cd "$(dirname "$0")/.."
 out=target/bench
 mkdir -p "$out"
 log="$out/criterion.log"
+
+if [ "${1:-all}" = screens ]; then
+  android/scripts/bench-ui.sh "$out/screens.md"
+  python3 scripts/bench_report.py --splice "$out/screens.md"
+  exit 0
+fi
 
 if [ "${1:-all}" = store ]; then
   cargo bench --locked -p gridwork-core --features encryption --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
@@ -49,5 +57,8 @@ scripts/bench_demo.sh > /dev/null
 
 echo "== mobile library size"
 bindings/scripts/size-report.sh > "$out/size.md"
+
+echo "== the phone's screens on a big grid (android/scripts/bench-ui.sh)"
+android/scripts/bench-ui.sh "$out/screens.md"
 
 python3 scripts/bench_report.py "$log" "scripts/bench.sh" "$out"

@@ -271,9 +271,30 @@ def splice_store(figures, command):
     print("rewrote the device store sections of docs/benchmarks.md")
 
 
+def splice_section(md_path):
+    """Re-run of one section written as Markdown by its own script (its
+    first line the `## ` heading): replace the section with that heading in
+    the existing document, or append it, and keep every other section."""
+    section = pathlib.Path(md_path).read_text(encoding="utf-8").rstrip() + "\n"
+    heading = section.splitlines()[0]
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text(encoding="utf-8")
+    if heading in text:
+        start = text.index(heading)
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+    else:
+        text = text.rstrip() + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+    print(f"rewrote the section '{heading}' of docs/benchmarks.md")
+
+
 def main():
+    if sys.argv[1] == "--splice":
+        splice_section(sys.argv[2])
+        return
     figures_file, command, out_dir = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
-    extra_md = [out_dir / "size.md"]
+    extra_md = [out_dir / "size.md", out_dir / "screens.md"]
     figures = [l.split("figure:", 1)[1].strip() for l in open(figures_file, encoding="utf-8") if "figure:" in l]
     if "--only-store" in sys.argv[4:]:
         splice_store(figures, command)

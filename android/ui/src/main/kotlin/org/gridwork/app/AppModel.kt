@@ -93,6 +93,13 @@ class AppModel(
         }
     }
 
+    /**
+     * Show Today for the person already signed in on the store (a shell or
+     * benchmark that signed them in itself); [start] does this for an
+     * enrolled phone.
+     */
+    fun openToday() = root(Destination.Today)
+
     fun setLanguage(language: Language) {
         _language.value = language
     }

@@ -11,10 +11,9 @@ import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runSkikoComposeUiTest
 import java.io.File
-import java.nio.file.Files
 import java.time.Instant
 import kotlinx.coroutines.runBlocking
-import org.gridwork.app.testing.GridworkServer
+import org.gridwork.app.testing.ServerRule
 import org.gridwork.app.testing.PHONE_DENSITY
 import org.gridwork.app.testing.PHONE_HEIGHT_PX
 import org.gridwork.app.testing.PHONE_WIDTH_PX
@@ -31,9 +30,8 @@ import org.gridwork.core.Difficulty
 import org.gridwork.core.PhotoInput
 import org.gridwork.core.Priority
 import org.gridwork.core.Severity
-import org.junit.After
 import org.junit.Assert.assertEquals
-import org.junit.Before
+import org.junit.Rule
 import org.junit.Test
 
 /**
@@ -44,20 +42,10 @@ import org.junit.Test
  */
 @OptIn(ExperimentalTestApi::class)
 class CasesTest {
-    private lateinit var dir: File
-    private lateinit var server: GridworkServer
-
-    @Before
-    fun start() {
-        dir = Files.createTempDirectory("gridwork-ui").toFile()
-        server = GridworkServer(File(dir, "srv").apply { mkdirs() })
-    }
-
-    @After
-    fun stop() {
-        server.close()
-        dir.deleteRecursively()
-    }
+    @get:Rule
+    val env = ServerRule()
+    private val dir get() = env.dir
+    private val server get() = env.server
 
     private fun draft(title: String) =
         CaseDraft(Category(Priority.RISK_SCREENING, "public_facility"), Severity.NORMAL, title, "", "H001", "G1", null, listOf())

@@ -12,9 +12,8 @@ import androidx.compose.ui.test.performTextClearance
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runSkikoComposeUiTest
 import java.io.File
-import java.nio.file.Files
 import org.gridwork.app.i18n.Language
-import org.gridwork.app.testing.GridworkServer
+import org.gridwork.app.testing.ServerRule
 import org.gridwork.app.testing.LARGE_FONT_DENSITY
 import org.gridwork.app.testing.PHONE_DENSITY
 import org.gridwork.app.testing.PHONE_HEIGHT_PX
@@ -24,11 +23,10 @@ import org.gridwork.app.testing.assertAccessible
 import org.gridwork.app.testing.awaitTag
 import org.gridwork.app.testing.awaitText
 import org.gridwork.app.testing.screenshot
-import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
-import org.junit.Before
+import org.junit.Rule
 import org.junit.Test
 
 /**
@@ -39,20 +37,10 @@ import org.junit.Test
  */
 @OptIn(ExperimentalTestApi::class)
 class EnrolAndTodayTest {
-    private lateinit var dir: File
-    private lateinit var server: GridworkServer
-
-    @Before
-    fun start() {
-        dir = Files.createTempDirectory("gridwork-ui").toFile()
-        server = GridworkServer(File(dir, "srv").apply { mkdirs() })
-    }
-
-    @After
-    fun stop() {
-        server.close()
-        dir.deleteRecursively()
-    }
+    @get:Rule
+    val env = ServerRule()
+    private val dir get() = env.dir
+    private val server get() = env.server
 
     @Test
     fun `a worker enrols, sees today, patrols, and the reopened app opens on today`() =

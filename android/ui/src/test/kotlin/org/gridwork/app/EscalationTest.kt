@@ -8,11 +8,10 @@ import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runSkikoComposeUiTest
 import java.io.File
-import java.nio.file.Files
 import java.time.Duration
 import java.time.Instant
 import kotlinx.coroutines.runBlocking
-import org.gridwork.app.testing.GridworkServer
+import org.gridwork.app.testing.ServerRule
 import org.gridwork.app.testing.PHONE_DENSITY
 import org.gridwork.app.testing.PHONE_HEIGHT_PX
 import org.gridwork.app.testing.PHONE_WIDTH_PX
@@ -27,10 +26,9 @@ import org.gridwork.core.Category
 import org.gridwork.core.Difficulty
 import org.gridwork.core.Priority
 import org.gridwork.core.Severity
-import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
-import org.junit.Before
+import org.junit.Rule
 import org.junit.Test
 
 /**
@@ -43,21 +41,12 @@ import org.junit.Test
  */
 @OptIn(ExperimentalTestApi::class)
 class EscalationTest {
-    private lateinit var dir: File
-    private lateinit var server: GridworkServer
     private val start = Instant.now()
 
-    @Before
-    fun start() {
-        dir = Files.createTempDirectory("gridwork-ui").toFile()
-        server = GridworkServer(File(dir, "srv").apply { mkdirs() }, testClock = start)
-    }
-
-    @After
-    fun stop() {
-        server.close()
-        dir.deleteRecursively()
-    }
+    @get:Rule
+    val env = ServerRule(start)
+    private val dir get() = env.dir
+    private val server get() = env.server
 
     @Test
     fun `three days on, the supervisor sees the escalation, urges and approves the extension`() =

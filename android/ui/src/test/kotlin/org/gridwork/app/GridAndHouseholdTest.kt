@@ -12,8 +12,7 @@ import androidx.compose.ui.test.performTextClearance
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runSkikoComposeUiTest
 import java.io.File
-import java.nio.file.Files
-import org.gridwork.app.testing.GridworkServer
+import org.gridwork.app.testing.ServerRule
 import org.gridwork.app.testing.PHONE_DENSITY
 import org.gridwork.app.testing.PHONE_HEIGHT_PX
 import org.gridwork.app.testing.PHONE_WIDTH_PX
@@ -22,10 +21,10 @@ import org.gridwork.app.testing.assertAccessible
 import org.gridwork.app.testing.awaitTag
 import org.gridwork.app.testing.awaitText
 import org.gridwork.app.testing.screenshot
-import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Before
+import org.junit.Rule
 import org.junit.Test
 
 /**
@@ -36,13 +35,13 @@ import org.junit.Test
  */
 @OptIn(ExperimentalTestApi::class)
 class GridAndHouseholdTest {
-    private lateinit var dir: File
-    private lateinit var server: GridworkServer
+    @get:Rule
+    val env = ServerRule()
+    private val dir get() = env.dir
+    private val server get() = env.server
 
     @Before
     fun start() {
-        dir = Files.createTempDirectory("gridwork-ui").toFile()
-        server = GridworkServer(File(dir, "srv").apply { mkdirs() })
         // 120 more households in G1, inside its boundary, so the list pages.
         val csv = buildString {
             append("户编码,网格编码,类型,户主,地址,经度,纬度,标签\n")
@@ -53,12 +52,6 @@ class GridAndHouseholdTest {
             }
         }
         server.admin("POST", "/admin/import/households", csv.toByteArray())
-    }
-
-    @After
-    fun stop() {
-        server.close()
-        dir.deleteRecursively()
     }
 
     @Test

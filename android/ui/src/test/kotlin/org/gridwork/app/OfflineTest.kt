@@ -13,9 +13,8 @@ import androidx.compose.ui.test.performScrollToNode
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runSkikoComposeUiTest
 import java.io.File
-import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
-import org.gridwork.app.testing.GridworkServer
+import org.gridwork.app.testing.ServerRule
 import org.gridwork.app.testing.PHONE_DENSITY
 import org.gridwork.app.testing.PHONE_HEIGHT_PX
 import org.gridwork.app.testing.PHONE_WIDTH_PX
@@ -31,10 +30,9 @@ import org.gridwork.core.Category
 import org.gridwork.core.Difficulty
 import org.gridwork.core.Priority
 import org.gridwork.core.Severity
-import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
-import org.junit.Before
+import org.junit.Rule
 import org.junit.Test
 
 /**
@@ -48,20 +46,10 @@ import org.junit.Test
  */
 @OptIn(ExperimentalTestApi::class)
 class OfflineTest {
-    private lateinit var dir: File
-    private lateinit var server: GridworkServer
-
-    @Before
-    fun start() {
-        dir = Files.createTempDirectory("gridwork-ui").toFile()
-        server = GridworkServer(File(dir, "srv").apply { mkdirs() })
-    }
-
-    @After
-    fun stop() {
-        server.close()
-        dir.deleteRecursively()
-    }
+    @get:Rule
+    val env = ServerRule()
+    private val dir get() = env.dir
+    private val server get() = env.server
 
     @Test
     fun `work done offline survives a restart and syncs when the server returns, with the conflict shown`() =

@@ -10,10 +10,9 @@ import androidx.compose.ui.test.performScrollToNode
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runSkikoComposeUiTest
 import java.io.File
-import java.nio.file.Files
 import java.time.Instant
 import org.gridwork.app.platform.LocationSource
-import org.gridwork.app.testing.GridworkServer
+import org.gridwork.app.testing.ServerRule
 import org.gridwork.app.testing.PHONE_DENSITY
 import org.gridwork.app.testing.PHONE_HEIGHT_PX
 import org.gridwork.app.testing.PHONE_WIDTH_PX
@@ -23,10 +22,9 @@ import org.gridwork.app.testing.awaitTag
 import org.gridwork.app.testing.awaitText
 import org.gridwork.app.testing.screenshot
 import org.gridwork.core.LocationFix
-import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
-import org.junit.Before
+import org.junit.Rule
 import org.junit.Test
 
 /**
@@ -38,21 +36,11 @@ import org.junit.Test
  */
 @OptIn(ExperimentalTestApi::class)
 class VisitAndReportTest {
-    private lateinit var dir: File
-    private lateinit var server: GridworkServer
     private val atH001 = LocationSource { LocationFix(22.5015, 113.9015, 8.0, "gps", false, Instant.now()) }
-
-    @Before
-    fun start() {
-        dir = Files.createTempDirectory("gridwork-ui").toFile()
-        server = GridworkServer(File(dir, "srv").apply { mkdirs() })
-    }
-
-    @After
-    fun stop() {
-        server.close()
-        dir.deleteRecursively()
-    }
+    @get:Rule
+    val env = ServerRule()
+    private val dir get() = env.dir
+    private val server get() = env.server
 
     private fun androidx.compose.ui.test.ComposeUiTest.scrollTo(tag: String) =
         onNodeWithTag("visit.list").performScrollToNode(hasTestTag(tag))

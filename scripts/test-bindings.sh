@@ -68,16 +68,19 @@ passed_total=0
 failed_total=0
 summaries=()
 
-surefire_counts() { # NAME: surefire's closing "Tests run: N, Failures: F, Errors: E, Skipped: S"
-  local name=$1 line
-  line=$(grep -E '^\[[A-Z]+\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$LOGS/$name.log" | tail -n1 || true)
-  if [ -z "$line" ]; then
+surefire_counts() { # NAME: the sum of surefire's per-module totals "Tests run: N, Failures: F, Errors: E, Skipped: S"
+  local name=$1 lines run=0 fail=0 err=0 skip=0 r f e k
+  lines=$(grep -E '^\[[A-Z]+\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$LOGS/$name.log" || true)
+  if [ -z "$lines" ]; then
     summaries+=("$name: no surefire summary (did it compile?)")
     failed_total=$((failed_total + 1))
     return
   fi
-  summaries+=("$name: ${line#\[*\] }")
-  read -r run fail err skip < <(sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/' <<<"$line")
+  # A reactor build (android: ui and desktop) prints one total per module.
+  while read -r r f e k; do
+    run=$((run + r)) fail=$((fail + f)) err=$((err + e)) skip=$((skip + k))
+  done < <(sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/' <<<"$lines")
+  summaries+=("$name: Tests run: $run, Failures: $fail, Errors: $err, Skipped: $skip")
   passed_total=$((passed_total + run - fail - err - skip))
   failed_total=$((failed_total + fail + err))
 }

@@ -3,7 +3,9 @@
 #   1. generate  build gridwork-ffi (-p, debug) and generate Kotlin + Swift
 #   2. kotlin    android/gridwork-core: JUnit 5 on the JVM through JNA (Maven)
 #   3. android   android/ui: the app's screens, Compose UI tests on the
-#                desktop JVM against a real server (Maven)
+#                desktop JVM against a real server (Maven); then android/app
+#                compiled against Android 35 and Jetpack Compose with its
+#                Robolectric tests (android/scripts/test-app.sh)
 #   4. swift     ios/GridworkCore: XCTest with Linux Swift (trixie chroot
 #                unless `swift` is on the PATH; creating it needs root)
 #
@@ -55,10 +57,10 @@ run_phase() {
   # (A leading newline: Debian's Maven 3.8 ends its output with a bare "ESC[0m".)
   if [ "$rc" -eq 0 ]; then
     printf '\n<== %s: ok in %s s\n' "$name" "$secs"
-    recap+=("$(printf '%-9s ok      %6s s' "$name" "$secs")")
+    recap+=("$(printf '%-11s ok      %6s s' "$name" "$secs")")
   else
     printf '\n<== %s: FAILED (exit %s) after %s s; log: %s\n' "$name" "$rc" "$secs" "$LOGS/$name.log" >&2
-    recap+=("$(printf '%-9s FAILED  %6s s  (exit %s, log %s)' "$name" "$secs" "$rc" "$LOGS/$name.log")")
+    recap+=("$(printf '%-11s FAILED  %6s s  (exit %s, log %s)' "$name" "$secs" "$rc" "$LOGS/$name.log")")
     failed+=("$name")
   fi
   return "$rc"
@@ -85,6 +87,24 @@ surefire_counts() { # NAME: the sum of surefire's per-module totals "Tests run: 
   failed_total=$((failed_total + fail + err))
 }
 
+junit_core_counts() { # NAME: JUnitCore's closing "OK (N tests)" or "Tests run: N,  Failures: F"
+  local name=$1 line run fail
+  line=$(grep -E '^(OK \([0-9]+ tests?\)|Tests run: [0-9]+,  Failures: [0-9]+)' "$LOGS/$name.log" | tail -n1 || true)
+  if [ -z "$line" ]; then
+    summaries+=("$name: no JUnit summary (did it compile?)")
+    failed_total=$((failed_total + 1))
+    return
+  fi
+  if [[ $line == OK* ]]; then
+    run=$(sed -E 's/OK \(([0-9]+) tests?\)/\1/' <<<"$line") fail=0
+  else
+    read -r run fail < <(sed -E 's/Tests run: ([0-9]+),  Failures: ([0-9]+)/\1 \2/' <<<"$line")
+  fi
+  summaries+=("$name: Tests run: $run, Failures: $fail")
+  passed_total=$((passed_total + run - fail))
+  failed_total=$((failed_total + fail))
+}
+
 swift_counts() { # XCTest's closing "Executed N tests, with F failures (U unexpected) in ..."
   local line
   line=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGS/swift.log" | tail -n1 || true)
@@ -109,6 +129,8 @@ if run_phase generate bindings/scripts/generate.sh; then
   if [ "$want_android" = 1 ]; then
     run_phase android android/scripts/test-ui.sh "$OUT" || true
     surefire_counts android
+    run_phase android-app android/scripts/test-app.sh "$OUT" || true
+    junit_core_counts android-app
   fi
   if [ "$want_swift" = 1 ]; then
     run_phase swift bindings/scripts/test-swift.sh "$OUT" || true

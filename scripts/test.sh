@@ -12,7 +12,7 @@
 #   scripts/test.sh api      the API against its OpenAPI document
 #   scripts/test.sh tus      tus uploads with real tus clients and servers
 #   scripts/test.sh kotlin   the Kotlin binding tests (JVM)
-#   scripts/test.sh android  the Android app's screens (Compose UI tests on the JVM)
+#   scripts/test.sh android  the Android app: its screens (Compose UI tests on the JVM), its Android code (Robolectric)
 #   scripts/test.sh swift    the Swift binding tests (Linux)
 #
 # The steps reuse what `cargo test --workspace` built (the server binary,

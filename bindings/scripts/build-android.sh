@@ -12,7 +12,7 @@
 # Android SDK's ndk/ folder). Installs the rustup targets and cargo-ndk if missing.
 #
 # Settings (environment):
-#   GRIDWORK_ANDROID_MIN_SDK  API level to link against; must equal the app's minSdk (default 24)
+#   GRIDWORK_ANDROID_MIN_SDK  API level to link against; must equal the app's minSdk (default 26)
 #   GRIDWORK_PROFILE          cargo profile (default release-mobile; "dev" for a debuggable build)
 #   GRIDWORK_ANDROID_ABIS     comma-separated ABIs (default arm64-v8a,armeabi-v7a,x86_64)
 #
@@ -25,7 +25,7 @@ cd "$ROOT"
 MODULE="$ROOT/android/gridwork-core"
 JNILIBS="$MODULE/src/main/jniLibs"
 KOTLIN_OUT="$MODULE/build/generated/uniffi/kotlin"
-MIN_SDK=${GRIDWORK_ANDROID_MIN_SDK:-24}
+MIN_SDK=${GRIDWORK_ANDROID_MIN_SDK:-26}
 PROFILE=${GRIDWORK_PROFILE:-release-mobile}
 ABIS=${GRIDWORK_ANDROID_ABIS:-arm64-v8a,armeabi-v7a,x86_64}
 CARGO_NDK_VERSION=4.1.2

@@ -86,10 +86,20 @@ class AppModel(
             } catch (e: GridworkException) {
                 null
             }
-            if (owner != null) root(Destination.Today) else root(Destination.Enrol)
+            if (owner != null) {
+                session.onEnrolled()
+                root(Destination.Today)
+            } else {
+                root(Destination.Enrol)
+            }
         }
         scope.launch {
-            enrol.state.collect { if (it.step is EnrolStep.Done && _stack.value.last() == Destination.Enrol) root(Destination.Today) }
+            enrol.state.collect {
+                if (it.step is EnrolStep.Done && _stack.value.last() == Destination.Enrol) {
+                    session.onEnrolled()
+                    root(Destination.Today)
+                }
+            }
         }
     }
 
@@ -141,7 +151,15 @@ class AppModel(
 
     fun openMe() {
         val child = childScope()
-        push(Destination.Me(MeModel(session, child) { root(Destination.Enrol) }, child))
+        push(
+            Destination.Me(
+                MeModel(session, child) {
+                    session.onForgotten()
+                    root(Destination.Enrol)
+                },
+                child,
+            ),
+        )
     }
 
     fun openInbox() {

@@ -28,6 +28,10 @@ class AppSession(
     val io: CoroutineDispatcher = Dispatchers.IO,
     val zone: ZoneId = ZoneId.of("Asia/Shanghai"),
     val now: () -> Instant = Instant::now,
+    /** The platform's part once the phone is enrolled or signed in (background sync, push registration). */
+    val onEnrolled: () -> Unit = {},
+    /** The platform's part after "forget this phone" (cancel background work, drop push). */
+    val onForgotten: () -> Unit = {},
 ) {
     /** Run a blocking store call off the main thread. */
     suspend fun <T> call(block: GridworkStore.() -> T): T = withContext(io) { store.block() }

@@ -1,0 +1,42 @@
+package org.gridwork.android.platform
+
+import android.net.Uri
+import androidx.activity.ComponentActivity
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.core.content.FileProvider
+import java.io.File
+import java.util.UUID
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+import org.gridwork.app.platform.Camera
+
+/**
+ * The system camera app (every phone has one; no camera library to carry)
+ * writes the JPEG straight into the app's own storage through a
+ * FileProvider, so the photo is on disk before anything is recorded even
+ * if the camera app's memory use gets this app killed. Construct it while
+ * the activity is being created (activity result registration rule).
+ */
+class IntentCamera(
+    private val activity: ComponentActivity,
+    private val photosDir: () -> File,
+    private val uriFor: (File) -> Uri = { FileProvider.getUriForFile(activity, "${activity.packageName}.photos", it) },
+) : Camera {
+    private var pending: CompletableDeferred<Boolean>? = null
+    private val launcher = activity.registerForActivityResult(ActivityResultContracts.TakePicture()) { saved ->
+        pending?.complete(saved)
+    }
+
+    override suspend fun takePhoto(): File? = withContext(Dispatchers.Main) {
+        val dir = photosDir().apply { mkdirs() }
+        val file = File(dir, "photo-${UUID.randomUUID()}.jpg")
+        val result = CompletableDeferred<Boolean>()
+        pending = result
+        launcher.launch(uriFor(file))
+        val saved = result.await()
+        pending = null
+        // Some camera apps report success and write nothing: an empty file is no photo.
+        if (saved && file.length() > 0) file else null.also { file.delete() }
+    }
+}

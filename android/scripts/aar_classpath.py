@@ -30,7 +30,16 @@ def main() -> None:
         os.makedirs(d)
     ids: dict = collections.defaultdict(dict)
     classpath = []
-    for path in (line.strip() for line in open(files, encoding="utf-8") if line.strip()):
+    paths = [line.strip() for line in open(files, encoding="utf-8") if line.strip()]
+    artifacts = {artifact_of(p) for p in paths}
+    for path in paths:
+        group, artifact = artifact_of(path)
+        # Kotlin Multiplatform libraries (Compose, lifecycle) publish a root
+        # artifact and an -android one; Gradle's module metadata picks the
+        # latter, Maven POMs can drag in an old root (ui-1.0.1) whose classes
+        # would shadow the current ones. Keep only the -android/-jvm variant.
+        if (group, artifact + "-android") in artifacts or (group, artifact + "-jvm") in artifacts:
+            continue
         base = os.path.basename(path)
         if not path.endswith(".aar"):
             classpath.append(path)
@@ -58,6 +67,17 @@ def main() -> None:
     print(":".join(classpath))
 
 
+FRAMEWORK_OK = 0x0104000A  # android.R.string.ok
+
+
+def artifact_of(path: str) -> tuple:
+    """(group path, artifact) from a Maven repository layout .../group/artifact/version/file."""
+    parts = path.split("/")
+    if len(parts) < 4:
+        return ("", parts[-1])
+    return ("/".join(parts[:-3]), parts[-3])
+
+
 def write_r(rgen: str, package: str, r_txt: str, ids: dict) -> None:
     """One R.java per library package; ids unique per resource name, like aapt's."""
     types: dict = collections.defaultdict(list)
@@ -72,6 +92,11 @@ def write_r(rgen: str, package: str, r_txt: str, ids: dict) -> None:
         elif rtype == "styleable":
             v = value.strip() if value.strip().isdigit() else "0"
             types["styleable"].append(f"public static int {name} = {v};")
+        elif rtype == "string":
+            # Library strings are not merged here (no aapt2 link): under
+            # Robolectric a library that reads one (Compose's accessibility
+            # words) gets the framework's "OK" instead of a crash.
+            types[rtype].append(f"public static int {name} = 0x{FRAMEWORK_OK:08x};")
         else:
             table = ids[rtype]
             if name not in table:

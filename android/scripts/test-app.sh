@@ -31,7 +31,10 @@ die() { printf '[test-app] ERROR: %s\n' "$*" >&2; exit 1; }
 [ -s "$OUT/kotlin/org/gridwork/core/gridwork_ffi.kt" ] || die "no Kotlin bindings in $OUT/kotlin"
 command -v mvn >/dev/null || die "mvn is not on the PATH (Debian: apt-get install maven)"
 
-# Versions: the same as android/gradle/libs.versions.toml.
+# Versions: the same as android/gradle/libs.versions.toml. Gradle aligns
+# the androidx groups (lifecycle, activity, core) through module metadata;
+# coursier reads POMs only, so their -ktx and savedstate parts are pinned
+# here to the same versions, or old copies of their classes would shadow.
 KOTLIN=2.4.21
 ANDROID_ALL=15-robolectric-13954326
 MAIN_DEPS=(
@@ -39,6 +42,12 @@ MAIN_DEPS=(
   androidx.compose.material3:material3-android:1.5.0
   androidx.work:work-runtime:2.11.2
   androidx.core:core:1.17.0
+  androidx.core:core-ktx:1.17.0
+  androidx.activity:activity-ktx:1.12.4
+  androidx.lifecycle:lifecycle-viewmodel:2.10.0
+  androidx.lifecycle:lifecycle-viewmodel-ktx:2.10.0
+  androidx.lifecycle:lifecycle-viewmodel-savedstate:2.10.0
+  androidx.lifecycle:lifecycle-runtime-ktx:2.10.0
   org.unifiedpush.android:connector:3.1.2
   com.squareup.okhttp3:okhttp:4.12.0
   com.journeyapps:zxing-android-embedded:4.3.0
@@ -72,7 +81,7 @@ fetch() {
 # Resolution and the main compile are skipped when nothing they depend on
 # changed since the last run (a stamp of the inputs' hashes).
 stamp() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
-DEPS_STAMP=$(printf '%s\n' "$KOTLIN" "$ANDROID_ALL" "${MAIN_DEPS[@]}" "${TEST_DEPS[@]}" | sha256sum | cut -c1-16)
+DEPS_STAMP=$( (printf "%s\n" "$KOTLIN" "$ANDROID_ALL" "${MAIN_DEPS[@]}" "${TEST_DEPS[@]}"; cat "$ROOT/android/scripts/aar_classpath.py") | sha256sum | cut -c1-16)
 if [ "$(cat "$WORK/deps.stamp" 2>/dev/null)" != "$DEPS_STAMP" ]; then
   log "resolving the app's dependencies"
   fetch "${MAIN_DEPS[@]}" >"$WORK/main.txt"
@@ -114,6 +123,8 @@ kotlinc -classpath "$WORK/classes/main:$ANDROID_JAR:$TEST_CP" -d "$WORK/classes/
   "$ROOT/android/app/src/test/kotlin" "$ROOT/android/testfixtures/kotlin"
 
 mapfile -t TESTS < <(cd "$ROOT/android/app/src/test/kotlin" && find . -name '*Test.kt' | sed 's|^\./||; s|\.kt$||; s|/|.|g' | sort)
+# GRIDWORK_APP_TESTS="org.gridwork.android.XTest ..." runs only those classes.
+[ -z "${GRIDWORK_APP_TESTS:-}" ] || read -r -a TESTS <<<"$GRIDWORK_APP_TESTS"
 log "running ${#TESTS[@]} Robolectric test classes"
 cd "$WORK"
 java -Xmx2g \

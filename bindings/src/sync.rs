@@ -5,11 +5,34 @@
 use std::sync::Arc;
 
 use gridwork_core::store::{AnswerSummary, ConflictRecord, PullSummary};
+use gridwork_core::sync::activation_link::ActivationLink;
 use gridwork_core::sync::{SyncPhase, SyncProgress, SyncReport};
 
 use crate::store::GridworkStore;
 use crate::types::{User, UtcTime};
 use crate::GridworkError;
+
+/// What an activation QR code holds: the server address (when it carried
+/// one) and the code.
+#[uniffi::remote(Record)]
+pub struct ActivationLink {
+    pub server_url: Option<String>,
+    pub code: String,
+}
+
+/// Reads a scanned activation QR code (`gridwork:activate?v=1&server=…&code=…`,
+/// or a bare code). Anything else is `Invalid` with the field `qr` and a
+/// reason to show.
+#[uniffi::export]
+pub fn parse_activation_qr(text: String) -> Result<ActivationLink, GridworkError> {
+    Ok(ActivationLink::parse(&text)?)
+}
+
+/// The QR text for a code on a server (for a console or a desktop showing it).
+#[uniffi::export]
+pub fn activation_qr(server_url: String, code: String) -> String {
+    ActivationLink::to_qr(&server_url, &code)
+}
 
 #[uniffi::remote(Enum)]
 pub enum SyncPhase {

@@ -1,6 +1,7 @@
 //! Sync between devices and the server: the protocol's messages (shared by
 //! both sides) and the device's client.
 
+pub mod activation_link;
 pub mod client;
 pub mod device;
 pub mod http;

@@ -201,7 +201,7 @@ impl ServerStorage for SqliteStorage {
             "INSERT INTO activation_code (code_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
             rusqlite::params![self.code_key.digest(&code)?, user_id, to_ms(now), to_ms(expires_at)],
         )?;
-        let qr = format!("gridwork:activate?v=1&server={server_url}&code={code}");
+        let qr = gridwork_core::sync::activation_link::ActivationLink::to_qr(server_url, &code);
         Ok(ActivationCode {
             code,
             user_id: user_id.into(),

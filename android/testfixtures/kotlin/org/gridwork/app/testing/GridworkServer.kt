@@ -79,6 +79,11 @@ class GridworkServer(val dir: File, private val testClock: java.time.Instant? = 
         Regex("\"code\":\"([A-Z0-9-]+)\"").find(admin("POST", "/admin/activation-codes", """{"user_id":"$user"}""".toByteArray()))!!
             .groupValues[1]
 
+    /** The activation QR code's text the server issues for [user] (what an administrator shows). */
+    fun qrFor(user: String): String =
+        Regex("\"qr\":\"([^\"]+)\"").find(admin("POST", "/admin/activation-codes", """{"user_id":"$user"}""".toByteArray()))!!
+            .groupValues[1]
+
     /** Move the server's test clock (started with one) to [now]; the escalation engine runs. */
     fun setClock(now: java.time.Instant) {
         admin("POST", "/admin/clock", "{\"now\":\"$now\"}".toByteArray())

@@ -1,8 +1,8 @@
 package org.gridwork.android
 
-import android.app.Application
 import android.os.Build
-import androidx.lifecycle.AndroidViewModel
+import androidx.lifecycle.ViewModel
+import androidx.lifecycle.ViewModelProvider
 import androidx.lifecycle.viewModelScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -20,9 +20,10 @@ import org.gridwork.app.platform.LocationSource
  * changes. The store opens on the IO dispatcher (key derivation takes a
  * moment on a cheap phone); until then the activity shows a spinner.
  */
-class AppViewModel(application: Application) : AndroidViewModel(application) {
-    private val graph = (application as GridworkApplication).graph
-    private val languages = LanguagePreference(application)
+class AppViewModel(
+    private val graph: AppGraph,
+    private val languages: LanguagePreference,
+) : ViewModel() {
     private val _model = MutableStateFlow<AppModel?>(null)
     val model: StateFlow<AppModel?> = _model.asStateFlow()
 
@@ -47,6 +48,15 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
             app.start()
             viewModelScope.launch { app.language.collect(languages::save) }
             _model.value = app
+        }
+    }
+
+    companion object {
+        /** Built from the activity's own application (no process-wide factory holding an old one). */
+        fun factory(application: GridworkApplication): ViewModelProvider.Factory = object : ViewModelProvider.Factory {
+            @Suppress("UNCHECKED_CAST")
+            override fun <T : ViewModel> create(modelClass: Class<T>): T =
+                AppViewModel(application.graph, LanguagePreference(application)) as T
         }
     }
 }

@@ -36,7 +36,9 @@ import org.gridwork.app.GridworkApp
  * it. A notification's tap arrives as an intent naming the case.
  */
 class MainActivity : ComponentActivity() {
-    private val viewModel by lazy { ViewModelProvider(this)[AppViewModel::class.java] }
+    private val viewModel by lazy {
+        ViewModelProvider(this, AppViewModel.factory(application as GridworkApplication))[AppViewModel::class.java]
+    }
 
     // Registered while the activity is constructed, as the result API requires.
     private val camera = IntentCamera(this, photosDir = { File(filesDir, "camera") })

@@ -2,6 +2,9 @@ package org.gridwork.desktop
 
 import java.io.File
 import org.gridwork.app.i18n.Language
+import org.gridwork.core.GridworkException
+import org.gridwork.core.parseActivationQr
+import org.gridwork.core.userMessage
 
 /** The command line of the desktop app. */
 data class DesktopOptions(
@@ -11,7 +14,7 @@ data class DesktopOptions(
     val language: Language,
 ) {
     companion object {
-        const val USAGE = """usage: desktop.sh [--data DIR] [--server URL] [--code CODE | --qr 'gridwork://activate?...'] [--lang zh|en]
+        const val USAGE = """usage: desktop.sh [--data DIR] [--server URL] [--code CODE | --qr 'gridwork:activate?...'] [--lang zh|en]
   --data    where this desktop keeps its store and secrets (default ~/.gridwork-desktop)
   --server  the server address (filled into the Enrol screen)
   --code    an activation code: with --server, the app enrols at once
@@ -32,12 +35,14 @@ data class DesktopOptions(
                     "--server" -> server = value(a)
                     "--code" -> code = value(a)
                     "--qr" -> {
-                        val query = value(a).substringAfter("activate?", "")
-                        val params = query.split('&').mapNotNull { p ->
-                            p.indexOf('=').takeIf { it > 0 }?.let { p.substring(0, it) to java.net.URLDecoder.decode(p.substring(it + 1), Charsets.UTF_8) }
-                        }.toMap()
-                        server = params["server"] ?: throw IllegalArgumentException("--qr: no server in the QR text\n$USAGE")
-                        code = params["code"] ?: throw IllegalArgumentException("--qr: no code in the QR text\n$USAGE")
+                        // The core reads the QR text, as the phone's scanner does.
+                        val link = try {
+                            parseActivationQr(value(a))
+                        } catch (e: GridworkException) {
+                            throw IllegalArgumentException("--qr: ${e.userMessage}\n$USAGE")
+                        }
+                        server = link.serverUrl ?: throw IllegalArgumentException("--qr: no server in the QR text\n$USAGE")
+                        code = link.code
                     }
                     "--lang" -> language = when (value(a)) {
                         "zh" -> Language.ZH

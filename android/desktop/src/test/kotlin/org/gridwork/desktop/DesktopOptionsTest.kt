@@ -20,7 +20,7 @@ class DesktopOptionsTest {
         assertEquals(Language.ZH, none.language)
         val typed = DesktopOptions.parse(arrayOf("--server", "http://127.0.0.1:8080", "--code", "ABCDE-12345", "--lang", "en", "--data", "/tmp/x"), home)
         assertEquals(DesktopOptions(File("/tmp/x"), "http://127.0.0.1:8080", "ABCDE-12345", Language.EN), typed)
-        val qr = DesktopOptions.parse(arrayOf("--qr", "gridwork://activate?server=http%3A%2F%2F10.0.0.2%3A8080&code=FGHJK-67890"), home)
+        val qr = DesktopOptions.parse(arrayOf("--qr", "gridwork:activate?v=1&server=http%3A%2F%2F10.0.0.2%3A8080&code=FGHJK-67890"), home)
         assertEquals("http://10.0.0.2:8080" to "FGHJK-67890", qr.server to qr.code)
     }
 
@@ -29,7 +29,9 @@ class DesktopOptionsTest {
         val e = assertThrows(IllegalArgumentException::class.java) { DesktopOptions.parse(arrayOf("--lang", "fr"), home) }
         assertTrue(e.message!!, e.message!!.startsWith("--lang is zh or en") && "usage:" in e.message!!)
         assertThrows(IllegalArgumentException::class.java) { DesktopOptions.parse(arrayOf("--code"), home) }
-        assertThrows(IllegalArgumentException::class.java) { DesktopOptions.parse(arrayOf("--qr", "gridwork://activate?code=X"), home) }
+        assertThrows(IllegalArgumentException::class.java) { DesktopOptions.parse(arrayOf("--qr", "gridwork:activate?code=X"), home) }
+        val stray = assertThrows(IllegalArgumentException::class.java) { DesktopOptions.parse(arrayOf("--qr", "https://example.com"), home) }
+        assertTrue(stray.message!!, stray.message!!.startsWith("--qr: 这不是网格通的激活二维码"))
     }
 
     @Test

@@ -106,6 +106,36 @@ class EnrolAndTodayTest {
         }
 
     @Test
+    fun `a scanned activation QR code fills in the form, and a stray QR code is refused with the reason`() =
+        runSkikoComposeUiTest(Size(PHONE_WIDTH_PX.toFloat(), PHONE_HEIGHT_PX.toFloat()), PHONE_DENSITY) {
+            val phone = Phone(dir, "w1")
+            var scans = 0
+            // The platform's scanner: on Android zxing's activity, here the text it would return.
+            var nextScan = ""
+            setContent { GridworkApp(phone.app, onScanQr = { scans++; phone.app.enrol.onScanned(nextScan) }) }
+            try {
+                awaitTag("enrol.scan")
+                nextScan = "https://weixin.qq.com/x/abc"
+                onNodeWithTag("enrol.scan").performClick()
+                awaitTag("enrol.error")
+                onNodeWithTag("enrol.error").assertTextContains("这不是网格通的激活二维码", substring = true)
+                assertFalse(phone.store.hasDeviceCredential())
+
+                nextScan = server.qrFor("w1")
+                onNodeWithTag("enrol.scan").performClick()
+                waitUntil(timeoutMillis = 5_000) { phone.app.enrol.state.value.serverUrl == server.url }
+                onNodeWithTag("enrol.error").assertDoesNotExist()
+                assertEquals(2, scans)
+                assertFalse("a scan alone never enrols", phone.store.hasDeviceCredential())
+                onNodeWithTag("enrol.submit").performClick()
+                awaitTag("today.due")
+                assertTrue(phone.store.hasDeviceCredential())
+            } finally {
+                phone.close()
+            }
+        }
+
+    @Test
     fun `english and a larger font show the same screens without clipping`() =
         runSkikoComposeUiTest(Size(PHONE_WIDTH_PX.toFloat(), PHONE_HEIGHT_PX.toFloat()), LARGE_FONT_DENSITY) {
             Phone(dir, "w1en", Language.EN, server.url).use { phone ->

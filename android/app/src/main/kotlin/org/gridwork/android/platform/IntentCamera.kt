@@ -2,6 +2,7 @@ package org.gridwork.android.platform
 
 import android.net.Uri
 import androidx.activity.ComponentActivity
+import androidx.activity.result.ActivityResultRegistry
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.core.content.FileProvider
 import java.io.File
@@ -22,9 +23,10 @@ class IntentCamera(
     private val activity: ComponentActivity,
     private val photosDir: () -> File,
     private val uriFor: (File) -> Uri = { FileProvider.getUriForFile(activity, "${activity.packageName}.photos", it) },
+    registry: ActivityResultRegistry = activity.activityResultRegistry,
 ) : Camera {
     private var pending: CompletableDeferred<Boolean>? = null
-    private val launcher = activity.registerForActivityResult(ActivityResultContracts.TakePicture()) { saved ->
+    private val launcher = activity.registerForActivityResult(ActivityResultContracts.TakePicture(), registry) { saved ->
         pending?.complete(saved)
     }
 

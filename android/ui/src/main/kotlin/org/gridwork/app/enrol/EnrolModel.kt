@@ -12,6 +12,7 @@ import org.gridwork.core.GridworkException
 import org.gridwork.core.SyncListener
 import org.gridwork.core.SyncProgress
 import org.gridwork.core.User
+import org.gridwork.core.parseActivationQr
 
 /** Which input an error belongs to, for highlighting it. */
 enum class EnrolField { SERVER, CODE }
@@ -56,16 +57,20 @@ class EnrolModel(
 
     fun onCode(value: String) = _state.update { it.copy(code = value.uppercase(), error = null, errorField = null) }
 
-    /** A scanned QR code: `gridwork://activate?server=…&code=…`, or just the code. */
+    /**
+     * A scanned QR code: the core reads it (`parseActivationQr`) and fills
+     * in the server (when it carries one) and the code; anything that is not
+     * an activation code is shown as the core's reason, nothing changed.
+     * The person still taps 激活 to enrol: a stray scan never enrols.
+     */
     fun onScanned(text: String) {
-        val query = text.substringAfter("activate?", missingDelimiterValue = "")
-        if (query.isEmpty()) return onCode(text.trim())
-        val params = query.split('&').mapNotNull { p ->
-            val i = p.indexOf('=')
-            if (i < 0) null else p.substring(0, i) to java.net.URLDecoder.decode(p.substring(i + 1), Charsets.UTF_8)
-        }.toMap()
-        params["server"]?.let(::onServerUrl)
-        params["code"]?.let(::onCode)
+        val link = try {
+            parseActivationQr(text)
+        } catch (e: GridworkException) {
+            return fail(UiText.of(e), EnrolField.CODE)
+        }
+        link.serverUrl?.let(::onServerUrl)
+        onCode(link.code)
     }
 
     fun enrol() {

@@ -227,3 +227,9 @@ impl GridworkStore {
         Ok(self.store_arc()?.report_upload_result(&job_id, &result)?)
     }
 }
+
+/// `等允许的网络… / waits for an allowed network…`: why a photo waits ("" when nothing holds it).
+#[uniffi::export]
+pub fn upload_blocker_label(blocker: UploadBlocker) -> String {
+    blocker.label()
+}

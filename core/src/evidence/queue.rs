@@ -296,6 +296,36 @@ pub enum UploadBlocker {
     Backoff,
 }
 
+impl UploadBlocker {
+    /// What a waiting photo waits for, as the upload screen says it
+    /// ("" when nothing holds it back).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            UploadBlocker::None => "",
+            UploadBlocker::AwaitingSync => "等所属记录先同步",
+            UploadBlocker::Network => "等允许的网络（仅 Wi-Fi 或暂无网络）",
+            UploadBlocker::Backoff => "稍后自动重试",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            UploadBlocker::None => "",
+            UploadBlocker::AwaitingSync => "waits for its record to sync",
+            UploadBlocker::Network => "waits for an allowed network (Wi-Fi only, or none now)",
+            UploadBlocker::Backoff => "will retry by itself shortly",
+        }
+    }
+
+    /// `等允许的网络… / waits for an allowed network…`, or "" for none.
+    pub fn label(self) -> String {
+        match self {
+            UploadBlocker::None => String::new(),
+            _ => format!("{} / {}", self.label_zh(), self.label_en()),
+        }
+    }
+}
+
 /// One queued photo on the upload screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadItem {

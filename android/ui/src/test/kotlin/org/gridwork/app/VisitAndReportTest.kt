@@ -24,6 +24,8 @@ import org.gridwork.app.testing.screenshot
 import org.gridwork.core.LocationFix
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
+import org.gridwork.core.NetworkKind
+import org.gridwork.core.NetworkPolicy
 import org.junit.Rule
 import org.junit.Test
 
@@ -130,6 +132,78 @@ class VisitAndReportTest {
                 assertEquals(0u, queue.waiting + queue.uploading + queue.failed)
                 assertTrue("nothing left in the queue: ${queue.items}", queue.items.isEmpty())
                 assertEquals(2u, queue.stored)
+            }
+        }
+
+    /** Answers H001's checklist with a gas smell (a hazard) and saves the visit. */
+    private fun androidx.compose.ui.test.ComposeUiTest.visitWithGasSmell(phone: Phone) {
+        phone.app.openHousehold("H001")
+        awaitTag("household.visit")
+        onNodeWithTag("household.visit").performClick()
+        awaitTag("item.ep.symptoms")
+        for (tag in listOf("item.ep.symptoms.none", "item.ws.gas_use.piped", "item.ws.gas_smell.yes", "item.rs.house_condition.sound")) {
+            scrollTo(tag)
+            onNodeWithTag(tag).performClick()
+        }
+        scrollTo("item.ws.gas_cylinder_photo.camera")
+        onNodeWithTag("item.ws.gas_cylinder_photo.camera").performClick()
+        awaitText("已拍 1 张")
+        scrollTo("visit.save")
+        onNodeWithTag("visit.save").performClick()
+        awaitTag("visit.saved")
+        awaitText("已预填事件")
+    }
+
+    @Test
+    fun `a hazard resolved on the spot with an after-photo, photos held for Wi-Fi, then sent on any network`() =
+        runSkikoComposeUiTest(Size(PHONE_WIDTH_PX.toFloat(), PHONE_HEIGHT_PX.toFloat()), PHONE_DENSITY) {
+            Phone.enrolled(dir, "w1", server, "w1", location = atH001).use { phone ->
+                setContent { GridworkApp(phone.app) }
+                awaitTag("today.grid.G1")
+                visitWithGasSmell(phone)
+
+                onNodeWithTag("visit.draft.0.report").performClick()
+                awaitTag("report.title")
+                onNodeWithTag("report.onSpot").performClick()
+                awaitTag("report.onSpotNote")
+                onNodeWithTag("report.onSpotNote").performTextInput("已关闭阀门并开窗通风，燃气味消失")
+                onNodeWithTag("report.afterCamera").performClick()
+                awaitText("处理后照片 1 张")
+                screenshot("08-report-on-spot")
+                onNodeWithTag("report.submit").performClick()
+                awaitTag("report.done")
+                val caseId = phone.store.cases(org.gridwork.core.CaseScope.MINE, false, 0u, 10u).single().id
+                assertEquals(org.gridwork.core.CaseState.RESOLVED, phone.store.caseDetail(caseId).case.state)
+
+                // Sync and photos: Wi-Fi only, on mobile data, keeps both photos (the visit's, the after-photo) on the phone.
+                onNodeWithTag("report.close").performClick()
+                awaitTag("visit.done")
+                onNodeWithTag("visit.done").performClick()
+                awaitTag("back")
+                phone.app.back()
+                awaitTag("today.grid.G1")
+                phone.store.setNetworkKind(NetworkKind.METERED)
+                phone.app.openSync()
+                awaitTag("sync.policy.wifi")
+                onNodeWithTag("sync.policy.wifi").performClick()
+                waitUntil(timeoutMillis = 5_000) { phone.store.uploadQueueStatus().policy == NetworkPolicy.UnmeteredOnly }
+                onNodeWithTag("sync.now").performClick()
+                awaitText("没有待上传的操作")
+                assertEquals(0uL, phone.store.pendingOperations())
+                awaitText("待上传 2 张")
+                assertEquals(2u, phone.store.uploadQueueStatus().waiting)
+                awaitText("等允许的网络（仅 Wi-Fi 或暂无网络）")
+                screenshot("12-sync-wifi-only")
+
+                // Nothing failed, so no retry button: the photos only wait for the network.
+                onNodeWithTag("sync.retry").assertDoesNotExist()
+                // Any network, then sync now: both reach the server.
+                onNodeWithTag("sync.policy.any").performClick()
+                waitUntil(timeoutMillis = 5_000) { phone.store.uploadQueueStatus().policy == NetworkPolicy.AnyNetwork }
+                onNodeWithTag("sync.now").performClick()
+                waitUntil(timeoutMillis = 20_000) { phone.store.uploadQueueStatus().stored == 2u }
+                val queue = phone.store.uploadQueueStatus()
+                assertEquals(0u, queue.waiting + queue.uploading + queue.failed)
             }
         }
 }

@@ -33,6 +33,7 @@ import org.gridwork.app.i18n.pick
 import org.gridwork.app.i18n.strings
 import org.gridwork.app.resolve
 import org.gridwork.app.today.formatTime
+import org.gridwork.core.uploadBlockerLabel
 import org.gridwork.core.NetworkPolicy
 import org.gridwork.core.operationLabel
 
@@ -84,6 +85,9 @@ fun SyncScreen(
                 Column(Modifier.fillMaxWidth().testTag("sync.photo.${item.evidenceId}")) {
                     Text("${s.photoState(item.state.name)} · ${formatBytes(item.size.toLong())} · ${s.attempts(item.attempts)}", fontWeight = FontWeight.Medium)
                     item.reason?.let { Text(pick(it), color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall) }
+                    uploadBlockerLabel(item.blockedBy).takeIf { it.isNotEmpty() }?.let {
+                        Text(pick(it), style = MaterialTheme.typography.bodySmall, modifier = Modifier.testTag("sync.photo.${item.evidenceId}.waits"))
+                    }
                 }
             }
             if (q.failed > 0u || q.items.any { it.nextAttemptAt != null }) {

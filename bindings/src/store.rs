@@ -242,6 +242,12 @@ impl GridworkStore {
         Ok(s.reveal_member_field(&u, &member_id, field, &reason)?)
     }
 
+    /// What a case reported without a visit can be filed under, by
+    /// priority, each priority ending with "other".
+    pub fn case_categories(&self) -> R<Vec<CaseCategory>> {
+        Ok(self.store()?.case_categories()?)
+    }
+
     /// The checklist for a visit to this household or place.
     pub fn checklist_for(&self, household_code: String) -> R<ChecklistTemplate> {
         let (s, u) = self.session()?;

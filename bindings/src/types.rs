@@ -13,6 +13,7 @@ pub use gridwork_core::case::{
     ActionKind, Case, CaseAction, CaseDraft, CaseSource, CaseState, ChainBreak, Difficulty,
     EscalationReason, ExtensionRequest,
 };
+pub use gridwork_core::checklist::categories::CaseCategory;
 pub use gridwork_core::checklist::{
     Answer, AnswerValue, ChecklistTemplate, Choice, HazardFinding, HazardRule, HazardWhen, Item,
     ItemKind, Section,
@@ -442,6 +443,16 @@ pub struct Choice {
     pub code: String,
     pub label_zh: String,
     pub label_en: String,
+}
+
+/// A category to file a case under when it did not come from a visit.
+#[uniffi::remote(Record)]
+pub struct CaseCategory {
+    pub priority: Priority,
+    pub subcategory: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub suggested_severity: Severity,
 }
 
 #[uniffi::remote(Record)]

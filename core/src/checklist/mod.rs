@@ -6,6 +6,7 @@
 //! on.
 
 mod answer;
+pub mod categories;
 pub mod defaults;
 mod template;
 

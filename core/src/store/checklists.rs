@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{from_json, Store, Writer};
+use crate::checklist::categories::{case_categories, CaseCategory};
 use crate::checklist::defaults::default_templates;
 use crate::checklist::ChecklistTemplate;
 use crate::clock::to_ms;
@@ -111,6 +112,26 @@ impl Store {
             }
             Ok(n)
         })
+    }
+
+    /// What a case reported without a visit can be filed under: the
+    /// current checklists' hazard subcategories per priority, and "other".
+    pub fn case_categories(&self) -> Result<Vec<CaseCategory>> {
+        let templates = self.read(|c| {
+            let mut out = Vec::new();
+            for kind in PlaceKind::ALL {
+                if let Some(t) = current_template(c, kind)? {
+                    if !out
+                        .iter()
+                        .any(|o: &ChecklistTemplate| o.id == t.id && o.version == t.version)
+                    {
+                        out.push(t);
+                    }
+                }
+            }
+            Ok(out)
+        })?;
+        Ok(case_categories(&templates))
     }
 
     /// The checklist a visit to this kind of place uses now.

@@ -23,6 +23,7 @@ import org.gridwork.app.sync.SyncModel
 import org.gridwork.app.today.TodayModel
 import org.gridwork.app.visit.VisitModel
 import org.gridwork.core.CaseDraft
+import org.gridwork.app.report.CategoryModel
 import org.gridwork.core.GridworkException
 
 /** A place in the app; screens below the top level carry their state holder. */
@@ -44,6 +45,9 @@ sealed interface Destination {
     class Visit(val model: VisitModel, scope: CoroutineScope) : Screen(scope)
 
     class Report(val model: ReportModel, scope: CoroutineScope) : Screen(scope)
+
+    /** What a case without a visit is about, before the report form. */
+    class Category(val model: CategoryModel, scope: CoroutineScope) : Screen(scope)
 
     class Cases(val model: CasesModel, scope: CoroutineScope) : Screen(scope)
 
@@ -132,6 +136,17 @@ class AppModel(
     fun openReport(draft: CaseDraft) {
         val child = childScope()
         push(Destination.Report(ReportModel(session, child, draft), child))
+    }
+
+    /** A case seen on patrol, not found in a visit: pick its category, then the report form for [gridCode]. */
+    fun openNewCase(gridCode: String) {
+        val child = childScope()
+        val model = CategoryModel(session, child, gridCode) { draft ->
+            // The form replaces the picker: back from it returns to the grid.
+            _stack.value.lastOrNull()?.let { if (it is Destination.Category) back() }
+            openReport(draft)
+        }
+        push(Destination.Category(model, child))
     }
 
     fun openCases() {

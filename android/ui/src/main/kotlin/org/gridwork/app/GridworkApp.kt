@@ -19,6 +19,7 @@ import org.gridwork.app.i18n.LocalLanguage
 import org.gridwork.app.inbox.InboxScreen
 import org.gridwork.app.me.MeScreen
 import org.gridwork.app.theme.GridworkTheme
+import org.gridwork.app.report.CategoryScreen
 import org.gridwork.app.report.ReportScreen
 import org.gridwork.app.sync.SyncScreen
 import org.gridwork.app.today.TodayScreen
@@ -77,7 +78,12 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             onShow = model::show,
                             onScrolledTo = model::onScrolledTo,
                             onOpenHousehold = app::openHousehold,
+                            onReport = { app.openNewCase(state.gridCode) },
                         )
+                    }
+                    is Destination.Category -> {
+                        val state by destination.model.state.collectAsState()
+                        CategoryScreen(state = state, onChoose = destination.model::choose, onSelect = destination.model::select, onBack = { app.back() })
                     }
                     is Destination.Household -> {
                         val model = destination.model

@@ -7,6 +7,7 @@ import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollToNode
+import androidx.compose.ui.test.performTextClearance
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runSkikoComposeUiTest
 import java.io.File
@@ -204,6 +205,52 @@ class VisitAndReportTest {
                 waitUntil(timeoutMillis = 20_000) { phone.store.uploadQueueStatus().stored == 2u }
                 val queue = phone.store.uploadQueueStatus()
                 assertEquals(0u, queue.waiting + queue.uploading + queue.failed)
+            }
+        }
+
+    @Test
+    fun `a case seen on patrol is reported without a visit, filed under a category the core offers`() =
+        runSkikoComposeUiTest(Size(PHONE_WIDTH_PX.toFloat(), PHONE_HEIGHT_PX.toFloat()), PHONE_DENSITY) {
+            Phone.enrolled(dir, "w1", server, "w1", location = atH001).use { phone ->
+                setContent { GridworkApp(phone.app) }
+                awaitTag("today.grid.G1")
+                phone.app.openGrid("G1")
+                awaitTag("grid.report")
+                onNodeWithTag("grid.report").performClick()
+                awaitTag("category.priority.WORK_SAFETY")
+                onNodeWithTag("category.priority.WORK_SAFETY").performClick()
+                awaitTag("category.WORK_SAFETY.gas_leak")
+                onNodeWithTag("category.priority.ECOLOGY").performClick()
+                onNodeWithTag("category.list").performScrollToNode(hasTestTag("category.ECOLOGY.other"))
+                awaitText("其他生态环保问题")
+                screenshot("08-report-category")
+                assertAccessible(PHONE_DENSITY)
+                onNodeWithTag("category.ECOLOGY.other").performClick()
+                awaitTag("report.title")
+
+                // A title the core refuses (empty) names the field; nothing is saved.
+                onNodeWithTag("report.title").performTextClearance()
+                onNodeWithTag("report.submit").performClick()
+                awaitTag("report.error")
+                assertEquals(0, phone.store.cases(org.gridwork.core.CaseScope.MINE, false, 0u, 10u).size)
+
+                onNodeWithTag("report.title").performTextInput("河道漂浮垃圾")
+                onNodeWithTag("report.description").performTextInput("村口桥下约 20 米河面有生活垃圾")
+                onNodeWithTag("report.camera").performClick()
+                awaitText("现场照片 1 张")
+                onNodeWithTag("report.submit").performClick()
+                awaitTag("report.done")
+                val case = phone.store.cases(org.gridwork.core.CaseScope.MINE, false, 0u, 10u).single()
+                val detail = phone.store.caseDetail(case.id)
+                assertEquals(org.gridwork.core.Priority.ECOLOGY, detail.case.category.priority)
+                assertEquals("other", detail.case.category.subcategory)
+                assertEquals("G1", detail.case.path.grid)
+                assertEquals(null, detail.case.householdCode)
+                assertEquals("河道漂浮垃圾", detail.case.title)
+
+                // Back from the report goes to the grid, not to the picker.
+                onNodeWithTag("report.close").performClick()
+                awaitTag("grid.report")
             }
         }
 }

@@ -48,12 +48,14 @@ fun GridScreen(
     onScrolledTo: (lastVisible: Int) -> Unit,
     onOpenHousehold: (code: String) -> Unit,
     modifier: Modifier = Modifier,
+    onReport: (() -> Unit)? = null,
 ) {
     val s = strings
     Column(modifier.fillMaxSize()) {
         Row(Modifier.fillMaxWidth().padding(horizontal = 8.dp), verticalAlignment = Alignment.CenterVertically) {
             TextButton(onClick = onBack, modifier = Modifier.testTag("back")) { Text(s.back) }
-            Text(state.title, style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
+            Text(state.title, style = MaterialTheme.typography.titleLarge, modifier = Modifier.weight(1f).semantics { heading() })
+            if (onReport != null) TextButton(onClick = onReport, modifier = Modifier.testTag("grid.report")) { Text(s.reportTitle) }
         }
         Column(Modifier.padding(horizontal = 16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
             OutlinedTextField(

@@ -111,6 +111,7 @@ interface Strings {
 
     // Report
     val reportTitle: String
+    val chooseCategory: String
     val caseTitle: String
     val caseDescription: String
     fun photosTaken(count: Int): String
@@ -276,6 +277,7 @@ object ZhStrings : Strings {
     override val done = "完成"
 
     override val reportTitle = "上报事件"
+    override val chooseCategory = "选择事件类别"
     override val caseTitle = "事件标题"
     override val caseDescription = "事件描述"
     override fun photosTaken(count: Int) = "现场照片 $count 张"
@@ -452,6 +454,7 @@ object EnStrings : Strings {
     override val done = "Done"
 
     override val reportTitle = "Report a case"
+    override val chooseCategory = "Choose a category"
     override val caseTitle = "Title"
     override val caseDescription = "Description"
     override fun photosTaken(count: Int) = "$count photos"

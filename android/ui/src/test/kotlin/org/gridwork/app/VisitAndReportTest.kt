@@ -253,4 +253,30 @@ class VisitAndReportTest {
                 awaitTag("grid.report")
             }
         }
+
+    @Test
+    fun `a photo whose upload failed while the server was down shows its reason, and retry sends it`() =
+        runSkikoComposeUiTest(Size(PHONE_WIDTH_PX.toFloat(), PHONE_HEIGHT_PX.toFloat()), PHONE_DENSITY) {
+            Phone.enrolled(dir, "w1", server, "w1", location = atH001).use { phone ->
+                setContent { GridworkApp(phone.app) }
+                awaitTag("today.grid.G1")
+                visitWithGasSmell(phone)
+                kotlinx.coroutines.runBlocking { phone.store.sync(null) } // the visit reaches the server
+                server.kill()
+                val failed = runCatching { kotlinx.coroutines.runBlocking { phone.store.uploadEvidence(null, NetworkKind.UNMETERED) } }
+                val item = phone.store.uploadQueueStatus().items.single()
+                assertTrue("the attempt is counted: $item ($failed)", item.attempts >= 1u)
+
+                phone.app.back()
+                phone.app.back()
+                phone.app.openSync()
+                awaitTag("sync.retry")
+                awaitText("已尝试 1 次")
+                screenshot("12-sync-retry")
+                server.restart()
+                onNodeWithTag("sync.retry").performClick()
+                waitUntil(timeoutMillis = 20_000) { phone.store.uploadQueueStatus().stored == 1u }
+                awaitText("已上传 1 张")
+            }
+        }
 }

@@ -9,7 +9,7 @@
 #   android/scripts/test-app.sh [BINDINGS_DIR]
 #
 # Why not Gradle: this machine has neither Gradle nor the Android Gradle
-# Plugin nor Google's Maven (../shared/notes/ui-testing.md). The Gradle
+# Plugin nor Google's Maven (docs/adr/0015-android-app-without-gradle.md). The Gradle
 # build in android/ is what Android Studio uses; this script compiles the
 # same sources the way that build would, minus resource merging and dexing.
 # Dependencies are resolved by coursier (itself fetched from Maven Central

@@ -78,16 +78,20 @@ class MainActivityTest {
     private fun AppModel.awaitTop(what: String, test: (Destination) -> Boolean): Destination =
         awaitOnMain(what) { stack.value.last().takeIf(test) }
 
-    @Test
-    fun `a new phone enrols, syncs in the background, and a notification opens its case`() {
-        val controller = Robolectric.buildActivity(MainActivity::class.java).setup()
-        val model = model(controller)
+    /** A new phone shows Enrol; 张网格's code enrols it and Today opens. */
+    private fun enrol(model: AppModel) {
         model.awaitTop("Enrol on a new phone") { it == Destination.Enrol }
-
         model.enrol.onServerUrl(server.url)
         model.enrol.onCode(server.codeFor("w1"))
         model.enrol.enrol()
         model.awaitTop("Today after enrolling") { it == Destination.Today }
+    }
+
+    @Test
+    fun `a new phone enrols, syncs in the background, and a notification opens its case`() {
+        val controller = Robolectric.buildActivity(MainActivity::class.java).setup()
+        val model = model(controller)
+        enrol(model)
 
         val periodic = WorkManager.getInstance(app).getWorkInfosForUniqueWork(BackgroundWork.PERIODIC_SYNC).get()
         assertEquals(1, periodic.size)
@@ -103,12 +107,7 @@ class MainActivityTest {
     @Test
     fun `a new activity on an enrolled phone (rotation, back and return) opens on Today`() {
         val first = Robolectric.buildActivity(MainActivity::class.java).setup()
-        val model = model(first)
-        model.awaitTop("Enrol") { it == Destination.Enrol }
-        model.enrol.onServerUrl(server.url)
-        model.enrol.onCode(server.codeFor("w1"))
-        model.enrol.enrol()
-        model.awaitTop("Today") { it == Destination.Today }
+        enrol(model(first))
         first.pause().stop().destroy()
 
         // A new activity in the same process (the ViewModel went with the old one).

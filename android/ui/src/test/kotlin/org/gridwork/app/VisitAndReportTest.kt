@@ -70,14 +70,7 @@ class VisitAndReportTest {
                 onNodeWithTag("visit.error").assertTextContains("必", substring = true)
                 assertEquals(0u, today().day.visits)
 
-                scrollTo("item.ep.symptoms.none")
-                onNodeWithTag("item.ep.symptoms.none").performClick()
-                scrollTo("item.ws.gas_use.piped")
-                onNodeWithTag("item.ws.gas_use.piped").performClick()
-                scrollTo("item.ws.gas_smell.yes")
-                onNodeWithTag("item.ws.gas_smell.yes").performClick()
-                scrollTo("item.rs.house_condition.sound")
-                onNodeWithTag("item.rs.house_condition.sound").performClick()
+                answerGasSmell()
 
                 // A photo the camera left empty: refused by name, nothing saved.
                 phone.camera.nextIsEmpty = true
@@ -136,16 +129,21 @@ class VisitAndReportTest {
             }
         }
 
+    /** The required answers of H001's checklist, with a gas smell (a hazard). */
+    private fun androidx.compose.ui.test.ComposeUiTest.answerGasSmell() {
+        for (tag in listOf("item.ep.symptoms.none", "item.ws.gas_use.piped", "item.ws.gas_smell.yes", "item.rs.house_condition.sound")) {
+            scrollTo(tag)
+            onNodeWithTag(tag).performClick()
+        }
+    }
+
     /** Answers H001's checklist with a gas smell (a hazard) and saves the visit. */
     private fun androidx.compose.ui.test.ComposeUiTest.visitWithGasSmell(phone: Phone) {
         phone.app.openHousehold("H001")
         awaitTag("household.visit")
         onNodeWithTag("household.visit").performClick()
         awaitTag("item.ep.symptoms")
-        for (tag in listOf("item.ep.symptoms.none", "item.ws.gas_use.piped", "item.ws.gas_smell.yes", "item.rs.house_condition.sound")) {
-            scrollTo(tag)
-            onNodeWithTag(tag).performClick()
-        }
+        answerGasSmell()
         scrollTo("item.ws.gas_cylinder_photo.camera")
         onNodeWithTag("item.ws.gas_cylinder_photo.camera").performClick()
         awaitText("已拍 1 张")

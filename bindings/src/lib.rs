@@ -18,6 +18,7 @@
 // inside expansions of external proc-macros, so this holds with them.
 #![forbid(unsafe_code)]
 
+mod clock;
 mod error;
 mod inbox;
 mod pii;

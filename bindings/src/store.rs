@@ -18,9 +18,11 @@ use gridwork_core::store::{
 };
 use gridwork_core::Store;
 
+use crate::clock::{DeviceClock, ForeignClock};
 use crate::secrets::{ForeignSecrets, SecretStore};
 use crate::types::*;
 use crate::GridworkError;
+use gridwork_core::clock::SystemClock;
 
 type R<T> = Result<T, GridworkError>;
 
@@ -91,19 +93,18 @@ impl GridworkStore {
     /// in place). Without one it is plain SQLite (tools and tests only).
     #[uniffi::constructor]
     pub fn open(db_path: String, secrets: Option<Arc<dyn SecretStore>>) -> R<Arc<Self>> {
-        let secrets = secrets.map(|s| Arc::new(ForeignSecrets(s)) as Arc<dyn CoreSecrets>);
-        let store = match &secrets {
-            Some(sec) => {
-                let key = gridwork_core::store::StoreKey::from_secrets(sec.as_ref())?;
-                Store::open_encrypted(&db_path, &key)?
-            }
-            None => Store::open(&db_path)?,
-        };
-        Ok(Arc::new(GridworkStore {
-            store: RwLock::new(Some(Arc::new(store))),
-            user: RwLock::new(None),
-            secrets,
-        }))
+        open_at(db_path, secrets, Arc::new(SystemClock))
+    }
+
+    /// `open` with the shell's clock instead of the system's: for
+    /// benchmarks and tests that record history (see `DeviceClock`).
+    #[uniffi::constructor]
+    pub fn open_with_clock(
+        db_path: String,
+        secrets: Option<Arc<dyn SecretStore>>,
+        clock: Arc<dyn DeviceClock>,
+    ) -> R<Arc<Self>> {
+        open_at(db_path, secrets, Arc::new(ForeignClock(clock)))
     }
 
     /// Close the database now (e.g. before wiping the app's files). Every
@@ -474,4 +475,25 @@ pub fn tag_label(tag: Tag) -> String {
 #[uniffi::export]
 pub fn countdown_label(secs: Option<i64>) -> String {
     gridwork_core::case::countdown_label(secs)
+}
+
+/// Both constructors: the store with its key (when there is a secret store) and its clock.
+fn open_at(
+    db_path: String,
+    secrets: Option<Arc<dyn SecretStore>>,
+    clock: Arc<dyn gridwork_core::clock::Clock>,
+) -> R<Arc<GridworkStore>> {
+    let secrets = secrets.map(|s| Arc::new(ForeignSecrets(s)) as Arc<dyn CoreSecrets>);
+    let store = match &secrets {
+        Some(sec) => {
+            let key = gridwork_core::store::StoreKey::from_secrets(sec.as_ref())?;
+            Store::open_encrypted_with_clock(&db_path, &key, clock)?
+        }
+        None => Store::open_with_clock(&db_path, clock)?,
+    };
+    Ok(Arc::new(GridworkStore {
+        store: RwLock::new(Some(Arc::new(store))),
+        user: RwLock::new(None),
+        secrets,
+    }))
 }

@@ -111,6 +111,12 @@ fn a_visit_records_answers_photo_and_verdict_and_prefills_cases() {
     assert!(smell.hazard);
     assert_eq!(smell.answer_text, "是");
     assert!(smell.label_zh.contains("燃气"));
+    // The worker's day (China date) counts the visit and its photo; another worker's does not.
+    let day = (t.store.now() + Duration::hours(8)).date_naive();
+    let mine = t.store.my_day(WORKER, day).unwrap();
+    assert_eq!((mine.visits, mine.photos), (1, 1));
+    let other = t.store.my_day(WORKER2, day).unwrap();
+    assert_eq!((other.visits, other.photos), (0, 0));
 }
 
 #[test]

@@ -23,6 +23,7 @@ import org.gridwork.core.Assignment
 import org.gridwork.core.AssignmentKind
 import org.gridwork.core.CaseScope
 import org.gridwork.core.CoordSystem
+import org.gridwork.core.DeviceClock
 import org.gridwork.core.GridworkStore
 import org.gridwork.core.HouseholdFilter
 import org.gridwork.core.ImportMode
@@ -48,7 +49,15 @@ class ScreenBenchmark {
     private fun setUp(dir: File, households: Int, visits: Int): Long {
         val t0 = System.nanoTime()
         val secrets = FileSecrets(File(dir, "secrets"))
-        GridworkStore.open(File(dir, "device.db").path, secrets).use { store ->
+        // A year of work: the store's clock starts a year ago and each visit moves it on,
+        // so the last day holds about visits / 365 of them, as a real phone's would.
+        val now = System.currentTimeMillis()
+        val step = 365L * 24 * 3600 * 1000 / visits
+        val clock = object : DeviceClock {
+            var at = now - step * visits
+            override fun nowMs(): Long = at
+        }
+        GridworkStore.openWithClock(File(dir, "device.db").path, secrets, clock).use { store ->
             store.upsertUser(User("admin", "管理员", Role.ADMINISTRATOR, null, listOf()))
             store.upsertUser(User("w1", "张网格", Role.GRID_WORKER, null, listOf()))
             store.signIn("admin")
@@ -65,7 +74,7 @@ class ScreenBenchmark {
             }
             val report = store.importHouseholds(csv.toByteArray(), null, ImportMode.ALL_OR_NOTHING)
             check(report.imported.toInt() == households) { report.errors.toString() }
-            store.setAssignment(Assignment("w1", "G1", AssignmentKind.PRIMARY, "2026-01-01", null))
+            store.setAssignment(Assignment("w1", "G1", AssignmentKind.PRIMARY, "2020-01-01", null))
             store.signIn("w1")
             store.saveDeviceCredential("gwd_benchmark")
             val template = store.checklistFor("B00000")
@@ -76,6 +85,7 @@ class ScreenBenchmark {
                 Answer("rs.house_condition", AnswerValue.Choice("sound")),
             )
             for (v in 0 until visits) {
+                clock.at += step
                 store.recordVisit(VisitInput("B%05d".format(v % households), null, template.id, template.version, answers, "", null, listOf()))
             }
         }

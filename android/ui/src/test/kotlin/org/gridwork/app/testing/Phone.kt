@@ -4,8 +4,10 @@ import java.io.File
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeoutOrNull
 import org.gridwork.app.AppModel
 import org.gridwork.app.AppSession
 import org.gridwork.app.i18n.Language
@@ -61,8 +63,13 @@ class Phone(
         return Phone(dir, name, language, server, camera = camera, location = location)
     }
 
+    /**
+     * Stop the app's coroutines and wait (bounded) for them to end before
+     * the store goes: a state holder's call still running on the IO
+     * dispatcher would otherwise hit a destroyed store.
+     */
     override fun close() {
-        scope.cancel()
+        runBlocking { withTimeoutOrNull(10_000) { scope.coroutineContext[Job]?.cancelAndJoin() } }
         store.close()
     }
 }

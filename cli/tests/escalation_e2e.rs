@@ -94,6 +94,20 @@ fn count(server: &ServerProcess, sql: &str) -> i64 {
         .unwrap()
 }
 
+/// Wait (bounded) until `sql` counts `want`, and give the last count. The
+/// server writes a delivery's row after the push service has answered, so a
+/// push can arrive a moment before its row exists.
+async fn until_count(server: &ServerProcess, sql: &str, want: i64) -> i64 {
+    for _ in 0..100 {
+        let n = count(server, sql);
+        if n >= want {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    count(server, sql)
+}
+
 struct Scene {
     town: Town,
     push: LocalPushService,
@@ -332,15 +346,23 @@ async fn an_overdue_case_reaches_the_township_then_the_city_and_a_critical_one_a
     }
     let gone = arrived(new, "t2");
     assert_eq!(gone.iter().map(|r| r.status).collect::<Vec<_>>(), vec![410]);
-    let log = s
-        .town
-        .admin
-        .ok(
-            Method::GET,
-            &format!("/admin/push/deliveries?case_id={}", critical.id),
-            vec![],
-        )
-        .await;
+    // Rows are written after the push service answers: wait (bounded).
+    let mut log = serde_json::Value::Null;
+    for _ in 0..100 {
+        log = s
+            .town
+            .admin
+            .ok(
+                Method::GET,
+                &format!("/admin/push/deliveries?case_id={}", critical.id),
+                vec![],
+            )
+            .await;
+        if log.as_array().map_or(0, Vec::len) >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let outcomes: Vec<&str> = log
         .as_array()
         .unwrap()
@@ -450,10 +472,12 @@ async fn two_server_processes_on_one_database_escalate_and_push_once() {
     pairs.dedup();
     assert_eq!(pairs.len(), 9, "no device got a case twice");
     assert_eq!(
-        count(
+        until_count(
             &s.town.server,
-            "SELECT COUNT(*) FROM push_delivery WHERE outcome = 'delivered'"
-        ),
+            "SELECT COUNT(*) FROM push_delivery WHERE outcome = 'delivered'",
+            9 + 3
+        )
+        .await,
         9 + 3,
         "and the log says so (the dispatches included)"
     );

@@ -44,6 +44,10 @@ pub enum ServerError {
     /// everyone): try again after the wait (Retry-After).
     #[error("too many failed attempts; retry in {0:?}")]
     TooManyAttempts(std::time::Duration),
+    /// Too many wrong console passwords for this account or from this
+    /// address: sign-in is locked for the wait (Retry-After).
+    #[error("console sign-in locked for {0:?}")]
+    SignInLocked(std::time::Duration),
     /// A blocking task failed to run.
     #[error("internal error: {0}")]
     Internal(String),
@@ -136,6 +140,16 @@ impl ServerError {
                     ),
                 )
             }
+            ServerError::SignInLocked(wait) => {
+                let mins = retry_after_secs(*wait).div_ceil(60);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    body(
+                        "sign_in_locked",
+                        format!("密码错误次数过多，登录已锁定，请 {mins} 分钟后再试 / too many wrong passwords: sign-in is locked, try again in {mins} min"),
+                    ),
+                )
+            }
             ServerError::Refused { status, code, reason, field } => (
                 *status,
                 ErrorBody {
@@ -179,7 +193,7 @@ impl IntoResponse for ServerError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (status, Json(body)).into_response();
-        if let ServerError::TooManyAttempts(wait) = self {
+        if let ServerError::TooManyAttempts(wait) | ServerError::SignInLocked(wait) = self {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs(wait)),

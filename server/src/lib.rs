@@ -14,8 +14,11 @@
 //! - `/v1/uploads` — tus 1.0.0 uploads of evidence photos (`Tus-Resumable`
 //!   instead of `X-Gridwork-Protocol`); `GET /v1/evidence/{id}/content`
 //! - `GET /healthz`, `GET /openapi.json`
+//! - `/` and `/console/api/...` — 指挥中心, the web console (cookie
+//!   sessions for people; `console`)
 
 pub mod blob;
+pub mod console;
 pub mod error;
 pub mod escalation;
 pub mod openapi;
@@ -214,6 +217,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(routes::tus::tus_protocol));
     let v1 = v1.merge(tus);
     Router::new()
+        .merge(console::routes())
         .route("/healthz", get(routes::health))
         .route("/openapi.json", get(routes::openapi))
         .nest("/v1", v1)

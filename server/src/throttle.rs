@@ -1,5 +1,6 @@
-//! Failed attempts at a secret (an activation code, later a console
-//! password) counted per client address and in total, over a sliding window.
+//! Failed attempts at a secret (an activation code, a console password)
+//! counted per key (a client address, or a console account) and in total,
+//! over a sliding window.
 //! Once either count is reached, every attempt from that address (or from
 //! anyone, for the total) is answered 429 with Retry-After until the oldest
 //! failure leaves the window.
@@ -12,6 +13,7 @@
 //! failures needs.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -26,17 +28,26 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 const MAX_ADDRESSES: usize = 65_536;
 
 #[derive(Debug)]
-pub struct Throttle {
+pub struct Throttle<K = IpAddr> {
     per_address: usize,
     global: usize,
     window: Duration,
-    state: Mutex<State>,
+    state: Mutex<State<K>>,
 }
 
-#[derive(Debug, Default)]
-struct State {
-    by_address: HashMap<IpAddr, VecDeque<Instant>>,
+#[derive(Debug)]
+struct State<K> {
+    by_address: HashMap<K, VecDeque<Instant>>,
     all: VecDeque<Instant>,
+}
+
+impl<K> Default for State<K> {
+    fn default() -> Self {
+        State {
+            by_address: HashMap::new(),
+            all: VecDeque::new(),
+        }
+    }
 }
 
 impl Default for Throttle {
@@ -45,7 +56,7 @@ impl Default for Throttle {
     }
 }
 
-impl Throttle {
+impl<K: Hash + Eq + Clone> Throttle<K> {
     pub fn new(per_address: usize, global: usize, window: Duration) -> Self {
         Throttle {
             per_address,
@@ -56,16 +67,16 @@ impl Throttle {
     }
 
     /// `Some(wait)` when `addr` may not try now.
-    pub fn blocked(&self, addr: IpAddr) -> Option<Duration> {
+    pub fn blocked(&self, addr: K) -> Option<Duration> {
         self.blocked_at(addr, Instant::now())
     }
 
     /// Record a failed attempt from `addr`.
-    pub fn failed(&self, addr: IpAddr) {
+    pub fn failed(&self, addr: K) {
         self.failed_at(addr, Instant::now());
     }
 
-    pub fn blocked_at(&self, addr: IpAddr, now: Instant) -> Option<Duration> {
+    pub fn blocked_at(&self, addr: K, now: Instant) -> Option<Duration> {
         let mut state = self.lock();
         let window = self.window;
         let expire = |q: &mut VecDeque<Instant>| {
@@ -90,10 +101,28 @@ impl Throttle {
         global.max(mine)
     }
 
-    pub fn failed_at(&self, addr: IpAddr, now: Instant) {
+    /// How many more failures `addr` may have before it is blocked.
+    pub fn remaining(&self, addr: &K) -> usize {
+        let now = Instant::now();
+        let window = self.window;
+        let state = self.lock();
+        let used = state.by_address.get(addr).map_or(0, |q| {
+            q.iter()
+                .filter(|t| now.duration_since(**t) < window)
+                .count()
+        });
+        self.per_address.saturating_sub(used)
+    }
+
+    /// Forget `addr`'s failures (a console account that signed in).
+    pub fn succeeded(&self, addr: &K) {
+        self.lock().by_address.remove(addr);
+    }
+
+    pub fn failed_at(&self, addr: K, now: Instant) {
         let mut state = self.lock();
         state.all.push_back(now);
-        if state.all.len() > self.global * 2 {
+        if state.all.len() > self.global.saturating_mul(2) {
             state.all.pop_front();
         }
         if state.by_address.len() >= MAX_ADDRESSES && !state.by_address.contains_key(&addr) {
@@ -107,12 +136,12 @@ impl Throttle {
         }
         let q = state.by_address.entry(addr).or_default();
         q.push_back(now);
-        if q.len() > self.per_address * 2 {
+        if q.len() > self.per_address.saturating_mul(2) {
             q.pop_front();
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<K>> {
         // The state is counters only: a panic elsewhere cannot leave it
         // half-written in a way that matters.
         self.state.lock().unwrap_or_else(|p| p.into_inner())

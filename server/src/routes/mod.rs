@@ -31,11 +31,14 @@ pub struct AppState {
     pub engine: Option<Arc<crate::escalation::Engine>>,
     /// Failed activations per address and in total.
     pub activation_throttle: Arc<crate::throttle::Throttle>,
+    /// The web console's sign-in throttles and cookie settings.
+    pub console: Arc<crate::console::ConsoleState>,
 }
 
 impl AppState {
     pub fn new(storage: Arc<dyn ServerStorage>, public_url: String) -> Self {
         AppState {
+            console: Arc::new(crate::console::ConsoleState::new(&public_url)),
             storage,
             public_url,
             test_clock: None,

@@ -6,7 +6,9 @@
 //! Calls are blocking; the routes run them on tokio's blocking pool.
 
 mod code_key;
+pub mod console;
 pub mod sqlite;
+mod sqlite_console;
 pub mod uploads;
 
 use chrono::{DateTime, Utc};
@@ -159,7 +161,7 @@ pub struct AdminReport {
 }
 
 /// Everything the routes need from storage.
-pub trait ServerStorage: Send + Sync + std::fmt::Debug + 'static {
+pub trait ServerStorage: console::ConsoleStorage + Send + Sync + std::fmt::Debug + 'static {
     // ---- devices and credentials ----
     fn create_activation_code(&self, user_id: &str, server_url: &str) -> ApiResult<ActivationCode>;
     /// Exchange a code for a credential (the token is returned once).

@@ -71,12 +71,12 @@ pub struct SqliteStorage {
     code_key: CodeKey,
 }
 
-fn hash(secret: &str) -> String {
+pub(super) fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.trim().as_bytes()))
 }
 
 /// A fresh device credential: 256 random bits.
-fn new_token() -> String {
+pub(super) fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
     format!(
         "gwd_{}",
@@ -131,7 +131,7 @@ impl SqliteStorage {
         auth.pragma_update(None, "journal_mode", "WAL")?;
         auth.pragma_update(None, "synchronous", "FULL")?;
         auth.busy_timeout(std::time::Duration::from_secs(5))?;
-        Migrations::new(vec![M::up(AUTH_V1)])
+        Migrations::new(vec![M::up(AUTH_V1), M::up(super::sqlite_console::AUTH_V2)])
             .to_latest(&mut auth)
             .map_err(CoreError::from)?;
         let blobs: Arc<dyn BlobStore> = Arc::new(
@@ -154,20 +154,61 @@ impl SqliteStorage {
         &self.store
     }
 
-    fn auth(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(super) fn auth(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.auth.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(super) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 
-    fn require_admin(&self, user_id: &str) -> ApiResult<()> {
+    pub(super) fn require_admin(&self, user_id: &str) -> ApiResult<()> {
         match self.store.user(user_id) {
             Ok(u) if u.role == Role::Administrator => Ok(()),
             Ok(_) => Err(ServerError::AdminOnly),
             Err(CoreError::NotFound { .. }) => Err(ServerError::AdminOnly),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The activation code's stored digest and its person, if the code is
+    /// known, unused and unexpired; otherwise the reason, for that field.
+    pub(super) fn usable_code(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        code: &str,
+    ) -> ApiResult<(String, String)> {
+        let now = self.now();
+        // Keyed digest; or a bare SHA-256 for a code made before the
+        // server had a key (found until it expires).
+        let keyed = self.code_key.digest(&normalize_code(code))?;
+        let legacy = hash(&normalize_code(code));
+        let row: Option<(String, String, i64, Option<i64>)> = tx
+            .query_row(
+                "SELECT code_hash, user_id, expires_at, used_at FROM activation_code WHERE code_hash IN (?1, ?2)",
+                [&keyed, &legacy],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let code_hash = row.as_ref().map(|r| r.0.clone()).unwrap_or_default();
+        let row = row.map(|(_, user, expires, used)| (user, expires, used));
+        match row {
+            None => Err(CoreError::invalid(
+                "code",
+                "激活码不正确 / the activation code is not valid",
+            )
+            .into()),
+            Some((_, _, Some(_))) => Err(CoreError::invalid(
+                "code",
+                "激活码已使用 / the activation code was already used",
+            )
+            .into()),
+            Some((_, expires, None)) if expires < to_ms(now) => Err(CoreError::invalid(
+                "code",
+                "激活码已过期 / the activation code has expired",
+            )
+            .into()),
+            Some((user_id, _, None)) => Ok((code_hash, user_id)),
         }
     }
 
@@ -228,43 +269,7 @@ impl ServerStorage for SqliteStorage {
         let user_id = {
             let mut conn = self.auth();
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            // Keyed digest; or a bare SHA-256 for a code made before the
-            // server had a key (found until it expires).
-            let keyed = self.code_key.digest(&normalize_code(code))?;
-            let legacy = hash(&normalize_code(code));
-            let row: Option<(String, String, i64, Option<i64>)> = tx
-                .query_row(
-                    "SELECT code_hash, user_id, expires_at, used_at FROM activation_code WHERE code_hash IN (?1, ?2)",
-                    [&keyed, &legacy],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            let code_hash = row.as_ref().map(|r| r.0.clone()).unwrap_or_default();
-            let row = row.map(|(_, user, expires, used)| (user, expires, used));
-            let user_id = match row {
-                None => {
-                    return Err(CoreError::invalid(
-                        "code",
-                        "激活码不正确 / the activation code is not valid",
-                    )
-                    .into());
-                }
-                Some((_, _, Some(_))) => {
-                    return Err(CoreError::invalid(
-                        "code",
-                        "激活码已使用 / the activation code was already used",
-                    )
-                    .into());
-                }
-                Some((_, expires, None)) if expires < to_ms(now) => {
-                    return Err(CoreError::invalid(
-                        "code",
-                        "激活码已过期 / the activation code has expired",
-                    )
-                    .into());
-                }
-                Some((user_id, _, None)) => user_id,
-            };
+            let (code_hash, user_id) = self.usable_code(&tx, code)?;
             // A device id is bound to the person whose phone it is. The
             // same person enrolling the same installation again (its first
             // answer was lost on the way, or a new code after a lost

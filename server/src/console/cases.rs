@@ -1,0 +1,100 @@
+//! 事件: the case board, a case's screen and its actions, as the signed-in
+//! person may see and do them (the core's jurisdiction and action rules).
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use gridwork_core::case::{Case, CaseAction, CaseEvent};
+use gridwork_core::store::{CaseDetail, CaseRow, CaseScope};
+use serde::{Deserialize, Serialize};
+
+use super::session::ConsoleUser;
+use crate::error::ApiResult;
+use crate::routes::{blocking, parse, AppState};
+
+#[derive(Debug, Deserialize)]
+pub struct BoardQuery {
+    /// `jurisdiction` (default), `mine` or `escalated`.
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub open_only: Option<bool>,
+    #[serde(default)]
+    pub offset: Option<u32>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+fn scope(s: Option<&str>) -> ApiResult<CaseScope> {
+    match s.unwrap_or("jurisdiction") {
+        "jurisdiction" => Ok(CaseScope::Jurisdiction),
+        "mine" => Ok(CaseScope::Mine),
+        "escalated" => Ok(CaseScope::EscalatedToMe),
+        other => Err(gridwork_core::CoreError::invalid(
+            "scope",
+            format!("范围应为 jurisdiction、mine 或 escalated / scope must be jurisdiction, mine or escalated, not '{other}'"),
+        )
+        .into()),
+    }
+}
+
+/// `GET /console/api/cases`
+pub async fn list(
+    State(state): State<AppState>,
+    me: ConsoleUser,
+    Query(q): Query<BoardQuery>,
+) -> ApiResult<Json<Vec<CaseRow>>> {
+    let scope = scope(q.scope.as_deref())?;
+    let storage = state.storage.clone();
+    let id = me.session.user.id;
+    blocking(move || {
+        storage.console_cases(
+            &id,
+            scope,
+            q.open_only.unwrap_or(false),
+            q.offset.unwrap_or(0),
+            q.limit.unwrap_or(100),
+        )
+    })
+    .await
+    .map(Json)
+}
+
+/// `GET /console/api/cases/{case_id}`
+pub async fn detail(
+    State(state): State<AppState>,
+    me: ConsoleUser,
+    Path(case_id): Path<String>,
+) -> ApiResult<Json<CaseDetail>> {
+    let storage = state.storage.clone();
+    let id = me.session.user.id;
+    blocking(move || storage.console_case(&id, &case_id))
+        .await
+        .map(Json)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Acted {
+    pub case: Case,
+    pub event: CaseEvent,
+}
+
+/// `POST /console/api/cases/{case_id}/actions`: a `CaseAction` as JSON.
+pub async fn act(
+    State(state): State<AppState>,
+    me: ConsoleUser,
+    Path(case_id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Acted>> {
+    let action: CaseAction = parse(&body)?;
+    let storage = state.storage.clone();
+    let id = me.session.user.id;
+    let who = id.clone();
+    let (case, event) = blocking(move || storage.console_act(&id, &case_id, &action)).await?;
+    // Whoever the event notifies hears it now, not at the engine's next tick.
+    if let Some(engine) = &state.engine {
+        engine.kick();
+    }
+    tracing::info!(user = %who, case = %case.id, event = event.kind.name(), "console case action");
+    Ok(Json(Acted { case, event }))
+}

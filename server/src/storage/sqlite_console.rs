@@ -1,0 +1,199 @@
+//! Console accounts and sessions in `auth.db`, and the case screens through
+//! the core's store, for [`SqliteStorage`].
+
+use chrono::Duration;
+use gridwork_core::case::{Case, CaseAction, CaseEvent};
+use gridwork_core::clock::{from_ms, to_ms};
+use gridwork_core::store::{CaseDetail, CaseRow, CaseScope};
+use gridwork_core::user::User;
+use gridwork_core::CoreError;
+use rusqlite::OptionalExtension;
+
+use super::console::{ConsoleSession, ConsoleStorage, NewConsoleSession, SESSION_HOURS};
+use super::sqlite::{hash, new_token, SqliteStorage};
+use crate::error::{ApiResult, ServerError};
+
+/// Console accounts (people) and their sessions, beside the devices.
+pub(super) const AUTH_V2: &str = "
+CREATE TABLE console_account (
+    user_id       TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    set_at        INTEGER NOT NULL,
+    set_by        TEXT NOT NULL
+) STRICT;
+CREATE TABLE console_session (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    csrf       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX console_session_user ON console_session(user_id);
+";
+
+fn unauthorized() -> ServerError {
+    ServerError::Refused {
+        status: axum::http::StatusCode::UNAUTHORIZED,
+        code: "signed_out",
+        reason: "登录已失效，请重新登录 / your session has ended: please sign in again".into(),
+        field: None,
+    }
+}
+
+impl ConsoleStorage for SqliteStorage {
+    fn console_set_password(
+        &self,
+        admin: &str,
+        user_id: &str,
+        password_hash: &str,
+    ) -> ApiResult<()> {
+        self.require_admin(admin)?;
+        self.store().user(user_id)?;
+        let now = to_ms(self.now());
+        let mut conn = self.auth();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO console_account (user_id, password_hash, set_at, set_by) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(user_id) DO UPDATE SET password_hash = excluded.password_hash,
+               set_at = excluded.set_at, set_by = excluded.set_by",
+            rusqlite::params![user_id, password_hash, now, admin],
+        )?;
+        tx.execute("DELETE FROM console_session WHERE user_id = ?1", [user_id])?;
+        tx.commit()?;
+        tracing::info!(user = user_id, by = admin, "console password set");
+        Ok(())
+    }
+
+    fn console_claim_code(&self, code: &str, password_hash: &str) -> ApiResult<User> {
+        let now = to_ms(self.now());
+        let user_id = {
+            let mut conn = self.auth();
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let (code_hash, user_id) = self.usable_code(&tx, code)?;
+            tx.execute(
+                "UPDATE activation_code SET used_at = ?2, device_id = 'console' WHERE code_hash = ?1",
+                rusqlite::params![code_hash, now],
+            )?;
+            tx.execute(
+                "INSERT INTO console_account (user_id, password_hash, set_at, set_by) VALUES (?1, ?2, ?3, ?1)
+                 ON CONFLICT(user_id) DO UPDATE SET password_hash = excluded.password_hash,
+                   set_at = excluded.set_at, set_by = excluded.set_by",
+                rusqlite::params![user_id, password_hash, now],
+            )?;
+            tx.execute("DELETE FROM console_session WHERE user_id = ?1", [&user_id])?;
+            tx.commit()?;
+            user_id
+        };
+        tracing::info!(user = %user_id, "console account claimed with an activation code");
+        Ok(self.store().user(&user_id)?)
+    }
+
+    fn console_account(&self, user_id: &str) -> ApiResult<Option<(User, String)>> {
+        let stored: Option<String> = self
+            .auth()
+            .query_row(
+                "SELECT password_hash FROM console_account WHERE user_id = ?1",
+                [user_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        match self.store().user(user_id) {
+            Ok(user) => Ok(Some((user, stored))),
+            Err(CoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn console_open_session(&self, user_id: &str) -> ApiResult<NewConsoleSession> {
+        let now = self.now();
+        let expires_at = now + Duration::hours(SESSION_HOURS);
+        let token = new_token();
+        let csrf = new_token();
+        let conn = self.auth();
+        // Expired sessions go as new ones come.
+        conn.execute(
+            "DELETE FROM console_session WHERE expires_at <= ?1",
+            [to_ms(now)],
+        )?;
+        conn.execute(
+            "INSERT INTO console_session (token_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![hash(&token), user_id, csrf, to_ms(now), to_ms(expires_at)],
+        )?;
+        Ok(NewConsoleSession {
+            token,
+            csrf,
+            expires_at,
+        })
+    }
+
+    fn console_session(&self, token: &str) -> ApiResult<ConsoleSession> {
+        let row: Option<(String, String, i64)> = self
+            .auth()
+            .query_row(
+                "SELECT user_id, csrf, expires_at FROM console_session WHERE token_hash = ?1",
+                [hash(token)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((user_id, csrf, expires)) = row else {
+            return Err(unauthorized());
+        };
+        if expires <= to_ms(self.now()) {
+            return Err(unauthorized());
+        }
+        let user = match self.store().user(&user_id) {
+            Ok(u) => u,
+            Err(CoreError::NotFound { .. }) => return Err(unauthorized()),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(ConsoleSession {
+            user,
+            csrf,
+            expires_at: from_ms(expires),
+        })
+    }
+
+    fn console_close_session(&self, token: &str) -> ApiResult<()> {
+        self.auth().execute(
+            "DELETE FROM console_session WHERE token_hash = ?1",
+            [hash(token)],
+        )?;
+        Ok(())
+    }
+
+    fn console_close_all_sessions(&self, user_id: &str) -> ApiResult<u64> {
+        let n = self
+            .auth()
+            .execute("DELETE FROM console_session WHERE user_id = ?1", [user_id])?;
+        Ok(n as u64)
+    }
+
+    fn console_cases(
+        &self,
+        user_id: &str,
+        scope: CaseScope,
+        open_only: bool,
+        offset: u32,
+        limit: u32,
+    ) -> ApiResult<Vec<CaseRow>> {
+        Ok(self
+            .store()
+            .cases(user_id, scope, open_only, offset, limit)?)
+    }
+
+    fn console_case(&self, user_id: &str, case_id: &str) -> ApiResult<CaseDetail> {
+        Ok(self.store().case_detail(user_id, case_id)?)
+    }
+
+    fn console_act(
+        &self,
+        user_id: &str,
+        case_id: &str,
+        action: &CaseAction,
+    ) -> ApiResult<(Case, CaseEvent)> {
+        Ok(self.store().act_on_case(user_id, case_id, action, &[])?)
+    }
+}

@@ -14,6 +14,7 @@
 #   scripts/test.sh kotlin   the Kotlin binding tests (JVM)
 #   scripts/test.sh android  the Android app: its screens (Compose UI tests on the JVM), its Android code (Robolectric)
 #   scripts/test.sh swift    the Swift binding tests (Linux)
+#   scripts/test.sh console  the web console in Chromium (playwright-core, axe-core)
 #
 # The steps reuse what `cargo test --workspace` built (the server binary,
 # the tus reference test); the binding tests add one build of the phones'
@@ -23,8 +24,8 @@ cd "$(dirname "$0")/.."
 
 want=${1:-all}
 case "$want" in
-  all | rust | api | tus | kotlin | android | swift) ;;
-  *) echo "usage: $0 [all|rust|api|tus|kotlin|android|swift]" >&2; exit 2 ;;
+  all | rust | api | tus | kotlin | android | swift | console) ;;
+  *) echo "usage: $0 [all|rust|api|tus|kotlin|android|swift|console]" >&2; exit 2 ;;
 esac
 part() { [ "$want" = all ] || [ "$want" = "$1" ]; }
 start=$SECONDS
@@ -72,6 +73,12 @@ if ! pkg-config --exists libcrypto 2>/dev/null && [ "$(id -u)" = 0 ]; then
 fi
 
 mkdir -p target
+if [ "$want" = all ]; then
+  # First, so the server binary the Rust tests build embeds the real
+  # console page (ADR 0016) and the console step reuses that build.
+  step "build the web console (TypeScript strict, esbuild)"
+  scripts/build-console.sh
+fi
 if part rust; then
   step "cargo fmt --check"
   cargo fmt --all -- --check
@@ -137,6 +144,11 @@ if part tus; then
     exit "$rc"
   fi
   echo "tus reference: ok"
+fi
+
+if part console; then
+  step "web console in Chromium (playwright-core, axe-core)"
+  scripts/test-console.sh
 fi
 
 bindings=()

@@ -313,11 +313,11 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
         )
         .await;
     assert_eq!(detail.status, StatusCode::OK);
-    assert!(detail.body["allowed_actions"]
-        .as_array()
-        .unwrap()
-        .contains(&json!("confirm")));
-    assert!(detail.body["chain_break"].is_null());
+    let offers = detail.body["actions"].as_array().unwrap();
+    let confirm = offers.iter().find(|a| a["kind"] == "confirm").unwrap();
+    assert_eq!(confirm["label_zh"], "核查通过");
+    assert_eq!(confirm["inputs"], json!(["note"]));
+    assert!(detail.body["detail"]["chain_break"].is_null());
 
     // Another village's secretary sees nothing of it.
     let (mut s2, _) = claim(&town, "s2", "另一个村的书记2026").await;

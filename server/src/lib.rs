@@ -176,6 +176,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/import/members", post(routes::admin::import_members))
         .route("/admin/users", put(routes::admin::put_user))
         .route("/admin/assignments", put(routes::admin::put_assignment))
+        .route(
+            "/admin/console-accounts",
+            put(routes::admin::put_console_account),
+        )
         .route("/admin/templates", put(routes::admin::put_template))
         .route(
             "/admin/policy/deadline",

@@ -188,6 +188,7 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
         routes::admin::import_members,
         routes::admin::put_user,
         routes::admin::put_assignment,
+        routes::admin::put_console_account,
         routes::admin::put_template,
         routes::admin::put_deadline_policy,
         routes::admin::put_visit_policy,
@@ -210,6 +211,7 @@ Every /v1 request carries the header X-Gridwork-Protocol (currently 1); bodies m
     components(schemas(
         routes::sync::RotateResponse,
         routes::admin::Done,
+        routes::admin::ConsolePassword,
         routes::admin::Stored,
         routes::admin::CodeRequest,
         routes::clock::ClockRequest,

@@ -33,6 +33,7 @@ use gridwork_sim::day::{
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::Value;
 
+mod console_sign_ins;
 mod phases;
 mod phone;
 mod server;
@@ -446,7 +447,32 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
         "管理员凭证 / administrator credential: {}",
         token_file.display()
     );
+    let now = report["at"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let sign_ins =
+        console_sign_ins::console_sign_ins(&admin, &secretaries, &township, &city, now).await?;
+    let sign_ins_file = args.dir.join("console-sign-ins.json");
+    write_private(
+        &sign_ins_file,
+        &serde_json::to_string_pretty(&console_sign_ins::to_json(&sign_ins))?,
+    )?;
+    let print_console = |url: &str| {
+        println!("指挥中心 / web console: {url}/");
+        for s in &sign_ins {
+            println!(
+                "  {} {}: 账号 account {}  密码 password {}",
+                s.role.label_zh(),
+                s.role.as_str(),
+                s.user_id,
+                s.password
+            );
+        }
+        println!("  (also in {})", sign_ins_file.display());
+    };
     if args.serve {
+        print_console(&server.url);
         // Printed while the server answers, so it works as printed.
         println!(
             "服务器继续运行 / the server keeps running at {} (OpenAPI: {}/openapi.json); Ctrl-C 停止 / to stop",
@@ -462,6 +488,7 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
         println!("然后 / then, e.g.:");
         println!("  {}", curl("http://127.0.0.1:8080"));
         println!("  OpenAPI 文档 / OpenAPI document: http://127.0.0.1:8080/openapi.json");
+        print_console("http://127.0.0.1:8080");
     }
     Ok(())
 }

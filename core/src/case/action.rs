@@ -114,6 +114,27 @@ impl CaseAction {
     }
 }
 
+/// One field of an action's form; its JSON name is the `CaseAction` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActionInput {
+    /// `note`: free text, may be empty.
+    Note,
+    /// `reason`: free text the core requires.
+    Reason,
+    /// `message`: the urging words.
+    Message,
+    /// `handler_id`: one of the case's handler choices.
+    Handler,
+    /// `days`: whole days of extension.
+    Days,
+    /// `difficulty`: normal or hard.
+    Difficulty,
+    /// `evidence_ids`: after-photos (phones only).
+    Photos,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -216,6 +237,28 @@ impl ActionKind {
             ActionKind::Escalate => "Escalate",
             ActionKind::Urge => "Urge",
             ActionKind::TakeOver => "Take over",
+        }
+    }
+
+    /// What a person fills in for this action, in form order: the fields
+    /// of its `CaseAction` (a screen builds its form from this, never from
+    /// its own list). Whether a text may be empty is still `decide`'s call.
+    pub fn inputs(self) -> &'static [ActionInput] {
+        match self {
+            ActionKind::File => &[ActionInput::Difficulty, ActionInput::Note],
+            ActionKind::Dismiss
+            | ActionKind::SendBack
+            | ActionKind::RejectExtension
+            | ActionKind::Escalate
+            | ActionKind::TakeOver => &[ActionInput::Reason],
+            ActionKind::Dispatch => &[ActionInput::Handler],
+            ActionKind::Accept => &[],
+            ActionKind::Resolve | ActionKind::ResolveOnSpot => &[ActionInput::Note, ActionInput::Photos],
+            ActionKind::Confirm | ActionKind::Close => &[ActionInput::Note],
+            ActionKind::Reassign => &[ActionInput::Handler, ActionInput::Reason],
+            ActionKind::RequestExtension => &[ActionInput::Days, ActionInput::Reason],
+            ActionKind::ApproveExtension => &[ActionInput::Days],
+            ActionKind::Urge => &[ActionInput::Message],
         }
     }
 

@@ -4,7 +4,8 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use gridwork_core::case::{Case, CaseAction, CaseEvent};
+use gridwork_core::case::{ActionInput, ActionKind, Case, CaseAction, CaseEvent};
+use gridwork_core::user::User;
 use gridwork_core::store::{CaseDetail, CaseRow, CaseScope};
 use serde::{Deserialize, Serialize};
 
@@ -60,17 +61,60 @@ pub async fn list(
     .map(Json)
 }
 
+/// A button the page shows: the action, its words, its form's fields.
+#[derive(Debug, Serialize)]
+pub struct ActionOffer {
+    pub kind: ActionKind,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    pub inputs: &'static [ActionInput],
+}
+
+/// A case's screen in the console.
+#[derive(Debug, Serialize)]
+pub struct CaseScreen {
+    pub detail: CaseDetail,
+    /// Exactly the actions the core allows this person now. Phones-only
+    /// actions (those needing after-photos) are left out.
+    pub actions: Vec<ActionOffer>,
+    /// Whom the case may go to, when dispatch or reassign is offered.
+    pub handlers: Vec<User>,
+}
+
 /// `GET /console/api/cases/{case_id}`
 pub async fn detail(
     State(state): State<AppState>,
     me: ConsoleUser,
     Path(case_id): Path<String>,
-) -> ApiResult<Json<CaseDetail>> {
+) -> ApiResult<Json<CaseScreen>> {
     let storage = state.storage.clone();
     let id = me.session.user.id;
-    blocking(move || storage.console_case(&id, &case_id))
-        .await
-        .map(Json)
+    blocking(move || {
+        let detail = storage.console_case(&id, &case_id)?;
+        let actions: Vec<ActionOffer> = detail
+            .allowed_actions
+            .iter()
+            .filter(|k| !k.inputs().contains(&ActionInput::Photos))
+            .map(|&kind| ActionOffer {
+                kind,
+                label_zh: kind.label_zh(),
+                label_en: kind.label_en(),
+                inputs: kind.inputs(),
+            })
+            .collect();
+        let handlers = if actions.iter().any(|a| a.inputs.contains(&ActionInput::Handler)) {
+            storage.console_handler_choices(&id, &case_id)?
+        } else {
+            Vec::new()
+        };
+        Ok(CaseScreen {
+            detail,
+            actions,
+            handlers,
+        })
+    })
+    .await
+    .map(Json)
 }
 
 #[derive(Debug, Serialize)]

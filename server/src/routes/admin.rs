@@ -133,6 +133,38 @@ pub async fn put_user(
     Ok(Json(Done { ok: true }))
 }
 
+/// A person's console password, set by an administrator.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsolePassword {
+    pub user_id: String,
+    /// 10 to 128 characters; stored only as an argon2id hash.
+    pub password: String,
+}
+
+/// Give a person a web console account, or a new password (their console
+/// sessions end). Grid workers may have one but are refused at sign-in.
+#[utoipa::path(put, path = "/v1/admin/console-accounts", tag = "admin", security(("device_credential" = [])),
+    params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
+    request_body = ConsolePassword,
+    responses((status = 200, body = Done), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 404, description = "no such person", body = gridwork_core::sync::protocol::ErrorBody), (status = 422, description = "the password is refused (field `password`)", body = gridwork_core::sync::protocol::ErrorBody)))]
+pub async fn put_console_account(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    body: Bytes,
+) -> ApiResult<Json<Done>> {
+    let req: ConsolePassword = parse(&body)?;
+    crate::console::password::check(&req.user_id, &req.password)?;
+    blocking(move || {
+        let hash = crate::console::password::hash(&req.password)?;
+        state
+            .storage
+            .console_set_password(&admin.user_id, &req.user_id, &hash)
+    })
+    .await?;
+    Ok(Json(Done { ok: true }))
+}
+
 #[utoipa::path(put, path = "/v1/admin/assignments", tag = "admin", security(("device_credential" = [])),
     params(("x-gridwork-protocol" = u32, Header, description = "protocol version")),
     request_body = Assignment,

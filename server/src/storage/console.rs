@@ -65,6 +65,8 @@ pub trait ConsoleStorage {
     ) -> ApiResult<Vec<CaseRow>>;
     /// One case's screen (timeline, photos, allowed actions, chain verdict).
     fn console_case(&self, user_id: &str, case_id: &str) -> ApiResult<CaseDetail>;
+    /// Whom `user_id` may dispatch or reassign the case to.
+    fn console_handler_choices(&self, user_id: &str, case_id: &str) -> ApiResult<Vec<User>>;
     /// Act on a case as `user_id`: the core decides; phones pull the event.
     fn console_act(
         &self,

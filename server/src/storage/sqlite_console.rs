@@ -188,6 +188,10 @@ impl ConsoleStorage for SqliteStorage {
         Ok(self.store().case_detail(user_id, case_id)?)
     }
 
+    fn console_handler_choices(&self, user_id: &str, case_id: &str) -> ApiResult<Vec<User>> {
+        Ok(self.store().handler_choices(user_id, case_id)?)
+    }
+
     fn console_act(
         &self,
         user_id: &str,

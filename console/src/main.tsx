@@ -1,0 +1,61 @@
+// 指挥中心: find the session (or show sign-in), then the page the hash names.
+
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, setCsrf } from './api';
+import { setLang, useWords } from './i18n';
+import { CasePage } from './pages/CasePage';
+import { Cases } from './pages/Cases';
+import { Layout } from './pages/Layout';
+import { SignIn } from './pages/SignIn';
+import { useRoute } from './router';
+import type { SessionInfo } from './types';
+
+function App() {
+  const [w] = useWords();
+  const [session, setSession] = useState<SessionInfo | null | undefined>(undefined);
+  const route = useRoute();
+
+  useEffect(() => {
+    api
+      .get<SessionInfo>('/session')
+      .then((s) => {
+        setCsrf(s.csrf);
+        setSession(s);
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof ApiError) || e.status !== 401) console.error(e);
+        setSession(null);
+      });
+  }, []);
+
+  useEffect(() => {
+    document.title = w.appName;
+  }, [w]);
+
+  if (session === undefined) return <p aria-live="polite">{w.loading}</p>;
+  if (session === null)
+    return (
+      <SignIn
+        onSignedIn={(s) => {
+          setCsrf(s.csrf);
+          setSession(s);
+        }}
+      />
+    );
+  return (
+    <Layout
+      session={session}
+      onSignedOut={() => {
+        setCsrf(null);
+        setSession(null);
+      }}
+    >
+      {route.page === 'case' ? <CasePage id={route.id} /> : <Cases />}
+    </Layout>
+  );
+}
+
+setLang(localStorage.getItem('gridwork.console.lang') === 'en' ? 'en' : 'zh');
+const root = document.getElementById('app');
+if (root) render(<App />, root);

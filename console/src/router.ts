@@ -1,0 +1,27 @@
+// Hash routes (#/cases, #/cases/<id>): the server serves one page at `/`,
+// so a deep link never needs a server-side fallback. Small enough that a
+// router library would be more code than it replaces.
+
+import { useEffect, useState } from 'preact/hooks';
+
+export type Route = { page: 'cases' } | { page: 'case'; id: string };
+
+export function parse(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  if (parts[0] === 'cases' && parts[1]) return { page: 'case', id: decodeURIComponent(parts[1]) };
+  return { page: 'cases' };
+}
+
+export function href(route: Route): string {
+  return route.page === 'case' ? `#/cases/${encodeURIComponent(route.id)}` : '#/cases';
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState<Route>(parse(location.hash));
+  useEffect(() => {
+    const on = () => setRoute(parse(location.hash));
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}

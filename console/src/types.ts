@@ -1,0 +1,114 @@
+// The console API's shapes, as the server (gridwork-server's console module
+// and the core's types) sends them.
+
+export type Role =
+  | 'grid_worker'
+  | 'village_secretary'
+  | 'township_supervisor'
+  | 'city_supervisor'
+  | 'administrator';
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+  phone: string | null;
+  jurisdiction: string[];
+}
+
+export interface SessionInfo {
+  user: User;
+  csrf: string;
+  expires_at: string;
+}
+
+export type CaseState =
+  | 'reported'
+  | 'filed'
+  | 'dispatched'
+  | 'in_progress'
+  | 'resolved'
+  | 'confirmed'
+  | 'closed'
+  | 'dismissed';
+
+export interface CaseRow {
+  id: string;
+  title: string;
+  priority: string;
+  subcategory: string;
+  severity: 'normal' | 'urgent' | 'critical';
+  state: CaseState;
+  grid_code: string;
+  household_code: string | null;
+  handler_id: string | null;
+  reported_at: string;
+  deadline: string;
+  countdown_secs: number | null;
+  countdown_label: string;
+  escalation_level: number;
+}
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  actor_name: string;
+  actor_role: Role;
+  kind: string;
+  summary_zh: string;
+  state_after: CaseState;
+}
+
+export interface RegionPath {
+  city: string;
+  township: string;
+  village: string;
+  grid: string;
+}
+
+export interface Case {
+  id: string;
+  title: string;
+  description: string;
+  state: CaseState;
+  severity: string;
+  path: RegionPath;
+  household_code: string | null;
+  handler_id: string | null;
+  reporter_id: string;
+  escalation_level: number;
+}
+
+export interface CaseDetail {
+  case: Case;
+  household_name: string | null;
+  handler_name: string | null;
+  reporter_name: string;
+  timeline: TimelineEntry[];
+  evidence: { id: string }[];
+  chain_break: { seq: number; reason: string } | null;
+  countdown_secs: number | null;
+  countdown_label: string;
+}
+
+export type ActionInput = 'note' | 'reason' | 'message' | 'handler' | 'days' | 'difficulty' | 'photos';
+
+export interface ActionOffer {
+  kind: string;
+  label_zh: string;
+  label_en: string;
+  inputs: ActionInput[];
+}
+
+export interface CaseScreen {
+  detail: CaseDetail;
+  actions: ActionOffer[];
+  handlers: User[];
+}
+
+/** Every refusal the server makes. */
+export interface ErrorBody {
+  code: string;
+  reason: string;
+  field?: string | null;
+}

@@ -1,0 +1,82 @@
+// A village secretary in the browser: signs in, sees her village's cases,
+// confirms one resolved case and sends another back (a reason is required:
+// the core's refusal is shown first), every page free of serious
+// accessibility problems. Screenshots of what she sees.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { accessibilityProblems, newPage, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
+
+let demo;
+let browser;
+before(async () => {
+  demo = await startDemo();
+  browser = await startBrowser();
+});
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+test('the secretary confirms one resolved case and sends another back', async () => {
+  const me = demo.who('village_secretary');
+  const page = await newPage(browser, { bypassCSP: true });
+  await page.goto(demo.url + '/');
+  await page.getByRole('heading', { name: '登录指挥中心' }).waitFor();
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await screenshot(page, '01-sign-in.png');
+
+  await signIn(page, demo.url, me.user_id, me.password);
+  await page.getByRole('heading', { name: '事件看板' }).waitFor();
+  const waiting = page.getByRole('row').filter({ hasText: '待核查' });
+  assert.ok((await waiting.count()) >= 2, 'two cases wait for her confirmation');
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await screenshot(page, '02-cases.png');
+
+  // Confirm the first.
+  const first = await waiting.first().getByRole('link').textContent();
+  await waiting.first().getByRole('link').click();
+  await page.getByRole('heading', { name: first }).waitFor();
+  await page.getByText('记录链校验通过，未被篡改').waitFor();
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await page.getByRole('button', { name: '核查通过', exact: true }).click();
+  await page.getByLabel('说明').fill('现场复核，已整改到位');
+  await screenshot(page, '03-case-confirm.png');
+  await page.getByRole('button', { name: '确定：核查通过' }).click();
+  await page.getByRole('status').filter({ hasText: '已完成：核查通过' }).waitFor();
+  await page.locator('.case-state').getByText('已核查').waitFor();
+  await page.getByRole('listitem').filter({ hasText: '现场复核' }).count();
+
+  // Send the second back: without a reason the core refuses, and says why.
+  await page.getByRole('link', { name: '返回事件看板' }).click();
+  const rest = page.getByRole('row').filter({ hasText: '待核查' });
+  await rest.first().waitFor();
+  const second = await rest.first().getByRole('link').textContent();
+  assert.notEqual(second, first);
+  await rest.first().getByRole('link').click();
+  await page.getByRole('heading', { name: second }).waitFor();
+  await page.getByRole('button', { name: '退回', exact: true }).click();
+  await page.getByRole('button', { name: '确定：退回' }).click();
+  const refusal = page.locator('.action-form').getByRole('alert');
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /reason|理由/);
+  await page.getByLabel('理由（必填）').fill('照片看不清整改结果，请补拍');
+  await page.getByRole('button', { name: '确定：退回' }).click();
+  await page.getByRole('status').filter({ hasText: '已完成：退回' }).waitFor();
+  await screenshot(page, '04-case-sent-back.png');
+  const state = await page.locator('.case-state .state').textContent();
+  assert.notEqual(state, '待核查', 'no longer waiting for her');
+  await page.context().close();
+});
+
+test('English is a switch away and stays chosen', async () => {
+  const me = demo.who('village_secretary');
+  const page = await newPage(browser);
+  await signIn(page, demo.url, me.user_id, me.password);
+  await page.getByRole('heading', { name: '事件看板' }).waitFor();
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('heading', { name: 'Case board' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Case board' }).waitFor();
+  await page.context().close();
+});

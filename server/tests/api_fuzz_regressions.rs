@@ -267,7 +267,7 @@ async fn the_document_describes_the_refusals_and_the_integer_ranges_the_server_h
             assert_eq!(protocol["schema"]["maximum"], u64::from(u32::MAX));
         }
     }
-    assert_eq!((operations, tus_operations), (24, 5));
+    assert_eq!((operations, tus_operations), (25, 5));
     let revoke = at(
         &doc,
         "/paths/~1v1~1admin~1devices~1{device_id}~1revoke/post/responses",

@@ -253,7 +253,9 @@ impl ActionKind {
             | ActionKind::TakeOver => &[ActionInput::Reason],
             ActionKind::Dispatch => &[ActionInput::Handler],
             ActionKind::Accept => &[],
-            ActionKind::Resolve | ActionKind::ResolveOnSpot => &[ActionInput::Note, ActionInput::Photos],
+            ActionKind::Resolve | ActionKind::ResolveOnSpot => {
+                &[ActionInput::Note, ActionInput::Photos]
+            }
             ActionKind::Confirm | ActionKind::Close => &[ActionInput::Note],
             ActionKind::Reassign => &[ActionInput::Handler, ActionInput::Reason],
             ActionKind::RequestExtension => &[ActionInput::Days, ActionInput::Reason],

@@ -5,8 +5,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use gridwork_core::case::{ActionInput, ActionKind, Case, CaseAction, CaseEvent};
-use gridwork_core::user::User;
 use gridwork_core::store::{CaseDetail, CaseRow, CaseScope};
+use gridwork_core::user::User;
 use serde::{Deserialize, Serialize};
 
 use super::session::ConsoleUser;
@@ -102,7 +102,10 @@ pub async fn detail(
                 inputs: kind.inputs(),
             })
             .collect();
-        let handlers = if actions.iter().any(|a| a.inputs.contains(&ActionInput::Handler)) {
+        let handlers = if actions
+            .iter()
+            .any(|a| a.inputs.contains(&ActionInput::Handler))
+        {
             storage.console_handler_choices(&id, &case_id)?
         } else {
             Vec::new()

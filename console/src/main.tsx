@@ -6,10 +6,25 @@ import { api, ApiError, setCsrf } from './api';
 import { setLang, useWords } from './i18n';
 import { CasePage } from './pages/CasePage';
 import { Cases } from './pages/Cases';
+import { Devices } from './pages/Devices';
+import { Escalations } from './pages/Escalations';
 import { Layout } from './pages/Layout';
 import { SignIn } from './pages/SignIn';
-import { useRoute } from './router';
+import { useRoute, type Route } from './router';
 import type { SessionInfo } from './types';
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case 'case':
+      return <CasePage id={route.id} />;
+    case 'devices':
+      return <Devices />;
+    case 'escalations':
+      return <Escalations />;
+    case 'cases':
+      return <Cases />;
+  }
+}
 
 function App() {
   const [w] = useWords();
@@ -46,12 +61,13 @@ function App() {
   return (
     <Layout
       session={session}
+      route={route}
       onSignedOut={() => {
         setCsrf(null);
         setSession(null);
       }}
     >
-      {route.page === 'case' ? <CasePage id={route.id} /> : <Cases />}
+      <Page route={route} />
     </Layout>
   );
 }

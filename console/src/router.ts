@@ -4,16 +4,27 @@
 
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { page: 'cases' } | { page: 'case'; id: string };
+export type Route = { page: 'cases' } | { page: 'case'; id: string } | { page: 'devices' } | { page: 'escalations' };
 
 export function parse(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   if (parts[0] === 'cases' && parts[1]) return { page: 'case', id: decodeURIComponent(parts[1]) };
+  if (parts[0] === 'devices') return { page: 'devices' };
+  if (parts[0] === 'escalations') return { page: 'escalations' };
   return { page: 'cases' };
 }
 
 export function href(route: Route): string {
-  return route.page === 'case' ? `#/cases/${encodeURIComponent(route.id)}` : '#/cases';
+  switch (route.page) {
+    case 'case':
+      return `#/cases/${encodeURIComponent(route.id)}`;
+    case 'devices':
+      return '#/devices';
+    case 'escalations':
+      return '#/escalations';
+    case 'cases':
+      return '#/cases';
+  }
 }
 
 export function useRoute(): Route {

@@ -77,6 +77,7 @@ export interface Case {
   handler_id: string | null;
   reporter_id: string;
   escalation_level: number;
+  pending_extension: { days: number; reason: string; requested_by: string } | null;
 }
 
 export interface CaseDetail {
@@ -111,4 +112,47 @@ export interface ErrorBody {
   code: string;
   reason: string;
   field?: string | null;
+}
+
+export interface DeviceInfo {
+  device_id: string;
+  user_id: string;
+  name: string;
+  activated_at: string;
+  last_seen_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ActivationCode {
+  code: string;
+  user_id: string;
+  expires_at: string;
+  /** The text phones scan. */
+  qr: string;
+}
+
+export interface InboxItem {
+  id: string;
+  kind: 'escalated' | 'urged' | 'assigned' | 'extension_requested';
+  case_id: string;
+  level: number;
+  critical: boolean;
+  case_title: string;
+  message: string;
+  actor_name: string;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface Message {
+  item: InboxItem;
+  title_zh: string;
+  title_en: string;
+  body_zh: string;
+  body_en: string;
+}
+
+export interface Inbox {
+  unread: number;
+  items: Message[];
 }

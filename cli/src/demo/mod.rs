@@ -364,6 +364,9 @@ async fn run(args: DemoArgs) -> Result<(), BoxError> {
         }
     })
     .await?;
+    // A handler asks for more time; it waits for a supervisor (the console
+    // shows it).
+    extension_request(&workers, at(4, 17, 5), &traffic).await?;
     times.mark("escalations and supervisors", t);
 
     // One more phone, in its own process, to measure a phone's memory.

@@ -231,3 +231,41 @@ pub(super) async fn supervisors(
     })
     .await
 }
+
+/// The evening's last word: one handler of an escalated case asks for more
+/// time, and no supervisor has answered yet, so the console opens on an
+/// extension waiting for approval. The first worker (in order) with an
+/// open, escalated case of their own asks; `None` when no one has one.
+pub(super) async fn extension_request(
+    workers: &[Phone],
+    now: DateTime<Utc>,
+    traffic: &Arc<Traffic>,
+) -> Result<Option<String>, BoxError> {
+    use gridwork_core::case::{CaseAction, CaseState};
+    use gridwork_core::store::CaseScope;
+    for p in workers {
+        let (store, _clock, secrets) = p.open(now)?;
+        let rows = store.cases(&p.user, CaseScope::Mine, true, 0, 500)?;
+        let Some(row) = rows.iter().find(|r| {
+            r.escalation_level >= 1
+                && r.state == CaseState::InProgress
+                && r.handler_id.as_deref() == Some(p.user.as_str())
+        }) else {
+            continue;
+        };
+        let asked = store.act_on_case(
+            &p.user,
+            &row.id,
+            &CaseAction::RequestExtension {
+                days: 3,
+                reason: "需协调供电部门停电施工，预计三天内完成 / the power company must cut power for the work: about three days".into(),
+            },
+            &[],
+        );
+        if asked.is_ok() {
+            sync_phone(&store, &secrets, traffic).await?;
+            return Ok(Some(row.id.clone()));
+        }
+    }
+    Ok(None)
+}

@@ -178,6 +178,12 @@ export function CasePage({ id }: { id: string }) {
         <dd>{detail.household_name ?? '—'}</dd>
         <dt>{w.colGrid}</dt>
         <dd>{c.path.grid}</dd>
+        {c.pending_extension && (
+          <>
+            <dt>{w.pendingExtension}</dt>
+            <dd>{w.extensionAsked(c.pending_extension.days, c.pending_extension.reason)}</dd>
+          </>
+        )}
       </dl>
       {notice && (
         <p class="notice" role="status">

@@ -4,15 +4,18 @@
 import type { ComponentChildren } from 'preact';
 import { api } from '../api';
 import { useWords } from '../i18n';
+import type { Route } from '../router';
 import type { SessionInfo } from '../types';
 import { LanguageSwitch } from './LanguageSwitch';
 
 export function Layout({
   session,
+  route,
   onSignedOut,
   children,
 }: {
   session: SessionInfo;
+  route: Route;
   onSignedOut: () => void;
   children: ComponentChildren;
 }) {
@@ -29,9 +32,19 @@ export function Layout({
       <header class="top">
         <span class="brand">{w.appName}</span>
         <nav aria-label={w.appName}>
-          <a href="#/cases" aria-current="page">
+          <a href="#/cases" aria-current={route.page === 'cases' || route.page === 'case' ? 'page' : undefined}>
             {w.navCases}
           </a>
+          {(session.user.role === 'township_supervisor' || session.user.role === 'city_supervisor') && (
+            <a href="#/escalations" aria-current={route.page === 'escalations' ? 'page' : undefined}>
+              {w.navEscalations}
+            </a>
+          )}
+          {session.user.role === 'administrator' && (
+            <a href="#/devices" aria-current={route.page === 'devices' ? 'page' : undefined}>
+              {w.navDevices}
+            </a>
+          )}
         </nav>
         <div class="who">
           <span>

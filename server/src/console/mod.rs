@@ -5,6 +5,8 @@
 
 pub mod assets;
 pub mod cases;
+pub mod devices;
+pub mod inbox;
 pub mod password;
 pub mod session;
 pub mod sign_in;
@@ -58,7 +60,12 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts", post(sign_in::set_password))
         .route("/cases", get(cases::list))
         .route("/cases/{case_id}", get(cases::detail))
-        .route("/cases/{case_id}/actions", post(cases::act));
+        .route("/cases/{case_id}/actions", post(cases::act))
+        .route("/inbox", get(inbox::list))
+        .route("/inbox/{item_id}/read", post(inbox::read))
+        .route("/devices", get(devices::list))
+        .route("/devices/{device_id}/revoke", post(devices::revoke))
+        .route("/activation-codes", post(devices::code));
     Router::new()
         .nest("/console/api", api)
         .route("/", get(assets::index))

@@ -7,7 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use gridwork_core::case::{Case, CaseAction, CaseEvent};
-use gridwork_core::store::{CaseDetail, CaseRow, CaseScope};
+use gridwork_core::inbox::InboxItem;
+use gridwork_core::store::{CaseDetail, CaseRow, CaseScope, InboxPage};
 use gridwork_core::user::User;
 
 use crate::error::ApiResult;
@@ -65,6 +66,11 @@ pub trait ConsoleStorage {
     ) -> ApiResult<Vec<CaseRow>>;
     /// One case's screen (timeline, photos, allowed actions, chain verdict).
     fn console_case(&self, user_id: &str, case_id: &str) -> ApiResult<CaseDetail>;
+    /// The person's inbox (escalations, urges, extension requests), newest
+    /// first, with the unread count.
+    fn console_inbox(&self, user_id: &str, offset: u32, limit: u32) -> ApiResult<InboxPage>;
+    /// Mark one of the person's items read (their phones pull the mark).
+    fn console_mark_read(&self, user_id: &str, item_id: &str) -> ApiResult<InboxItem>;
     /// Whom `user_id` may dispatch or reassign the case to.
     fn console_handler_choices(&self, user_id: &str, case_id: &str) -> ApiResult<Vec<User>>;
     /// Act on a case as `user_id`: the core decides; phones pull the event.

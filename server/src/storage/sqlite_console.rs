@@ -4,7 +4,8 @@
 use chrono::Duration;
 use gridwork_core::case::{Case, CaseAction, CaseEvent};
 use gridwork_core::clock::{from_ms, to_ms};
-use gridwork_core::store::{CaseDetail, CaseRow, CaseScope};
+use gridwork_core::inbox::InboxItem;
+use gridwork_core::store::{CaseDetail, CaseRow, CaseScope, InboxPage};
 use gridwork_core::user::User;
 use gridwork_core::CoreError;
 use rusqlite::OptionalExtension;
@@ -186,6 +187,14 @@ impl ConsoleStorage for SqliteStorage {
 
     fn console_case(&self, user_id: &str, case_id: &str) -> ApiResult<CaseDetail> {
         Ok(self.store().case_detail(user_id, case_id)?)
+    }
+
+    fn console_inbox(&self, user_id: &str, offset: u32, limit: u32) -> ApiResult<InboxPage> {
+        Ok(self.store().inbox(user_id, false, offset, limit)?)
+    }
+
+    fn console_mark_read(&self, user_id: &str, item_id: &str) -> ApiResult<InboxItem> {
+        Ok(self.store().mark_inbox_read(user_id, item_id)?)
     }
 
     fn console_handler_choices(&self, user_id: &str, case_id: &str) -> ApiResult<Vec<User>> {

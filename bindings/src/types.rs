@@ -311,6 +311,7 @@ pub enum UploadState {
 pub enum ImportMode {
     BestEffort,
     AllOrNothing,
+    Preview,
 }
 
 #[uniffi::remote(Enum)]

@@ -22,12 +22,25 @@ export function setCsrf(token: string | null): void {
   csrf = token;
 }
 
+/** A file's bytes as a request body, with its type. */
+class Raw {
+  constructor(
+    readonly bytes: ArrayBuffer,
+    readonly type: string,
+  ) {}
+}
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) init.body = JSON.stringify(body);
+  if (body instanceof Raw) {
+    headers['content-type'] = body.type;
+    init.body = body.bytes;
+  } else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
   let resp: Response;
   try {
     resp = await fetch(`/console/api${path}`, init);
@@ -46,4 +59,6 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 export const api = {
   get: <T>(path: string) => call<T>('GET', path),
   post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
+  /** POST a file's bytes as they are. */
+  upload: <T>(path: string, bytes: ArrayBuffer, type: string) => call<T>('POST', path, new Raw(bytes, type || 'application/octet-stream')),
 };

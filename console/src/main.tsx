@@ -8,6 +8,7 @@ import { CasePage } from './pages/CasePage';
 import { Cases } from './pages/Cases';
 import { Devices } from './pages/Devices';
 import { Escalations } from './pages/Escalations';
+import { Import } from './pages/Import';
 import { Layout } from './pages/Layout';
 import { SignIn } from './pages/SignIn';
 import { useRoute, type Route } from './router';
@@ -21,6 +22,8 @@ function Page({ route }: { route: Route }) {
       return <Devices />;
     case 'escalations':
       return <Escalations />;
+    case 'import':
+      return <Import />;
     case 'cases':
       return <Cases />;
   }

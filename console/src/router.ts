@@ -4,13 +4,14 @@
 
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { page: 'cases' } | { page: 'case'; id: string } | { page: 'devices' } | { page: 'escalations' };
+export type Route = { page: 'cases' } | { page: 'case'; id: string } | { page: 'devices' } | { page: 'escalations' } | { page: 'import' };
 
 export function parse(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   if (parts[0] === 'cases' && parts[1]) return { page: 'case', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'devices') return { page: 'devices' };
   if (parts[0] === 'escalations') return { page: 'escalations' };
+  if (parts[0] === 'import') return { page: 'import' };
   return { page: 'cases' };
 }
 
@@ -22,6 +23,8 @@ export function href(route: Route): string {
       return '#/devices';
     case 'escalations':
       return '#/escalations';
+    case 'import':
+      return '#/import';
     case 'cases':
       return '#/cases';
   }

@@ -156,3 +156,10 @@ export interface Inbox {
   unread: number;
   items: Message[];
 }
+
+export interface ImportReport {
+  encoding: string;
+  rows_read: number;
+  imported: number;
+  errors: { line: number; field: string; reason: string }[];
+}

@@ -82,3 +82,47 @@ test('a secretary has no devices page and the server refuses her the API', async
   assert.equal(status, 403);
   await page.context().close();
 });
+
+test('an import with one bad row is previewed with its line and field, then the good rows are saved', async () => {
+  const admin = demo.who('administrator');
+  // Households and places on the server, as the administrator's report counts them.
+  const registered = async () => {
+    const r = await fetch(`${demo.url}/v1/admin/report`, {
+      headers: { authorization: `Bearer ${demo.adminToken}`, 'x-gridwork-protocol': '1' },
+    });
+    const { figures } = await r.json();
+    return figures.households + figures.places;
+  };
+  const before = await registered();
+  const page = await newPage(browser, { bypassCSP: true });
+  await signIn(page, demo.url, admin.user_id, admin.password);
+  await page.getByRole('link', { name: '导入导出' }).click();
+  await page.getByRole('heading', { name: '导入' }).waitFor();
+  await page.getByLabel('导入内容').selectOption('households');
+  const csv = [
+    '户编码,网格编码,类型,户主,地址,经度,纬度,标签',
+    'H-CONSOLE-1,440399-001-001-01,住户,周大爷,示范村8号,113.903,22.503,独居老人',
+    'H-CONSOLE-2,NO-SUCH-GRID,住户,吴阿姨,示范村9号,113.904,22.504,',
+    'H-CONSOLE-3,440399-001-001-01,商铺,好又多超市,示范村10号,113.905,22.505,',
+  ].join('\n');
+  await page.getByLabel('文件').setInputFiles({ name: 'households.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: '预览（不保存）' }).click();
+  await page.getByText('共读取 3 行：2 行可导入，1 处有误。尚未保存任何数据。').waitFor();
+  const bad = page.getByRole('row').filter({ hasText: 'grid_code' });
+  assert.equal(await bad.getByRole('cell').first().textContent(), '3', 'line 3 of the file');
+  assert.match(await bad.textContent(), /NO-SUCH-GRID/);
+  assert.equal(await page.getByRole('button', { name: '全部正确才导入' }).isDisabled(), true);
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await screenshot(page, '11-import-preview.png');
+
+  // The preview saved nothing.
+  assert.equal(await registered(), before);
+
+  await page.getByRole('button', { name: '导入正确的行' }).click();
+  await page.getByText('已导入 2 行，1 处有误未导入。').waitFor();
+  assert.equal(await registered(), before + 2, 'the household and the shop');
+  await page.context().close();
+
+  const anonymous = await fetch(`${demo.url}/console/api/import/households?mode=preview`, { method: 'POST' });
+  assert.equal(anonymous.status, 401, 'the console API needs a session');
+});

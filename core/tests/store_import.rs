@@ -127,6 +127,52 @@ fn household_csv_in_gbk_imports_and_reports_unknown_grids() {
 }
 
 #[test]
+fn a_preview_reports_every_bad_row_and_saves_nothing() {
+    let t = township();
+    let csv = format!(
+        "户编码,网格编码,类型,户主,地址,经度,纬度,标签\n\
+         H301,{G1},住户,周大爷,石岩村8号,113.903,22.503,独居老人\n\
+         H302,NO-SUCH-GRID,住户,吴阿姨,石岩村9号,113.904,22.504,\n\
+         H303,{G1},住户,,石岩村11号,113.916,22.506,\n"
+    );
+    let count = || {
+        t.store
+            .households(ADMIN, G1, &HouseholdFilter::default(), 0, 100)
+            .unwrap()
+            .total
+    };
+    let before = count();
+    let preview = t
+        .store
+        .import_households(ADMIN, csv.as_bytes(), TableFormat::Csv, ImportMode::Preview)
+        .unwrap();
+    assert_eq!(
+        (preview.rows_read, preview.imported),
+        (3, 1),
+        "one would be saved"
+    );
+    let lines: Vec<(u64, &str)> = preview
+        .errors
+        .iter()
+        .map(|e| (e.line, e.field.as_str()))
+        .collect();
+    assert_eq!(lines, vec![(3, "grid_code"), (4, "户主")]);
+    assert_eq!(count(), before, "nothing saved by the preview");
+    // The import after it saves what the preview said.
+    let r = t
+        .store
+        .import_households(
+            ADMIN,
+            csv.as_bytes(),
+            TableFormat::Csv,
+            ImportMode::BestEffort,
+        )
+        .unwrap();
+    assert_eq!((r.imported, r.errors), (preview.imported, preview.errors));
+    assert_eq!(count(), before + 1);
+}
+
+#[test]
 fn members_import_with_masked_display() {
     let t = township();
     let csv = "户编码,姓名,与户主关系,联系电话,身份证号\n\

@@ -45,6 +45,11 @@ export function Layout({
               {w.navDevices}
             </a>
           )}
+          {session.user.role === 'administrator' && (
+            <a href="#/import" aria-current={route.page === 'import' ? 'page' : undefined}>
+              {w.navImport}
+            </a>
+          )}
         </nav>
         <div class="who">
           <span>

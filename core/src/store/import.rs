@@ -29,6 +29,10 @@ pub enum ImportMode {
     BestEffort,
     /// Save nothing unless every row is good.
     AllOrNothing,
+    /// Save nothing: check every row as a best-effort import would (stored-
+    /// side rules included, inside a transaction that is rolled back) and
+    /// report each bad row; `imported` counts the rows that would be saved.
+    Preview,
 }
 
 /// What an import did.
@@ -93,7 +97,11 @@ fn finish<T>(
     mut write: impl FnMut(&mut Writer<'_>, &T) -> Result<()>,
 ) -> Result<ImportReport> {
     let mut imported = 0;
-    if mode == ImportMode::BestEffort || errors.is_empty() {
+    if mode == ImportMode::Preview {
+        // Nothing this transaction wrote is kept, whatever happens below.
+        w.discard = true;
+    }
+    if mode != ImportMode::AllOrNothing || errors.is_empty() {
         for (line, row) in &checked {
             match write(w, row) {
                 Ok(()) => imported += 1,

@@ -121,6 +121,8 @@ pub(crate) struct Writer<'c> {
     pub(crate) notified: inbox::NotifyCount,
     /// Cases a push touched: assessed for escalation once it is applied.
     pub(crate) touched_cases: Vec<String>,
+    /// Roll back instead of committing (an import's preview).
+    pub(crate) discard: bool,
 }
 
 impl Writer<'_> {
@@ -419,6 +421,7 @@ impl Store {
             evidence_dir: self.evidence_dir.clone(),
             notified: inbox::NotifyCount::default(),
             touched_cases: Vec::new(),
+            discard: false,
         };
         let out = match f(&mut w) {
             Ok(out) => out,
@@ -429,6 +432,13 @@ impl Store {
                 return Err(e);
             }
         };
+        if w.discard {
+            // Dropping the transaction rolls it back.
+            for file in &w.created_files {
+                let _ = std::fs::remove_file(file);
+            }
+            return Ok(out);
+        }
         if w.hlc_dirty {
             let state = format!("{}:{}", w.hlc.last_wall_ms, w.hlc.last_counter);
             w.tx.prepare_cached(

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod cases;
 pub mod devices;
+pub mod import;
 pub mod inbox;
 pub mod password;
 pub mod session;
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(cases::list))
         .route("/cases/{case_id}", get(cases::detail))
         .route("/cases/{case_id}/actions", post(cases::act))
+        .route("/import/{kind}", post(import::import))
         .route("/inbox", get(inbox::list))
         .route("/inbox/{item_id}/read", post(inbox::read))
         .route("/devices", get(devices::list))

@@ -22,9 +22,10 @@ use crate::storage::{ActivationCode, DeviceAuth, DeviceInfo};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
-    /// `best_effort` (default) or `all_or_nothing`.
+    /// `best_effort` (default), `all_or_nothing`, or `preview` (check every
+    /// row, save nothing).
     #[serde(default)]
-    #[param(pattern = "^(best_effort|all_or_nothing)$")]
+    #[param(pattern = "^(best_effort|all_or_nothing|preview)$")]
     pub mode: Option<String>,
     /// `csv` or `xlsx`; detected from the bytes when absent.
     #[serde(default)]
@@ -32,17 +33,18 @@ pub struct ImportQuery {
     pub format: Option<String>,
 }
 
-fn mode(q: &ImportQuery) -> ApiResult<ImportMode> {
+pub(crate) fn mode(q: &ImportQuery) -> ApiResult<ImportMode> {
     match q.mode.as_deref() {
         None | Some("best_effort") => Ok(ImportMode::BestEffort),
         Some("all_or_nothing") => Ok(ImportMode::AllOrNothing),
+        Some("preview") => Ok(ImportMode::Preview),
         Some(other) => Err(ServerError::BadRequest(format!(
-            "mode必须是best_effort或all_or_nothing / mode must be best_effort or all_or_nothing, not {other}"
+            "mode必须是best_effort、all_or_nothing或preview / mode must be best_effort, all_or_nothing or preview, not {other}"
         ))),
     }
 }
 
-fn format(q: &ImportQuery, bytes: &[u8]) -> ApiResult<TableFormat> {
+pub(crate) fn format(q: &ImportQuery, bytes: &[u8]) -> ApiResult<TableFormat> {
     match q.format.as_deref() {
         None => Ok(TableFormat::detect(bytes)),
         Some("csv") => Ok(TableFormat::Csv),

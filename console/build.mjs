@@ -22,6 +22,9 @@ const result = await build({
   entryNames: '[name]-[hash]',
   metafile: true,
   legalComments: 'linked',
+  // Leaflet's stylesheet names its control images.
+  loader: { '.png': 'file', '.svg': 'file' },
+  assetNames: '[name]-[hash]',
   logLevel: 'warning',
 });
 

@@ -9,6 +9,7 @@ import { Cases } from './pages/Cases';
 import { Devices } from './pages/Devices';
 import { Escalations } from './pages/Escalations';
 import { Import } from './pages/Import';
+import { Overview } from './pages/Overview';
 import { Layout } from './pages/Layout';
 import { SignIn } from './pages/SignIn';
 import { useRoute, type Route } from './router';
@@ -26,6 +27,8 @@ function Page({ route }: { route: Route }) {
       return <Import />;
     case 'cases':
       return <Cases />;
+    case 'overview':
+      return <Overview region={route.region} />;
   }
 }
 

@@ -4,7 +4,9 @@
 
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { page: 'cases' } | { page: 'case'; id: string } | { page: 'devices' } | { page: 'escalations' } | { page: 'import' };
+export type Route =
+  | { page: 'overview'; region: string | null }
+  | { page: 'cases' } | { page: 'case'; id: string } | { page: 'devices' } | { page: 'escalations' } | { page: 'import' };
 
 export function parse(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -12,7 +14,8 @@ export function parse(hash: string): Route {
   if (parts[0] === 'devices') return { page: 'devices' };
   if (parts[0] === 'escalations') return { page: 'escalations' };
   if (parts[0] === 'import') return { page: 'import' };
-  return { page: 'cases' };
+  if (parts[0] === 'cases') return { page: 'cases' };
+  return { page: 'overview', region: parts[0] === 'overview' && parts[1] ? decodeURIComponent(parts[1]) : null };
 }
 
 export function href(route: Route): string {
@@ -27,6 +30,8 @@ export function href(route: Route): string {
       return '#/import';
     case 'cases':
       return '#/cases';
+    case 'overview':
+      return route.region ? `#/overview/${encodeURIComponent(route.region)}` : '#/overview';
   }
 }
 

@@ -163,3 +163,47 @@ export interface ImportReport {
   imported: number;
   errors: { line: number; field: string; reason: string }[];
 }
+
+export type RegionLevel = 'city' | 'township' | 'village' | 'grid';
+
+export interface RegionFigures {
+  code: string;
+  name: string;
+  level: RegionLevel | null;
+  grids: number;
+  grids_with_worker: number;
+  households: number;
+  places: number;
+  with_worker: number;
+  visits_due: number;
+  up_to_date: number;
+  open_cases: number;
+  open_with_owner: number;
+  overdue: number;
+  escalated: number;
+}
+
+export interface Count {
+  key: string;
+  count: number;
+}
+
+export interface Overview {
+  at: string;
+  region: RegionFigures;
+  path: { code: string; name: string; level: RegionLevel }[];
+  children: RegionFigures[];
+  cases_by_priority: Count[];
+  cases_by_state: Count[];
+  cases_by_level: Count[];
+  reported_by_day: { day: string; reported: number; escalated: number }[];
+}
+
+export interface Coverage {
+  land_checked: boolean;
+  grids_checked: number;
+  villages_checked: number;
+  villages_without_boundary: string[];
+  gaps: { village_code: string; area_m2: number }[];
+  overlaps: { grid_a: string; grid_b: string; area_m2: number }[];
+}

@@ -76,7 +76,7 @@ test('a secretary has no devices page and the server refuses her the API', async
   const me = demo.who('village_secretary');
   const page = await newPage(browser);
   await signIn(page, demo.url, me.user_id, me.password);
-  await page.getByRole('heading', { name: '事件看板' }).waitFor();
+  await page.getByRole('button', { name: '退出登录' }).waitFor();
   assert.equal(await page.getByRole('link', { name: '设备' }).count(), 0);
   const status = await page.evaluate(async () => (await fetch('/console/api/devices')).status);
   assert.equal(status, 403);

@@ -70,7 +70,20 @@ export async function newPage(browser, options = {}) {
     timezoneId: 'Asia/Shanghai',
     ...options,
   });
-  return context.newPage();
+  const page = await context.newPage();
+  // Anything the Content-Security-Policy blocked (an inline style or script
+  // a library tried) shows in the console: collected for the tests.
+  page.cspViolations = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) page.cspViolations.push(m.text());
+  });
+  return page;
+}
+
+/** From any page, the case board. */
+export async function openCases(page) {
+  await page.getByRole('link', { name: '事件', exact: true }).click();
+  await page.getByRole('heading', { name: '事件看板' }).waitFor();
 }
 
 export async function signIn(page, url, account, password) {

@@ -5,7 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessibilityProblems, newPage, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
+import { accessibilityProblems, newPage, openCases, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
 
 let demo;
 let browser;
@@ -27,7 +27,7 @@ test('the secretary confirms one resolved case and sends another back', async ()
   await screenshot(page, '01-sign-in.png');
 
   await signIn(page, demo.url, me.user_id, me.password);
-  await page.getByRole('heading', { name: '事件看板' }).waitFor();
+  await openCases(page);
   const waiting = page.getByRole('row').filter({ hasText: '待核查' });
   assert.ok((await waiting.count()) >= 2, 'two cases wait for her confirmation');
   assert.deepEqual(await accessibilityProblems(page), []);
@@ -66,6 +66,7 @@ test('the secretary confirms one resolved case and sends another back', async ()
   await screenshot(page, '04-case-sent-back.png');
   const state = await page.locator('.case-state .state').textContent();
   assert.notEqual(state, '待核查', 'no longer waiting for her');
+  assert.deepEqual(page.cspViolations, []);
   await page.context().close();
 });
 
@@ -73,7 +74,7 @@ test('English is a switch away and stays chosen', async () => {
   const me = demo.who('village_secretary');
   const page = await newPage(browser);
   await signIn(page, demo.url, me.user_id, me.password);
-  await page.getByRole('heading', { name: '事件看板' }).waitFor();
+  await openCases(page);
   await page.getByRole('button', { name: 'English' }).click();
   await page.getByRole('heading', { name: 'Case board' }).waitFor();
   await page.reload();

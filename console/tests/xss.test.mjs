@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { newPage, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
+import { newPage, openCases, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
 
 let demo;
 let browser;
@@ -80,6 +80,7 @@ test('a case description with <script> shows as text and runs nothing', async ()
     void d.dismiss();
   });
   await signIn(page, demo.url, me.user_id, me.password);
+  await openCases(page);
   const link = page.getByRole('link', { name: title });
   await link.waitFor();
   await link.click();

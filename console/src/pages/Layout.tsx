@@ -32,6 +32,9 @@ export function Layout({
       <header class="top">
         <span class="brand">{w.appName}</span>
         <nav aria-label={w.appName}>
+          <a href="#/overview" aria-current={route.page === 'overview' ? 'page' : undefined}>
+            {w.navOverview}
+          </a>
           <a href="#/cases" aria-current={route.page === 'cases' || route.page === 'case' ? 'page' : undefined}>
             {w.navCases}
           </a>

@@ -23,6 +23,7 @@ mod households;
 mod import;
 mod inbox;
 mod outbox;
+mod overview;
 mod patrols;
 mod push_jobs;
 mod regions;
@@ -62,6 +63,7 @@ pub use households::{
 };
 pub use import::{ImportError, ImportMode, ImportReport};
 pub use inbox::InboxPage;
+pub use overview::{DayCount, GridOnMap, Overview, RegionCrumb, RegionFigures, REPORT_DAYS};
 pub use push_jobs::{PushAddress, PushDelivery, PushJob, PushJobUpdate};
 pub use report::{Count, ServerFigures};
 pub use screens::{CaseDetail, GridSummary, TimelineEntry};

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod devices;
 pub mod import;
 pub mod inbox;
+pub mod overview;
 pub mod password;
 pub mod session;
 pub mod sign_in;
@@ -62,6 +63,9 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(cases::list))
         .route("/cases/{case_id}", get(cases::detail))
         .route("/cases/{case_id}/actions", post(cases::act))
+        .route("/overview", get(overview::overview))
+        .route("/map", get(overview::map))
+        .route("/coverage", get(overview::coverage))
         .route("/import/{kind}", post(import::import))
         .route("/inbox", get(inbox::list))
         .route("/inbox/{item_id}/read", post(inbox::read))

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use gridwork_core::case::{Case, CaseAction, CaseEvent};
 use gridwork_core::inbox::InboxItem;
-use gridwork_core::store::{CaseDetail, CaseRow, CaseScope, InboxPage};
+use gridwork_core::store::{CaseDetail, CaseRow, CaseScope, GridOnMap, InboxPage, Overview};
 use gridwork_core::user::User;
 
 use crate::error::ApiResult;
@@ -55,6 +55,10 @@ pub trait ConsoleStorage {
     /// Sign out everywhere: how many sessions ended.
     fn console_close_all_sessions(&self, user_id: &str) -> ApiResult<u64>;
 
+    /// 总览: the four promises for a region of the person's reach.
+    fn console_overview(&self, user_id: &str, region: Option<&str>) -> ApiResult<Overview>;
+    /// The region's grids with their boundaries and backlog, for the map.
+    fn console_map(&self, user_id: &str, region: Option<&str>) -> ApiResult<Vec<GridOnMap>>;
     /// Cases for the board, as `user_id` may see them.
     fn console_cases(
         &self,

@@ -5,7 +5,7 @@ use chrono::Duration;
 use gridwork_core::case::{Case, CaseAction, CaseEvent};
 use gridwork_core::clock::{from_ms, to_ms};
 use gridwork_core::inbox::InboxItem;
-use gridwork_core::store::{CaseDetail, CaseRow, CaseScope, InboxPage};
+use gridwork_core::store::{CaseDetail, CaseRow, CaseScope, GridOnMap, InboxPage, Overview};
 use gridwork_core::user::User;
 use gridwork_core::CoreError;
 use rusqlite::OptionalExtension;
@@ -170,6 +170,14 @@ impl ConsoleStorage for SqliteStorage {
             .auth()
             .execute("DELETE FROM console_session WHERE user_id = ?1", [user_id])?;
         Ok(n as u64)
+    }
+
+    fn console_overview(&self, user_id: &str, region: Option<&str>) -> ApiResult<Overview> {
+        Ok(self.store().overview(user_id, region)?)
+    }
+
+    fn console_map(&self, user_id: &str, region: Option<&str>) -> ApiResult<Vec<GridOnMap>> {
+        Ok(self.store().overview_map(user_id, region)?)
     }
 
     fn console_cases(

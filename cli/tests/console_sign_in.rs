@@ -302,8 +302,8 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
     let (mut s1, a) = claim(&town, "s1", GOOD).await;
     assert_eq!(a.status, StatusCode::OK);
     let board = s1.send(Method::GET, "/console/api/cases", None).await;
-    let rows = board.body.as_array().unwrap();
-    assert_eq!(rows.len(), 1, "{}", board.body);
+    let rows = board.body["rows"].as_array().unwrap();
+    assert_eq!((rows.len(), &board.body["total"]), (1, &json!(1)), "{}", board.body);
     assert_eq!(rows[0]["state"], "resolved");
     let detail = s1
         .send(
@@ -322,7 +322,7 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
     // Another village's secretary sees nothing of it.
     let (mut s2, _) = claim(&town, "s2", "另一个村的书记2026").await;
     let theirs = s2.send(Method::GET, "/console/api/cases", None).await;
-    assert_eq!(theirs.body, json!([]));
+    assert_eq!(theirs.body, json!({"rows": [], "total": 0}));
     let peek = s2
         .send(
             Method::GET,

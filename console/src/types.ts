@@ -207,3 +207,8 @@ export interface Coverage {
   gaps: { village_code: string; area_m2: number }[];
   overlaps: { grid_a: string; grid_b: string; area_m2: number }[];
 }
+
+export interface CaseBoard {
+  rows: CaseRow[];
+  total: number;
+}

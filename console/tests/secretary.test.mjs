@@ -29,7 +29,18 @@ test('the secretary confirms one resolved case and sends another back', async ()
   await signIn(page, demo.url, me.user_id, me.password);
   await openCases(page);
   const waiting = page.getByRole('row').filter({ hasText: '待核查' });
+  await waiting.first().waitFor();
   assert.ok((await waiting.count()) >= 2, 'two cases wait for her confirmation');
+  // The core filters: only what waits for her, then only one grid's.
+  await page.getByLabel('状态').selectOption('resolved');
+  await page.getByText(/^显示 2 \/ 共 2 件$/).waitFor();
+  assert.equal(await page.getByRole('row').filter({ hasText: '已结案' }).count(), 0);
+  await page.getByLabel('状态').selectOption('');
+  await page.getByLabel('只看超期').check();
+  await page.getByText(/^显示 \d+ \/ 共 \d+ 件$/).waitFor();
+  assert.equal(await page.getByRole('row').filter({ hasText: '待核查' }).count(), 0, 'resolved cases are not overdue');
+  await page.getByLabel('只看超期').uncheck();
+  await waiting.first().waitFor();
   assert.deepEqual(await accessibilityProblems(page), []);
   await screenshot(page, '02-cases.png');
 

@@ -21,9 +21,9 @@ after(async () => {
 /** Titles of the escalated cases whose screen offers `kind`, as the API says. */
 async function offering(page, kind) {
   return page.evaluate(async (kind) => {
-    const rows = await (await fetch('/console/api/cases?scope=escalated&open_only=true')).json();
+    const board = await (await fetch('/console/api/cases?scope=escalated&open_only=true')).json();
     const out = [];
-    for (const r of rows) {
+    for (const r of board.rows) {
       const s = await (await fetch(`/console/api/cases/${r.id}`)).json();
       if (s.actions.some((a) => a.kind === kind)) out.push(r.title);
     }

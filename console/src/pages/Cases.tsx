@@ -1,47 +1,118 @@
 // 事件看板: the cases this person's jurisdiction holds, most urgent first,
-// as the core orders and scopes them.
+// narrowed by priority, state, level, overdue and area — every filter is
+// the core's (Store::case_board); the page only says what was chosen.
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { useWords } from '../i18n';
 import { href } from '../router';
-import type { CaseRow, CaseState } from '../types';
+import type { CaseBoard, CaseRow, CaseState, Overview } from '../types';
 
 const STATES: CaseState[] = ['reported', 'filed', 'dispatched', 'in_progress', 'resolved', 'confirmed', 'closed', 'dismissed'];
+const PRIORITIES = ['epidemic_prevention', 'work_safety', 'petition_stability', 'ecology', 'risk_screening'];
+const PAGE = 100;
+
+interface Filters {
+  open_only: boolean;
+  overdue: boolean;
+  state: string;
+  priority: string;
+  level: string;
+  region: string;
+}
+
+function query(f: Filters, offset: number): string {
+  const q = new URLSearchParams({ offset: String(offset), limit: String(PAGE) });
+  if (f.open_only) q.set('open_only', 'true');
+  if (f.overdue) q.set('overdue', 'true');
+  for (const k of ['state', 'priority', 'level', 'region'] as const) if (f[k]) q.set(k, f[k]);
+  return q.toString();
+}
 
 export function Cases() {
   const [w] = useWords();
   const [rows, setRows] = useState<CaseRow[] | null>(null);
+  const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
-  const [openOnly, setOpenOnly] = useState(false);
-  const [state, setState] = useState<CaseState | ''>('');
+  const [areas, setAreas] = useState<{ code: string; name: string }[]>([]);
+  const [f, setF] = useState<Filters>({ open_only: false, overdue: false, state: '', priority: '', level: '', region: '' });
 
+  const load = (offset: number) =>
+    api
+      .get<CaseBoard>(`/cases?${query(f, offset)}`)
+      .then((b) => {
+        setRows(offset === 0 ? b.rows : [...(rows ?? []), ...b.rows]);
+        setTotal(b.total);
+        setError(null);
+      })
+      .catch((e: unknown) => setError(e instanceof ApiError ? e.reason : String(e)));
   useEffect(() => {
     setRows(null);
+    void load(0);
+  }, [f]);
+  useEffect(() => {
+    // The areas one level down from the person's reach (villages for a
+    // township, grids for a village), as the overview names them.
     api
-      .get<CaseRow[]>(`/cases?open_only=${openOnly}&limit=500`)
-      .then(setRows)
-      .catch((e: unknown) => setError(e instanceof ApiError ? e.reason : String(e)));
-  }, [openOnly]);
+      .get<Overview>('/overview')
+      .then((o) => setAreas(o.children.map((c) => ({ code: c.code, name: c.name }))))
+      .catch(() => setAreas([]));
+  }, []);
 
-  const shown = (rows ?? []).filter((r) => state === '' || r.state === state);
+  const set = (k: keyof Filters) => (e: { currentTarget: HTMLSelectElement | HTMLInputElement }) => {
+    const t = e.currentTarget;
+    setF({ ...f, [k]: t instanceof HTMLInputElement && t.type === 'checkbox' ? t.checked : t.value });
+  };
   return (
     <section aria-labelledby="cases-title">
       <h1 id="cases-title">{w.casesTitle}</h1>
       <div class="filters">
         <label>
-          <input type="checkbox" checked={openOnly} onChange={(e) => setOpenOnly(e.currentTarget.checked)} />
+          <input type="checkbox" checked={f.open_only} onChange={set('open_only')} />
           {w.openOnly}
         </label>
         <label>
+          <input type="checkbox" checked={f.overdue} onChange={set('overdue')} />
+          {w.overdueOnly}
+        </label>
+        <label>
           {w.stateFilter}
-          <select value={state} onChange={(e) => setState(e.currentTarget.value as CaseState | '')}>
+          <select value={f.state} onChange={set('state')}>
             <option value="">{w.all}</option>
             {STATES.map((s) => (
               <option value={s}>{w.states[s]}</option>
             ))}
           </select>
         </label>
+        <label>
+          {w.priorityFilter}
+          <select value={f.priority} onChange={set('priority')}>
+            <option value="">{w.all}</option>
+            {PRIORITIES.map((p) => (
+              <option value={p}>{w.priorities[p]}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {w.levelFilter}
+          <select value={f.level} onChange={set('level')}>
+            <option value="">{w.all}</option>
+            {[0, 1, 2].map((l) => (
+              <option value={String(l)}>{w.levels[l]}</option>
+            ))}
+          </select>
+        </label>
+        {areas.length > 0 && (
+          <label>
+            {w.regionFilter}
+            <select value={f.region} onChange={set('region')}>
+              <option value="">{w.all}</option>
+              {areas.map((a) => (
+                <option value={a.code}>{a.name}</option>
+              ))}
+            </select>
+          </label>
+        )}
       </div>
       {error && (
         <p class="error" role="alert">
@@ -50,35 +121,45 @@ export function Cases() {
       )}
       {rows === null && !error ? (
         <p aria-live="polite">{w.loading}</p>
-      ) : shown.length === 0 ? (
+      ) : (rows ?? []).length === 0 ? (
         <p>{w.noCases}</p>
       ) : (
-        <table class="board">
-          <thead>
-            <tr>
-              <th scope="col">{w.colTitle}</th>
-              <th scope="col">{w.colState}</th>
-              <th scope="col">{w.colGrid}</th>
-              <th scope="col">{w.colDeadline}</th>
-              <th scope="col">{w.colLevel}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((r) => (
-              <tr key={r.id} class={`severity-${r.severity}`}>
-                <td>
-                  <a href={href({ page: 'case', id: r.id })}>{r.title}</a>
-                </td>
-                <td>
-                  <span class={`state state-${r.state}`}>{w.states[r.state]}</span>
-                </td>
-                <td>{r.grid_code}</td>
-                <td class={r.countdown_secs !== null && r.countdown_secs < 0 ? 'overdue' : ''}>{r.countdown_label}</td>
-                <td>{w.level(r.escalation_level)}</td>
+        <>
+          <p class="muted" aria-live="polite">
+            {w.shownOf(rows?.length ?? 0, total)}
+          </p>
+          <table class="board">
+            <thead>
+              <tr>
+                <th scope="col">{w.colTitle}</th>
+                <th scope="col">{w.colState}</th>
+                <th scope="col">{w.colGrid}</th>
+                <th scope="col">{w.colDeadline}</th>
+                <th scope="col">{w.colLevel}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(rows ?? []).map((r) => (
+                <tr key={r.id} class={`severity-${r.severity}`}>
+                  <td>
+                    <a href={href({ page: 'case', id: r.id })}>{r.title}</a>
+                  </td>
+                  <td>
+                    <span class={`state state-${r.state}`}>{w.states[r.state]}</span>
+                  </td>
+                  <td>{r.grid_code}</td>
+                  <td class={r.countdown_secs !== null && r.countdown_secs < 0 ? 'overdue' : ''}>{r.countdown_label}</td>
+                  <td>{w.level(r.escalation_level)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {(rows?.length ?? 0) < total && (
+            <button type="button" onClick={() => void load(rows?.length ?? 0)}>
+              {w.more}
+            </button>
+          )}
+        </>
       )}
     </section>
   );

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { pick, useWords } from '../i18n';
 import { href } from '../router';
-import type { CaseRow, Inbox } from '../types';
+import type { CaseBoard, CaseRow, Inbox } from '../types';
 
 export function Escalations() {
   const [w, lang] = useWords();
@@ -16,7 +16,10 @@ export function Escalations() {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const fail = (e: unknown) => setError(e instanceof ApiError ? e.reason : String(e));
-    api.get<CaseRow[]>('/cases?scope=escalated&open_only=true&limit=500').then(setCases).catch(fail);
+    api
+      .get<CaseBoard>('/cases?scope=escalated&open_only=true&limit=500')
+      .then((b) => setCases(b.rows))
+      .catch(fail);
     api.get<Inbox>('/inbox?limit=100').then(setInbox).catch(fail);
   }, []);
 

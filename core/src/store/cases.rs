@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::households::{load_household, OPEN_STATES_SQL};
+use super::case_board::CaseFilter;
+use super::households::load_household;
 use super::regions::region_path;
 use super::users::actor;
 use super::{from_json, new_id, Store, Writer};
@@ -18,16 +19,17 @@ use crate::evidence::{CasePhotoPhase, EvidenceOwner, PhotoInput};
 use crate::limits::{check_count, check_text, counts, text, TextKind};
 use crate::outbox::Operation;
 use crate::priority::{Priority, Severity};
-use crate::user::{Actor, Role};
+use crate::user::Actor;
 
 /// Which cases a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseScope {
     /// I handle it or I reported it.
     Mine,
     /// Every case in my jurisdiction (a secretary's village, a supervisor's
     /// township or city; a worker's grids).
+    #[default]
     Jurisdiction,
     /// Escalated to my level: township supervisors see level ≥ 1, city
     /// supervisors level 2.
@@ -507,49 +509,12 @@ impl Store {
         offset: u32,
         limit: u32,
     ) -> Result<Vec<CaseRow>> {
-        let now = self.now();
-        self.read(|c| {
-            let a = actor(c, user_id, now)?;
-            let limit = limit.clamp(1, 500);
-            let codes = serde_json::to_string(&match a.role {
-                Role::GridWorker => a.grids.clone(),
-                _ => a.jurisdiction.clone(),
-            })?;
-            let scope_sql = match scope {
-                CaseScope::Mine => "(handler_id = ?1 OR reporter_id = ?1)".to_string(),
-                CaseScope::Jurisdiction if a.role == Role::Administrator => "1".to_string(),
-                CaseScope::Jurisdiction => "(grid_code IN (SELECT value FROM json_each(?2))
-                    OR village_code IN (SELECT value FROM json_each(?2))
-                    OR township_code IN (SELECT value FROM json_each(?2))
-                    OR city_code IN (SELECT value FROM json_each(?2)))"
-                    .to_string(),
-                CaseScope::EscalatedToMe => match a.role {
-                    Role::TownshipSupervisor => {
-                        "(escalation_level >= 1 AND township_code IN (SELECT value FROM json_each(?2)))".to_string()
-                    }
-                    Role::CitySupervisor => {
-                        "(escalation_level >= 2 AND city_code IN (SELECT value FROM json_each(?2)))".to_string()
-                    }
-                    _ => "0".to_string(),
-                },
-            };
-            let open_sql = if open_only {
-                format!("AND state IN {OPEN_STATES_SQL}")
-            } else {
-                String::new()
-            };
-            let mut stmt = c.prepare(&format!(
-                "SELECT data FROM case_file WHERE {scope_sql} {open_sql}
-                 ORDER BY CASE WHEN state IN {OPEN_STATES_SQL} THEN 0 ELSE 1 END, deadline_at, id
-                 LIMIT ?3 OFFSET ?4"
-            ))?;
-            let rows = stmt.query_map(rusqlite::params![a.user_id, codes, limit, offset], |r| r.get::<_, String>(0))?;
-            rows.map(|d| {
-                let case: Case = from_json("case_file.data", &d?)?;
-                Ok(case_row(&case, now))
-            })
-            .collect()
-        })
+        let filter = CaseFilter {
+            scope,
+            open_only,
+            ..CaseFilter::default()
+        };
+        Ok(self.case_board(user_id, &filter, offset, limit)?.rows)
     }
 
     /// The case as materialised, if visible to the user.

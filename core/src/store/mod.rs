@@ -7,6 +7,7 @@
 //! file.
 
 mod apply;
+mod case_board;
 mod cases;
 mod changes;
 mod checklists;
@@ -48,6 +49,7 @@ use crate::error::{CoreError, Result};
 use crate::hlc::HlcClock;
 use crate::outbox::Operation;
 
+pub use case_board::{CaseBoard, CaseFilter};
 pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
 pub use changes::Reach;
 pub use coverage::{CoverageReport, GridOverlap, VillageGap};

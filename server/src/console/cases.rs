@@ -4,8 +4,10 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::Json;
+use gridwork_core::case::CaseState;
 use gridwork_core::case::{ActionInput, ActionKind, Case, CaseAction, CaseEvent};
-use gridwork_core::store::{CaseDetail, CaseRow, CaseScope};
+use gridwork_core::priority::Priority;
+use gridwork_core::store::{CaseBoard, CaseDetail, CaseFilter, CaseScope};
 use gridwork_core::user::User;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +22,18 @@ pub struct BoardQuery {
     pub scope: Option<String>,
     #[serde(default)]
     pub open_only: Option<bool>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub state: Option<CaseState>,
+    /// 0 village, 1 township, 2 city.
+    #[serde(default)]
+    pub level: Option<u8>,
+    #[serde(default)]
+    pub overdue: Option<bool>,
+    /// A city, township, village or grid code.
+    #[serde(default)]
+    pub region: Option<String>,
     #[serde(default)]
     pub offset: Option<u32>,
     #[serde(default)]
@@ -39,23 +53,25 @@ fn scope(s: Option<&str>) -> ApiResult<CaseScope> {
     }
 }
 
-/// `GET /console/api/cases`
+/// `GET /console/api/cases`: the board, filtered by the core.
 pub async fn list(
     State(state): State<AppState>,
     me: ConsoleUser,
     Query(q): Query<BoardQuery>,
-) -> ApiResult<Json<Vec<CaseRow>>> {
-    let scope = scope(q.scope.as_deref())?;
+) -> ApiResult<Json<CaseBoard>> {
+    let filter = CaseFilter {
+        scope: scope(q.scope.as_deref())?,
+        open_only: q.open_only.unwrap_or(false),
+        priority: q.priority,
+        state: q.state,
+        level: q.level,
+        overdue: q.overdue.unwrap_or(false),
+        region: q.region.filter(|r| !r.is_empty()),
+    };
     let storage = state.storage.clone();
     let id = me.session.user.id;
     blocking(move || {
-        storage.console_cases(
-            &id,
-            scope,
-            q.open_only.unwrap_or(false),
-            q.offset.unwrap_or(0),
-            q.limit.unwrap_or(100),
-        )
+        storage.console_cases(&id, &filter, q.offset.unwrap_or(0), q.limit.unwrap_or(100))
     })
     .await
     .map(Json)

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use gridwork_core::case::{Case, CaseAction, CaseEvent};
 use gridwork_core::inbox::InboxItem;
-use gridwork_core::store::{CaseDetail, CaseRow, CaseScope, GridOnMap, InboxPage, Overview};
+use gridwork_core::store::{CaseBoard, CaseDetail, CaseFilter, GridOnMap, InboxPage, Overview};
 use gridwork_core::user::User;
 
 use crate::error::ApiResult;
@@ -63,11 +63,10 @@ pub trait ConsoleStorage {
     fn console_cases(
         &self,
         user_id: &str,
-        scope: CaseScope,
-        open_only: bool,
+        filter: &CaseFilter,
         offset: u32,
         limit: u32,
-    ) -> ApiResult<Vec<CaseRow>>;
+    ) -> ApiResult<CaseBoard>;
     /// One case's screen (timeline, photos, allowed actions, chain verdict).
     fn console_case(&self, user_id: &str, case_id: &str) -> ApiResult<CaseDetail>;
     /// The person's inbox (escalations, urges, extension requests), newest

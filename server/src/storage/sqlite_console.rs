@@ -5,7 +5,7 @@ use chrono::Duration;
 use gridwork_core::case::{Case, CaseAction, CaseEvent};
 use gridwork_core::clock::{from_ms, to_ms};
 use gridwork_core::inbox::InboxItem;
-use gridwork_core::store::{CaseDetail, CaseRow, CaseScope, GridOnMap, InboxPage, Overview};
+use gridwork_core::store::{CaseBoard, CaseDetail, CaseFilter, GridOnMap, InboxPage, Overview};
 use gridwork_core::user::User;
 use gridwork_core::CoreError;
 use rusqlite::OptionalExtension;
@@ -183,14 +183,11 @@ impl ConsoleStorage for SqliteStorage {
     fn console_cases(
         &self,
         user_id: &str,
-        scope: CaseScope,
-        open_only: bool,
+        filter: &CaseFilter,
         offset: u32,
         limit: u32,
-    ) -> ApiResult<Vec<CaseRow>> {
-        Ok(self
-            .store()
-            .cases(user_id, scope, open_only, offset, limit)?)
+    ) -> ApiResult<CaseBoard> {
+        Ok(self.store().case_board(user_id, filter, offset, limit)?)
     }
 
     fn console_case(&self, user_id: &str, case_id: &str) -> ApiResult<CaseDetail> {

@@ -298,12 +298,18 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
         .unwrap()
         .case;
     phone.sync().await;
+    phone.upload().await;
 
     let (mut s1, a) = claim(&town, "s1", GOOD).await;
     assert_eq!(a.status, StatusCode::OK);
     let board = s1.send(Method::GET, "/console/api/cases", None).await;
     let rows = board.body["rows"].as_array().unwrap();
-    assert_eq!((rows.len(), &board.body["total"]), (1, &json!(1)), "{}", board.body);
+    assert_eq!(
+        (rows.len(), &board.body["total"]),
+        (1, &json!(1)),
+        "{}",
+        board.body
+    );
     assert_eq!(rows[0]["state"], "resolved");
     let detail = s1
         .send(
@@ -318,6 +324,23 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
     assert_eq!(confirm["label_zh"], "核查通过");
     assert_eq!(confirm["inputs"], json!(["note"]));
     assert!(detail.body["detail"]["chain_break"].is_null());
+    // The after-photo, to her and to nobody outside the village.
+    let photo_id = detail.body["detail"]["evidence"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let photo_path = format!("/console/api/evidence/{photo_id}/content");
+    let photo = s1
+        .http
+        .get(format!("{}{photo_path}", s1.url))
+        .header("cookie", format!("gw_session={}", s1.cookie.clone().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), StatusCode::OK);
+    assert_eq!(photo.headers()["content-type"], "image/jpeg");
+    let sent = std::fs::read(town.dir.path().join("after.jpg")).unwrap();
+    assert_eq!(photo.bytes().await.unwrap().to_vec(), sent, "the bytes the phone took");
 
     // Another village's secretary sees nothing of it.
     let (mut s2, _) = claim(&town, "s2", "另一个村的书记2026").await;
@@ -331,6 +354,8 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
         )
         .await;
     assert_eq!(peek.status, StatusCode::NOT_FOUND, "{}", peek.body);
+    let their_photo = s2.send(Method::GET, &photo_path, None).await;
+    assert_eq!(their_photo.status, StatusCode::NOT_FOUND, "{}", their_photo.body);
     let meddle = s2
         .send(
             Method::POST,

@@ -86,7 +86,7 @@ export interface CaseDetail {
   handler_name: string | null;
   reporter_name: string;
   timeline: TimelineEntry[];
-  evidence: { id: string }[];
+  evidence: Evidence[];
   chain_break: { seq: number; reason: string } | null;
   countdown_secs: number | null;
   countdown_label: string;
@@ -211,4 +211,12 @@ export interface Coverage {
 export interface CaseBoard {
   rows: CaseRow[];
   total: number;
+}
+
+export interface Evidence {
+  id: string;
+  owner: { kind: 'visit'; visit_id: string } | { kind: 'case'; case_id: string; phase: 'report' | 'after' };
+  media_type: string;
+  taken_at: string;
+  upload_state: 'waiting' | 'uploading' | 'stored' | 'failed';
 }

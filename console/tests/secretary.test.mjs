@@ -49,6 +49,14 @@ test('the secretary confirms one resolved case and sends another back', async ()
   await waiting.first().getByRole('link').click();
   await page.getByRole('heading', { name: first }).waitFor();
   await page.getByText('记录链校验通过，未被篡改').waitFor();
+  // Its photos, served to her: each one drawn (the demo's photos are real JPEGs).
+  const photos = page.getByRole('img', { name: /的照片/ });
+  await photos.first().waitFor();
+  for (const img of await photos.all()) {
+    await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction((el) => el.complete, await img.elementHandle());
+    assert.ok((await img.evaluate((el) => el.naturalWidth)) > 0, 'the photo loads');
+  }
   assert.deepEqual(await accessibilityProblems(page), []);
   await page.getByRole('button', { name: '核查通过', exact: true }).click();
   await page.getByLabel('说明').fill('现场复核，已整改到位');

@@ -215,6 +215,37 @@ export function CasePage({ id }: { id: string }) {
           }}
         />
       )}
+      <h2>{w.photos}</h2>
+      {detail.evidence.length === 0 ? (
+        <p>{w.noPhotos}</p>
+      ) : (
+        <ul class="photos">
+          {detail.evidence.map((e) => {
+            const kind = w.photoKind[e.owner.kind === 'visit' ? 'visit' : e.owner.phase] ?? '';
+            const at = new Date(e.taken_at).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN');
+            return (
+              <li key={e.id}>
+                {e.upload_state === 'stored' ? (
+                  <a href={`/console/api/evidence/${encodeURIComponent(e.id)}/content`} target="_blank" rel="noopener">
+                    <img
+                      src={`/console/api/evidence/${encodeURIComponent(e.id)}/content`}
+                      alt={w.photoAlt(kind, at)}
+                      width={200}
+                      height={150}
+                      loading="lazy"
+                    />
+                  </a>
+                ) : (
+                  <div class="photo-missing">{w.notUploaded}</div>
+                )}
+                <div class="muted">
+                  {kind} · {at}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
       <h2>{w.timeline}</h2>
       <p class={detail.chain_break ? 'error' : 'verified'} role="status">
         {detail.chain_break ? `${w.chainBroken}: ${detail.chain_break.reason}` : w.chainOk}

@@ -161,3 +161,20 @@ pub async fn act(
     tracing::info!(user = %who, case = %case.id, event = event.kind.name(), "console case action");
     Ok(Json(Acted { case, event }))
 }
+
+/// `GET /console/api/evidence/{evidence_id}/content`: a photo of a case or
+/// visit the signed-in person may see (the same reach check as phones);
+/// anyone else gets 404.
+pub async fn photo(
+    State(state): State<AppState>,
+    me: ConsoleUser,
+    Path(evidence_id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let user = me.session.user;
+    let auth = crate::storage::DeviceAuth {
+        device_id: format!("console:{}", user.id),
+        admin: user.role == gridwork_core::user::Role::Administrator,
+        user_id: user.id,
+    };
+    crate::routes::tus::photo_response(&state, auth, evidence_id).await
+}

@@ -63,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(cases::list))
         .route("/cases/{case_id}", get(cases::detail))
         .route("/cases/{case_id}/actions", post(cases::act))
+        .route("/evidence/{evidence_id}/content", get(cases::photo))
         .route("/overview", get(overview::overview))
         .route("/map", get(overview::map))
         .route("/coverage", get(overview::coverage))

@@ -769,6 +769,16 @@ pub async fn content(
     Path(id): Path<String>,
     auth: DeviceAuth,
 ) -> ApiResult<Response> {
+    photo_response(&state, auth, id).await
+}
+
+/// A stored photo the caller may see (its case or visit in reach), as an
+/// image response; phones and the console alike.
+pub(crate) async fn photo_response(
+    state: &AppState,
+    auth: DeviceAuth,
+    id: String,
+) -> ApiResult<Response> {
     let storage = state.storage.clone();
     let (record, bytes) = blocking(move || {
         let (record, mut reader) = storage.evidence_content(&auth, &id)?;

@@ -333,14 +333,21 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
     let photo = s1
         .http
         .get(format!("{}{photo_path}", s1.url))
-        .header("cookie", format!("gw_session={}", s1.cookie.clone().unwrap()))
+        .header(
+            "cookie",
+            format!("gw_session={}", s1.cookie.clone().unwrap()),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(photo.status(), StatusCode::OK);
     assert_eq!(photo.headers()["content-type"], "image/jpeg");
     let sent = std::fs::read(town.dir.path().join("after.jpg")).unwrap();
-    assert_eq!(photo.bytes().await.unwrap().to_vec(), sent, "the bytes the phone took");
+    assert_eq!(
+        photo.bytes().await.unwrap().to_vec(),
+        sent,
+        "the bytes the phone took"
+    );
 
     // Another village's secretary sees nothing of it.
     let (mut s2, _) = claim(&town, "s2", "另一个村的书记2026").await;
@@ -355,7 +362,12 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
         .await;
     assert_eq!(peek.status, StatusCode::NOT_FOUND, "{}", peek.body);
     let their_photo = s2.send(Method::GET, &photo_path, None).await;
-    assert_eq!(their_photo.status, StatusCode::NOT_FOUND, "{}", their_photo.body);
+    assert_eq!(
+        their_photo.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        their_photo.body
+    );
     let meddle = s2
         .send(
             Method::POST,

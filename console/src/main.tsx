@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, setCsrf } from './api';
 import { setLang, useWords } from './i18n';
 import { CasePage } from './pages/CasePage';
+import { Audit } from './pages/Audit';
 import { Cases } from './pages/Cases';
 import { Devices } from './pages/Devices';
 import { Escalations } from './pages/Escalations';
@@ -25,6 +26,8 @@ function Page({ route }: { route: Route }) {
       return <Escalations />;
     case 'import':
       return <Import />;
+    case 'audit':
+      return <Audit />;
     case 'cases':
       return <Cases />;
     case 'overview':

@@ -220,3 +220,12 @@ export interface Evidence {
   taken_at: string;
   upload_state: 'waiting' | 'uploading' | 'stored' | 'failed';
 }
+
+export interface AuditEntry {
+  at: string;
+  actor_id: string;
+  actor_name: string;
+  kind: string;
+  target: string;
+  summary: string;
+}

@@ -126,3 +126,60 @@ test('an import with one bad row is previewed with its line and field, then the 
   const anonymous = await fetch(`${demo.url}/console/api/import/households?mode=preview`, { method: 'POST' });
   assert.equal(anonymous.status, 401, 'the console API needs a session');
 });
+
+/** The first member id in a pull page, searched through the JSON. */
+function firstMember(value) {
+  if (value && typeof value === 'object') {
+    if (value.kind === 'member' && value.member?.id) return value.member.id;
+    for (const v of Object.values(value)) {
+      const found = firstMember(v);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+test('the audit trail shows a worker revealing a phone number, with the reason, and the administrator’s own actions', async () => {
+  const admin = demo.who('administrator');
+  // A worker's phone reveals a member's phone number, for a reason.
+  const worker = 'w-440399-001-001-01-1';
+  const { code } = await (
+    await fetch(`${demo.url}/v1/admin/activation-codes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.adminToken}`, 'x-gridwork-protocol': '1', 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: worker }),
+    })
+  ).json();
+  const { token } = (await phoneCall('/activate', { code, device_id: 'audit-phone', device_name: '审计测试手机' })).body;
+  let member = null;
+  let cursor = null;
+  for (let page = 0; page < 50 && !member; page++) {
+    const pulled = await phoneCall('/sync/pull', { cursor, limit: 500 }, token);
+    member = firstMember(pulled.body.changes);
+    cursor = pulled.body.cursor;
+    if (!pulled.body.more) break;
+  }
+  assert.ok(member, 'the worker has members in reach');
+  const revealed = await phoneCall(`/members/${member}/reveal`, { field: 'phone', reason: '回访核实身份' }, token);
+  assert.equal(revealed.status, 200, JSON.stringify(revealed.body));
+
+  const page = await newPage(browser, { bypassCSP: true });
+  await signIn(page, demo.url, admin.user_id, admin.password);
+  await page.getByRole('link', { name: '审计' }).click();
+  await page.getByRole('heading', { name: '审计记录' }).waitFor();
+  // The administrator's own sign-in is the newest line of the server's.
+  await page.getByRole('row').filter({ hasText: '登录指挥中心' }).first().waitFor();
+  await page.getByLabel('只看查看完整号码').check();
+  const reveal = page.getByRole('row').filter({ hasText: '回访核实身份' });
+  await reveal.waitFor();
+  assert.match(await reveal.textContent(), /查看完整号码/);
+  assert.match(await reveal.textContent(), new RegExp(worker));
+  assert.equal(await page.getByRole('row').filter({ hasText: '登录指挥中心' }).count(), 0, 'reveals only');
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await screenshot(page, '12-audit-reveals.png');
+  await page.getByLabel('只看查看完整号码').uncheck();
+  await page.getByLabel('按账号筛选').fill(worker);
+  await page.getByRole('button', { name: '确定' }).click();
+  await reveal.waitFor();
+  await page.context().close();
+});

@@ -53,6 +53,11 @@ export function Layout({
               {w.navImport}
             </a>
           )}
+          {session.user.role === 'administrator' && (
+            <a href="#/audit" aria-current={route.page === 'audit' ? 'page' : undefined}>
+              {w.navAudit}
+            </a>
+          )}
         </nav>
         <div class="who">
           <span>

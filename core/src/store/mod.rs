@@ -7,6 +7,7 @@
 //! file.
 
 mod apply;
+mod audit;
 mod case_board;
 mod cases;
 mod changes;
@@ -49,6 +50,7 @@ use crate::error::{CoreError, Result};
 use crate::hlc::HlcClock;
 use crate::outbox::Operation;
 
+pub use audit::{AuditEntry, AuditFilter};
 pub use case_board::{CaseBoard, CaseFilter};
 pub use cases::{CaseRow, CaseScope, OnSpotResolution, ReportOutcome};
 pub use changes::Reach;

@@ -42,8 +42,21 @@ pub async fn code(
     let req: CodeFor = parse(&body)?;
     let url = state.public_url.clone();
     let user = req.user_id.trim().to_string();
-    let code = blocking(move || state.storage.create_activation_code(&user, &url)).await?;
+    let storage = state.storage.clone();
+    let code = blocking(move || storage.create_activation_code(&user, &url)).await?;
     tracing::info!(by = %me.user().id, user = %code.user_id, "console: activation code made");
+    super::audit::record(
+        &state,
+        &me.user().id,
+        &me.user().name,
+        "device.code_made",
+        &code.user_id,
+        format!(
+            "为 {} 生成激活码 / made an activation code for {}",
+            code.user_id, code.user_id
+        ),
+    )
+    .await;
     Ok(Json(code))
 }
 
@@ -55,7 +68,10 @@ pub async fn revoke(
 ) -> ApiResult<StatusCode> {
     me.require(&[Role::Administrator])?;
     let id = device_id.clone();
-    blocking(move || state.storage.revoke(&id)).await?;
+    let storage = state.storage.clone();
+    blocking(move || storage.revoke(&id)).await?;
     tracing::info!(by = %me.user().id, device = %device_id, "console: device revoked");
+    super::audit::record(&state, &me.user().id, &me.user().name, "device.revoked", &device_id,
+        format!("停用设备 {device_id}，其下次联网时清除数据 / revoked device {device_id}; it wipes at its next contact")).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -49,5 +49,22 @@ pub async fn import(
         }
     };
     tracing::info!(by = %me.user().id, kind = %kind, ?mode, imported = report.imported, errors = report.errors.len(), "console import");
+    if mode != gridwork_core::store::ImportMode::Preview {
+        super::audit::record(
+            &state,
+            &me.user().id,
+            &me.user().name,
+            &format!("import.{kind}"),
+            &kind,
+            format!(
+                "导入{kind}：{} 行保存，{} 处错误 / imported {kind}: {} rows saved, {} problems",
+                report.imported,
+                report.errors.len(),
+                report.imported,
+                report.errors.len()
+            ),
+        )
+        .await;
+    }
     Ok(Json(report))
 }

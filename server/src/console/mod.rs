@@ -4,6 +4,7 @@
 //! do what; the page only renders (ADR 0016).
 
 pub mod assets;
+pub mod audit;
 pub mod cases;
 pub mod devices;
 pub mod import;
@@ -64,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{case_id}", get(cases::detail))
         .route("/cases/{case_id}/actions", post(cases::act))
         .route("/evidence/{evidence_id}/content", get(cases::photo))
+        .route("/audit", get(audit::list))
         .route("/overview", get(overview::overview))
         .route("/map", get(overview::map))
         .route("/coverage", get(overview::coverage))

@@ -107,6 +107,17 @@ pub async fn sign_in(
         .max(limits.by_address.blocked(addr))
     {
         tracing::warn!(account = %account, %addr, "console sign-in while locked");
+        super::audit::record(
+            &state,
+            &account,
+            &account,
+            "console.sign_in_locked",
+            &account,
+            format!(
+                "登录被锁定时再次尝试（来自 {addr}）/ sign-in tried while locked (from {addr})"
+            ),
+        )
+        .await;
         return Err(ServerError::SignInLocked(wait));
     }
     let storage = state.storage.clone();
@@ -126,6 +137,8 @@ pub async fn sign_in(
         failed(&state, &account, addr);
         let left = limits.by_account.remaining(&account);
         tracing::info!(account = %account, %addr, left, "console sign-in: wrong password");
+        super::audit::record(&state, &account, &account, "console.sign_in_failed", &account,
+            format!("密码错误（来自 {addr}，还可尝试 {left} 次）/ wrong password (from {addr}, {left} tries left)")).await;
         return Err(if left == 0 {
             match limits.by_account.blocked(account.clone()) {
                 Some(wait) => ServerError::SignInLocked(wait),
@@ -138,6 +151,15 @@ pub async fn sign_in(
     console_role(&user)?;
     limits.by_account.succeeded(&account);
     tracing::info!(user = %user.id, %addr, "console sign-in");
+    super::audit::record(
+        &state,
+        &user.id,
+        &user.name,
+        "console.sign_in",
+        &user.id,
+        format!("登录指挥中心（来自 {addr}）/ signed in to the console (from {addr})"),
+    )
+    .await;
     open_session(&state, jar, user).await
 }
 
@@ -176,6 +198,8 @@ pub async fn claim(
         }
     })?;
     console_role(&user)?;
+    super::audit::record(&state, &user.id, &user.name, "account.claimed", &user.id,
+        format!("用激活码开通指挥中心账号（来自 {addr}）/ opened a console account with an activation code (from {addr})")).await;
     open_session(&state, jar, user).await
 }
 
@@ -212,6 +236,8 @@ pub async fn sign_out_everywhere(
     let id = me.session.user.id.clone();
     let ended = blocking(move || storage.console_close_all_sessions(&id)).await?;
     tracing::info!(user = %me.session.user.id, ended, "console: signed out everywhere");
+    super::audit::record(&state, &me.session.user.id, &me.session.user.name, "console.sign_out_everywhere",
+        &me.session.user.id, format!("在所有设备上退出（结束 {ended} 个会话）/ signed out everywhere ({ended} sessions ended)")).await;
     Ok((
         jar.add(removal_cookie(state.console.secure_cookies)),
         Json(serde_json::json!({ "ended": ended })),
@@ -230,10 +256,20 @@ pub async fn set_password(
     password::check(&req.user_id, &req.password)?;
     let storage = state.storage.clone();
     let admin = me.session.user.id.clone();
+    let target = req.user_id.clone();
     blocking(move || {
         let hash = password::hash(&req.password)?;
         storage.console_set_password(&admin, &req.user_id, &hash)
     })
     .await?;
+    super::audit::record(
+        &state,
+        &me.session.user.id,
+        &me.session.user.name,
+        "account.password_set",
+        &target,
+        format!("设置了 {target} 的指挥中心密码 / set {target}'s console password"),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

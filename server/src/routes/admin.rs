@@ -157,13 +157,22 @@ pub async fn put_console_account(
 ) -> ApiResult<Json<Done>> {
     let req: ConsolePassword = parse(&body)?;
     crate::console::password::check(&req.user_id, &req.password)?;
+    let target = req.user_id.clone();
+    let (storage, by) = (state.storage.clone(), admin.user_id.clone());
     blocking(move || {
         let hash = crate::console::password::hash(&req.password)?;
-        state
-            .storage
-            .console_set_password(&admin.user_id, &req.user_id, &hash)
+        storage.console_set_password(&by, &req.user_id, &hash)
     })
     .await?;
+    crate::console::audit::record(
+        &state,
+        &admin.user_id,
+        &admin.user_id,
+        "account.password_set",
+        &target,
+        format!("设置了 {target} 的指挥中心密码（管理接口）/ set {target}'s console password (admin API)"),
+    )
+    .await;
     Ok(Json(Done { ok: true }))
 }
 
@@ -269,10 +278,21 @@ pub async fn devices(
     responses((status = 200, body = Done), (status = 403, description = "administrators only", body = gridwork_core::sync::protocol::ErrorBody), (status = 404, description = "no such device, or it is already revoked", body = gridwork_core::sync::protocol::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Admin(admin): Admin,
     Path(device_id): Path<String>,
 ) -> ApiResult<Json<Done>> {
-    blocking(move || state.storage.revoke(&device_id)).await?;
+    let storage = state.storage.clone();
+    let id = device_id.clone();
+    blocking(move || storage.revoke(&id)).await?;
+    crate::console::audit::record(
+        &state,
+        &admin.user_id,
+        &admin.user_id,
+        "device.revoked",
+        &device_id,
+        format!("停用设备 {device_id}（管理接口）/ revoked device {device_id} (admin API)"),
+    )
+    .await;
     Ok(Json(Done { ok: true }))
 }
 

@@ -48,6 +48,18 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The server's time now (its test clock when started with one), for
+    /// records the routes write.
+    pub fn storage_now(&self) -> chrono::DateTime<chrono::Utc> {
+        use gridwork_core::clock::Clock;
+        match &self.test_clock {
+            Some(c) => c.now(),
+            None => chrono::Utc::now(),
+        }
+    }
+}
+
 /// Run blocking storage work off the async workers.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,

@@ -8,7 +8,9 @@
 use chrono::{DateTime, Utc};
 use gridwork_core::case::{Case, CaseAction, CaseEvent};
 use gridwork_core::inbox::InboxItem;
-use gridwork_core::store::{CaseBoard, CaseDetail, CaseFilter, GridOnMap, InboxPage, Overview};
+use gridwork_core::store::{
+    AuditEntry, AuditFilter, CaseBoard, CaseDetail, CaseFilter, GridOnMap, InboxPage, Overview,
+};
 use gridwork_core::user::User;
 
 use crate::error::ApiResult;
@@ -55,6 +57,17 @@ pub trait ConsoleStorage {
     /// Sign out everywhere: how many sessions ended.
     fn console_close_all_sessions(&self, user_id: &str) -> ApiResult<u64>;
 
+    /// Keep a line of the server's own audit trail (sign-ins, accounts,
+    /// devices, imports).
+    fn console_record(&self, entry: &AuditEntry) -> ApiResult<()>;
+    /// 审计: the server's lines and the core's (reveals, case events),
+    /// newest first, for an administrator.
+    fn console_audit(
+        &self,
+        admin: &str,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> ApiResult<Vec<AuditEntry>>;
     /// 总览: the four promises for a region of the person's reach.
     fn console_overview(&self, user_id: &str, region: Option<&str>) -> ApiResult<Overview>;
     /// The region's grids with their boundaries and backlog, for the map.

@@ -131,9 +131,13 @@ impl SqliteStorage {
         auth.pragma_update(None, "journal_mode", "WAL")?;
         auth.pragma_update(None, "synchronous", "FULL")?;
         auth.busy_timeout(std::time::Duration::from_secs(5))?;
-        Migrations::new(vec![M::up(AUTH_V1), M::up(super::sqlite_console::AUTH_V2)])
-            .to_latest(&mut auth)
-            .map_err(CoreError::from)?;
+        Migrations::new(vec![
+            M::up(AUTH_V1),
+            M::up(super::sqlite_console::AUTH_V2),
+            M::up(super::sqlite_console::AUTH_V3),
+        ])
+        .to_latest(&mut auth)
+        .map_err(CoreError::from)?;
         let blobs: Arc<dyn BlobStore> = Arc::new(
             FsBlobStore::open(data_dir.join("blobs"))
                 .map_err(|e| ServerError::Internal(e.to_string()))?,

@@ -11,12 +11,13 @@ import { Devices } from './pages/Devices';
 import { Escalations } from './pages/Escalations';
 import { Import } from './pages/Import';
 import { Overview } from './pages/Overview';
+import { Roster } from './pages/Roster';
 import { Layout } from './pages/Layout';
 import { SignIn } from './pages/SignIn';
 import { useRoute, type Route } from './router';
 import type { SessionInfo } from './types';
 
-function Page({ route }: { route: Route }) {
+function Page({ route, session }: { route: Route; session: SessionInfo }) {
   switch (route.page) {
     case 'case':
       return <CasePage id={route.id} />;
@@ -28,6 +29,8 @@ function Page({ route }: { route: Route }) {
       return <Import />;
     case 'audit':
       return <Audit />;
+    case 'roster':
+      return <Roster session={session} />;
     case 'cases':
       return <Cases />;
     case 'overview':
@@ -76,7 +79,7 @@ function App() {
         setSession(null);
       }}
     >
-      <Page route={route} />
+      <Page route={route} session={session} />
     </Layout>
   );
 }

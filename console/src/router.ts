@@ -7,7 +7,8 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { page: 'overview'; region: string | null }
   | { page: 'cases' } | { page: 'case'; id: string } | { page: 'devices' } | { page: 'escalations' } | { page: 'import' }
-  | { page: 'audit' };
+  | { page: 'audit' }
+  | { page: 'roster' };
 
 export function parse(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -16,6 +17,7 @@ export function parse(hash: string): Route {
   if (parts[0] === 'escalations') return { page: 'escalations' };
   if (parts[0] === 'import') return { page: 'import' };
   if (parts[0] === 'audit') return { page: 'audit' };
+  if (parts[0] === 'roster') return { page: 'roster' };
   if (parts[0] === 'cases') return { page: 'cases' };
   return { page: 'overview', region: parts[0] === 'overview' && parts[1] ? decodeURIComponent(parts[1]) : null };
 }
@@ -32,6 +34,8 @@ export function href(route: Route): string {
       return '#/import';
     case 'audit':
       return '#/audit';
+    case 'roster':
+      return '#/roster';
     case 'cases':
       return '#/cases';
     case 'overview':

@@ -229,3 +229,18 @@ export interface AuditEntry {
   target: string;
   summary: string;
 }
+
+export interface Roster {
+  /** The server's working day: assignments from it count today. */
+  day: string;
+  grids: {
+    code: string;
+    name: string;
+    village_code: string;
+    village_name: string;
+    households: number;
+    places: number;
+    workers: { user_id: string; name: string; kind: 'primary' | 'backup' }[];
+  }[];
+  people: { user: User; grids: string[] }[];
+}

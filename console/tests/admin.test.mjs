@@ -183,3 +183,35 @@ test('the audit trail shows a worker revealing a phone number, with the reason, 
   await reveal.waitFor();
   await page.context().close();
 });
+
+test('grids and people: who covers each grid, and the administrator assigns a backup worker', async () => {
+  const admin = demo.who('administrator');
+  const page = await newPage(browser, { bypassCSP: true });
+  await signIn(page, demo.url, admin.user_id, admin.password);
+  await page.getByRole('link', { name: '网格与人员' }).click();
+  await page.getByRole('heading', { name: '网格与人员' }).waitFor();
+  const grids = page.getByRole('table', { name: '网格及负责人' });
+  assert.equal(await grids.getByRole('row').count(), 1 + 12, 'the small city has 12 grids');
+  assert.equal(await grids.getByText('无人负责').count(), 0, 'every grid is covered');
+  const people = page.getByRole('table', { name: '人员' });
+  await people.getByRole('row').filter({ hasText: '市督导' }).first().waitFor();
+
+  // A worker of grid 02 becomes the backup of grid 01 of the same village.
+  const grid = '440399-001-001-01';
+  const worker = 'w-440399-001-001-02-1';
+  const row = grids.getByRole('row').filter({ hasText: grid });
+  assert.equal(await row.getByText(worker).count(), 0);
+  await page.getByLabel('网格', { exact: true }).selectOption(grid);
+  await page.getByLabel('网格员账号').fill('nobody-here');
+  await page.getByRole('button', { name: '安排', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'nobody-here' }).waitFor();
+  await page.getByLabel('网格员账号').fill(worker);
+  await page.getByLabel('类型').selectOption('backup');
+  await page.getByRole('button', { name: '安排', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: `已安排：${worker}` }).waitFor();
+  await row.getByText(worker).waitFor();
+  assert.match(await row.textContent(), /备岗/);
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await screenshot(page, '13-grids-and-people.png');
+  await page.context().close();
+});

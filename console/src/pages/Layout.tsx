@@ -38,6 +38,9 @@ export function Layout({
           <a href="#/cases" aria-current={route.page === 'cases' || route.page === 'case' ? 'page' : undefined}>
             {w.navCases}
           </a>
+          <a href="#/roster" aria-current={route.page === 'roster' ? 'page' : undefined}>
+            {w.navRoster}
+          </a>
           {(session.user.role === 'township_supervisor' || session.user.role === 'city_supervisor') && (
             <a href="#/escalations" aria-current={route.page === 'escalations' ? 'page' : undefined}>
               {w.navEscalations}

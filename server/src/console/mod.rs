@@ -11,6 +11,7 @@ pub mod import;
 pub mod inbox;
 pub mod overview;
 pub mod password;
+pub mod roster;
 pub mod session;
 pub mod sign_in;
 
@@ -66,6 +67,8 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{case_id}/actions", post(cases::act))
         .route("/evidence/{evidence_id}/content", get(cases::photo))
         .route("/audit", get(audit::list))
+        .route("/roster", get(roster::roster))
+        .route("/assignments", post(roster::assign))
         .route("/overview", get(overview::overview))
         .route("/map", get(overview::map))
         .route("/coverage", get(overview::coverage))

@@ -10,6 +10,7 @@ use gridwork_core::case::{Case, CaseAction, CaseEvent};
 use gridwork_core::inbox::InboxItem;
 use gridwork_core::store::{
     AuditEntry, AuditFilter, CaseBoard, CaseDetail, CaseFilter, GridOnMap, InboxPage, Overview,
+    Roster,
 };
 use gridwork_core::user::User;
 
@@ -68,6 +69,8 @@ pub trait ConsoleStorage {
         filter: &AuditFilter,
         limit: u32,
     ) -> ApiResult<Vec<AuditEntry>>;
+    /// 网格与人员: grids of a region with their workers, and its people.
+    fn console_roster(&self, user_id: &str, region: Option<&str>) -> ApiResult<Roster>;
     /// 总览: the four promises for a region of the person's reach.
     fn console_overview(&self, user_id: &str, region: Option<&str>) -> ApiResult<Overview>;
     /// The region's grids with their boundaries and backlog, for the map.

@@ -7,6 +7,7 @@ use gridwork_core::clock::{from_ms, to_ms};
 use gridwork_core::inbox::InboxItem;
 use gridwork_core::store::{
     AuditEntry, AuditFilter, CaseBoard, CaseDetail, CaseFilter, GridOnMap, InboxPage, Overview,
+    Roster,
 };
 use gridwork_core::user::User;
 use gridwork_core::CoreError;
@@ -231,6 +232,10 @@ impl ConsoleStorage for SqliteStorage {
         out.sort_by_key(|e| std::cmp::Reverse(e.at));
         out.truncate(limit.clamp(1, 500) as usize);
         Ok(out)
+    }
+
+    fn console_roster(&self, user_id: &str, region: Option<&str>) -> ApiResult<Roster> {
+        Ok(self.store().roster(user_id, region)?)
     }
 
     fn console_overview(&self, user_id: &str, region: Option<&str>) -> ApiResult<Overview> {

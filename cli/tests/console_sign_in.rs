@@ -377,6 +377,64 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
         .await;
     assert_eq!(meddle.status, StatusCode::NOT_FOUND, "{}", meddle.body);
 
+    // Her board as a workbook: a header and the one case, in words.
+    let xlsx = s1
+        .http
+        .get(format!(
+            "{}/console/api/export/cases.xlsx?open_only=false",
+            s1.url
+        ))
+        .header(
+            "cookie",
+            format!("gw_session={}", s1.cookie.clone().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("gridwork-cases.xlsx"));
+    let bytes = xlsx.bytes().await.unwrap().to_vec();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut book, "事件").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][1], "标题");
+    assert_eq!(rows[1][1], "楼道堆放杂物");
+    assert_eq!(rows[1][5], "待核查");
+    // Her village's coverage: the village and its two grids, and who covers them.
+    let xlsx = s1
+        .http
+        .get(format!("{}/console/api/export/coverage.xlsx", s1.url))
+        .header(
+            "cookie",
+            format!("gw_session={}", s1.cookie.clone().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let bytes = xlsx.bytes().await.unwrap().to_vec();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let promises = calamine::Reader::worksheet_range(&mut book, "四个到位").unwrap();
+    let codes: Vec<String> = promises.rows().skip(1).map(|r| r[0].to_string()).collect();
+    assert_eq!(codes, vec!["440300-T01-V01", "G1", "G2"]);
+    let covered = calamine::Reader::worksheet_range(&mut book, "网格与负责人").unwrap();
+    let g1: Vec<String> = covered
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!((g1[0].as_str(), g1[5].as_str()), ("G1", "张网格（w1）"));
+
     let done = s1
         .send(
             Method::POST,

@@ -5,6 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { accessibilityProblems, newPage, openCases, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
 
 let demo;
@@ -41,6 +42,14 @@ test('the secretary confirms one resolved case and sends another back', async ()
   assert.equal(await page.getByRole('row').filter({ hasText: '待核查' }).count(), 0, 'resolved cases are not overdue');
   await page.getByLabel('只看超期').uncheck();
   await waiting.first().waitFor();
+  // The board as a workbook, from the link.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: /导出 Excel/ }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'gridwork-cases.xlsx');
+  const bytes = await readFile(await download.path());
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'an XLSX (zip) file');
   assert.deepEqual(await accessibilityProblems(page), []);
   await screenshot(page, '02-cases.png');
 

@@ -126,7 +126,10 @@ export function Cases() {
       ) : (
         <>
           <p class="muted" aria-live="polite">
-            {w.shownOf(rows?.length ?? 0, total)}
+            <span>{w.shownOf(rows?.length ?? 0, total)}</span> ·{' '}
+            <a href={`/console/api/export/cases.xlsx?${query(f, 0)}`} download>
+              {w.exportCases}
+            </a>
           </p>
           <table class="board">
             <thead>

@@ -111,6 +111,11 @@ export function Overview({ region }: { region: string | null }) {
         </nav>
       )}
       <h1 id="overview-title">{w.overviewTitle(r.name)}</h1>
+      <p>
+        <a href={`/console/api/export/coverage.xlsx${region ? `?region=${encodeURIComponent(region)}` : ''}`} download>
+          {w.exportCoverage}
+        </a>
+      </p>
       <div class="promises">
         <Promise
           title={w.promiseLand}

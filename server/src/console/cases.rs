@@ -53,21 +53,26 @@ fn scope(s: Option<&str>) -> ApiResult<CaseScope> {
     }
 }
 
-/// `GET /console/api/cases`: the board, filtered by the core.
-pub async fn list(
-    State(state): State<AppState>,
-    me: ConsoleUser,
-    Query(q): Query<BoardQuery>,
-) -> ApiResult<Json<CaseBoard>> {
-    let filter = CaseFilter {
+/// The core's filter from the board's query (the board and its export).
+pub(crate) fn board_filter(q: &BoardQuery) -> ApiResult<CaseFilter> {
+    Ok(CaseFilter {
         scope: scope(q.scope.as_deref())?,
         open_only: q.open_only.unwrap_or(false),
         priority: q.priority,
         state: q.state,
         level: q.level,
         overdue: q.overdue.unwrap_or(false),
-        region: q.region.filter(|r| !r.is_empty()),
-    };
+        region: q.region.clone().filter(|r| !r.is_empty()),
+    })
+}
+
+/// `GET /console/api/cases`: the board, filtered by the core.
+pub async fn list(
+    State(state): State<AppState>,
+    me: ConsoleUser,
+    Query(q): Query<BoardQuery>,
+) -> ApiResult<Json<CaseBoard>> {
+    let filter = board_filter(&q)?;
     let storage = state.storage.clone();
     let id = me.session.user.id;
     blocking(move || {

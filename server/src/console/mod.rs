@@ -7,6 +7,7 @@ pub mod assets;
 pub mod audit;
 pub mod cases;
 pub mod devices;
+pub mod export;
 pub mod import;
 pub mod inbox;
 pub mod overview;
@@ -67,6 +68,8 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{case_id}/actions", post(cases::act))
         .route("/evidence/{evidence_id}/content", get(cases::photo))
         .route("/audit", get(audit::list))
+        .route("/export/cases.xlsx", get(export::cases))
+        .route("/export/coverage.xlsx", get(export::coverage))
         .route("/roster", get(roster::roster))
         .route("/assignments", post(roster::assign))
         .route("/overview", get(overview::overview))

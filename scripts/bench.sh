@@ -5,6 +5,9 @@
 #                                    encrypted); rewrites only their sections
 #        scripts/bench.sh screens    only the phone's screens on a big grid
 #                                    (android/scripts/bench-ui.sh); rewrites only its section
+#        scripts/bench.sh console    only the web console in Chromium on the small and the
+#                                    default demo city (console/bench/bench.mjs); rewrites
+#                                    only its section
 # Installs what it needs: the release build, and PouchDB from npm for the
 # sync baseline (bench/pouchdb).
 set -euo pipefail
@@ -16,6 +19,14 @@ log="$out/criterion.log"
 if [ "${1:-all}" = screens ]; then
   android/scripts/bench-ui.sh "$out/screens.md"
   python3 scripts/bench_report.py --splice "$out/screens.md"
+  exit 0
+fi
+
+if [ "${1:-all}" = console ]; then
+  scripts/build-console.sh
+  cargo build --release --locked -p gridwork
+  (cd console && node bench/bench.mjs --bin ../target/release/gridwork --out "../$out/console.md")
+  python3 scripts/bench_report.py --splice "$out/console.md"
   exit 0
 fi
 
@@ -60,5 +71,9 @@ bindings/scripts/size-report.sh > "$out/size.md"
 
 echo "== the phone's screens on a big grid (android/scripts/bench-ui.sh)"
 android/scripts/bench-ui.sh "$out/screens.md"
+
+echo "== the web console in Chromium (console/bench/bench.mjs)"
+scripts/build-console.sh
+(cd console && node bench/bench.mjs --bin ../target/release/gridwork --out "../$out/console.md")
 
 python3 scripts/bench_report.py "$log" "scripts/bench.sh" "$out"

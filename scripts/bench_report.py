@@ -294,7 +294,7 @@ def main():
         splice_section(sys.argv[2])
         return
     figures_file, command, out_dir = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
-    extra_md = [out_dir / "size.md", out_dir / "screens.md"]
+    extra_md = [out_dir / "size.md", out_dir / "screens.md", out_dir / "console.md"]
     figures = [l.split("figure:", 1)[1].strip() for l in open(figures_file, encoding="utf-8") if "figure:" in l]
     if "--only-store" in sys.argv[4:]:
         splice_store(figures, command)

@@ -57,9 +57,13 @@ export function GridMap({
         l.bindTooltip(describe(f.properties));
         l.on('click', () => onPick(f.properties.code));
       },
-    }).addTo(map);
+    });
+    // The view first: Leaflet's canvas renderer cannot clip shapes added
+    // to a map that has none yet.
     const bounds = layer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
+    else map.setView([0, 0], 1);
+    layer.addTo(map);
     // For the benchmark: how long drawing the grids took.
     el.current.dataset.drawnMs = String(Math.round(performance.now() - started));
     el.current.dataset.grids = String(data.features.length);

@@ -218,6 +218,7 @@ export interface Evidence {
   owner: { kind: 'visit'; visit_id: string } | { kind: 'case'; case_id: string; phase: 'report' | 'after' };
   media_type: string;
   taken_at: string;
+  fix: { lat: number; lon: number; accuracy_m: number; provider: string; mock: boolean; at: string } | null;
   upload_state: 'waiting' | 'uploading' | 'stored' | 'failed';
 }
 

@@ -170,6 +170,8 @@ test('the audit trail shows a worker revealing a phone number, with the reason, 
   // The administrator's own sign-in is the newest line of the server's.
   await page.getByRole('row').filter({ hasText: '登录指挥中心' }).first().waitFor();
   await page.getByLabel('只看查看完整号码').check();
+  // The sign-in lines leave once the filtered page arrives (bounded wait).
+  await page.getByRole('row').filter({ hasText: '登录指挥中心' }).first().waitFor({ state: 'detached' });
   const reveal = page.getByRole('row').filter({ hasText: '回访核实身份' });
   await reveal.waitFor();
   assert.match(await reveal.textContent(), /查看完整号码/);

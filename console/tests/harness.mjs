@@ -74,6 +74,9 @@ export async function newPage(browser, options = {}) {
   // Anything the Content-Security-Policy blocked (an inline style or script
   // a library tried) shows in the console: collected for the tests.
   page.cspViolations = [];
+  // Uncaught script errors (a library throwing while drawing).
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('console', (m) => {
     if (/Content Security Policy/i.test(m.text())) page.cspViolations.push(m.text());
   });

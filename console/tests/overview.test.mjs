@@ -36,6 +36,7 @@ test('the overview opens on the city and drills down to a village', async () => 
   assert.equal(await page.locator('.chart svg').count(), 4, 'four charts');
   await screenshot(page, '00-overview.png');
   assert.deepEqual(page.cspViolations, []);
+  assert.deepEqual(page.errors, []);
 
   // City → its township (the only one) → a village, by the parts table.
   const township = page.getByRole('table').getByRole('link').first();

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { pick, useWords } from '../i18n';
+import { CaseLocation } from '../CaseLocation';
 import type { ActionInput, ActionOffer, CaseScreen } from '../types';
 
 /** The JSON body of an action from its form's values. */
@@ -215,6 +216,8 @@ export function CasePage({ id }: { id: string }) {
           }}
         />
       )}
+      <h2>{w.location}</h2>
+      <CaseLocation grid={c.path.grid} evidence={detail.evidence} />
       <h2>{w.photos}</h2>
       {detail.evidence.length === 0 ? (
         <p>{w.noPhotos}</p>

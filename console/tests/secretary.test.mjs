@@ -46,6 +46,19 @@ test('the secretary confirms one resolved case and sends another back', async ()
   }
   await page.getByLabel('只看超期').uncheck();
   await waiting.first().waitFor();
+  // One grid of her village: only its cases.
+  const grid = page.getByLabel('网格', { exact: true });
+  const options = await grid.locator('option').allTextContents();
+  assert.ok(options.length >= 3, `all + her grids: ${options}`);
+  await grid.selectOption({ index: 1 });
+  const chosen = await grid.inputValue();
+  // Bounded (playwright's timeout): rows, each of that grid.
+  await page.waitForFunction((code) => {
+    const rows = [...document.querySelectorAll('table.board tbody tr')];
+    return rows.length > 0 && rows.every((r) => r.textContent.includes(code));
+  }, chosen);
+  await grid.selectOption('');
+  await waiting.first().waitFor();
   // The board as a workbook, from the link.
   const [download] = await Promise.all([
     page.waitForEvent('download'),

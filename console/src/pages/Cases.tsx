@@ -6,7 +6,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { useWords } from '../i18n';
 import { href } from '../router';
-import type { CaseBoard, CaseRow, CaseState, Overview } from '../types';
+import { AreaPicker } from '../AreaPicker';
+import type { CaseBoard, CaseRow, CaseState } from '../types';
 
 const STATES: CaseState[] = ['reported', 'filed', 'dispatched', 'in_progress', 'resolved', 'confirmed', 'closed', 'dismissed'];
 const PRIORITIES = ['epidemic_prevention', 'work_safety', 'petition_stability', 'ecology', 'risk_screening'];
@@ -34,7 +35,6 @@ export function Cases() {
   const [rows, setRows] = useState<CaseRow[] | null>(null);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
-  const [areas, setAreas] = useState<{ code: string; name: string }[]>([]);
   const [f, setF] = useState<Filters>({ open_only: false, overdue: false, state: '', priority: '', level: '', region: '' });
 
   const load = (offset: number) =>
@@ -50,14 +50,6 @@ export function Cases() {
     setRows(null);
     void load(0);
   }, [f]);
-  useEffect(() => {
-    // The areas one level down from the person's reach (villages for a
-    // township, grids for a village), as the overview names them.
-    api
-      .get<Overview>('/overview')
-      .then((o) => setAreas(o.children.map((c) => ({ code: c.code, name: c.name }))))
-      .catch(() => setAreas([]));
-  }, []);
 
   const set = (k: keyof Filters) => (e: { currentTarget: HTMLSelectElement | HTMLInputElement }) => {
     const t = e.currentTarget;
@@ -102,17 +94,7 @@ export function Cases() {
             ))}
           </select>
         </label>
-        {areas.length > 0 && (
-          <label>
-            {w.regionFilter}
-            <select value={f.region} onChange={set('region')}>
-              <option value="">{w.all}</option>
-              {areas.map((a) => (
-                <option value={a.code}>{a.name}</option>
-              ))}
-            </select>
-          </label>
-        )}
+        <AreaPicker onChange={(region) => setF({ ...f, region })} />
       </div>
       {error && (
         <p class="error" role="alert">

@@ -75,6 +75,19 @@ impl Browser {
         }
     }
 
+    /// A file the page would download or show (a photo, a workbook).
+    async fn file(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .header(
+                "cookie",
+                format!("gw_session={}", self.cookie.clone().unwrap_or_default()),
+            )
+            .send()
+            .await
+            .unwrap()
+    }
+
     async fn sign_in(&mut self, user: &str, password: &str) -> Answer {
         self.send(
             Method::POST,
@@ -83,6 +96,17 @@ impl Browser {
         )
         .await
     }
+}
+
+/// A worksheet of an XLSX file, every cell as text.
+fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    calamine::Reader::worksheet_range(&mut book, sheet)
+        .unwrap()
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
 }
 
 const GOOD: &str = "石岩村书记的密码2026";
@@ -330,16 +354,7 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
         .unwrap()
         .to_string();
     let photo_path = format!("/console/api/evidence/{photo_id}/content");
-    let photo = s1
-        .http
-        .get(format!("{}{photo_path}", s1.url))
-        .header(
-            "cookie",
-            format!("gw_session={}", s1.cookie.clone().unwrap()),
-        )
-        .send()
-        .await
-        .unwrap();
+    let photo = s1.file(&photo_path).await;
     assert_eq!(photo.status(), StatusCode::OK);
     assert_eq!(photo.headers()["content-type"], "image/jpeg");
     let sent = std::fs::read(town.dir.path().join("after.jpg")).unwrap();
@@ -379,60 +394,29 @@ async fn a_grid_worker_is_refused_and_a_secretary_confirms_a_case_the_phone_then
 
     // Her board as a workbook: a header and the one case, in words.
     let xlsx = s1
-        .http
-        .get(format!(
-            "{}/console/api/export/cases.xlsx?open_only=false",
-            s1.url
-        ))
-        .header(
-            "cookie",
-            format!("gw_session={}", s1.cookie.clone().unwrap()),
-        )
-        .send()
-        .await
-        .unwrap();
+        .file("/console/api/export/cases.xlsx?open_only=false")
+        .await;
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert!(xlsx.headers()["content-disposition"]
         .to_str()
         .unwrap()
         .contains("gridwork-cases.xlsx"));
     let bytes = xlsx.bytes().await.unwrap().to_vec();
-    let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-    let sheet = calamine::Reader::worksheet_range(&mut book, "事件").unwrap();
-    let rows: Vec<Vec<String>> = sheet
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect();
+    let rows = sheet_rows(&bytes, "事件");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0][1], "标题");
     assert_eq!(rows[1][1], "楼道堆放杂物");
     assert_eq!(rows[1][5], "待核查");
     // Her village's coverage: the village and its two grids, and who covers them.
-    let xlsx = s1
-        .http
-        .get(format!("{}/console/api/export/coverage.xlsx", s1.url))
-        .header(
-            "cookie",
-            format!("gw_session={}", s1.cookie.clone().unwrap()),
-        )
-        .send()
-        .await
-        .unwrap();
+    let xlsx = s1.file("/console/api/export/coverage.xlsx").await;
     let bytes = xlsx.bytes().await.unwrap().to_vec();
-    let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-    let promises = calamine::Reader::worksheet_range(&mut book, "四个到位").unwrap();
-    let codes: Vec<String> = promises.rows().skip(1).map(|r| r[0].to_string()).collect();
-    assert_eq!(codes, vec!["440300-T01-V01", "G1", "G2"]);
-    let covered = calamine::Reader::worksheet_range(&mut book, "网格与负责人").unwrap();
-    let g1: Vec<String> = covered
-        .rows()
-        .nth(1)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
+    let codes: Vec<String> = sheet_rows(&bytes, "四个到位")
+        .into_iter()
+        .skip(1)
+        .map(|r| r[0].clone())
         .collect();
+    assert_eq!(codes, vec!["440300-T01-V01", "G1", "G2"]);
+    let g1 = sheet_rows(&bytes, "网格与负责人").swap_remove(1);
     assert_eq!((g1[0].as_str(), g1[5].as_str()), ("G1", "张网格（w1）"));
 
     let done = s1

@@ -3,33 +3,24 @@
 // sync protocol, and once the administrator revokes that device the
 // phone's next sync is refused with the instruction to wipe.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessibilityProblems, newPage, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
+import { accessibilityProblems, newPage, screenshot, signIn, demoForTests } from './harness.mjs';
 
-let demo;
-let browser;
-before(async () => {
-  demo = await startDemo();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  demo?.stop();
-});
+const city = demoForTests();
 
 /** A phone speaking the sync protocol (what the apps' core does). */
 async function phoneCall(path, body, token) {
   const headers = { 'content-type': 'application/json', 'x-gridwork-protocol': '1' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const resp = await fetch(`${demo.url}/v1${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const resp = await fetch(`${city.demo.url}/v1${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: resp.status, body: await resp.json() };
 }
 
 test('a code for a worker enrols a phone, and a revoked phone is refused and told to wipe', async () => {
-  const admin = demo.who('administrator');
-  const page = await newPage(browser, { bypassCSP: true });
-  await signIn(page, demo.url, admin.user_id, admin.password);
+  const admin = city.demo.who('administrator');
+  const page = await newPage(city.browser, { bypassCSP: true });
+  await signIn(page, city.demo.url, admin.user_id, admin.password);
   await page.getByRole('link', { name: '设备' }).click();
   await page.getByRole('heading', { name: '设备与激活码' }).waitFor();
   const workerCell = page.getByRole('cell', { name: /^w-/ }).first();
@@ -73,9 +64,9 @@ test('a code for a worker enrols a phone, and a revoked phone is refused and tol
 });
 
 test('a secretary has no devices page and the server refuses her the API', async () => {
-  const me = demo.who('village_secretary');
-  const page = await newPage(browser);
-  await signIn(page, demo.url, me.user_id, me.password);
+  const me = city.demo.who('village_secretary');
+  const page = await newPage(city.browser);
+  await signIn(page, city.demo.url, me.user_id, me.password);
   await page.getByRole('button', { name: '退出登录' }).waitFor();
   assert.equal(await page.getByRole('link', { name: '设备' }).count(), 0);
   const status = await page.evaluate(async () => (await fetch('/console/api/devices')).status);
@@ -84,18 +75,18 @@ test('a secretary has no devices page and the server refuses her the API', async
 });
 
 test('an import with one bad row is previewed with its line and field, then the good rows are saved', async () => {
-  const admin = demo.who('administrator');
+  const admin = city.demo.who('administrator');
   // Households and places on the server, as the administrator's report counts them.
   const registered = async () => {
-    const r = await fetch(`${demo.url}/v1/admin/report`, {
-      headers: { authorization: `Bearer ${demo.adminToken}`, 'x-gridwork-protocol': '1' },
+    const r = await fetch(`${city.demo.url}/v1/admin/report`, {
+      headers: { authorization: `Bearer ${city.demo.adminToken}`, 'x-gridwork-protocol': '1' },
     });
     const { figures } = await r.json();
     return figures.households + figures.places;
   };
   const before = await registered();
-  const page = await newPage(browser, { bypassCSP: true });
-  await signIn(page, demo.url, admin.user_id, admin.password);
+  const page = await newPage(city.browser, { bypassCSP: true });
+  await signIn(page, city.demo.url, admin.user_id, admin.password);
   await page.getByRole('link', { name: '导入导出' }).click();
   await page.getByRole('heading', { name: '导入' }).waitFor();
   await page.getByLabel('导入内容').selectOption('households');
@@ -123,7 +114,7 @@ test('an import with one bad row is previewed with its line and field, then the 
   assert.equal(await registered(), before + 2, 'the household and the shop');
   await page.context().close();
 
-  const anonymous = await fetch(`${demo.url}/console/api/import/households?mode=preview`, { method: 'POST' });
+  const anonymous = await fetch(`${city.demo.url}/console/api/import/households?mode=preview`, { method: 'POST' });
   assert.equal(anonymous.status, 401, 'the console API needs a session');
 });
 
@@ -140,13 +131,13 @@ function firstMember(value) {
 }
 
 test('the audit trail shows a worker revealing a phone number, with the reason, and the administrator’s own actions', async () => {
-  const admin = demo.who('administrator');
+  const admin = city.demo.who('administrator');
   // A worker's phone reveals a member's phone number, for a reason.
   const worker = 'w-440399-001-001-01-1';
   const { code } = await (
-    await fetch(`${demo.url}/v1/admin/activation-codes`, {
+    await fetch(`${city.demo.url}/v1/admin/activation-codes`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${demo.adminToken}`, 'x-gridwork-protocol': '1', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${city.demo.adminToken}`, 'x-gridwork-protocol': '1', 'content-type': 'application/json' },
       body: JSON.stringify({ user_id: worker }),
     })
   ).json();
@@ -163,8 +154,8 @@ test('the audit trail shows a worker revealing a phone number, with the reason, 
   const revealed = await phoneCall(`/members/${member}/reveal`, { field: 'phone', reason: '回访核实身份' }, token);
   assert.equal(revealed.status, 200, JSON.stringify(revealed.body));
 
-  const page = await newPage(browser, { bypassCSP: true });
-  await signIn(page, demo.url, admin.user_id, admin.password);
+  const page = await newPage(city.browser, { bypassCSP: true });
+  await signIn(page, city.demo.url, admin.user_id, admin.password);
   await page.getByRole('link', { name: '审计' }).click();
   await page.getByRole('heading', { name: '审计记录' }).waitFor();
   // The administrator's own sign-in is the newest line of the server's.
@@ -187,9 +178,9 @@ test('the audit trail shows a worker revealing a phone number, with the reason, 
 });
 
 test('grids and people: who covers each grid, and the administrator assigns a backup worker', async () => {
-  const admin = demo.who('administrator');
-  const page = await newPage(browser, { bypassCSP: true });
-  await signIn(page, demo.url, admin.user_id, admin.password);
+  const admin = city.demo.who('administrator');
+  const page = await newPage(city.browser, { bypassCSP: true });
+  await signIn(page, city.demo.url, admin.user_id, admin.password);
   await page.getByRole('link', { name: '网格与人员' }).click();
   await page.getByRole('heading', { name: '网格与人员' }).waitFor();
   const grids = page.getByRole('table', { name: '网格及负责人' });

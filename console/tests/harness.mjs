@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -114,4 +115,21 @@ export async function accessibilityProblems(page) {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/**
+ * One demo city and one browser for a test file: started before its tests,
+ * stopped after them. Read `.demo` and `.browser` inside the tests.
+ */
+export function demoForTests() {
+  const shared = { demo: null, browser: null };
+  before(async () => {
+    shared.demo = await startDemo();
+    shared.browser = await startBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    shared.demo?.stop();
+  });
+  return shared;
 }

@@ -3,25 +3,16 @@
 // grids drawn on the map with no tile source, the charts, nothing blocked
 // by the Content-Security-Policy, no serious accessibility problem.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessibilityProblems, newPage, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
+import { accessibilityProblems, newPage, screenshot, signIn, demoForTests } from './harness.mjs';
 
-let demo;
-let browser;
-before(async () => {
-  demo = await startDemo();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  demo?.stop();
-});
+const city = demoForTests();
 
 test('the overview opens on the city and drills down to a village', async () => {
-  const admin = demo.who('administrator');
-  const page = await newPage(browser, { bypassCSP: false });
-  await signIn(page, demo.url, admin.user_id, admin.password);
+  const admin = city.demo.who('administrator');
+  const page = await newPage(city.browser, { bypassCSP: false });
+  await signIn(page, city.demo.url, admin.user_id, admin.password);
   await page.getByRole('heading', { name: /^总览：/ }).waitFor();
   for (const promise of ['地上有格', '格里有人', '肩上有责', '事有人办']) {
     await page.getByRole('article', { name: promise }).waitFor();
@@ -54,8 +45,8 @@ test('the overview opens on the city and drills down to a village', async () => 
   assert.equal(rows, 1 + 2, 'a header and its two grids');
   await page.context().close();
 
-  const checked = await newPage(browser, { bypassCSP: true });
-  await signIn(checked, demo.url, admin.user_id, admin.password);
+  const checked = await newPage(city.browser, { bypassCSP: true });
+  await signIn(checked, city.demo.url, admin.user_id, admin.password);
   await checked.getByRole('heading', { name: /^总览：/ }).waitFor();
   await checked.locator('.chart svg').first().waitFor();
   assert.deepEqual(await accessibilityProblems(checked), []);

@@ -3,31 +3,22 @@
 // the core's refusal is shown first), every page free of serious
 // accessibility problems. Screenshots of what she sees.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { accessibilityProblems, newPage, openCases, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
+import { accessibilityProblems, newPage, openCases, screenshot, signIn, demoForTests } from './harness.mjs';
 
-let demo;
-let browser;
-before(async () => {
-  demo = await startDemo();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  demo?.stop();
-});
+const city = demoForTests();
 
 test('the secretary confirms one resolved case and sends another back', async () => {
-  const me = demo.who('village_secretary');
-  const page = await newPage(browser, { bypassCSP: true });
-  await page.goto(demo.url + '/');
+  const me = city.demo.who('village_secretary');
+  const page = await newPage(city.browser, { bypassCSP: true });
+  await page.goto(city.demo.url + '/');
   await page.getByRole('heading', { name: '登录指挥中心' }).waitFor();
   assert.deepEqual(await accessibilityProblems(page), []);
   await screenshot(page, '01-sign-in.png');
 
-  await signIn(page, demo.url, me.user_id, me.password);
+  await signIn(page, city.demo.url, me.user_id, me.password);
   await openCases(page);
   const waiting = page.getByRole('row').filter({ hasText: '待核查' });
   await waiting.first().waitFor();
@@ -122,9 +113,9 @@ test('the secretary confirms one resolved case and sends another back', async ()
 });
 
 test('English is a switch away and stays chosen', async () => {
-  const me = demo.who('village_secretary');
-  const page = await newPage(browser);
-  await signIn(page, demo.url, me.user_id, me.password);
+  const me = city.demo.who('village_secretary');
+  const page = await newPage(city.browser);
+  await signIn(page, city.demo.url, me.user_id, me.password);
   await openCases(page);
   await page.getByRole('button', { name: 'English' }).click();
   await page.getByRole('heading', { name: 'Case board' }).waitFor();

@@ -3,20 +3,11 @@
 // extension a handler asked for and urges another escalated case, each
 // through the buttons the core offers on the case.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessibilityProblems, newPage, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
+import { accessibilityProblems, newPage, screenshot, signIn, demoForTests } from './harness.mjs';
 
-let demo;
-let browser;
-before(async () => {
-  demo = await startDemo();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  demo?.stop();
-});
+const city = demoForTests();
 
 /** Titles of the escalated cases whose screen offers `kind`, as the API says. */
 async function offering(page, kind) {
@@ -32,9 +23,9 @@ async function offering(page, kind) {
 }
 
 test('the city supervisor approves an extension and urges an escalated case', async () => {
-  const me = demo.who('city_supervisor');
-  const page = await newPage(browser, { bypassCSP: true });
-  await signIn(page, demo.url, me.user_id, me.password);
+  const me = city.demo.who('city_supervisor');
+  const page = await newPage(city.browser, { bypassCSP: true });
+  await signIn(page, city.demo.url, me.user_id, me.password);
   await page.getByRole('link', { name: '督办' }).click();
   await page.getByRole('heading', { name: '升级到我这里、尚未办结的事件' }).waitFor();
   const rows = page.getByRole('row').filter({ hasText: '已升级至市级' });

@@ -3,21 +3,12 @@
 // protocol, as a phone does); the village secretary's board and case page
 // show those characters literally, nothing runs, nothing is injected.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { newPage, openCases, screenshot, signIn, startBrowser, startDemo } from './harness.mjs';
+import { newPage, openCases, screenshot, signIn, demoForTests } from './harness.mjs';
 
-let demo;
-let browser;
-before(async () => {
-  demo = await startDemo();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  demo?.stop();
-});
+const city = demoForTests();
 
 const headers = (token) => ({
   'content-type': 'application/json',
@@ -26,7 +17,7 @@ const headers = (token) => ({
 });
 
 async function v1(path, body, token) {
-  const resp = await fetch(`${demo.url}/v1${path}`, { method: 'POST', headers: headers(token), body: JSON.stringify(body) });
+  const resp = await fetch(`${city.demo.url}/v1${path}`, { method: 'POST', headers: headers(token), body: JSON.stringify(body) });
   const json = await resp.json();
   assert.equal(resp.status, 200, `${path}: ${JSON.stringify(json)}`);
   return json;
@@ -34,9 +25,9 @@ async function v1(path, body, token) {
 
 /** The secretary's village's first grid worker reports `draft` from a new phone. */
 async function reportFromPhone(worker, grid, title, description) {
-  const { code } = await v1('/admin/activation-codes', { user_id: worker }, demo.adminToken);
+  const { code } = await v1('/admin/activation-codes', { user_id: worker }, city.demo.adminToken);
   const deviceId = randomUUID();
-  const { token } = await fetch(`${demo.url}/v1/activate`, {
+  const { token } = await fetch(`${city.demo.url}/v1/activate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-gridwork-protocol': '1' },
     body: JSON.stringify({ code, device_id: deviceId, device_name: 'xss-phone' }),
@@ -45,13 +36,13 @@ async function reportFromPhone(worker, grid, title, description) {
   const at = new Date().toISOString();
   const category = { priority: 'work_safety', subcategory: 'gas' };
   const draft = { category, severity: 'normal', title, description, household_code: null, grid_code: grid, source: null, evidence_ids: [] };
-  const [city, town, village] = grid.split('-');
+  const [cityCode, town, village] = grid.split('-');
   // The server decides the event again from the draft; only its id is kept.
   const event = {
     id: randomUUID(), case_id: caseId, seq: 1, at, actor_id: worker, actor_name: worker, actor_role: 'grid_worker',
     kind: {
       type: 'reported', category, severity: 'normal', title, description, household_code: null,
-      path: { city, township: `${city}-${town}`, village: `${city}-${town}-${village}`, grid },
+      path: { city: cityCode, township: `${cityCode}-${town}`, village: `${cityCode}-${town}-${village}`, grid },
       source: null, evidence_ids: [], accept_deadline: at, deadline: at,
     },
     state_after: 'reported', prev_hash: '', hash: '',
@@ -66,20 +57,20 @@ async function reportFromPhone(worker, grid, title, description) {
 }
 
 test('a case description with <script> shows as text and runs nothing', async () => {
-  const me = demo.who('village_secretary');
+  const me = city.demo.who('village_secretary');
   const village = me.user_id.replace(/^s-/, '');
   const grid = `${village}-01`;
   const title = '<img src=x onerror="document.title=\'pwned\'">楼道杂物';
   const description = '<script>document.title="pwned"</script><b>住户说</b> & "不让进"';
   await reportFromPhone(`w-${grid}-1`, grid, title, description);
 
-  const page = await newPage(browser);
+  const page = await newPage(city.browser);
   let dialogs = 0;
   page.on('dialog', (d) => {
     dialogs++;
     void d.dismiss();
   });
-  await signIn(page, demo.url, me.user_id, me.password);
+  await signIn(page, city.demo.url, me.user_id, me.password);
   await openCases(page);
   const link = page.getByRole('link', { name: title });
   await link.waitFor();

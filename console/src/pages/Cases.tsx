@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { useWords } from '../i18n';
-import { href } from '../router';
+import { CaseTable } from '../CaseTable';
 import { AreaPicker } from '../AreaPicker';
 import type { CaseBoard, CaseRow, CaseState } from '../types';
 
@@ -113,32 +113,7 @@ export function Cases() {
               {w.exportCases}
             </a>
           </p>
-          <table class="board">
-            <thead>
-              <tr>
-                <th scope="col">{w.colTitle}</th>
-                <th scope="col">{w.colState}</th>
-                <th scope="col">{w.colGrid}</th>
-                <th scope="col">{w.colDeadline}</th>
-                <th scope="col">{w.colLevel}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(rows ?? []).map((r) => (
-                <tr key={r.id} class={`severity-${r.severity}`}>
-                  <td>
-                    <a href={href({ page: 'case', id: r.id })}>{r.title}</a>
-                  </td>
-                  <td>
-                    <span class={`state state-${r.state}`}>{w.states[r.state]}</span>
-                  </td>
-                  <td>{r.grid_code}</td>
-                  <td class={r.countdown_secs !== null && r.countdown_secs < 0 ? 'overdue' : ''}>{r.countdown_label}</td>
-                  <td>{w.level(r.escalation_level)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <CaseTable rows={rows ?? []} />
           {(rows?.length ?? 0) < total && (
             <button type="button" onClick={() => void load(rows?.length ?? 0)}>
               {w.more}

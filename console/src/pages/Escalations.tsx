@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { pick, useWords } from '../i18n';
+import { CaseTable } from '../CaseTable';
 import { href } from '../router';
 import type { CaseBoard, CaseRow, Inbox } from '../types';
 
@@ -45,32 +46,7 @@ export function Escalations() {
       ) : cases.length === 0 ? (
         <p>{w.noEscalated}</p>
       ) : (
-        <table class="board">
-          <thead>
-            <tr>
-              <th scope="col">{w.colTitle}</th>
-              <th scope="col">{w.colState}</th>
-              <th scope="col">{w.colGrid}</th>
-              <th scope="col">{w.colDeadline}</th>
-              <th scope="col">{w.colLevel}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {cases.map((r) => (
-              <tr key={r.id} class={`severity-${r.severity}`}>
-                <td>
-                  <a href={href({ page: 'case', id: r.id })}>{r.title}</a>
-                </td>
-                <td>
-                  <span class={`state state-${r.state}`}>{w.states[r.state]}</span>
-                </td>
-                <td>{r.grid_code}</td>
-                <td class={r.countdown_secs !== null && r.countdown_secs < 0 ? 'overdue' : ''}>{r.countdown_label}</td>
-                <td>{w.level(r.escalation_level)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <CaseTable rows={cases} />
       )}
       <h2>
         {w.messages}

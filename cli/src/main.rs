@@ -84,6 +84,18 @@ enum Command {
         escalation_interval_secs: u64,
         #[command(flatten)]
         push: push_args::PushArgs,
+        /// A base map under the web console's grids: a tile URL template
+        /// with {z}, {x} and {y} (e.g. 天地图 or Amap). Without it the
+        /// console draws the grid boundaries alone.
+        #[arg(long)]
+        map_tiles: Option<String>,
+        /// The datum the tiles are drawn in: wgs84 (天地图, CGCS2000),
+        /// gcj02 (Amap, Tencent) or bd09 (Baidu).
+        #[arg(long, default_value = "wgs84", value_parser = parse_coord_system)]
+        map_tiles_system: gridwork_core::coord::CoordSystem,
+        /// Words the map shows for the tiles (owner, 审图号).
+        #[arg(long, default_value = "")]
+        map_tiles_attribution: String,
     },
     /// Administer a server's data directory (as its administrator).
     Admin {
@@ -159,8 +171,21 @@ fn main() -> ExitCode {
             test_clock,
             escalation_interval_secs,
             push,
+            map_tiles,
+            map_tiles_system,
+            map_tiles_attribution,
         } => push.settings().map_err(Into::into).and_then(|push| {
+            let map_tiles = map_tiles
+                .map(|url| {
+                    gridwork_server::console::tiles::MapTiles::new(
+                        &url,
+                        map_tiles_system,
+                        &map_tiles_attribution,
+                    )
+                })
+                .transpose()?;
             serve(gridwork_server::ServerConfig {
+                map_tiles,
                 listen,
                 data_dir: data,
                 public_url,
@@ -194,6 +219,17 @@ fn main() -> ExitCode {
             eprintln!("错误 / error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `wgs84`, `gcj02` or `bd09`.
+fn parse_coord_system(s: &str) -> Result<gridwork_core::coord::CoordSystem, String> {
+    use gridwork_core::coord::CoordSystem;
+    match s {
+        "wgs84" => Ok(CoordSystem::Wgs84),
+        "gcj02" => Ok(CoordSystem::Gcj02),
+        "bd09" => Ok(CoordSystem::Bd09),
+        other => Err(format!("wgs84, gcj02 or bd09, not '{other}'")),
     }
 }
 

@@ -1,24 +1,28 @@
 // Where a case is: its grid's boundary and each photo's location fix (the
 // accuracy circle; a fix the phone flagged as mocked is drawn and labelled
-// as such), on a Leaflet map with no tile source.
+// as such), on Leaflet over the server's base map if it has one. The server
+// gives both in the tiles' datum; the words keep the fix as recorded.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import L from 'leaflet';
 import { api } from './api';
+import { addTiles, baseMap, systemParam, type Tiles } from './basemap';
 import { useWords } from './i18n';
-import type { Evidence } from './types';
+import type { Evidence, FixOnMap } from './types';
 
 type Collection = GeoJSON.FeatureCollection<GeoJSON.Geometry, { code: string; name: string }>;
 
-export function CaseLocation({ grid, evidence }: { grid: string; evidence: Evidence[] }) {
+export function CaseLocation({ grid, evidence, onMap }: { grid: string; evidence: Evidence[]; onMap: FixOnMap[] }) {
   const [w] = useWords();
   const el = useRef<HTMLDivElement>(null);
-  const [shape, setShape] = useState<Collection | null>(null);
+  const [shape, setShape] = useState<{ data: Collection; tiles: Tiles | null } | null>(null);
   useEffect(() => {
-    api
-      .get<Collection>(`/map?region=${encodeURIComponent(grid)}`)
-      .then(setShape)
-      .catch(() => setShape(null));
+    void baseMap().then((tiles) =>
+      api
+        .get<Collection>(`/map?region=${encodeURIComponent(grid)}&${systemParam(tiles)}`)
+        .then((data) => setShape({ data, tiles }))
+        .catch(() => setShape(null)),
+    );
   }, [grid]);
   const fixes = evidence.flatMap((e) => (e.fix ? [e.fix] : []));
   useEffect(() => {
@@ -26,13 +30,14 @@ export function CaseLocation({ grid, evidence }: { grid: string; evidence: Evide
     const map = L.map(el.current, { preferCanvas: true, attributionControl: false });
     // The view first: Leaflet's canvas renderer cannot clip shapes added
     // to a map that has none yet.
-    const layer = L.geoJSON(shape, { style: { color: '#334e68', weight: 2, fillOpacity: 0.08 } });
+    const layer = L.geoJSON(shape.data, { style: { color: '#334e68', weight: 2, fillOpacity: 0.08 } });
     const bounds = layer.getBounds();
-    for (const f of fixes) bounds.extend([f.lat, f.lon]);
+    for (const f of onMap) bounds.extend([f.lat, f.lon]);
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [12, 12] });
     else map.setView([0, 0], 1);
+    addTiles(map, shape.tiles);
     layer.addTo(map);
-    for (const f of fixes) {
+    for (const f of onMap) {
       const colour = f.mock ? '#b3261e' : '#0b5cad';
       L.circle([f.lat, f.lon], { radius: Math.max(f.accuracy_m, 3), color: colour, weight: 1 }).addTo(map);
       L.circleMarker([f.lat, f.lon], { radius: 4, color: colour, fillOpacity: 1 })
@@ -42,7 +47,7 @@ export function CaseLocation({ grid, evidence }: { grid: string; evidence: Evide
     return () => {
       map.remove();
     };
-  }, [shape, evidence]);
+  }, [shape, onMap]);
   return (
     <div class="case-location">
       <div class="map small" ref={el} role="region" aria-label={w.locationMap} />

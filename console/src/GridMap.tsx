@@ -1,9 +1,10 @@
 // The grids of a region on a Leaflet map, coloured by open cases. No tile
-// source is needed: the boundaries (WGS-84 GeoJSON from the server) are
-// drawn on their own; a tile layer (天地图/Amap, GCJ-02) can be added later.
+// source is needed: the boundaries (GeoJSON from the server) are drawn on
+// their own, over the server's base map when it has one (in its datum).
 
 import { useEffect, useRef } from 'preact/hooks';
 import L from 'leaflet';
+import { addTiles, type Tiles } from './basemap';
 
 export interface GridFeatureProps {
   code: string;
@@ -32,11 +33,13 @@ export function backlogColour(open: number): string {
 
 export function GridMap({
   data,
+  tiles,
   label,
   describe,
   onPick,
 }: {
   data: Collection;
+  tiles: Tiles | null;
   label: string;
   describe: (p: GridFeatureProps) => string;
   onPick: (code: string) => void;
@@ -63,6 +66,7 @@ export function GridMap({
     const bounds = layer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
     else map.setView([0, 0], 1);
+    addTiles(map, tiles);
     layer.addTo(map);
     // For the benchmark: how long drawing the grids took.
     el.current.dataset.drawnMs = String(Math.round(performance.now() - started));
@@ -70,6 +74,6 @@ export function GridMap({
     return () => {
       map.remove();
     };
-  }, [data]);
+  }, [data, tiles]);
   return <div class="map" ref={el} role="region" aria-label={label} />;
 }

@@ -101,10 +101,20 @@ export interface ActionOffer {
   inputs: ActionInput[];
 }
 
+export interface FixOnMap {
+  evidence_id: string;
+  lat: number;
+  lon: number;
+  accuracy_m: number;
+  mock: boolean;
+}
+
 export interface CaseScreen {
   detail: CaseDetail;
   actions: ActionOffer[];
   handlers: User[];
+  /** The photos' fixes in the base map's datum, for drawing. */
+  fixes: FixOnMap[];
 }
 
 /** Every refusal the server makes. */

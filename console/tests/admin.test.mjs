@@ -208,3 +208,30 @@ test('grids and people: who covers each grid, and the administrator assigns a ba
   await screenshot(page, '13-grids-and-people.png');
   await page.context().close();
 });
+
+test('the administrator gives a supervisor a console password, and the supervisor signs in with it', async () => {
+  const admin = city.demo.who('administrator');
+  const supervisor = city.demo.who('township_supervisor');
+  const page = await newPage(city.browser, { bypassCSP: true });
+  await signIn(page, city.demo.url, admin.user_id, admin.password);
+  await page.getByRole('link', { name: '网格与人员' }).click();
+  const people = page.getByRole('table', { name: '人员' });
+  const row = people.getByRole('row').filter({ hasText: supervisor.user_id });
+  await row.getByRole('button', { name: /设置指挥中心密码/ }).click();
+  const field = row.getByLabel('设置密码（至少10个字符）');
+  await field.fill('short');
+  await row.getByRole('button', { name: '确定' }).click();
+  await row.getByRole('alert').filter({ hasText: '至少10个字符' }).waitFor();
+  await field.fill('街道督导的新密码2026');
+  await row.getByRole('button', { name: '确定' }).click();
+  await row.getByRole('status').filter({ hasText: '已为' }).waitFor();
+  assert.deepEqual(await accessibilityProblems(page), []);
+  await page.context().close();
+
+  const theirs = await newPage(city.browser);
+  await signIn(theirs, city.demo.url, supervisor.user_id, supervisor.password);
+  await theirs.getByRole('alert').filter({ hasText: '账号或密码不正确' }).waitFor();
+  await signIn(theirs, city.demo.url, supervisor.user_id, '街道督导的新密码2026');
+  await theirs.getByRole('button', { name: '退出登录' }).waitFor();
+  await theirs.context().close();
+});

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use gridwork_core::case::CaseDraft;
+use gridwork_core::coord::CoordSystem;
 use gridwork_core::priority::{Category, Priority, Severity};
 use gridwork_core::region::RegionLevel;
 use gridwork_core::store::REPORT_DAYS;
@@ -96,13 +97,42 @@ fn the_overview_adds_grids_up_to_villages_townships_and_the_city() {
     assert!(matches!(nowhere, CoreError::NotFound { .. }));
 
     // The map: each grid's boundary and backlog, within reach only.
-    let map = t.store.overview_map(SECRETARY, None).unwrap();
+    let map = t
+        .store
+        .overview_map(SECRETARY, None, CoordSystem::Wgs84)
+        .unwrap();
     let shown: Vec<_> = map
         .iter()
         .map(|g| (g.code.as_str(), g.open_cases))
         .collect();
     assert_eq!(shown, vec![(G1, 1), (G2, 1)]);
     assert!(map[0].boundary.contains("Polygon"), "{}", map[0].boundary);
-    assert_eq!(t.store.overview_map(WORKER, None).unwrap().len(), 1);
-    assert!(t.store.overview_map(WORKER, Some(G2)).is_err());
+    assert_eq!(
+        t.store
+            .overview_map(WORKER, None, CoordSystem::Wgs84)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(t
+        .store
+        .overview_map(WORKER, Some(G2), CoordSystem::Wgs84)
+        .is_err());
+    // On GCJ-02 tiles the same grid is drawn a few hundred metres over.
+    let mars = t
+        .store
+        .overview_map(SECRETARY, Some(G1), CoordSystem::Gcj02)
+        .unwrap();
+    let first = |text: &str| -> (f64, f64) {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let mut c = &v["coordinates"];
+        while c[0].is_array() {
+            c = &c[0];
+        }
+        (c[0].as_f64().unwrap(), c[1].as_f64().unwrap())
+    };
+    let (wx, wy) = first(&map[0].boundary);
+    let (mx, my) = first(&mars[0].boundary);
+    let shift_m = ((mx - wx) * 102_000.0).hypot((my - wy) * 111_000.0);
+    assert!((100.0..1_000.0).contains(&shift_m), "{shift_m} m");
 }

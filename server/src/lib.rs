@@ -71,6 +71,8 @@ pub struct ServerConfig {
     pub push: push::PushSettings,
     /// How often the escalation engine runs (besides after pushes).
     pub escalation_every: Duration,
+    /// A base map under the web console's grids (none: boundaries alone).
+    pub map_tiles: Option<console::tiles::MapTiles>,
 }
 
 /// How often expired incomplete uploads are swept while serving.
@@ -221,7 +223,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(routes::tus::tus_protocol));
     let v1 = v1.merge(tus);
     Router::new()
-        .merge(console::routes())
+        .merge(console::routes(state.map_tiles.as_deref()))
         .route("/healthz", get(routes::health))
         .route("/openapi.json", get(routes::openapi))
         .nest("/v1", v1)
@@ -316,6 +318,7 @@ pub async fn serve(
     let router = router(AppState {
         test_clock,
         engine: Some(engine),
+        map_tiles: config.map_tiles.clone().map(Arc::new),
         ..AppState::new(storage, public_url(&config))
     });
     ready(addr, code);

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { pick, useWords } from '../i18n';
+import { baseMap, systemParam } from '../basemap';
 import { CaseLocation } from '../CaseLocation';
 import type { ActionInput, ActionOffer, CaseScreen } from '../types';
 
@@ -136,8 +137,8 @@ export function CasePage({ id }: { id: string }) {
   const [notice, setNotice] = useState<string | null>(null);
 
   const load = () =>
-    api
-      .get<CaseScreen>(`/cases/${encodeURIComponent(id)}`)
+    baseMap()
+      .then((tiles) => api.get<CaseScreen>(`/cases/${encodeURIComponent(id)}?${systemParam(tiles)}`))
       .then((s) => {
         setScreen(s);
         setError(null);
@@ -217,7 +218,7 @@ export function CasePage({ id }: { id: string }) {
         />
       )}
       <h2>{w.location}</h2>
-      <CaseLocation grid={c.path.grid} evidence={detail.evidence} />
+      <CaseLocation grid={c.path.grid} evidence={detail.evidence} onMap={screen.fixes} />
       <h2>{w.photos}</h2>
       {detail.evidence.length === 0 ? (
         <p>{w.noPhotos}</p>

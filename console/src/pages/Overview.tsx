@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { Chart, type ChartOption } from '../charts';
+import { baseMap, systemParam, type Tiles } from '../basemap';
 import { GridMap, type GridFeatureProps } from '../GridMap';
 import { useWords } from '../i18n';
 import { href } from '../router';
@@ -27,7 +28,7 @@ function Promise({ title, sub, lines }: { title: string; sub: string; lines: str
 export function Overview({ region }: { region: string | null }) {
   const [w, lang] = useWords();
   const [data, setData] = useState<OverviewData | null>(null);
-  const [map, setMap] = useState<Collection | null>(null);
+  const [map, setMap] = useState<{ data: Collection; tiles: Tiles | null } | null>(null);
   const [coverage, setCoverage] = useState<Coverage | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -38,7 +39,12 @@ export function Overview({ region }: { region: string | null }) {
     setMap(null);
     setError(null);
     api.get<OverviewData>(`/overview${q}`).then(setData).catch(fail);
-    api.get<Collection>(`/map${q}`).then(setMap).catch(fail);
+    void baseMap().then((tiles) =>
+      api
+        .get<Collection>(`/map${q ? `${q}&` : '?'}${systemParam(tiles)}`)
+        .then((data) => setMap({ data, tiles }))
+        .catch(fail),
+    );
   }, [region]);
   useEffect(() => {
     api
@@ -141,7 +147,8 @@ export function Overview({ region }: { region: string | null }) {
         <div class="map-panel">
           {map && (
             <GridMap
-              data={map}
+              data={map.data}
+              tiles={map.tiles}
               label={w.mapLabel}
               describe={(p) => w.mapTip(p.name, p.open_cases, p.overdue)}
               onPick={drill}

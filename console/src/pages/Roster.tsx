@@ -70,6 +70,51 @@ function AssignForm({ roster, onDone }: { roster: RosterData; onDone: () => void
   );
 }
 
+/** An administrator gives a person a console password (or a new one). */
+function PasswordCell({ user }: { user: { id: string; name: string } }) {
+  const [w] = useWords();
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  async function submit(e: Event) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api.post('/accounts', { user_id: user.id, password });
+      setDone(true);
+      setOpen(false);
+      setPassword('');
+    } catch (err) {
+      setError(err instanceof ApiError ? err.reason : String(err));
+    }
+  }
+  if (!open)
+    return (
+      <>
+        <button type="button" aria-label={w.setPasswordFor(user.name)} onClick={() => setOpen(true)}>
+          {w.setPassword}
+        </button>
+        {done && <p role="status">{w.passwordSet(user.name)}</p>}
+      </>
+    );
+  const id = `password-${user.id}`;
+  return (
+    <form onSubmit={submit} aria-label={w.setPasswordFor(user.name)}>
+      <label for={id}>{w.newPassword}</label>{' '}
+      <input id={id} type="password" autocomplete="new-password" required value={password}
+        onInput={(e) => setPassword(e.currentTarget.value)} />{' '}
+      <button type="submit" class="primary">{w.submit}</button>{' '}
+      <button type="button" onClick={() => setOpen(false)}>{w.cancel}</button>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
 export function Roster({ session }: { session: SessionInfo }) {
   const [w] = useWords();
   const [roster, setRoster] = useState<RosterData | null>(null);
@@ -135,6 +180,7 @@ export function Roster({ session }: { session: SessionInfo }) {
             <th scope="col">{w.colPerson}</th>
             <th scope="col">{w.colRole}</th>
             <th scope="col">{w.colReach}</th>
+            {session.user.role === 'administrator' && <th scope="col">{w.colConsole}</th>}
           </tr>
         </thead>
         <tbody>
@@ -144,6 +190,9 @@ export function Roster({ session }: { session: SessionInfo }) {
               <td>{p.user.id}</td>
               <td>{w.roles[p.user.role]}</td>
               <td>{(p.user.role === 'grid_worker' ? p.grids : p.user.jurisdiction).join('、') || '—'}</td>
+              {session.user.role === 'administrator' && (
+                <td>{p.user.role === 'grid_worker' ? '—' : <PasswordCell user={p.user} />}</td>
+              )}
             </tr>
           ))}
         </tbody>

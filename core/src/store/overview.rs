@@ -14,8 +14,10 @@ use super::report::Count;
 use super::users::{actor, local_day};
 use super::Store;
 use crate::clock::to_ms;
+use crate::coord::{convert, CoordSystem, LatLon};
 use crate::error::{CoreError, Result};
 use crate::region::{RegionLevel, RegionPath};
+use geo::MapCoords;
 
 /// Days of daily report counts the overview gives.
 pub const REPORT_DAYS: i64 = 30;
@@ -229,8 +231,15 @@ pub struct GridOnMap {
 }
 
 impl Store {
-    /// The grids of `region` (or of the whole reach) for the map.
-    pub fn overview_map(&self, user_id: &str, region: Option<&str>) -> Result<Vec<GridOnMap>> {
+    /// The grids of `region` (or of the whole reach) for the map, their
+    /// boundaries in `system` (stored WGS-84; GCJ-02 to lie right on
+    /// Amap/Tencent tiles, BD-09 on Baidu's).
+    pub fn overview_map(
+        &self,
+        user_id: &str,
+        region: Option<&str>,
+        system: CoordSystem,
+    ) -> Result<Vec<GridOnMap>> {
         let now = self.now();
         self.read(|c| {
             let a = actor(c, user_id, now)?;
@@ -252,8 +261,20 @@ impl Store {
             inside
                 .into_iter()
                 .map(|g| {
+                    let stored: String = stmt.query_row([&g.figures.code], |r| r.get(0))?;
+                    let boundary = if system == CoordSystem::Wgs84 {
+                        stored
+                    } else {
+                        let shape = super::regions::parse_boundary(&stored)?;
+                        let moved = shape.map_coords(|c| {
+                            let p =
+                                convert(LatLon { lat: c.y, lon: c.x }, CoordSystem::Wgs84, system);
+                            geo::Coord { x: p.lon, y: p.lat }
+                        });
+                        crate::grid::boundary_to_geojson(&moved)
+                    };
                     Ok(GridOnMap {
-                        boundary: stmt.query_row([&g.figures.code], |r| r.get(0))?,
+                        boundary,
                         code: g.figures.code.clone(),
                         name: g.figures.name.clone(),
                         open_cases: g.figures.open_cases,

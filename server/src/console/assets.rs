@@ -12,8 +12,14 @@ use rust_embed::RustEmbed;
 #[folder = "$GRIDWORK_CONSOLE_DIST"]
 struct Dist;
 
-/// No inline script or style, nothing from elsewhere, never framed.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// No inline script or style, nothing from elsewhere (but map tiles from
+/// the one configured tile server), never framed.
+pub fn csp(tiles_origin: Option<&str>) -> String {
+    let tiles = tiles_origin.map(|o| format!(" {o}")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles}; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
 
 fn file(path: &str, cache: &'static str) -> Response {
     match Dist::get(path) {
@@ -47,19 +53,28 @@ pub async fn asset(Path(path): Path<String>) -> Response {
 }
 
 /// Headers on every console response, pages and API alike.
-pub async fn security_headers(mut resp: Response) -> Response {
-    let h = resp.headers_mut();
-    for (name, value) in [
-        ("content-security-policy", CSP),
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
-        ("cross-origin-opener-policy", "same-origin"),
-    ] {
+pub fn security_headers(
+    tiles_origin: Option<&str>,
+) -> impl Fn(Response) -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
+    let csp = HeaderValue::from_str(&csp(tiles_origin))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
+    move |mut resp: Response| {
+        let h = resp.headers_mut();
         h.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
+            HeaderName::from_static("content-security-policy"),
+            csp.clone(),
         );
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "no-referrer"),
+            ("cross-origin-opener-policy", "same-origin"),
+        ] {
+            h.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        std::future::ready(resp)
     }
-    resp
 }

@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use gridwork_core::case::CaseState;
 use gridwork_core::case::{ActionInput, ActionKind, Case, CaseAction, CaseEvent};
+use gridwork_core::coord::{convert, CoordSystem, LatLon};
 use gridwork_core::priority::Priority;
 use gridwork_core::store::{CaseBoard, CaseDetail, CaseFilter, CaseScope};
 use gridwork_core::user::User;
@@ -91,6 +92,23 @@ pub struct ActionOffer {
     pub inputs: &'static [ActionInput],
 }
 
+/// A photo's location fix as the map draws it (in the base map's datum).
+#[derive(Debug, Serialize)]
+pub struct FixOnMap {
+    pub evidence_id: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    pub mock: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SystemQuery {
+    /// The datum the map draws in (default WGS-84, as stored).
+    #[serde(default)]
+    pub system: Option<CoordSystem>,
+}
+
 /// A case's screen in the console.
 #[derive(Debug, Serialize)]
 pub struct CaseScreen {
@@ -100,6 +118,9 @@ pub struct CaseScreen {
     pub actions: Vec<ActionOffer>,
     /// Whom the case may go to, when dispatch or reassign is offered.
     pub handlers: Vec<User>,
+    /// The photos' location fixes converted for the map (the evidence keeps
+    /// them as recorded, WGS-84).
+    pub fixes: Vec<FixOnMap>,
 }
 
 /// `GET /console/api/cases/{case_id}`
@@ -107,7 +128,9 @@ pub async fn detail(
     State(state): State<AppState>,
     me: ConsoleUser,
     Path(case_id): Path<String>,
+    Query(q): Query<SystemQuery>,
 ) -> ApiResult<Json<CaseScreen>> {
+    let system = q.system.unwrap_or(CoordSystem::Wgs84);
     let storage = state.storage.clone();
     let id = me.session.user.id;
     blocking(move || {
@@ -131,10 +154,33 @@ pub async fn detail(
         } else {
             Vec::new()
         };
+        let fixes = detail
+            .evidence
+            .iter()
+            .filter_map(|e| {
+                let f = e.fix.as_ref()?;
+                let p = convert(
+                    LatLon {
+                        lat: f.lat,
+                        lon: f.lon,
+                    },
+                    CoordSystem::Wgs84,
+                    system,
+                );
+                Some(FixOnMap {
+                    evidence_id: e.id.clone(),
+                    lat: p.lat,
+                    lon: p.lon,
+                    accuracy_m: f.accuracy_m,
+                    mock: f.mock,
+                })
+            })
+            .collect();
         Ok(CaseScreen {
             detail,
             actions,
             handlers,
+            fixes,
         })
     })
     .await

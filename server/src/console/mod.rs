@@ -15,6 +15,7 @@ pub mod password;
 pub mod roster;
 pub mod session;
 pub mod sign_in;
+pub mod tiles;
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -54,8 +55,9 @@ impl ConsoleState {
     }
 }
 
-/// The console's routes: the API and the page.
-pub fn routes() -> Router<AppState> {
+/// The console's routes: the API and the page; `tiles` widens the CSP's
+/// images to the tile server.
+pub fn routes(tiles: Option<&tiles::MapTiles>) -> Router<AppState> {
     let api = Router::new()
         .route("/sign-in", post(sign_in::sign_in))
         .route("/claim", post(sign_in::claim))
@@ -74,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assignments", post(roster::assign))
         .route("/overview", get(overview::overview))
         .route("/map", get(overview::map))
+        .route("/map-config", get(overview::map_config))
         .route("/coverage", get(overview::coverage))
         .route("/import/{kind}", post(import::import))
         .route("/inbox", get(inbox::list))
@@ -85,5 +88,7 @@ pub fn routes() -> Router<AppState> {
         .nest("/console/api", api)
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
-        .layer(axum::middleware::map_response(assets::security_headers))
+        .layer(axum::middleware::map_response(assets::security_headers(
+            tiles.map(|t| t.origin.as_str()),
+        )))
 }

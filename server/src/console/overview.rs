@@ -3,6 +3,7 @@
 
 use axum::extract::{Query, State};
 use axum::Json;
+use gridwork_core::coord::CoordSystem;
 use gridwork_core::store::Overview;
 use serde::Deserialize;
 
@@ -15,6 +16,9 @@ pub struct RegionQuery {
     /// A city, township, village or grid code; absent: the person's reach.
     #[serde(default)]
     pub region: Option<String>,
+    /// The datum the map wants the boundaries in (default WGS-84).
+    #[serde(default)]
+    pub system: Option<CoordSystem>,
 }
 
 /// `GET /console/api/overview?region=`
@@ -37,7 +41,9 @@ pub async fn map(
     Query(q): Query<RegionQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let id = me.session.user.id;
-    let grids = blocking(move || state.storage.console_map(&id, q.region.as_deref())).await?;
+    let system = q.system.unwrap_or(CoordSystem::Wgs84);
+    let grids =
+        blocking(move || state.storage.console_map(&id, q.region.as_deref(), system)).await?;
     let mut features = Vec::with_capacity(grids.len());
     for g in grids {
         let geometry: serde_json::Value = serde_json::from_str(&g.boundary)
@@ -69,4 +75,12 @@ pub async fn coverage(
     blocking(move || state.storage.coverage(&id))
         .await
         .map(Json)
+}
+
+/// `GET /console/api/map-config`: the base map, if the server has one.
+pub async fn map_config(
+    State(state): State<AppState>,
+    _me: ConsoleUser,
+) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "tiles": state.map_tiles.as_deref() }))
 }

@@ -33,6 +33,8 @@ pub struct AppState {
     pub activation_throttle: Arc<crate::throttle::Throttle>,
     /// The web console's sign-in throttles and cookie settings.
     pub console: Arc<crate::console::ConsoleState>,
+    /// A base map under the console's grids, when configured.
+    pub map_tiles: Option<Arc<crate::console::tiles::MapTiles>>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             test_clock: None,
             engine: None,
             activation_throttle: Arc::default(),
+            map_tiles: None,
         }
     }
 }

@@ -74,7 +74,12 @@ pub trait ConsoleStorage {
     /// 总览: the four promises for a region of the person's reach.
     fn console_overview(&self, user_id: &str, region: Option<&str>) -> ApiResult<Overview>;
     /// The region's grids with their boundaries and backlog, for the map.
-    fn console_map(&self, user_id: &str, region: Option<&str>) -> ApiResult<Vec<GridOnMap>>;
+    fn console_map(
+        &self,
+        user_id: &str,
+        region: Option<&str>,
+        system: gridwork_core::coord::CoordSystem,
+    ) -> ApiResult<Vec<GridOnMap>>;
     /// Cases for the board, as `user_id` may see them.
     fn console_cases(
         &self,

@@ -242,8 +242,13 @@ impl ConsoleStorage for SqliteStorage {
         Ok(self.store().overview(user_id, region)?)
     }
 
-    fn console_map(&self, user_id: &str, region: Option<&str>) -> ApiResult<Vec<GridOnMap>> {
-        Ok(self.store().overview_map(user_id, region)?)
+    fn console_map(
+        &self,
+        user_id: &str,
+        region: Option<&str>,
+        system: gridwork_core::coord::CoordSystem,
+    ) -> ApiResult<Vec<GridOnMap>> {
+        Ok(self.store().overview_map(user_id, region, system)?)
     }
 
     fn console_cases(

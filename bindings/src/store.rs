@@ -302,6 +302,25 @@ impl GridworkStore {
         Ok(s.record_visit(&u, &input)?)
     }
 
+    /// Keep the visit screen's answers so far, so an app killed while the
+    /// camera is open loses nothing (replaces the household's last draft).
+    pub fn save_visit_draft(&self, draft: VisitInput) -> R<()> {
+        let (s, u) = self.session()?;
+        Ok(s.save_visit_draft(&u, &draft)?)
+    }
+
+    /// The unfinished visit kept for this household, if any.
+    pub fn visit_draft(&self, household_code: String) -> R<Option<VisitInput>> {
+        let (s, u) = self.session()?;
+        Ok(s.visit_draft(&u, &household_code)?)
+    }
+
+    /// Forget the unfinished visit for this household (start over).
+    pub fn discard_visit_draft(&self, household_code: String) -> R<()> {
+        let (s, u) = self.session()?;
+        Ok(s.discard_visit_draft(&u, &household_code)?)
+    }
+
     /// A visit read back with its pinned template's labels.
     pub fn visit_detail(&self, visit_id: String) -> R<VisitDetail> {
         let (s, u) = self.session()?;
@@ -445,6 +464,19 @@ pub fn geofence_label(status: GeofenceStatus) -> String {
 #[uniffi::export]
 pub fn action_label(action: ActionKind) -> String {
     action.label()
+}
+
+/// What a person fills in for an action, in form order (a screen builds
+/// its form from this, never from its own list).
+#[uniffi::export]
+pub fn action_inputs(action: ActionKind) -> Vec<ActionInput> {
+    action.inputs().to_vec()
+}
+
+/// The action a filled-in form asks for (photos go beside it to `act_on_case`).
+#[uniffi::export]
+pub fn case_action(action: ActionKind, fields: ActionFields) -> CaseAction {
+    action.action(fields)
 }
 
 /// `待核查 / awaiting check`.

@@ -10,8 +10,8 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, NaiveDate, Utc};
 pub use gridwork_core::case::{
-    ActionKind, Case, CaseAction, CaseDraft, CaseSource, CaseState, ChainBreak, Difficulty,
-    EscalationReason, ExtensionRequest,
+    ActionFields, ActionInput, ActionKind, Case, CaseAction, CaseDraft, CaseSource, CaseState,
+    ChainBreak, Difficulty, EscalationReason, ExtensionRequest,
 };
 pub use gridwork_core::checklist::categories::CaseCategory;
 pub use gridwork_core::checklist::{
@@ -34,8 +34,8 @@ pub use gridwork_core::region::RegionPath;
 pub use gridwork_core::store::{
     CaseDetail, CaseRow, CaseScope, DaySummary, GridMap, GridSummary, HouseholdDetail,
     HouseholdFilter, HouseholdPage, HouseholdRow, ImportError, ImportMode, ImportReport, MapPlace,
-    MemberView, OnSpotResolution, TimelineEntry, TodayScreen, VerdictCount, VisitAnswerView,
-    VisitDetail, VisitInput, VisitOutcome, VisitRef,
+    MemberView, OnSpotResolution, TimelineEntry, TodayScreen, UnfinishedVisit, VerdictCount,
+    VisitAnswerView, VisitDetail, VisitInput, VisitOutcome, VisitRef,
 };
 pub use gridwork_core::user::{Assignment, AssignmentKind, Role, User};
 pub use gridwork_core::visit::{DueState, Visit};
@@ -155,6 +155,25 @@ pub enum ActionKind {
     Escalate,
     Urge,
     TakeOver,
+}
+
+#[uniffi::remote(Enum)]
+pub enum ActionInput {
+    Note,
+    Reason,
+    Message,
+    Handler,
+    Days,
+    Difficulty,
+    Photos,
+}
+
+#[uniffi::remote(Record)]
+pub struct ActionFields {
+    pub text: String,
+    pub handler_id: Option<String>,
+    pub days: Option<u32>,
+    pub difficulty: Option<Difficulty>,
 }
 
 #[uniffi::remote(Enum)]
@@ -826,7 +845,18 @@ pub struct TodayScreen {
     pub last_synced_at: Option<UtcTime>,
     pub day: DaySummary,
     pub open_patrol: Option<Patrol>,
+    pub unfinished_visits: Vec<UnfinishedVisit>,
     pub patrols: bool,
+}
+
+#[uniffi::remote(Record)]
+pub struct UnfinishedVisit {
+    pub household_code: String,
+    pub household_name: String,
+    pub grid_code: String,
+    pub answered: u32,
+    pub photos: u32,
+    pub updated_at: UtcTime,
 }
 
 #[uniffi::remote(Record)]

@@ -270,6 +270,59 @@ impl ActionKind {
     }
 }
 
+/// What a person filled in on an action's form (the fields `inputs` asked
+/// for; the rest are ignored). The one text box is the note, reason or
+/// message, whichever the action takes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActionFields {
+    pub text: String,
+    pub handler_id: Option<String>,
+    /// Whole days as typed; `None` when the box is empty or not a number
+    /// (then 0 is sent, and `decide` says why it is refused).
+    pub days: Option<u32>,
+    pub difficulty: Option<Difficulty>,
+}
+
+impl ActionKind {
+    /// The action a filled-in form asks for. Photos travel beside it (the
+    /// phone records them and names their evidence when it acts).
+    pub fn action(self, fields: ActionFields) -> CaseAction {
+        let text = fields.text;
+        let handler_id = fields.handler_id.unwrap_or_default();
+        let days = fields.days.unwrap_or(0);
+        match self {
+            ActionKind::File => CaseAction::File {
+                difficulty: fields.difficulty.unwrap_or(Difficulty::Normal),
+                note: text,
+            },
+            ActionKind::Dismiss => CaseAction::Dismiss { reason: text },
+            ActionKind::Dispatch => CaseAction::Dispatch { handler_id },
+            ActionKind::Accept => CaseAction::Accept,
+            ActionKind::Resolve => CaseAction::Resolve {
+                note: text,
+                evidence_ids: Vec::new(),
+            },
+            ActionKind::ResolveOnSpot => CaseAction::ResolveOnSpot {
+                note: text,
+                evidence_ids: Vec::new(),
+            },
+            ActionKind::Confirm => CaseAction::Confirm { note: text },
+            ActionKind::SendBack => CaseAction::SendBack { reason: text },
+            ActionKind::Close => CaseAction::Close { note: text },
+            ActionKind::Reassign => CaseAction::Reassign {
+                handler_id,
+                reason: text,
+            },
+            ActionKind::RequestExtension => CaseAction::RequestExtension { days, reason: text },
+            ActionKind::ApproveExtension => CaseAction::ApproveExtension { days },
+            ActionKind::RejectExtension => CaseAction::RejectExtension { reason: text },
+            ActionKind::Escalate => CaseAction::Escalate { reason: text },
+            ActionKind::Urge => CaseAction::Urge { message: text },
+            ActionKind::TakeOver => CaseAction::TakeOver { reason: text },
+        }
+    }
+}
+
 impl CaseAction {
     pub fn kind(&self) -> ActionKind {
         match self {
@@ -841,4 +894,42 @@ pub fn append(
     event.state_after = next.state;
     let event = event.seal()?;
     Ok((next, event))
+}
+
+#[cfg(test)]
+mod form_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Every action built from a form is that action, and carries what the
+    /// form's fields said (the fields `inputs` asks for).
+    #[test]
+    fn a_filled_in_form_becomes_its_action() {
+        let fields = ActionFields {
+            text: "井盖已更换".into(),
+            handler_id: Some("w2".into()),
+            days: Some(5),
+            difficulty: Some(Difficulty::Hard),
+        };
+        for kind in ActionKind::ALL {
+            let action = kind.action(fields.clone());
+            assert_eq!(action.kind(), kind);
+            let json = serde_json::to_value(&action).unwrap();
+            for input in kind.inputs() {
+                let (name, want) = match input {
+                    ActionInput::Note => ("note", serde_json::json!("井盖已更换")),
+                    ActionInput::Reason => ("reason", serde_json::json!("井盖已更换")),
+                    ActionInput::Message => ("message", serde_json::json!("井盖已更换")),
+                    ActionInput::Handler => ("handler_id", serde_json::json!("w2")),
+                    ActionInput::Days => ("days", serde_json::json!(5)),
+                    ActionInput::Difficulty => ("difficulty", serde_json::json!("hard")),
+                    ActionInput::Photos => ("evidence_ids", serde_json::json!([])),
+                };
+                assert_eq!(json[name], want, "{kind:?}.{name}");
+            }
+        }
+        // Days not typed (or not a number) go as 0, which `decide` refuses by name.
+        let approve = ActionKind::ApproveExtension.action(ActionFields::default());
+        assert_eq!(approve, CaseAction::ApproveExtension { days: 0 });
+    }
 }

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::priority::{Category, Severity};
 use crate::region::RegionPath;
 
-pub use action::{allowed_actions, decide, ActionInput, ActionKind, CaseAction, Refusal};
+pub use action::{
+    allowed_actions, decide, ActionFields, ActionInput, ActionKind, CaseAction, Refusal,
+};
 pub use deadline::DeadlinePolicy;
 pub use history::{CaseEvent, ChainBreak, EventKind};
 

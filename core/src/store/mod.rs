@@ -37,6 +37,7 @@ mod sync;
 mod today;
 mod uploads;
 mod users;
+mod visit_drafts;
 mod visits;
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,7 @@ pub use screens::{CaseDetail, GridSummary, TimelineEntry};
 pub use sync::{case_exists, AnswerSummary, ConflictRecord, PullSummary};
 pub use today::{TodayScreen, TODAY_CASES};
 pub use uploads::{range_checksum, TUS_VERSION, UPLOADS_PATH};
+pub use visit_drafts::UnfinishedVisit;
 pub use visits::{VisitAnswerView, VisitDetail, VisitInput, VisitOutcome};
 
 /// Which side of sync a store is on. A device keeps an outbox of its own

@@ -450,6 +450,18 @@ const V7: &str = r#"
 ALTER TABLE member ADD COLUMN pii_masked INTEGER NOT NULL DEFAULT 0;
 "#;
 
+/// Version 8: unfinished visits kept on the phone (the camera app often
+/// gets the app killed; the answers must survive it). Never synced.
+const V8: &str = r#"
+CREATE TABLE visit_draft (
+    worker_id      TEXT NOT NULL,
+    household_code TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    PRIMARY KEY (worker_id, household_code)
+) STRICT;
+"#;
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -460,8 +472,9 @@ pub fn migrations() -> Migrations<'static> {
         M::up_with_hook(V5, backfill_next_escalation),
         M::up(V6),
         M::up(V7),
+        M::up(V8),
     ])
 }
 
 /// The schema version a fully migrated database has.
-pub const LATEST_VERSION: usize = 7;
+pub const LATEST_VERSION: usize = 8;

@@ -246,6 +246,7 @@ impl Store {
                 "inbox_item",
                 "notify_setting",
                 "escalation",
+                "visit_draft",
             ] {
                 w.tx.execute(&format!("DELETE FROM {table}"), [])?;
             }

@@ -38,6 +38,8 @@ pub struct TodayScreen {
     pub day: DaySummary,
     /// The patrol under way, if any.
     pub open_patrol: Option<Patrol>,
+    /// Visits begun and not yet recorded (kept across an app kill).
+    pub unfinished_visits: Vec<super::UnfinishedVisit>,
     /// Whether this person patrols (grid workers do; the screen offers
     /// "start patrol" only to them).
     pub patrols: bool,
@@ -63,6 +65,7 @@ impl Store {
             last_synced_at: self.last_synced_at()?,
             day: self.my_day(user_id, day)?,
             open_patrol: self.open_patrol(user_id)?,
+            unfinished_visits: self.unfinished_visits(user_id)?,
             patrols: self.user(user_id)?.role == Role::GridWorker,
         })
     }

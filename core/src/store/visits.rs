@@ -281,6 +281,8 @@ impl Store {
                 verdict: verdict.clone(),
             };
             w.insert_visit(&visit, &template, &h)?;
+            // The visit is recorded: its draft goes in the same transaction.
+            w.delete_visit_draft(user_id, &h.code)?;
             // After the visit, so the server meets the visit before its photos.
             let mut evidence = Vec::with_capacity(input.photos.len());
             for (i, p) in input.photos.iter().enumerate() {

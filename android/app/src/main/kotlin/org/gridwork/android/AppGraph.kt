@@ -29,6 +29,9 @@ class AppGraph(private val context: Context) {
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
     val secrets by lazy { KeystoreSecretStore(context) }
     val storeDir: File get() = File(context.filesDir, "gridwork")
+
+    /** Where the camera app writes photos (the FileProvider's path), before the core records them. */
+    val photosDir: File get() = File(context.filesDir, "camera")
     val notifier = Notifier(context) { caseId -> MainActivity.openCaseIntent(context, caseId) }
     val network = ConnectivityNetworkWatcher(context)
     val transport = TusTransport(

@@ -39,7 +39,7 @@ class AppViewModel(
                 secrets = graph.secrets,
                 deviceName = "${Build.MANUFACTURER} ${Build.MODEL}",
                 location = location,
-                camera = Camera { camera?.takePhoto() },
+                camera = ActivityCamera(),
                 storeDir = graph.storeDir,
                 onEnrolled = graph::onEnrolled,
                 onForgotten = graph::onForgotten,
@@ -49,6 +49,16 @@ class AppViewModel(
             viewModelScope.launch { app.language.collect(languages::save) }
             _model.value = app
         }
+    }
+
+    /** The activity's camera, whichever activity is current (rotation makes a new one). */
+    private inner class ActivityCamera : Camera {
+        override fun newPhotoFile() = graph.photosDir.let { dir ->
+            dir.mkdirs()
+            java.io.File(dir, "photo-${java.util.UUID.randomUUID()}.jpg")
+        }
+
+        override suspend fun takePhoto(into: java.io.File) = camera?.takePhoto(into) ?: false
     }
 
     companion object {

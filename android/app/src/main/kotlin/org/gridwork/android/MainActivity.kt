@@ -21,7 +21,6 @@ import androidx.lifecycle.ViewModelProvider
 import androidx.lifecycle.lifecycleScope
 import com.journeyapps.barcodescanner.ScanContract
 import com.journeyapps.barcodescanner.ScanOptions
-import java.io.File
 import kotlinx.coroutines.flow.filterNotNull
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
@@ -41,7 +40,7 @@ class MainActivity : ComponentActivity() {
     }
 
     // Registered while the activity is constructed, as the result API requires.
-    private val camera = IntentCamera(this, photosDir = { File(filesDir, "camera") })
+    private val camera = IntentCamera(this, photosDir = { (application as GridworkApplication).graph.photosDir })
     private val scanQr = registerForActivityResult(ScanContract()) { result ->
         result.contents?.let { text -> viewModel.model.value?.enrol?.onScanned(text) }
     }

@@ -13,17 +13,21 @@ import org.gridwork.app.platform.Camera
  * so the original can move or vanish without touching the record.
  */
 class FileChooserCamera(private val dir: File) : Camera {
-    override suspend fun takePhoto(): File? {
+    override fun newPhotoFile(): File {
+        dir.mkdirs()
+        return File(dir, "IMG_${System.currentTimeMillis()}_${System.nanoTime() % 1000}.jpg")
+    }
+
+    override suspend fun takePhoto(into: File): Boolean {
         val chosen = withContext(Dispatchers.Main) {
             val dialog = FileDialog(null as Frame?, "选择照片 / Choose a photo", FileDialog.LOAD)
             dialog.setFilenameFilter { _, name -> name.lowercase().let { it.endsWith(".jpg") || it.endsWith(".jpeg") } }
             dialog.isVisible = true
             dialog.file?.let { File(dialog.directory, it) }
-        } ?: return null
+        } ?: return false
         return withContext(Dispatchers.IO) {
-            dir.mkdirs()
-            val copy = File(dir, "IMG_${System.currentTimeMillis()}.jpg")
-            chosen.copyTo(copy)
+            chosen.copyTo(into, overwrite = true)
+            into.length() > 0
         }
     }
 }

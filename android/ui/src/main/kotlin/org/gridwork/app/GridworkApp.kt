@@ -63,6 +63,7 @@ fun GridworkApp(app: AppModel, onScanQr: (() -> Unit)? = null) {
                             onOpenInbox = app::openInbox,
                             onOpenSync = app::openSync,
                             onOpenMe = app::openMe,
+                            onOpenVisit = app::openVisit,
                             onRetry = app.today::refresh,
                             zone = app.session.zone,
                         )

@@ -33,6 +33,7 @@ import org.gridwork.core.Severity
 import org.junit.Assert.assertEquals
 import org.junit.Rule
 import org.junit.Test
+import org.gridwork.app.platform.takePhoto
 
 /**
  * 事件 against a real server, two phones: the secretary files and
@@ -90,7 +91,7 @@ class CasesTest {
                 runBlocking { s.sync(null); w.sync(null) }
                 for (id in listOf(lamp, corridor)) {
                     w.actOnCase(id, CaseAction.Accept, listOf())
-                    val after = worker.camera.let { runBlocking { it.takePhoto() } }
+                    val after = worker.camera.let { runBlocking { it.takePhoto() } }!!
                     w.actOnCase(id, CaseAction.Resolve("已处理", listOf()), listOf(PhotoInput(null, after.path, "image/jpeg", Instant.now(), null)))
                 }
                 runBlocking { w.sync(null); s.sync(null) }

@@ -1,5 +1,8 @@
 package org.gridwork.app
 
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.geometry.Size
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.assertTextContains
@@ -19,6 +22,7 @@ import org.gridwork.app.testing.PHONE_HEIGHT_PX
 import org.gridwork.app.testing.PHONE_WIDTH_PX
 import org.gridwork.app.testing.Phone
 import org.gridwork.app.testing.assertAccessible
+import org.gridwork.app.testing.awaitCondition
 import org.gridwork.app.testing.awaitTag
 import org.gridwork.app.testing.awaitText
 import org.gridwork.app.testing.screenshot
@@ -126,6 +130,87 @@ class VisitAndReportTest {
                 assertEquals(0u, queue.waiting + queue.uploading + queue.failed)
                 assertTrue("nothing left in the queue: ${queue.items}", queue.items.isEmpty())
                 assertEquals(2u, queue.stored)
+            }
+        }
+
+    @Test
+    fun `the camera app gets the app killed mid-visit, Today lists the visit, which comes back with its photo`() =
+        runSkikoComposeUiTest(Size(PHONE_WIDTH_PX.toFloat(), PHONE_HEIGHT_PX.toFloat()), PHONE_DENSITY) {
+            var phone = Phone.enrolled(dir, "w1", server, "w1", location = atH001)
+            try {
+                var app by mutableStateOf(phone.app)
+                setContent { GridworkApp(app) }
+                awaitTag("today.grid.G1")
+                phone.app.openVisit("H001")
+                awaitTag("item.ep.symptoms")
+                answerGasSmell()
+                scrollTo("visit.notes")
+                onNodeWithTag("visit.notes").performTextInput("灶台旁有异味")
+                // The camera app writes its JPEG, and this app is killed before the result comes back.
+                phone.camera.nextKillsTheApp = true
+                scrollTo("item.ws.gas_cylinder_photo.camera")
+                onNodeWithTag("item.ws.gas_cylinder_photo.camera").performClick()
+                val written = File(dir, "w1-camera/IMG_0001.jpg")
+                awaitCondition("the camera wrote its photo") { written.length() > 0 }
+                phone = phone.reopen()
+                app = phone.app
+
+                // Reopened on Today: the unfinished visit, with what was answered and the photo.
+                awaitTag("today.unfinished.H001")
+                onNodeWithTag("today.unfinished.H001").assertTextContains("已答 4 项 · 照片 1 张", substring = true)
+                screenshot("02-today-unfinished-visit")
+                onNodeWithTag("today.unfinished.H001").performClick()
+                awaitTag("visit.restored")
+                awaitText("已恢复上次未完成的走访：已答 4 项，照片 1 张")
+                scrollTo("visit.notes")
+                onNodeWithTag("visit.notes").assertTextContains("灶台旁有异味")
+                scrollTo("item.ws.gas_cylinder_photo.camera")
+                awaitText("已拍 1 张")
+                scrollTo("visit.restored")
+                screenshot("06-visit-restored")
+                assertAccessible(PHONE_DENSITY)
+
+                // Saved: the photo the camera took while the app was dead is the visit's evidence, and the draft is gone.
+                scrollTo("visit.save")
+                onNodeWithTag("visit.save").performClick()
+                awaitTag("visit.saved")
+                awaitText("已预填事件")
+                val day = phone.store.today(phone.app.session.today().toString())
+                assertEquals(1u, day.day.visits)
+                assertEquals(1u, day.day.photos)
+                assertTrue("no unfinished visit left: ${day.unfinishedVisits}", day.unfinishedVisits.isEmpty())
+            } finally {
+                phone.close()
+            }
+        }
+
+    @Test
+    fun `starting over drops the unfinished visit and its photo`() =
+        runSkikoComposeUiTest(Size(PHONE_WIDTH_PX.toFloat(), PHONE_HEIGHT_PX.toFloat()), PHONE_DENSITY) {
+            Phone.enrolled(dir, "w1", server, "w1", location = atH001).use { phone ->
+                setContent { GridworkApp(phone.app) }
+                awaitTag("today.grid.G1")
+                phone.app.openVisit("H001")
+                awaitTag("item.ep.symptoms")
+                scrollTo("item.ws.gas_smell.yes")
+                onNodeWithTag("item.ws.gas_smell.yes").performClick()
+                scrollTo("item.ws.gas_cylinder_photo.camera")
+                onNodeWithTag("item.ws.gas_cylinder_photo.camera").performClick()
+                awaitText("已拍 1 张")
+                awaitCondition("the draft is kept") { phone.store.visitDraft("H001")?.photos?.size == 1 }
+                val photo = File(phone.store.visitDraft("H001")!!.photos.single().path)
+                phone.app.back()
+                awaitTag("today.unfinished.H001")
+
+                onNodeWithTag("today.unfinished.H001").performClick()
+                awaitTag("visit.startOver")
+                onNodeWithTag("visit.startOver").performClick()
+                awaitCondition("the draft is gone") { phone.store.visitDraft("H001") == null }
+                onNodeWithTag("visit.restored").assertDoesNotExist()
+                assertTrue("the photo's file is deleted", !photo.exists())
+                phone.app.back()
+                awaitTag("today.grid.G1")
+                onNodeWithTag("today.unfinished.H001").assertDoesNotExist()
             }
         }
 

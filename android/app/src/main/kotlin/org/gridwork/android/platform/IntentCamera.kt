@@ -30,15 +30,15 @@ class IntentCamera(
         pending?.complete(saved)
     }
 
-    override suspend fun takePhoto(): File? = withContext(Dispatchers.Main) {
-        val dir = photosDir().apply { mkdirs() }
-        val file = File(dir, "photo-${UUID.randomUUID()}.jpg")
+    override fun newPhotoFile(): File = File(photosDir().apply { mkdirs() }, "photo-${UUID.randomUUID()}.jpg")
+
+    override suspend fun takePhoto(into: File): Boolean = withContext(Dispatchers.Main) {
         val result = CompletableDeferred<Boolean>()
         pending = result
-        launcher.launch(uriFor(file))
+        launcher.launch(uriFor(into))
         val saved = result.await()
         pending = null
         // Some camera apps report success and write nothing: an empty file is no photo.
-        if (saved && file.length() > 0) file else null.also { file.delete() }
+        (saved && into.length() > 0).also { if (!it) into.delete() }
     }
 }

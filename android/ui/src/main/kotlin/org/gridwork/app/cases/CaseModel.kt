@@ -16,6 +16,7 @@ import org.gridwork.core.Difficulty
 import org.gridwork.core.GridworkException
 import org.gridwork.core.PhotoInput
 import org.gridwork.core.User
+import org.gridwork.app.platform.takePhoto
 
 /** What an action needs from the person before it can be taken. */
 enum class ActionInput { NONE, NOTE, REASON, MESSAGE, DAYS, REASON_AND_DAYS, HANDLER, REASON_AND_HANDLER, NOTE_AND_PHOTOS, DIFFICULTY_AND_NOTE }

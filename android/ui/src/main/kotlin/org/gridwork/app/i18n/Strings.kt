@@ -88,6 +88,10 @@ interface Strings {
 
     // Visit
     fun visitTitle(name: String): String
+    fun visitRestored(answered: Int, photos: Int): String
+    val startOver: String
+    val unfinishedVisits: String
+    fun unfinishedVisitLine(answered: UInt, photos: UInt): String
     val notes: String
     val saving: String
     val saveVisit: String
@@ -254,6 +258,10 @@ object ZhStrings : Strings {
     override val cancel = "取消"
 
     override fun visitTitle(name: String) = "走访 $name"
+    override fun visitRestored(answered: Int, photos: Int) = "已恢复上次未完成的走访：已答 $answered 项，照片 $photos 张"
+    override val startOver = "重新开始"
+    override val unfinishedVisits = "未完成的走访"
+    override fun unfinishedVisitLine(answered: UInt, photos: UInt) = "已答 $answered 项 · 照片 $photos 张 · 点此继续"
     override val notes = "备注"
     override val saving = "正在保存…"
     override val saveVisit = "保存走访"
@@ -431,6 +439,10 @@ object EnStrings : Strings {
     override val cancel = "Cancel"
 
     override fun visitTitle(name: String) = "Visit $name"
+    override fun visitRestored(answered: Int, photos: Int) = "Your unfinished visit is back: $answered answered, $photos photos"
+    override val startOver = "Start over"
+    override val unfinishedVisits = "Unfinished visits"
+    override fun unfinishedVisitLine(answered: UInt, photos: UInt) = "$answered answered · $photos photos · tap to continue"
     override val notes = "Notes"
     override val saving = "Saving…"
     override val saveVisit = "Save visit"

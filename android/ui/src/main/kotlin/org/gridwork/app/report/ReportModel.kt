@@ -15,6 +15,7 @@ import org.gridwork.core.GridworkException
 import org.gridwork.core.OnSpotResolution
 import org.gridwork.core.PhotoInput
 import org.gridwork.core.Severity
+import org.gridwork.app.platform.takePhoto
 
 data class ReportUiState(
     val draft: CaseDraft,

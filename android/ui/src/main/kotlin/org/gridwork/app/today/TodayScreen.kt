@@ -49,6 +49,7 @@ fun TodayScreen(
     onOpenInbox: (() -> Unit)? = null,
     onOpenSync: (() -> Unit)? = null,
     onOpenMe: (() -> Unit)? = null,
+    onOpenVisit: ((householdCode: String) -> Unit)? = null,
     modifier: Modifier = Modifier,
     zone: ZoneId = ZoneId.of("Asia/Shanghai"),
 ) {
@@ -98,6 +99,17 @@ fun TodayScreen(
                                 modifier = Modifier.weight(1f).testTag("today.unread"),
                             )
                             OutlinedButton(onClick = onOpenInbox, modifier = Modifier.testTag("today.inbox")) { Text(s.tabInbox) }
+                        }
+                    }
+                }
+                if (t.unfinishedVisits.isNotEmpty()) {
+                    item { SectionTitle(s.unfinishedVisits) }
+                    items(t.unfinishedVisits, key = { "draft-${it.householdCode}" }) { u ->
+                        TappableCard(onOpenVisit?.let { { it(u.householdCode) } }, Modifier.fillMaxWidth().testTag("today.unfinished.${u.householdCode}")) {
+                            Column(Modifier.padding(16.dp)) {
+                                Text(s.visitTitle(u.householdName), style = MaterialTheme.typography.titleSmall)
+                                Text(s.unfinishedVisitLine(u.answered, u.photos), style = MaterialTheme.typography.bodyMedium)
+                            }
                         }
                     }
                 }

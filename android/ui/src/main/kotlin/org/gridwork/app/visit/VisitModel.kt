@@ -2,7 +2,11 @@ package org.gridwork.app.visit
 
 import java.io.File
 import java.time.Instant
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -39,6 +43,8 @@ data class VisitUiState(
     val errorItem: String? = null,
     /** Recorded: the verdict and the hazards found, each a pre-filled case. */
     val saved: VisitOutcome? = null,
+    /** Answers and photos came back from an unfinished visit (the app had been closed or killed). */
+    val restored: Boolean = false,
 )
 
 /**
@@ -46,6 +52,11 @@ data class VisitUiState(
  * the core checks required answers and types, judges the location and
  * finds hazards when the visit is recorded (offline, in the phone's
  * store, before the screen says "saved").
+ *
+ * Every change is kept as the core's draft of this visit (shortly after
+ * it, and at once before the camera opens, with the photo's file named),
+ * so an app killed while the camera app is open loses nothing: Today
+ * lists the unfinished visit and reopening it brings everything back.
  */
 class VisitModel(
     private val session: AppSession,
@@ -55,16 +66,69 @@ class VisitModel(
     private val _state = MutableStateFlow(VisitUiState(householdCode))
     val state: StateFlow<VisitUiState> = _state.asStateFlow()
 
+    /** The draft save waiting to run (debounced) or running. */
+    private var draftSave: Job? = null
+
     init {
         scope.launch {
             try {
-                val (name, template) = session.call { householdDetail(householdCode).household.name to checklistFor(householdCode) }
+                val (name, template, draft) = session.call {
+                    Triple(householdDetail(householdCode).household.name, checklistFor(householdCode), visitDraft(householdCode))
+                }
                 _state.update { it.copy(householdName = name, template = template) }
+                // A draft for another template version is of no use: the core would refuse its answers.
+                if (draft != null && draft.templateId == template.id && draft.templateVersion == template.version) restore(draft)
             } catch (e: GridworkException) {
                 _state.update { it.copy(error = UiText.of(e)) }
             }
         }
         locate()
+    }
+
+    private fun restore(draft: VisitInput) {
+        _state.update { s ->
+            s.copy(
+                answers = draft.answers.associate { it.itemCode to it.value },
+                numberText = draft.answers.mapNotNull { a -> (a.value as? AnswerValue.Number)?.let { a.itemCode to formatNumber(it.v1) } }.toMap(),
+                notes = draft.notes,
+                photos = draft.photos.map { TakenPhoto(it.itemCode, File(it.path), it.takenAt, it.fix) },
+                fix = s.fix ?: draft.fix,
+                restored = draft.answers.isNotEmpty() || draft.photos.isNotEmpty() || draft.notes.isNotEmpty(),
+            )
+        }
+    }
+
+    /** Start over: the draft and its photos are dropped. */
+    override fun startOver() {
+        val photos = _state.value.photos
+        scope.launch {
+            draftSave?.cancelAndJoin()
+            try {
+                session.call { discardVisitDraft(_state.value.householdCode) }
+                photos.forEach { it.file.delete() }
+                _state.update { it.copy(answers = emptyMap(), numberText = emptyMap(), notes = "", photos = emptyList(), restored = false, error = null, errorItem = null) }
+            } catch (e: GridworkException) {
+                _state.update { it.copy(error = UiText.of(e)) }
+            }
+        }
+    }
+
+    /** Keep the visit as it stands, shortly (typing does not write on every key). */
+    private fun keepDraft(soon: Long = 400) {
+        val previous = draftSave
+        draftSave = scope.launch {
+            previous?.cancelAndJoin()
+            delay(soon)
+            writeDraft(_state.value)
+        }
+    }
+
+    private suspend fun writeDraft(s: VisitUiState) {
+        val template = s.template ?: return
+        if (s.saving || s.saved != null) return
+        // Best effort: a draft the core refuses (notes over the limit) leaves the last one kept,
+        // and saving the visit names the problem.
+        runCatching { session.call { saveVisitDraft(s.toInput(template)) } }
     }
 
     /** Ask the platform for a fix (again); the visit never waits for one. */
@@ -77,6 +141,11 @@ class VisitModel(
     }
 
     override fun answer(itemCode: String, value: AnswerValue?) {
+        setAnswer(itemCode, value)
+        keepDraft()
+    }
+
+    private fun setAnswer(itemCode: String, value: AnswerValue?) {
         _state.update {
             it.copy(
             answers = if (value == null) it.answers - itemCode else it.answers + (itemCode to value),
@@ -100,21 +169,42 @@ class VisitModel(
 
     override fun onNotes(notes: String) {
         _state.update { it.copy(notes = notes) }
+        keepDraft()
     }
 
-    /** Take a photo for [itemCode] with the platform camera. */
+    /**
+     * Take a photo for [itemCode] with the platform camera. The photo's file
+     * is in the draft before the camera opens: if the camera app gets this
+     * app killed, the photo is found when the visit is reopened (the core
+     * leaves out a file the camera never wrote).
+     */
     override fun takePhoto(itemCode: String?) {
         val camera = session.camera ?: return
         scope.launch {
-            val file = runCatching { camera.takePhoto() }.getOrNull() ?: return@launch
-            val s = _state.value
-            _state.update { it.copy(photos = it.photos + TakenPhoto(itemCode, file, session.now(), s.fix)) }
+            val taken = TakenPhoto(itemCode, camera.newPhotoFile(), session.now(), _state.value.fix)
+            draftSave?.cancelAndJoin()
+            writeDraft(_state.value.let { it.copy(photos = it.photos + taken) })
+            val ok = try {
+                camera.takePhoto(taken.file)
+            } catch (e: CancellationException) {
+                // The screen went away with the camera open: keep the file, the draft names it.
+                throw e
+            } catch (e: Exception) {
+                false
+            }
+            if (ok) {
+                _state.update { it.copy(photos = it.photos + taken) }
+            } else {
+                taken.file.delete()
+            }
+            keepDraft(soon = 0)
         }
     }
 
     /** Drop the photos taken for [itemCode] (to take them again). */
     override fun clearPhotos(itemCode: String?) {
         _state.update { s -> s.copy(photos = s.photos.filterNot { it.itemCode == itemCode }, error = null, errorItem = null) }
+        keepDraft(soon = 0)
     }
 
     /** Record the visit in the phone's store. On refusal nothing is saved and the item is named. */
@@ -124,17 +214,11 @@ class VisitModel(
         if (s.saving || s.saved != null) return
         _state.update { it.copy(saving = true, error = null, errorItem = null) }
         scope.launch {
-            val input = VisitInput(
-                householdCode = s.householdCode,
-                patrolId = null,
-                templateId = template.id,
-                templateVersion = template.version,
-                answers = s.answers.map { (code, value) -> Answer(code, value) },
-                notes = s.notes,
-                fix = s.fix,
-                photos = s.photos.map { PhotoInput(it.itemCode, it.file.absolutePath, "image/jpeg", it.takenAt, it.fix) },
-            )
+            // No draft write may land after the visit is recorded (it would bring the draft back).
+            draftSave?.cancelAndJoin()
+            val input = s.toInput(template)
             try {
+                // Recording the visit drops its draft in the same transaction.
                 val outcome = session.call { recordVisit(input) }
                 _state.update { it.copy(saving = false, saved = outcome) }
             } catch (e: GridworkException) {
@@ -144,3 +228,18 @@ class VisitModel(
         }
     }
 }
+
+/** The visit as the core takes it (to record, or to keep as a draft). */
+private fun VisitUiState.toInput(template: ChecklistTemplate) = VisitInput(
+    householdCode = householdCode,
+    patrolId = null,
+    templateId = template.id,
+    templateVersion = template.version,
+    answers = answers.map { (code, value) -> Answer(code, value) },
+    notes = notes,
+    fix = fix,
+    photos = photos.map { PhotoInput(it.itemCode, it.file.absolutePath, "image/jpeg", it.takenAt, it.fix) },
+)
+
+/** "3" rather than "3.0" when a kept number is shown again. */
+private fun formatNumber(v: Double): String = if (v % 1.0 == 0.0 && kotlin.math.abs(v) < 1e15) v.toLong().toString() else v.toString()

@@ -57,6 +57,7 @@ interface VisitActions {
     fun clearPhotos(itemCode: String?)
     fun locate()
     fun save()
+    fun startOver()
 }
 
 @Composable
@@ -81,6 +82,9 @@ fun VisitScreen(
         if (saved != null) {
             item { SavedPanel(saved, onReport, onBack) }
             return@LazyColumn
+        }
+        if (state.restored) {
+            item { RestoredBanner(state, actions) }
         }
         item { LocationCard(state, actions) }
         val template = state.template
@@ -110,6 +114,21 @@ fun VisitScreen(
             Button(onClick = actions::save, enabled = template != null && !state.saving, modifier = Modifier.fillMaxWidth().testTag("visit.save")) {
                 Text(if (state.saving) s.saving else s.saveVisit)
             }
+        }
+    }
+}
+
+/** The answers came back from an unfinished visit; the worker may start over. */
+@Composable
+private fun RestoredBanner(state: VisitUiState, actions: VisitActions) {
+    val s = strings
+    Card(Modifier.fillMaxWidth().testTag("visit.restored"), colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.secondaryContainer)) {
+        Row(Modifier.padding(horizontal = 16.dp, vertical = 8.dp), verticalAlignment = Alignment.CenterVertically) {
+            Text(
+                s.visitRestored(state.answers.size, state.photos.size),
+                modifier = Modifier.weight(1f).semantics { liveRegion = LiveRegionMode.Polite },
+            )
+            TextButton(onClick = actions::startOver, modifier = Modifier.testTag("visit.startOver")) { Text(s.startOver) }
         }
     }
 }

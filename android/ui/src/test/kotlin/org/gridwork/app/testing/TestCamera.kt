@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage
 import java.io.File
 import java.util.concurrent.atomic.AtomicInteger
 import javax.imageio.ImageIO
+import kotlinx.coroutines.awaitCancellation
 import org.gridwork.app.platform.Camera
 
 /**
@@ -17,15 +18,33 @@ class TestCamera(private val dir: File) : Camera {
     private val shots = AtomicInteger()
     @Volatile var nextIsEmpty = false
 
-    override suspend fun takePhoto(): File {
+    /**
+     * The next shot writes its JPEG and then never returns, as when the
+     * camera app's memory use gets the app killed before the result comes
+     * back; the test then closes the app.
+     */
+    @Volatile var nextKillsTheApp = false
+
+    override fun newPhotoFile(): File {
         dir.mkdirs()
-        val n = shots.incrementAndGet()
-        val file = File(dir, "IMG_%04d.jpg".format(n))
+        return File(dir, "IMG_%04d.jpg".format(shots.incrementAndGet()))
+    }
+
+    override suspend fun takePhoto(into: File): Boolean {
         if (nextIsEmpty) {
             nextIsEmpty = false
-            file.writeBytes(ByteArray(0))
-            return file
+            into.writeBytes(ByteArray(0))
+            return true
         }
+        writeJpeg(into, shots.get())
+        if (nextKillsTheApp) {
+            nextKillsTheApp = false
+            awaitCancellation()
+        }
+        return true
+    }
+
+    private fun writeJpeg(file: File, n: Int) {
         val image = BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB)
         val g = image.createGraphics()
         g.color = Color(40 + n * 20 % 200, 90, 160)
@@ -34,6 +53,5 @@ class TestCamera(private val dir: File) : Camera {
         g.drawString("gridwork test photo $n", 40, 240)
         g.dispose()
         check(ImageIO.write(image, "jpg", file)) { "no JPEG writer" }
-        return file
     }
 }

@@ -64,6 +64,11 @@ fun ComposeUiTest.awaitTag(tag: String, timeoutMs: Long = 30_000) =
 fun ComposeUiTest.awaitText(text: String, timeoutMs: Long = 30_000) =
     await("'$text'", timeoutMs) { onAllNodes(hasText(text, substring = true)).fetchSemanticsNodes().isNotEmpty() }
 
+/** Wait (bounded) until [condition] holds (something stored, a file written). */
+@OptIn(ExperimentalTestApi::class)
+fun ComposeUiTest.awaitCondition(what: String, timeoutMs: Long = 30_000, condition: () -> Boolean) =
+    await(what, timeoutMs, condition)
+
 @OptIn(ExperimentalTestApi::class)
 private fun ComposeUiTest.await(what: String, timeoutMs: Long, condition: () -> Boolean) {
     try {

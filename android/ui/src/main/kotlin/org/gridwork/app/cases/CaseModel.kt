@@ -9,7 +9,11 @@ import kotlinx.coroutines.launch
 import org.gridwork.app.AppSession
 import org.gridwork.app.UiText
 import org.gridwork.app.visit.TakenPhoto
+import org.gridwork.core.ActionFields
+import org.gridwork.core.ActionInput
 import org.gridwork.core.ActionKind
+import org.gridwork.core.actionInputs
+import org.gridwork.core.caseAction
 import org.gridwork.core.CaseAction
 import org.gridwork.core.CaseDetail
 import org.gridwork.core.Difficulty
@@ -18,12 +22,10 @@ import org.gridwork.core.PhotoInput
 import org.gridwork.core.User
 import org.gridwork.app.platform.takePhoto
 
-/** What an action needs from the person before it can be taken. */
-enum class ActionInput { NONE, NOTE, REASON, MESSAGE, DAYS, REASON_AND_DAYS, HANDLER, REASON_AND_HANDLER, NOTE_AND_PHOTOS, DIFFICULTY_AND_NOTE }
-
-/** The form one action opens; the core validates what is typed. */
+/** The form one action opens: the fields the core asks for ([inputs], in order); the core validates what is typed. */
 data class ActionForm(
     val kind: ActionKind,
+    val inputs: List<ActionInput> = actionInputs(kind),
     val text: String = "",
     val days: String = "",
     val handlerId: String? = null,
@@ -31,22 +33,7 @@ data class ActionForm(
     val photos: List<TakenPhoto> = emptyList(),
     val busy: Boolean = false,
     val error: UiText? = null,
-) {
-    val input: ActionInput get() = inputFor(kind)
-}
-
-fun inputFor(kind: ActionKind): ActionInput = when (kind) {
-    ActionKind.ACCEPT -> ActionInput.NONE
-    ActionKind.FILE -> ActionInput.DIFFICULTY_AND_NOTE
-    ActionKind.CONFIRM, ActionKind.CLOSE -> ActionInput.NOTE
-    ActionKind.DISMISS, ActionKind.SEND_BACK, ActionKind.REJECT_EXTENSION, ActionKind.ESCALATE, ActionKind.TAKE_OVER -> ActionInput.REASON
-    ActionKind.URGE -> ActionInput.MESSAGE
-    ActionKind.APPROVE_EXTENSION -> ActionInput.DAYS
-    ActionKind.REQUEST_EXTENSION -> ActionInput.REASON_AND_DAYS
-    ActionKind.DISPATCH -> ActionInput.HANDLER
-    ActionKind.REASSIGN -> ActionInput.REASON_AND_HANDLER
-    ActionKind.RESOLVE, ActionKind.RESOLVE_ON_SPOT -> ActionInput.NOTE_AND_PHOTOS
-}
+)
 
 data class CaseUiState(
     val caseId: String,
@@ -90,8 +77,7 @@ class CaseModel(
         val pending = _state.value.detail?.case?.pendingExtension
         val days = if (kind == ActionKind.APPROVE_EXTENSION && pending != null) pending.days.toString() else ""
         _state.update { it.copy(form = ActionForm(kind, days = days), done = null) }
-        val input = inputFor(kind)
-        if (input == ActionInput.HANDLER || input == ActionInput.REASON_AND_HANDLER) {
+        if (ActionInput.HANDLER in actionInputs(kind)) {
             scope.launch {
                 val people = runCatching { session.call { handlerChoices(_state.value.caseId) } }.getOrDefault(emptyList())
                 _state.update { s -> s.copy(handlers = people, form = s.form?.copy(handlerId = s.form.handlerId ?: people.firstOrNull()?.id)) }
@@ -130,27 +116,9 @@ class CaseModel(
         }
     }
 
-    /** The form as the core's action. Days that are not a number go as 0 (the core says why). */
-    private fun ActionForm.toAction(): CaseAction {
-        val d = days.toUIntOrNull() ?: 0u
-        val handler = handlerId.orEmpty()
-        return when (kind) {
-            ActionKind.FILE -> CaseAction.File(difficulty, text)
-            ActionKind.DISMISS -> CaseAction.Dismiss(text)
-            ActionKind.DISPATCH -> CaseAction.Dispatch(handler)
-            ActionKind.ACCEPT -> CaseAction.Accept
-            ActionKind.RESOLVE -> CaseAction.Resolve(text, emptyList())
-            ActionKind.RESOLVE_ON_SPOT -> CaseAction.ResolveOnSpot(text, emptyList())
-            ActionKind.CONFIRM -> CaseAction.Confirm(text)
-            ActionKind.SEND_BACK -> CaseAction.SendBack(text)
-            ActionKind.CLOSE -> CaseAction.Close(text)
-            ActionKind.REASSIGN -> CaseAction.Reassign(handler, text)
-            ActionKind.REQUEST_EXTENSION -> CaseAction.RequestExtension(d, text)
-            ActionKind.APPROVE_EXTENSION -> CaseAction.ApproveExtension(d)
-            ActionKind.REJECT_EXTENSION -> CaseAction.RejectExtension(text)
-            ActionKind.ESCALATE -> CaseAction.Escalate(text)
-            ActionKind.URGE -> CaseAction.Urge(text)
-            ActionKind.TAKE_OVER -> CaseAction.TakeOver(text)
-        }
-    }
+    /** The form as the core's action (the core builds it; days that are not a number go as none, and the core says why). */
+    private fun ActionForm.toAction(): CaseAction = caseAction(
+        kind,
+        ActionFields(text = text, handlerId = handlerId, days = days.toUIntOrNull(), difficulty = if (ActionInput.DIFFICULTY in inputs) difficulty else null),
+    )
 }

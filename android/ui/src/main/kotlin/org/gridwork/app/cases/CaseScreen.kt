@@ -36,6 +36,7 @@ import org.gridwork.app.i18n.pick
 import org.gridwork.app.i18n.strings
 import org.gridwork.app.resolve
 import org.gridwork.app.today.formatTime
+import org.gridwork.core.ActionInput
 import org.gridwork.core.Difficulty
 import org.gridwork.core.actionLabel
 import org.gridwork.core.caseStateLabel
@@ -110,20 +111,20 @@ fun CaseScreen(
 @Composable
 private fun ActionDialog(form: ActionForm, state: CaseUiState, model: CaseModel, canTakePhotos: Boolean) {
     val s = strings
-    val input = form.input
+    val inputs = form.inputs
     AlertDialog(
         onDismissRequest = model::cancel,
         title = { Text(pick(actionLabel(form.kind))) },
         text = {
             Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
-                if (input == ActionInput.DIFFICULTY_AND_NOTE) {
+                if (ActionInput.DIFFICULTY in inputs) {
                     FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                         for (dif in Difficulty.entries) {
                             FilterChip(selected = form.difficulty == dif, onClick = { model.onDifficulty(dif) }, label = { Text(s.difficulty(dif)) }, modifier = Modifier.testTag("action.difficulty.${dif.name}"))
                         }
                     }
                 }
-                if (input == ActionInput.HANDLER || input == ActionInput.REASON_AND_HANDLER) {
+                if (ActionInput.HANDLER in inputs) {
                     Text(s.chooseHandler)
                     FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                         for (u in state.handlers) {
@@ -131,19 +132,19 @@ private fun ActionDialog(form: ActionForm, state: CaseUiState, model: CaseModel,
                         }
                     }
                 }
-                if (input == ActionInput.DAYS || input == ActionInput.REASON_AND_DAYS) {
+                if (ActionInput.DAYS in inputs) {
                     OutlinedTextField(form.days, model::onDays, label = { Text(s.extensionDays) }, singleLine = true, keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number), modifier = Modifier.fillMaxWidth().testTag("action.days"))
                 }
-                val textLabel = when (input) {
-                    ActionInput.NOTE, ActionInput.DIFFICULTY_AND_NOTE, ActionInput.NOTE_AND_PHOTOS -> s.actionNote
-                    ActionInput.REASON, ActionInput.REASON_AND_DAYS, ActionInput.REASON_AND_HANDLER -> s.actionReason
-                    ActionInput.MESSAGE -> s.urgeMessage
+                val textLabel = when {
+                    ActionInput.NOTE in inputs -> s.actionNote
+                    ActionInput.REASON in inputs -> s.actionReason
+                    ActionInput.MESSAGE in inputs -> s.urgeMessage
                     else -> null
                 }
                 if (textLabel != null) {
                     OutlinedTextField(form.text, model::onText, label = { Text(textLabel) }, isError = form.error != null, modifier = Modifier.fillMaxWidth().testTag("action.text"))
                 }
-                if (input == ActionInput.NOTE_AND_PHOTOS) {
+                if (ActionInput.PHOTOS in inputs) {
                     Row(verticalAlignment = Alignment.CenterVertically) {
                         Text(s.afterPhotosTaken(form.photos.size), modifier = Modifier.weight(1f).testTag("action.photos"))
                         if (canTakePhotos) OutlinedButton(onClick = model::takePhoto, modifier = Modifier.testTag("action.camera")) { Text(s.takePhoto) }

@@ -6,13 +6,18 @@
 #                desktop JVM against a real server (Maven); then android/app
 #                compiled against Android 35 and Jetpack Compose with its
 #                Robolectric tests (android/scripts/test-app.sh)
-#   4. swift     ios/GridworkCore: XCTest with Linux Swift (trixie chroot
-#                unless `swift` is on the PATH; creating it needs root)
+#   4. swift     ios/GridworkCore's binding tests (GridworkCoreTests): XCTest
+#                with Linux Swift (trixie chroot unless `swift` is on the
+#                PATH; creating it needs root)
+#   5. ios       the iOS app's screen models (GridworkScreensTests) against a
+#                real server in the same chroot, and the view lint
+#                (ios/scripts/test-ios.sh)
 #
-#   scripts/test-bindings.sh            all four
+#   scripts/test-bindings.sh            all five
 #   scripts/test-bindings.sh kotlin     generate + kotlin
 #   scripts/test-bindings.sh android    generate + android
 #   scripts/test-bindings.sh swift      generate + swift
+#   scripts/test-bindings.sh ios        generate + ios
 #
 # Each phase is timed; its full output is also kept in
 # <target>/bindings/logs/. Exits non-zero if any phase fails (the remaining
@@ -26,13 +31,15 @@ cd "$ROOT"
 want_kotlin=0
 want_android=0
 want_swift=0
-[ $# -gt 0 ] || set -- kotlin android swift
+want_ios=0
+[ $# -gt 0 ] || set -- kotlin android swift ios
 for arg in "$@"; do
   case "$arg" in
     kotlin) want_kotlin=1 ;;
     android) want_android=1 ;;
     swift) want_swift=1 ;;
-    *) echo "usage: $0 [kotlin] [android] [swift]" >&2; exit 2 ;;
+    ios) want_ios=1 ;;
+    *) echo "usage: $0 [kotlin] [android] [swift] [ios]" >&2; exit 2 ;;
   esac
 done
 
@@ -105,16 +112,16 @@ junit_core_counts() { # NAME: JUnitCore's closing "OK (N tests)" or "Tests run: 
   failed_total=$((failed_total + fail))
 }
 
-swift_counts() { # XCTest's closing "Executed N tests, with F failures (U unexpected) in ..."
-  local line
-  line=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGS/swift.log" | tail -n1 || true)
+swift_counts() { # NAME: XCTest's closing "Executed N tests, with F failures (U unexpected) in ..."
+  local name=$1 line
+  line=$(grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGS/$name.log" | tail -n1 || true)
   if [ -z "$line" ]; then
-    summaries+=("swift: no XCTest summary (did it build?)")
+    summaries+=("$name: no XCTest summary (did it build?)")
     failed_total=$((failed_total + 1))
     return
   fi
   line=$(sed -E 's/^[[:space:]]+//' <<<"$line")
-  summaries+=("swift: $line")
+  summaries+=("$name: $line")
   read -r run fail < <(sed -E 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2/' <<<"$line")
   passed_total=$((passed_total + run - fail))
   failed_total=$((failed_total + fail))
@@ -133,8 +140,12 @@ if run_phase generate bindings/scripts/generate.sh; then
     junit_core_counts android-app
   fi
   if [ "$want_swift" = 1 ]; then
-    run_phase swift bindings/scripts/test-swift.sh "$OUT" || true
-    swift_counts
+    GRIDWORK_SWIFT_FILTER=GridworkCoreTests run_phase swift bindings/scripts/test-swift.sh "$OUT" || true
+    swift_counts swift
+  fi
+  if [ "$want_ios" = 1 ]; then
+    run_phase ios ios/scripts/test-ios.sh "$OUT" || true
+    swift_counts ios
   fi
 fi
 

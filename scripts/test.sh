@@ -14,6 +14,7 @@
 #   scripts/test.sh kotlin   the Kotlin binding tests (JVM)
 #   scripts/test.sh android  the Android app: its screens (Compose UI tests on the JVM), its Android code (Robolectric)
 #   scripts/test.sh swift    the Swift binding tests (Linux)
+#   scripts/test.sh ios      the iOS app: its screen models (XCTest on Linux against a real server), the view lint
 #   scripts/test.sh console  the web console in Chromium (playwright-core, axe-core)
 #
 # The steps reuse what `cargo test --workspace` built (the server binary,
@@ -24,8 +25,8 @@ cd "$(dirname "$0")/.."
 
 want=${1:-all}
 case "$want" in
-  all | rust | api | tus | kotlin | android | swift | console) ;;
-  *) echo "usage: $0 [all|rust|api|tus|kotlin|android|swift|console]" >&2; exit 2 ;;
+  all | rust | api | tus | kotlin | android | swift | ios | console) ;;
+  *) echo "usage: $0 [all|rust|api|tus|kotlin|android|swift|ios|console]" >&2; exit 2 ;;
 esac
 part() { [ "$want" = all ] || [ "$want" = "$1" ]; }
 start=$SECONDS
@@ -155,9 +156,10 @@ bindings=()
 part kotlin && bindings+=(kotlin)
 part android && bindings+=(android)
 part swift && bindings+=(swift)
+part ios && bindings+=(ios)
 if [ ${#bindings[@]} -gt 0 ]; then
   step "binding tests (${bindings[*]})"
-  if part swift && [ "$(id -u)" = 0 ] && ! command -v swift >/dev/null && ! command -v debootstrap >/dev/null; then
+  if { part swift || part ios; } && [ "$(id -u)" = 0 ] && ! command -v swift >/dev/null && ! command -v debootstrap >/dev/null; then
     apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
   fi
   scripts/test-bindings.sh "${bindings[@]}"

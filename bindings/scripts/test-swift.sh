@@ -187,9 +187,12 @@ run_swift swift build --build-tests --scratch-path "$SCRATCH" \
 say "swift build: $((SECONDS - t0)) s"
 # Without --disable-swift-testing the last line is Swift Testing's "0 tests",
 # which hides the XCTest summary (older toolchains lack the flag and Swift Testing).
+# GRIDWORK_SWIFT_FILTER narrows the run to matching tests (while iterating).
+filter=()
+[ -z "${GRIDWORK_SWIFT_FILTER:-}" ] || filter=(--filter "$GRIDWORK_SWIFT_FILTER")
 test_help=$(run_swift swift test --help 2>&1 || true)
 if [[ $test_help == *--disable-swift-testing* ]]; then
-  run_swift swift test --skip-build --scratch-path "$SCRATCH" --disable-swift-testing
+  run_swift swift test --skip-build --scratch-path "$SCRATCH" --disable-swift-testing "${filter[@]}"
 else
-  run_swift swift test --skip-build --scratch-path "$SCRATCH"
+  run_swift swift test --skip-build --scratch-path "$SCRATCH" "${filter[@]}"
 fi

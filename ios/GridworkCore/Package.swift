@@ -29,6 +29,7 @@ let package = Package(
     products: [
         .library(name: "GridworkCore", targets: ["GridworkCore"]),
         .library(name: "GridworkKit", targets: ["GridworkKit"]),
+        .library(name: "GridworkScreens", targets: ["GridworkScreens"]),
     ],
     targets: [
         ffi,
@@ -43,6 +44,18 @@ let package = Package(
             name: "GridworkKit",
             dependencies: ["GridworkCore"],
             path: "Kit/GridworkKit"
+        ),
+        // Every screen's state and the platform seams as protocols
+        // (Foundation only): what the SwiftUI views of ios/App render.
+        .target(
+            name: "GridworkScreens",
+            dependencies: ["GridworkCore", "GridworkKit"],
+            path: "Screens/GridworkScreens"
+        ),
+        .testTarget(
+            name: "GridworkScreensTests",
+            dependencies: ["GridworkScreens", "GridworkCore", "GridworkKit"],
+            path: "Tests/GridworkScreensTests"
         ),
         .testTarget(
             name: "GridworkCoreTests",

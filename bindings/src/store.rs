@@ -479,6 +479,20 @@ pub fn case_action(action: ActionKind, fields: ActionFields) -> CaseAction {
     action.action(fields)
 }
 
+/// The report form's starting point for a case seen on patrol in
+/// `grid_code`, from a category the person picked.
+#[uniffi::export]
+pub fn case_draft_for(category: CaseCategory, grid_code: String) -> CaseDraft {
+    category.draft(&grid_code)
+}
+
+/// Where a person's case list starts (a worker's own cases, a
+/// secretary's village, a supervisor's escalations).
+#[uniffi::export]
+pub fn home_case_scope(role: Role) -> CaseScope {
+    CaseScope::home(role)
+}
+
 /// `待核查 / awaiting check`.
 #[uniffi::export]
 pub fn case_state_label(state: CaseState) -> String {

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use super::ChecklistTemplate;
-use crate::priority::{Priority, Severity};
+use crate::case::CaseDraft;
+use crate::priority::{Category, Priority, Severity};
 
 /// One pickable category, labelled as the checklists word it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +20,27 @@ pub struct CaseCategory {
     pub label_en: String,
     /// The severity the checklists give it (a starting point; the person may change it).
     pub suggested_severity: Severity,
+}
+
+impl CaseCategory {
+    /// The report form's starting point for a case seen on patrol in
+    /// `grid_code` (not found in a visit): the category, its suggested
+    /// severity and its words as the title; the person writes what they saw.
+    pub fn draft(&self, grid_code: &str) -> CaseDraft {
+        CaseDraft {
+            category: Category {
+                priority: self.priority,
+                subcategory: self.subcategory.clone(),
+            },
+            severity: self.suggested_severity,
+            title: self.label_zh.clone(),
+            description: String::new(),
+            household_code: None,
+            grid_code: grid_code.to_string(),
+            source: None,
+            evidence_ids: Vec::new(),
+        }
+    }
 }
 
 /// The subcategory of each priority's "other" entry.
@@ -66,6 +88,26 @@ pub fn case_categories<'a>(
 mod tests {
     use super::*;
     use crate::checklist::defaults::default_templates;
+
+    #[test]
+    fn a_picked_category_starts_a_report_for_the_grid() {
+        let templates = default_templates().unwrap();
+        let gas = case_categories(&templates)
+            .into_iter()
+            .find(|c| c.subcategory == "gas_leak")
+            .unwrap();
+        let draft = gas.draft("G1");
+        assert_eq!(draft.category.subcategory, "gas_leak");
+        assert_eq!(draft.category.priority, gas.priority);
+        assert_eq!(draft.severity, gas.suggested_severity);
+        assert_eq!(draft.title, gas.label_zh);
+        assert_eq!(draft.grid_code, "G1");
+        assert!(
+            draft.household_code.is_none()
+                && draft.source.is_none()
+                && draft.evidence_ids.is_empty()
+        );
+    }
 
     #[test]
     fn every_priority_has_its_hazards_then_other_and_no_subcategory_twice() {

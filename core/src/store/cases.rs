@@ -36,6 +36,20 @@ pub enum CaseScope {
     EscalatedToMe,
 }
 
+impl CaseScope {
+    /// Where a person's case list starts: a grid worker's own cases, a
+    /// secretary's village, a supervisor's escalations, an administrator's
+    /// whole reach.
+    pub fn home(role: crate::user::Role) -> CaseScope {
+        use crate::user::Role;
+        match role {
+            Role::GridWorker => CaseScope::Mine,
+            Role::VillageSecretary | Role::Administrator => CaseScope::Jurisdiction,
+            Role::TownshipSupervisor | Role::CitySupervisor => CaseScope::EscalatedToMe,
+        }
+    }
+}
+
 /// One line of a case list, with its countdown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -548,5 +562,32 @@ pub(crate) fn case_row(case: &Case, now: DateTime<Utc>) -> CaseRow {
         countdown_secs: case.countdown_secs(now),
         countdown_label: crate::case::countdown_label(case.countdown_secs(now)),
         escalation_level: case.escalation_level,
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::CaseScope;
+    use crate::user::Role;
+
+    #[test]
+    fn each_role_starts_where_its_work_is() {
+        assert_eq!(CaseScope::home(Role::GridWorker), CaseScope::Mine);
+        assert_eq!(
+            CaseScope::home(Role::VillageSecretary),
+            CaseScope::Jurisdiction
+        );
+        assert_eq!(
+            CaseScope::home(Role::TownshipSupervisor),
+            CaseScope::EscalatedToMe
+        );
+        assert_eq!(
+            CaseScope::home(Role::CitySupervisor),
+            CaseScope::EscalatedToMe
+        );
+        assert_eq!(
+            CaseScope::home(Role::Administrator),
+            CaseScope::Jurisdiction
+        );
     }
 }

@@ -21,16 +21,11 @@ public final class CasesModel {
 
     public init(session: AppSession) { self.session = session }
 
-    /// Start where the person's work is: a worker's own cases, a
-    /// secretary's village, a supervisor's escalations.
+    /// Start where the person's work is (the core's choice for the role):
+    /// a worker's own cases, a secretary's village, a supervisor's escalations.
     public func load() async {
         let role = try? await session.call { try $0.deviceOwner()?.role }
-        let start: CaseScope
-        switch role {
-        case .villageSecretary: start = .jurisdiction
-        case .townshipSupervisor, .citySupervisor: start = .escalatedToMe
-        default: start = .mine
-        }
+        let start = role.map { homeCaseScope(role: $0) } ?? .mine
         state.update { $0.scope = start }
         await refresh()
     }

@@ -129,11 +129,8 @@ public final class CategoryModel {
 
     public func select(_ priority: Priority) { state.update { $0.selected = priority } }
 
-    /// The draft the report form starts from; the person writes what they saw.
+    /// The draft the report form starts from (the core's); the person writes what they saw.
     public func draft(for category: CaseCategory) -> CaseDraft {
-        CaseDraft(
-            category: Category(priority: category.priority, subcategory: category.subcategory),
-            severity: category.suggestedSeverity, title: category.labelZh, description: "",
-            householdCode: nil, gridCode: state.value.gridCode, source: nil, evidenceIds: [])
+        caseDraftFor(category: category, gridCode: state.value.gridCode)
     }
 }

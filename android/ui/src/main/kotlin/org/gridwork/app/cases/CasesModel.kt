@@ -11,7 +11,7 @@ import org.gridwork.app.UiText
 import org.gridwork.core.CaseRow
 import org.gridwork.core.CaseScope
 import org.gridwork.core.GridworkException
-import org.gridwork.core.Role
+import org.gridwork.core.homeCaseScope
 
 data class CasesUiState(
     val scope: CaseScope? = null,
@@ -37,11 +37,7 @@ class CasesModel(
     init {
         scope.launch {
             val role = runCatching { session.call { deviceOwner()?.role } }.getOrNull()
-            val start = when (role) {
-                Role.VILLAGE_SECRETARY -> CaseScope.JURISDICTION
-                Role.TOWNSHIP_SUPERVISOR, Role.CITY_SUPERVISOR -> CaseScope.ESCALATED_TO_ME
-                else -> CaseScope.MINE
-            }
+            val start = role?.let(::homeCaseScope) ?: CaseScope.MINE
             _state.update { it.copy(scope = start) }
             load()
         }

@@ -10,7 +10,7 @@ import org.gridwork.app.AppSession
 import org.gridwork.app.UiText
 import org.gridwork.core.CaseCategory
 import org.gridwork.core.CaseDraft
-import org.gridwork.core.Category
+import org.gridwork.core.caseDraftFor
 import org.gridwork.core.GridworkException
 import org.gridwork.core.Priority
 
@@ -52,19 +52,8 @@ class CategoryModel(
 
     fun select(priority: Priority) = _state.update { it.copy(selected = priority) }
 
-    /** The draft the report form starts from; the person writes what they saw. */
+    /** The draft the report form starts from (the core's); the person writes what they saw. */
     fun choose(category: CaseCategory) {
-        onChosen(
-            CaseDraft(
-                category = Category(category.priority, category.subcategory),
-                severity = category.suggestedSeverity,
-                title = category.labelZh,
-                description = "",
-                householdCode = null,
-                gridCode = _state.value.gridCode,
-                source = null,
-                evidenceIds = emptyList(),
-            ),
-        )
+        onChosen(caseDraftFor(category, _state.value.gridCode))
     }
 }

@@ -52,14 +52,21 @@ let package = Package(
             dependencies: ["GridworkCore", "GridworkKit"],
             path: "Screens/GridworkScreens"
         ),
+        // What both test targets start: a real `gridwork serve` with the test
+        // township, and the Linux stand-ins for the Keychain.
+        .target(
+            name: "GridworkTestSupport",
+            dependencies: ["GridworkCore"],
+            path: "Tests/GridworkTestSupport"
+        ),
         .testTarget(
             name: "GridworkScreensTests",
-            dependencies: ["GridworkScreens", "GridworkCore", "GridworkKit"],
+            dependencies: ["GridworkScreens", "GridworkCore", "GridworkKit", "GridworkTestSupport"],
             path: "Tests/GridworkScreensTests"
         ),
         .testTarget(
             name: "GridworkCoreTests",
-            dependencies: ["GridworkCore", "GridworkKit"],
+            dependencies: ["GridworkCore", "GridworkKit", "GridworkTestSupport"],
             path: "Tests/GridworkCoreTests"
         ),
     ]

@@ -38,7 +38,7 @@ struct CaseView: View {
                     ForEach(d.timeline, id: \.seq) { entry in
                         VStack(alignment: .leading) {
                             Text(entry.summaryZh)
-                            Text("\(entry.actorName) · \(entry.at.formatted(date: .abbreviated, time: .shortened))").font(.caption)
+                            Text("\(entry.actorName) · \(TimeText.short(entry.at))").font(.caption)
                         }
                     }
                 }

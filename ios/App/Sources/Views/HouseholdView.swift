@@ -41,7 +41,7 @@ struct HouseholdView: View {
                 }
                 Section(s.recentVisits) {
                     ForEach(detail.recentVisits, id: \.visitId) { visit in
-                        Text("\(visit.at.formatted(date: .abbreviated, time: .shortened)) \(visit.workerName)")
+                        Text("\(TimeText.short(visit.at)) \(visit.workerName)")
                     }
                 }
             }

@@ -43,6 +43,7 @@ struct TodayView: View {
                     if t.pendingOperations > 0 { Text(s.pendingOperations(t.pendingOperations)) }
                     if t.photosWaiting > 0 { Text(s.photosWaiting(t.photosWaiting)) }
                 }
+                Text(s.lastSync(t.lastSyncedAt.map { TimeText.short($0, timeZone: app.timeZone) })).font(.caption)
                 ErrorLine(message: r.message)
                 Button(r.syncing ? s.syncing : s.syncNow) { Task { await model.sync() } }
                     .disabled(r.syncing)

@@ -63,6 +63,9 @@ public final class AppModel {
 
     public var top: Destination { stack.value.last ?? .starting }
 
+    /// The grid's time zone, for the times the screens show.
+    public var timeZone: TimeZone { session.timeZone }
+
     /// Decide the first screen; an enrolled phone's owner is signed in.
     public func start() async {
         enrolWatch = enrol.state.observe { [weak self] s in

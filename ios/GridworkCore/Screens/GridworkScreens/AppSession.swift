@@ -27,7 +27,7 @@ public final class AppSession: Sendable {
         transfer: UploadTransfer? = nil,
         push: PushRegistrar? = nil,
         storeDirectory: URL? = nil,
-        timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current,
+        timeZone: TimeZone = TimeText.china,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store

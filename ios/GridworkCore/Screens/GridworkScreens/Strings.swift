@@ -37,6 +37,9 @@ public struct Strings: Sendable {
     public func pendingOperations(_ n: UInt64) -> String { t("\(n) 项操作待上传", "\(n) changes waiting to sync") }
     public func photosWaiting(_ n: UInt32) -> String { t("\(n) 张照片待上传", "\(n) photos waiting to upload") }
     public var syncNow: String { t("立即同步", "Sync now") }
+    public func lastSync(_ time: String?) -> String {
+        time.map { t("上次同步 \($0)", "Last synced \($0)") } ?? t("尚未同步", "Not synced yet")
+    }
     public var syncing: String { t("正在同步…", "Syncing…") }
     public var syncDetails: String { t("同步与照片详情", "Sync and photos") }
     public func dueVisits(_ n: UInt32) -> String { t("今日待走访 \(n) 户（处）", "\(n) households and places due a visit") }

@@ -1,6 +1,7 @@
 import XCTest
 
 import GridworkCore
+import GridworkTestSupport
 
 /// The generated Swift bindings against the real library: the same scenario
 /// as the Kotlin tests in android/gridwork-core.

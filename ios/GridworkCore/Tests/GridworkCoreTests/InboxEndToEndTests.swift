@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 import GridworkCore
+import GridworkTestSupport
 
 /// Escalation through the generated Swift, against the same real server as
 /// SyncEndToEndTests: the supervisor's iPhone registers its APNs token, a

@@ -6,6 +6,7 @@ import XCTest
 
 import GridworkCore
 import GridworkKit
+import GridworkTestSupport
 
 /// Records progress events, as a progress bar would.
 final class RecordingListener: SyncListener, @unchecked Sendable {
@@ -25,89 +26,11 @@ final class RecordingUploadListener: UploadListener, @unchecked Sendable {
 
 /// The generated Swift against a real `gridwork serve` on loopback: the
 /// same scenario as android/gridwork-core's SyncEndToEndTest.
-final class SyncEndToEndTests: XCTestCase {
-    var dir: URL!
-    var server: Process!
-    var url = ""
-    let data = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("bindings/testdata")
+final class SyncEndToEndTests: ServerTestCase {
+    var url: String { server.url }
 
-    var bin = ""
-    var dataDir: URL { dir.appendingPathComponent("server") }
-
-    /// Run `gridwork admin …` on the server's data directory (the command-line
-    /// side of administration; the Kotlin test uses the HTTP side).
-    @discardableResult
-    func admin(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: bin)
-        p.arguments = ["admin", "--data", dataDir.path] + args
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let bytes = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: bytes, as: UTF8.self)
-        XCTAssertEqual(p.terminationStatus, 0, "gridwork admin \(args): \(text)")
-        return text
-    }
-
-    func codeFor(_ user: String) throws -> String {
-        let text = try admin(["code", "--user", user, "--server-url", url])
-        let line = text.split(separator: "\n").first { $0.contains("activation code") } ?? ""
-        return line.components(separatedBy: ": ").last?.trimmingCharacters(in: .whitespaces) ?? ""
-    }
-
-    // Synchronous set-up and tear-down: Foundation's Process.waitUntilExit
-    // hangs on Linux when called from a concurrency thread.
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("gridwork-swift-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        guard let b = ProcessInfo.processInfo.environment["GRIDWORK_SERVER_BIN"] else {
-            throw XCTSkip("GRIDWORK_SERVER_BIN is not set")
-        }
-        bin = b
-        server = Process()
-        server.executableURL = URL(fileURLWithPath: bin)
-        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", dataDir.path]
-        let out = Pipe()
-        server.standardOutput = out
-        try server.run()
-        var text = ""
-        var code = ""
-        let deadline = Date().addingTimeInterval(30)
-        while !text.contains("OpenAPI:") && Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("gridwork server listening on ") {
-                url = String(line.dropFirst("gridwork server listening on ".count).split(separator: " ")[0])
-            }
-            if let r = line.range(of: "activation code: ") { code = String(line[r.upperBound...]).trimmingCharacters(in: .whitespaces) }
-        }
-        XCTAssertFalse(url.isEmpty, text)
-        XCTAssertFalse(code.isEmpty, text)
-        try admin(["import", "regions", data.appendingPathComponent("township.geojson").path, "--all-or-nothing"])
-        try admin(["import", "households", data.appendingPathComponent("households.csv").path])
-        try admin(["user", "--id", "w1", "--name", "张网格", "--role", "grid_worker"])
-        try admin(["user", "--id", "s1", "--name", "王书记", "--role", "village_secretary", "--jurisdiction", "440300-T01-V01"])
-        try admin(["user", "--id", "t1", "--name", "赵督导", "--role", "township_supervisor", "--jurisdiction", "440300-T01"])
-        try admin(["assign", "--user", "w1", "--grid", "G1", "--from", "2026-01-01"])
-    }
-
-    override func tearDownWithError() throws {
-        if let server, server.isRunning {
-            server.terminate()
-            for _ in 0..<200 where server.isRunning {
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
-        try? FileManager.default.removeItem(at: dir)
-    }
+    /// A fresh one-time activation code for `user`.
+    func codeFor(_ user: String) throws -> String { try server.codeFor(user) }
 
     func testACaseGoesFromTheWorkersPhoneToTheSecretarysAndBack() async throws {
         let workerSecrets = MemorySecrets()

@@ -3,14 +3,7 @@ import XCTest
 
 import GridworkCore
 import GridworkKit
-
-/// Secrets in memory, as the Keychain would hold them.
-final class MemorySecrets: SecretStore, @unchecked Sendable {
-    var map: [String: String] = [:]
-    func get(key: String) throws -> String? { map[key] }
-    func put(key: String, value: String) throws { map[key] = value }
-    func delete(key: String) throws { map[key] = nil }
-}
+import GridworkTestSupport
 
 /// A Keychain that keeps the store's key but is locked for everything else.
 final class LockingSecrets: SecretStore, @unchecked Sendable {

@@ -3,24 +3,13 @@ import XCTest
 
 import GridworkCore
 import GridworkScreens
+import GridworkTestSupport
 
 /// 事件 on two phones against a real server (android's CasesTest): the
 /// secretary files and dispatches with exactly the actions the core
 /// offers her; once the worker resolved two cases she confirms one and
 /// sends the other back, refused without a reason; the worker sees why.
-final class CasesJourneyTests: XCTestCase {
-    var dir: URL!
-    var server: TestServer!
-
-    override func setUpWithError() throws {
-        dir = try testDirectory()
-        server = try TestServer(dir: dir)
-    }
-
-    override func tearDownWithError() throws {
-        server?.stop()
-        try? FileManager.default.removeItem(at: dir)
-    }
+final class CasesJourneyTests: ServerTestCase {
 
     func draft(_ title: String) -> CaseDraft {
         CaseDraft(category: Category(priority: .riskScreening, subcategory: "public_facility"), severity: .normal,

@@ -3,26 +3,16 @@ import XCTest
 
 import GridworkCore
 import GridworkScreens
+import GridworkTestSupport
 
 /// 消息 and escalation on a test clock (android's EscalationTest): a case
 /// the worker asked more time for runs past its deadline when the server's
 /// clock moves three days; the township supervisor's Today shows unread
 /// messages, the inbox opens the case and marks it read, and the
 /// supervisor urges and approves the extension the core pre-fills.
-final class EscalationJourneyTests: XCTestCase {
-    var dir: URL!
-    var server: TestServer!
+final class EscalationJourneyTests: ServerTestCase {
     let start = Date()
-
-    override func setUpWithError() throws {
-        dir = try testDirectory()
-        server = try TestServer(dir: dir, testClock: start)
-    }
-
-    override func tearDownWithError() throws {
-        server?.stop()
-        try? FileManager.default.removeItem(at: dir)
-    }
+    override var testClock: Date? { start }
 
     @MainActor
     func testThreeDaysOnTheSupervisorSeesTheEscalationUrgesAndApprovesTheExtension() async throws {

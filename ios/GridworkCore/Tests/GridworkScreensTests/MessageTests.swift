@@ -48,5 +48,17 @@ final class StringsTests: XCTestCase {
         }
         XCTAssertEqual(Strings(.en).forgetWarning(2, 1), "2 changes and 1 photos have not reached the server and will be lost.")
         XCTAssertTrue(AppText.noNetwork.text(.zh).contains("无法连接服务器"))
+        XCTAssertEqual(Strings(.zh).lastSync(nil), "尚未同步")
+    }
+
+    /// Times in China time: the clock today, the date and clock on another day.
+    func testTimesAreShownInTheGridsTimeZone() {
+        let china = TimeZone(identifier: "Asia/Shanghai")!
+        let at = ISO8601DateFormatter().date(from: "2026-12-07T06:05:00Z")!
+        XCTAssertEqual(TimeText.short(at, timeZone: china, now: at.addingTimeInterval(3_600)), "14:05")
+        XCTAssertEqual(TimeText.short(at, timeZone: china, now: at.addingTimeInterval(86_400)), "12-07 14:05")
+        // 23:30 UTC is already the next day in China.
+        let late = ISO8601DateFormatter().date(from: "2026-12-06T23:30:00Z")!
+        XCTAssertEqual(TimeText.short(late, timeZone: china, now: at), "07:30")
     }
 }

@@ -3,6 +3,7 @@ import XCTest
 
 import GridworkCore
 import GridworkScreens
+import GridworkTestSupport
 
 /// Offline across a restart of the model layer (android's OfflineTest and
 /// the unfinished-visit test): the server is killed; the worker records a
@@ -11,19 +12,7 @@ import GridworkScreens
 /// the same files; the unfinished visit comes back with its photo; when
 /// the server returns, sync completes with nothing lost, and the resolve
 /// that lost to the secretary's reassignment is shown as a conflict.
-final class OfflineJourneyTests: XCTestCase {
-    var dir: URL!
-    var server: TestServer!
-
-    override func setUpWithError() throws {
-        dir = try testDirectory()
-        server = try TestServer(dir: dir)
-    }
-
-    override func tearDownWithError() throws {
-        server?.stop()
-        try? FileManager.default.removeItem(at: dir)
-    }
+final class OfflineJourneyTests: ServerTestCase {
 
     @MainActor
     func testWorkDoneOfflineSurvivesARestartAndSyncsWhenTheServerReturnsWithTheConflictShown() async throws {

@@ -3,24 +3,13 @@ import XCTest
 
 import GridworkCore
 import GridworkScreens
+import GridworkTestSupport
 
 /// The other screens against a real server: the grid's search, a masked
 /// number revealed only with a reason, photos waiting for Wi-Fi, quiet
 /// hours checked by the core, and forgetting the phone (android's
 /// GridAndHouseholdTest, VisitAndReportTest's network policy and MeTest).
-final class ScreensTests: XCTestCase {
-    var dir: URL!
-    var server: TestServer!
-
-    override func setUpWithError() throws {
-        dir = try testDirectory()
-        server = try TestServer(dir: dir)
-    }
-
-    override func tearDownWithError() throws {
-        server?.stop()
-        try? FileManager.default.removeItem(at: dir)
-    }
+final class ScreensTests: ServerTestCase {
 
     @MainActor
     func testTheGridSearchesAndTheHouseholdRevealsANumberOnlyWithAReason() async throws {

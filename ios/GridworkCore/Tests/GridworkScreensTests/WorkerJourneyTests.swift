@@ -3,6 +3,7 @@ import XCTest
 
 import GridworkCore
 import GridworkScreens
+import GridworkTestSupport
 
 /// A grid worker's first hour on the screen models, against a real
 /// `gridwork serve` and the real core (the same journey as android's
@@ -11,20 +12,8 @@ import GridworkScreens
 /// that pre-fills a case, the case reported with a photo, and "sync now"
 /// carrying both photos through the transfer seam until the queue says
 /// stored.
-final class WorkerJourneyTests: XCTestCase {
-    var dir: URL!
-    var server: TestServer!
+final class WorkerJourneyTests: ServerTestCase {
     let atH001 = FixedLocation(lat: 22.5015, lon: 113.9015)
-
-    override func setUpWithError() throws {
-        dir = try testDirectory()
-        server = try TestServer(dir: dir)
-    }
-
-    override func tearDownWithError() throws {
-        server?.stop()
-        try? FileManager.default.removeItem(at: dir)
-    }
 
     @MainActor
     func testAWorkerEnrolsVisitsReportsAHazardWithPhotosAndSyncStoresThem() async throws {

@@ -12,24 +12,25 @@ import GridworkCore
 /// V01) and 赵督导 (t1, township supervisor). Set-up runs synchronously:
 /// Foundation's Process hangs on Linux when waited for from a concurrency
 /// thread.
-final class TestServer: @unchecked Sendable {
-    static let testdata = URL(fileURLWithPath: #filePath)
+public final class TestServer: @unchecked Sendable {
+    /// bindings/testdata, five folders up from this file.
+    public static let testdata = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("bindings/testdata")
 
-    let dir: URL
+    public let dir: URL
     private let bin: String
     private let testClock: Date?
     private var process: Process?
-    private(set) var url = ""
+    public private(set) var url = ""
     /// The administrator's first activation code, printed by the server.
     private var firstCode = ""
     private var adminToken: String?
 
-    var dataDir: URL { dir.appendingPathComponent("server") }
+    public var dataDir: URL { dir.appendingPathComponent("server") }
 
-    init(dir: URL, testClock: Date? = nil) throws {
+    public init(dir: URL, testClock: Date? = nil) throws {
         guard let bin = ProcessInfo.processInfo.environment["GRIDWORK_SERVER_BIN"] else {
             throw XCTSkip("GRIDWORK_SERVER_BIN is not set")
         }
@@ -87,7 +88,7 @@ final class TestServer: @unchecked Sendable {
 
     /// `gridwork admin …` on the server's data directory.
     @discardableResult
-    func admin(_ args: [String]) throws -> String {
+    public func admin(_ args: [String]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
         p.arguments = ["admin", "--data", dataDir.path] + args
@@ -103,21 +104,21 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// A fresh one-time activation code for `user`.
-    func codeFor(_ user: String) throws -> String {
+    public func codeFor(_ user: String) throws -> String {
         let text = try admin(["code", "--user", user, "--server-url", url])
         let line = text.split(separator: "\n").first { $0.contains("activation code") } ?? ""
         return line.components(separatedBy: ": ").last?.trimmingCharacters(in: .whitespaces) ?? ""
     }
 
     /// Move the server's test clock (started with one) to `now`; the escalation engine runs.
-    func setClock(_ now: Date) async throws {
+    public func setClock(_ now: Date) async throws {
         let body = "{\"now\":\"\(ISO8601DateFormatter().string(from: now))\"}"
         let (status, text) = try await adminHTTP("POST", "/v1/admin/clock", body)
         XCTAssertEqual(status, 200, text)
     }
 
     /// An administrator's request over HTTP (the administrator's console, enrolled once).
-    func adminHTTP(_ method: String, _ path: String, _ body: String? = nil) async throws -> (Int, String) {
+    public func adminHTTP(_ method: String, _ path: String, _ body: String? = nil) async throws -> (Int, String) {
         if adminToken == nil {
             let secrets = MemorySecrets()
             let console = try GridworkStore.open(dbPath: dir.appendingPathComponent("admin-console.db").path, secrets: secrets)
@@ -140,21 +141,48 @@ final class TestServer: @unchecked Sendable {
     }
 
     /// Stop the server hard (a lost network, as the phone sees it).
-    func kill() {
+    public func kill() {
         guard let p = process, p.isRunning else { return }
         Foundation.kill(p.processIdentifier, SIGKILL)
         for _ in 0..<200 where p.isRunning { Thread.sleep(forTimeInterval: 0.05) }
     }
 
     /// Start it again on the same address and data.
-    func restart() throws {
+    public func restart() throws {
         let port = URL(string: url)?.port ?? 0
         try launch(listen: "127.0.0.1:\(port)")
     }
 
-    func stop() {
+    public func stop() {
         guard let p = process, p.isRunning else { return }
         p.terminate()
         for _ in 0..<200 where p.isRunning { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
+
+/// A fresh folder for one test's phones and server.
+public func testDirectory() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gridwork-swift-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// A test with its own folder and a real server in it, started before each
+/// test and stopped after (synchronously: see TestServer).
+open class ServerTestCase: XCTestCase {
+    public var dir: URL!
+    public var server: TestServer!
+
+    /// Start the server on a test clock at this time; nil for the real clock.
+    open var testClock: Date? { nil }
+
+    override open func setUpWithError() throws {
+        dir = try testDirectory()
+        server = try TestServer(dir: dir, testClock: testClock)
+    }
+
+    override open func tearDownWithError() throws {
+        server?.stop()
+        try? FileManager.default.removeItem(at: dir)
     }
 }

@@ -4,6 +4,7 @@ import XCTest
 import GridworkCore
 import GridworkKit
 import GridworkScreens
+import GridworkTestSupport
 
 /// A fixed location fix, as a phone standing at one place reports it.
 struct FixedLocation: LocationSource {
@@ -82,14 +83,3 @@ func until(_ what: String, timeout: TimeInterval = 30, file: StaticString = #fil
     throw CancellationError()
 }
 
-/// A fresh folder for one test's phones and server.
-func testDirectory() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gridwork-screens-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-}
-
-extension TestServer {
-    /// Today's date on the server's township (China time), for the test clock.
-    static let t0 = ISO8601DateFormatter().date(from: "2026-03-02T01:00:00Z") ?? Date()
-}

@@ -11,7 +11,8 @@ data class DesktopOptions(
     val dataDir: File,
     val server: String?,
     val code: String?,
-    val language: Language,
+    /** The language asked for with --lang; null to use the one chosen last time. */
+    val language: Language?,
 ) {
     companion object {
         const val USAGE = """usage: desktop.sh [--data DIR] [--server URL] [--code CODE | --qr 'gridwork:activate?...'] [--lang zh|en]
@@ -19,14 +20,14 @@ data class DesktopOptions(
   --server  the server address (filled into the Enrol screen)
   --code    an activation code: with --server, the app enrols at once
   --qr      the QR text an administrator printed (server and code in one)
-  --lang    zh (default) or en"""
+  --lang    zh or en (default: the language chosen last time in 我的, else zh)"""
 
         /** Parse [args]; a bad argument throws with the usage. */
         fun parse(args: Array<String>, home: File = File(System.getProperty("user.home"))): DesktopOptions {
             var data = File(home, ".gridwork-desktop")
             var server: String? = null
             var code: String? = null
-            var language = Language.ZH
+            var language: Language? = null
             var i = 0
             fun value(name: String): String = args.getOrNull(++i) ?: throw IllegalArgumentException("$name needs a value\n$USAGE")
             while (i < args.size) {

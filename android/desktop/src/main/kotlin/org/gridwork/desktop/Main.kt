@@ -11,7 +11,9 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
 import org.gridwork.app.AppModel
+import org.gridwork.app.i18n.Language
 import org.gridwork.app.AppSession
 import org.gridwork.app.GridworkApp
 import org.gridwork.core.GridworkStore
@@ -40,8 +42,10 @@ fun main(args: Array<String>) {
         camera = FileChooserCamera(File(options.dataDir, "camera")),
         storeDir = options.dataDir,
     )
-    val app = AppModel(session, scope, options.language, options.server.orEmpty())
+    val languages = LanguageFile(File(options.dataDir, "language"))
+    val app = AppModel(session, scope, options.language ?: languages.load() ?: Language.ZH, options.server.orEmpty())
     app.start()
+    scope.launch { app.language.collect(languages::save) }
     if (options.server != null && options.code != null && !store.hasDeviceCredential()) {
         app.enrol.onServerUrl(options.server)
         app.enrol.onCode(options.code)

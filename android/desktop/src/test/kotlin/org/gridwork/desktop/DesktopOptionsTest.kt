@@ -17,7 +17,7 @@ class DesktopOptionsTest {
         val none = DesktopOptions.parse(arrayOf(), home)
         assertEquals(File(home, ".gridwork-desktop"), none.dataDir)
         assertNull(none.code)
-        assertEquals(Language.ZH, none.language)
+        assertNull("no --lang: the language chosen last time", none.language)
         val typed = DesktopOptions.parse(arrayOf("--server", "http://127.0.0.1:8080", "--code", "ABCDE-12345", "--lang", "en", "--data", "/tmp/x"), home)
         assertEquals(DesktopOptions(File("/tmp/x"), "http://127.0.0.1:8080", "ABCDE-12345", Language.EN), typed)
         val qr = DesktopOptions.parse(arrayOf("--qr", "gridwork:activate?v=1&server=http%3A%2F%2F10.0.0.2%3A8080&code=FGHJK-67890"), home)
@@ -32,6 +32,21 @@ class DesktopOptionsTest {
         assertThrows(IllegalArgumentException::class.java) { DesktopOptions.parse(arrayOf("--qr", "gridwork:activate?code=X"), home) }
         val stray = assertThrows(IllegalArgumentException::class.java) { DesktopOptions.parse(arrayOf("--qr", "https://example.com"), home) }
         assertTrue(stray.message!!, stray.message!!.startsWith("--qr: 这不是网格通的激活二维码"))
+    }
+
+    @Test
+    fun `the language chosen in Me is the next start's, and a damaged file means Chinese`() {
+        val dir = Files.createTempDirectory("gw-desktop").toFile()
+        try {
+            val file = File(dir, "language")
+            assertNull(LanguageFile(file).load())
+            LanguageFile(file).save(Language.EN)
+            assertEquals(Language.EN, LanguageFile(file).load())
+            file.writeText("klingon")
+            assertNull(LanguageFile(file).load())
+        } finally {
+            dir.deleteRecursively()
+        }
     }
 
     @Test

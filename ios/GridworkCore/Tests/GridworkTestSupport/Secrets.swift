@@ -4,19 +4,19 @@ import GridworkCore
 
 /// The Keychain's stand-in on Linux: secrets in a JSON file readable only
 /// by its owner (0600), so a phone closed and opened again keeps them.
-final class FileSecrets: SecretStore, @unchecked Sendable {
+public final class FileSecrets: SecretStore, @unchecked Sendable {
     private let file: URL
     private let lock = NSLock()
 
-    init(file: URL) { self.file = file }
+    public init(file: URL) { self.file = file }
 
-    func get(key: String) throws -> String? {
+    public func get(key: String) throws -> String? {
         lock.lock()
         defer { lock.unlock() }
         return try read()[key]
     }
 
-    func put(key: String, value: String) throws {
+    public func put(key: String, value: String) throws {
         lock.lock()
         defer { lock.unlock() }
         var map = try read()
@@ -24,7 +24,7 @@ final class FileSecrets: SecretStore, @unchecked Sendable {
         try write(map)
     }
 
-    func delete(key: String) throws {
+    public func delete(key: String) throws {
         lock.lock()
         defer { lock.unlock() }
         var map = try read()
@@ -43,11 +43,13 @@ final class FileSecrets: SecretStore, @unchecked Sendable {
     }
 }
 
-/// Secrets in memory (a console's token for the test's own admin calls).
-final class MemorySecrets: SecretStore, @unchecked Sendable {
+/// Secrets in memory, as the Keychain would hold them for one run.
+public final class MemorySecrets: SecretStore, @unchecked Sendable {
     private let lock = NSLock()
-    private var map: [String: String] = [:]
-    func get(key: String) throws -> String? { lock.lock(); defer { lock.unlock() }; return map[key] }
-    func put(key: String, value: String) throws { lock.lock(); defer { lock.unlock() }; map[key] = value }
-    func delete(key: String) throws { lock.lock(); defer { lock.unlock() }; map[key] = nil }
+    /// The secrets themselves (tests read and plant them).
+    public var map: [String: String] = [:]
+    public init() {}
+    public func get(key: String) throws -> String? { lock.lock(); defer { lock.unlock() }; return map[key] }
+    public func put(key: String, value: String) throws { lock.lock(); defer { lock.unlock() }; map[key] = value }
+    public func delete(key: String) throws { lock.lock(); defer { lock.unlock() }; map[key] = nil }
 }

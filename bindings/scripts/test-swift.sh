@@ -180,6 +180,15 @@ fi
 
 version=$(run_swift swift --version 2>&1)
 say "${version%%$'\n'*}"
+# GRIDWORK_SWIFT_PARSE names a folder of Swift that cannot be built here (the
+# iOS app's SwiftUI views and Apple seams): it is parsed (syntax only; no
+# SwiftUI to type-check against) so a typo fails here, not first on a Mac.
+if [ -n "${GRIDWORK_SWIFT_PARSE:-}" ]; then
+  mapfile -t parse_files < <(find "$GRIDWORK_SWIFT_PARSE" -name '*.swift' | sort)
+  [ ${#parse_files[@]} -gt 0 ] || die "no Swift files under $GRIDWORK_SWIFT_PARSE"
+  run_swift swiftc -parse "${parse_files[@]}"
+  say "parsed ${#parse_files[@]} files under $GRIDWORK_SWIFT_PARSE (syntax only)"
+fi
 # The generated Swift needs the library at link time (-L) and run time (rpath).
 t0=$SECONDS
 run_swift swift build --build-tests --scratch-path "$SCRATCH" \

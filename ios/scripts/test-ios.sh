@@ -2,7 +2,9 @@
 # The iOS app's part of the suite on Linux (no Xcode here):
 #   1. the view lint, and a check that it refuses a view that imports
 #      Foundation and calls the store;
-#   2. the screen models' XCTests (ios/GridworkCore/Tests/GridworkScreensTests)
+#   2. the app target's Swift (views, Apple seams) parsed for syntax: it
+#      cannot be type-checked without the iOS SDK;
+#   3. the screen models' XCTests (ios/GridworkCore/Tests/GridworkScreensTests)
 #      in the Swift chroot, against a real `gridwork serve` and the real core
 #      through the generated Swift.
 #
@@ -29,4 +31,5 @@ fi
 echo "[test-ios] the view lint refuses a view that imports Foundation and calls the store"
 "$LINT"
 
-GRIDWORK_SWIFT_FILTER=GridworkScreensTests exec "$ROOT/bindings/scripts/test-swift.sh" "$@"
+GRIDWORK_SWIFT_PARSE="$ROOT/ios/App/Sources" GRIDWORK_SWIFT_FILTER=GridworkScreensTests \
+  exec "$ROOT/bindings/scripts/test-swift.sh" "$@"

@@ -131,3 +131,91 @@ fn filters_narrow_the_board_and_the_total_counts_every_match() {
     );
     assert_eq!(outside.total, 0);
 }
+
+/// "Open only" means unfinished for the person looking: a case resolved by
+/// the worker has left the worker's hands but waits for the secretary's
+/// check, so her open list keeps it and his does not.
+#[test]
+fn a_resolved_case_stays_open_for_the_secretary_until_she_checks_it() {
+    use gridwork_core::case::{CaseAction, Difficulty};
+    let t = township();
+    let id = t
+        .store
+        .report_case(
+            WORKER,
+            &draft(G1, "H001", Priority::WorkSafety, "gas"),
+            &[],
+            None,
+        )
+        .unwrap()
+        .case
+        .id;
+    let act = |user: &str, a: CaseAction| t.store.act_on_case(user, &id, &a, &[]).unwrap();
+    act(
+        SECRETARY,
+        CaseAction::File {
+            difficulty: Difficulty::Normal,
+            note: String::new(),
+        },
+    );
+    act(
+        SECRETARY,
+        CaseAction::Dispatch {
+            handler_id: WORKER.into(),
+        },
+    );
+    act(WORKER, CaseAction::Accept);
+    t.store
+        .act_on_case(
+            WORKER,
+            &id,
+            &CaseAction::Resolve {
+                note: "已更换软管".into(),
+                evidence_ids: vec![],
+            },
+            &[photo(t.dir.path(), "after.jpg", None)],
+        )
+        .unwrap();
+    let open = |user: &str, scope: CaseScope| -> Vec<String> {
+        t.store
+            .cases(user, scope, true, 0, 50)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(
+        open(SECRETARY, CaseScope::Jurisdiction),
+        vec![id.clone()],
+        "waiting for her check"
+    );
+    assert!(
+        open(WORKER, CaseScope::Mine).is_empty(),
+        "out of the worker's hands"
+    );
+    // Overdue still means the handling clock: a resolved case is never overdue.
+    let overdue = CaseFilter {
+        overdue: true,
+        ..CaseFilter::default()
+    };
+    t.clock.advance(Duration::days(30));
+    assert_eq!(
+        t.store
+            .case_board(SECRETARY, &overdue, 0, 50)
+            .unwrap()
+            .total,
+        0
+    );
+    // Confirmed: finished for everyone.
+    act(
+        SECRETARY,
+        CaseAction::Confirm {
+            note: String::new(),
+        },
+    );
+    assert!(open(SECRETARY, CaseScope::Jurisdiction).is_empty());
+    assert_eq!(
+        t.store.case(SECRETARY, &id).unwrap().state,
+        CaseState::Confirmed
+    );
+}

@@ -20,6 +20,9 @@ use crate::user::Role;
 #[serde(default)]
 pub struct CaseFilter {
     pub scope: CaseScope,
+    /// Unfinished only: for a grid worker the cases whose clock runs
+    /// (reported … in progress); for the office also the resolved ones
+    /// waiting for the village's check.
     pub open_only: bool,
     pub priority: Option<Priority>,
     pub state: Option<CaseState>,
@@ -73,8 +76,12 @@ impl Store {
                     _ => "0".to_string(),
                 },
             };
-            let open_sql = if filter.open_only || filter.overdue {
+            let open_sql = if filter.overdue || (filter.open_only && a.role == Role::GridWorker) {
                 format!("AND state IN {OPEN_STATES_SQL}")
+            } else if filter.open_only {
+                // For the office a resolved case is not done: it waits for
+                // the village's check (confirm or send back).
+                format!("AND (state IN {OPEN_STATES_SQL} OR state = 'resolved')")
             } else {
                 String::new()
             };

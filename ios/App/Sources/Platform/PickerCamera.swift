@@ -22,8 +22,10 @@ final class PickerCamera: NSObject, Camera, UIImagePickerControllerDelegate, UIN
         await withCheckedContinuation { cont in
             DispatchQueue.main.async {
                 guard UIImagePickerController.isSourceTypeAvailable(.camera),
-                      let top = UIApplication.shared.connectedScenes.compactMap({ ($0 as? UIWindowScene)?.keyWindow }).first?.rootViewController
+                      var top = UIApplication.shared.connectedScenes.compactMap({ ($0 as? UIWindowScene)?.keyWindow }).first?.rootViewController
                 else { return cont.resume(returning: false) }
+                // Over whatever is showing (a sheet, an alert's parent).
+                while let presented = top.presentedViewController { top = presented }
                 self.pending = (file, cont)
                 let picker = UIImagePickerController()
                 picker.sourceType = .camera

@@ -83,7 +83,7 @@ struct CategoryView: View {
     var body: some View {
         let v = state.value
         List {
-            ForEach(v.byPriority, id: \.priority) { group in
+            ForEach(Array(v.byPriority.enumerated()), id: \.offset) { _, group in
                 Section(s.core(priorityLabel(priority: group.priority))) {
                     ForEach(group.categories, id: \.subcategory) { category in
                         Button(s.language == .zh ? category.labelZh : category.labelEn) {

@@ -86,7 +86,7 @@ private struct ItemRow: View {
                 .foregroundColor(state.errorItem == item.code ? .red : .primary)
             switch item.kind {
             case .yesNo:
-                Picker(item.labelZh, selection: Binding(get: { yesNo }, set: { model.answer(item.code, $0.map { .yesNo($0) }) })) {
+                Picker(item.labelZh, selection: Binding(get: { yesNo }, set: { model.answer(item.code, $0.map { AnswerValue.yesNo($0) }) })) {
                     Text(s.yes).tag(Bool?.some(true))
                     Text(s.no).tag(Bool?.some(false))
                 }

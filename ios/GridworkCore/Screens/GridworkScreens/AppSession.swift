@@ -28,7 +28,7 @@ public final class AppSession: Sendable {
         push: PushRegistrar? = nil,
         storeDirectory: URL? = nil,
         timeZone: TimeZone = TimeText.china,
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.deviceName = deviceName

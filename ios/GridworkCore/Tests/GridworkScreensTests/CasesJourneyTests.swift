@@ -66,6 +66,12 @@ final class CasesJourneyTests: ServerTestCase {
         _ = try await w.sync(listener: nil)
         _ = try await s.sync(listener: nil)
 
+        // Her open list still has both: resolved cases wait for her check.
+        await cases.refresh()
+        XCTAssertTrue(cases.state.value.openOnly)
+        XCTAssertEqual(Set(cases.state.value.rows.map(\.id)), [lamp, corridor])
+        XCTAssertEqual(Set(cases.state.value.rows.map(\.state)), [.resolved])
+
         // She confirms the lamp.
         await caseModel.load()
         XCTAssertTrue(caseModel.state.value.detail?.allowedActions.contains(.confirm) ?? false)

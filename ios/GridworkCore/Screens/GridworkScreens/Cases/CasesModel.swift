@@ -15,7 +15,7 @@ public struct CasesState: Equatable, Sendable {
 
 @MainActor
 public final class CasesModel {
-    public static let limit: UInt32 = 200
+    nonisolated public static let limit: UInt32 = 200
     public let state = StateHolder(CasesState())
     private let session: AppSession
 

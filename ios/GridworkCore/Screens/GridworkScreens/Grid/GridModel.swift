@@ -30,9 +30,9 @@ public struct GridState: Equatable, Sendable {
 
 @MainActor
 public final class GridModel {
-    public static let pageSize: UInt32 = 50
+    nonisolated public static let pageSize: UInt32 = 50
     /// Fetch the next page when this few loaded rows are left below the screen.
-    public static let prefetch = 10
+    nonisolated public static let prefetch = 10
     public let state: StateHolder<GridState>
     private let session: AppSession
     /// The coordinates of the map's tile source; without tiles, WGS-84 as stored.

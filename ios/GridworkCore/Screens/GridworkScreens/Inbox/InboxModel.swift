@@ -15,7 +15,7 @@ public struct InboxState: Equatable, Sendable {
 
 @MainActor
 public final class InboxModel {
-    public static let page: UInt32 = 100
+    nonisolated public static let page: UInt32 = 100
     public let state = StateHolder(InboxState())
     private let session: AppSession
 

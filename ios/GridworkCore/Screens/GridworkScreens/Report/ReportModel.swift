@@ -58,10 +58,11 @@ public final class ReportModel {
         let s = state.value
         guard !s.saving, s.reported == nil else { return }
         state.update { $0.saving = true; $0.error = nil; $0.errorField = nil }
-        var draft = s.draft
-        draft.title = s.title
-        draft.description = s.description
-        draft.severity = s.severity
+        var edited = s.draft
+        edited.title = s.title
+        edited.description = s.description
+        edited.severity = s.severity
+        let draft = edited
         let onSpot = s.resolveOnSpot ? OnSpotResolution(note: s.onSpotNote, photos: s.afterPhotos.map(\.input)) : nil
         let photos = s.photos.map(\.input)
         do {

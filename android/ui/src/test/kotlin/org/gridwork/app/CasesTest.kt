@@ -96,11 +96,10 @@ class CasesTest {
                 }
                 runBlocking { w.sync(null); s.sync(null) }
 
-                // Back to the list: resolved cases are no longer "open"; she
-                // shows all and confirms the lamp.
+                // Back to the list: resolved cases wait for her check, so her
+                // open list still has both; she confirms the lamp.
                 onNodeWithTag("back").performClick()
-                awaitTag("cases.empty")
-                onNodeWithTag("cases.openOnly").performClick()
+                awaitTag("cases.row.$corridor")
                 awaitTag("cases.row.$lamp")
                 onNodeWithTag("cases.row.$lamp").performClick()
                 awaitTag("case.action.CONFIRM")

@@ -18,8 +18,8 @@
 #   scripts/test.sh console  the web console in Chromium (playwright-core, axe-core)
 #
 # The steps reuse what `cargo test --workspace` built (the server binary,
-# the tus reference test); the binding tests add one build of the phones'
-# library (ADR 0014). The time of each step is printed at the end.
+# the tus reference test, the units of the phones' library: ADR 0014).
+# The time of each step is printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

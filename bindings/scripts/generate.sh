@@ -22,15 +22,17 @@ case "$(uname -s)" in
   *) LIB=libgridwork_ffi.so ;;
 esac
 
-# The library with the phones' own features (what the apps ship, in the dev
-# profile). A `cargo build` never shares units with `cargo test --workspace`
-# (dev-dependencies add features to shared crates: ADR 0014), so this is
-# the one extra build of the core the suite makes.
-cargo build --locked -p gridwork-ffi
 # The generator and the server the binding tests sync against: the test
 # build's binaries (nothing rebuilt after `cargo test --workspace`; `cargo
 # uniffi-bindgen`, a `cargo run -p`, would build the generator again).
 cargo test --locked --workspace --no-run --quiet
+# The library, from the test build's units: `--tests` on the whole
+# workspace unifies features exactly as `cargo test --workspace` did
+# (dev-dependencies included), so only gridwork-ffi's own cdylib is
+# compiled here, not the core and its dependencies again (ADR 0014). The
+# phones ship release builds from build-android.sh / build-ios.sh; this is
+# the host library the binding tests load.
+cargo build --locked --workspace --lib --tests --quiet
 BINDGEN="$TARGET_DIR/debug/uniffi-bindgen"
 
 rm -rf "${OUT:?}/lib" "${OUT:?}/kotlin" "${OUT:?}/swift"

@@ -9,45 +9,40 @@ import GridworkScreens
 
 struct CaseView: View {
     let model: CaseModel
-    @StateObject private var state: Observed<CaseScreenState>
-    @Environment(\.strings) private var s
-
-    init(model: CaseModel) {
-        self.model = model
-        _state = StateObject(wrappedValue: Observed(model.state))
-    }
+    @Environment(\.strings) var s
 
     var body: some View {
-        let v = state.value
-        List {
-            if let d = v.detail {
-                Section {
-                    Text(d.case.title).font(.headline)
-                    Text("\(s.core(caseStateLabel(state: d.case.state))) · \(s.core(d.countdownLabel))")
-                    if let reason = d.case.lastSendBackReason { Text(s.sendBackReason(reason)).foregroundColor(.orange) }
-                    Text(d.chainBreak == nil ? s.chainIntact : s.chainBroken)
-                        .foregroundColor(d.chainBreak == nil ? .green : .red)
-                }
-                Section {
-                    ForEach(d.allowedActions, id: \.self) { action in
-                        Button(s.core(actionLabel(action: action))) { Task { await model.open(action) } }
+        Rendering(model.state) { v in
+            List {
+                if let d = v.detail {
+                    Section {
+                        Text(d.case.title).font(.headline)
+                        Text("\(s.core(caseStateLabel(state: d.case.state))) · \(s.core(d.countdownLabel))")
+                        if let reason = d.case.lastSendBackReason { Text(s.sendBackReason(reason)).foregroundColor(.orange) }
+                        Text(d.chainBreak == nil ? s.chainIntact : s.chainBroken)
+                            .foregroundColor(d.chainBreak == nil ? .green : .red)
                     }
-                    if let done = v.done { Text("✓ \(s.core(actionLabel(action: done)))") }
-                }
-                Section(s.history) {
-                    ForEach(d.timeline, id: \.seq) { entry in
-                        VStack(alignment: .leading) {
-                            Text(entry.summaryZh)
-                            Text("\(entry.actorName) · \(TimeText.short(entry.at))").font(.caption)
+                    Section {
+                        ForEach(d.allowedActions, id: \.self) { action in
+                            Button(s.core(actionLabel(action: action))) { Task { await model.open(action) } }
+                        }
+                        if let done = v.done { Text("✓ \(s.core(actionLabel(action: done)))") }
+                    }
+                    Section(s.history) {
+                        ForEach(d.timeline, id: \.seq) { entry in
+                            VStack(alignment: .leading) {
+                                Text(entry.summaryZh)
+                                Text("\(entry.actorName) · \(TimeText.short(entry.at))").font(.caption)
+                            }
                         }
                     }
                 }
+                ErrorLine(message: v.error)
             }
-            ErrorLine(message: v.error)
-        }
-        .navigationTitle(s.cases)
-        .sheet(isPresented: Binding(get: { v.form != nil }, set: { if !$0 { model.cancel() } })) {
-            if let form = v.form { ActionFormView(form: form, handlers: v.handlers, model: model) }
+            .navigationTitle(s.cases)
+            .sheet(isPresented: Binding(get: { v.form != nil }, set: { if !$0 { model.cancel() } })) {
+                if let form = v.form { ActionFormView(form: form, handlers: v.handlers, model: model) }
+            }
         }
     }
 }
@@ -57,7 +52,7 @@ private struct ActionFormView: View {
     let form: ActionForm
     let handlers: [User]
     let model: CaseModel
-    @Environment(\.strings) private var s
+    @Environment(\.strings) var s
 
     var body: some View {
         Form {

@@ -8,33 +8,27 @@ import GridworkScreens
 struct CasesView: View {
     let app: AppModel
     let model: CasesModel
-    @StateObject private var state: Observed<CasesState>
-    @Environment(\.strings) private var s
-
-    init(app: AppModel, model: CasesModel) {
-        self.app = app
-        self.model = model
-        _state = StateObject(wrappedValue: Observed(model.state))
-    }
+    @Environment(\.strings) var s
 
     var body: some View {
-        let v = state.value
-        List {
-            Toggle(s.openOnly, isOn: Binding(get: { v.openOnly }, set: { on in Task { await model.setOpenOnly(on) } }))
-            ForEach(v.rows, id: \.id) { row in
-                Button { Task { await app.openCase(row.id) } } label: {
-                    VStack(alignment: .leading) {
-                        Text(row.title)
-                        Text("\(s.core(caseStateLabel(state: row.state))) · \(s.core(row.countdownLabel))")
-                            .font(.subheadline)
-                            .foregroundColor((row.countdownSecs ?? 0) < 0 ? .red : .primary)
+        Rendering(model.state) { v in
+            List {
+                Toggle(s.openOnly, isOn: Binding(get: { v.openOnly }, set: { on in Task { await model.setOpenOnly(on) } }))
+                ForEach(v.rows, id: \.id) { row in
+                    Button { Task { await app.openCase(row.id) } } label: {
+                        VStack(alignment: .leading) {
+                            Text(row.title)
+                            Text("\(s.core(caseStateLabel(state: row.state))) · \(s.core(row.countdownLabel))")
+                                .font(.subheadline)
+                                .foregroundColor((row.countdownSecs ?? 0) < 0 ? .red : .primary)
+                        }
                     }
                 }
+                if v.loading { ProgressView() }
+                ErrorLine(message: v.error)
             }
-            if v.loading { ProgressView() }
-            ErrorLine(message: v.error)
+            .refreshable { await model.refresh() }
+            .navigationTitle(s.cases)
         }
-        .refreshable { await model.refresh() }
-        .navigationTitle(s.cases)
     }
 }

@@ -7,55 +7,50 @@ import GridworkScreens
 
 struct EnrolView: View {
     let model: EnrolModel
-    @StateObject private var state: Observed<EnrolState>
-    @Environment(\.strings) private var s
+    @Environment(\.strings) var s
     @State private var scanning = false
 
-    init(model: EnrolModel) {
-        self.model = model
-        _state = StateObject(wrappedValue: Observed(model.state))
-    }
-
     var body: some View {
-        let v = state.value
-        Form {
-            Section {
-                TextField(s.serverAddress, text: Binding(get: { v.serverUrl }, set: model.setServerUrl))
-                    .keyboardType(.URL)
-                    .textInputAutocapitalization(.never)
-                    .accessibilityLabel(s.serverAddress)
-                    .foregroundColor(v.errorField == .server ? .red : nil)
-                TextField(s.activationCode, text: Binding(get: { v.code }, set: model.setCode))
-                    .textInputAutocapitalization(.characters)
-                    .accessibilityLabel(s.activationCode)
-                    .foregroundColor(v.errorField == .code ? .red : nil)
-                ErrorLine(message: v.error)
-            }
-            Section {
-                switch v.step {
-                case .form:
-                    Button(s.enrol) { Task { await model.enrol() } }
-                        .accessibilityLabel(s.enrol)
-                    Button(s.scanQr) { scanning = true }
-                        .accessibilityLabel(s.scanQr)
-                case .activating:
-                    ProgressView(s.activating)
-                case let .pulling(_, progress):
-                    ProgressView(value: Double(progress?.itemsDone ?? 0), total: Double(max(progress?.itemsTotal ?? 1, 1)))
-                    Text(s.pulling(progress?.itemsDone ?? 0, progress?.itemsTotal ?? 0))
-                    if v.error != nil {
-                        Button(s.retry) { Task { await model.retryPull() } }
+        Rendering(model.state) { v in
+            Form {
+                Section {
+                    TextField(s.serverAddress, text: Binding(get: { v.serverUrl }, set: model.setServerUrl))
+                        .keyboardType(.URL)
+                        .textInputAutocapitalization(.never)
+                        .accessibilityLabel(s.serverAddress)
+                        .foregroundColor(v.errorField == .server ? .red : nil)
+                    TextField(s.activationCode, text: Binding(get: { v.code }, set: model.setCode))
+                        .textInputAutocapitalization(.characters)
+                        .accessibilityLabel(s.activationCode)
+                        .foregroundColor(v.errorField == .code ? .red : nil)
+                    ErrorLine(message: v.error)
+                }
+                Section {
+                    switch v.step {
+                    case .form:
+                        Button(s.enrol) { Task { await model.enrol() } }
+                            .accessibilityLabel(s.enrol)
+                        Button(s.scanQr) { scanning = true }
+                            .accessibilityLabel(s.scanQr)
+                    case .activating:
+                        ProgressView(s.activating)
+                    case let .pulling(_, progress):
+                        ProgressView(value: Double(progress?.itemsDone ?? 0), total: Double(max(progress?.itemsTotal ?? 1, 1)))
+                        Text(s.pulling(progress?.itemsDone ?? 0, progress?.itemsTotal ?? 0))
+                        if v.error != nil {
+                            Button(s.retry) { Task { await model.retryPull() } }
+                        }
+                    case .done:
+                        ProgressView()
                     }
-                case .done:
-                    ProgressView()
                 }
             }
-        }
-        .navigationTitle(s.enrolTitle)
-        .sheet(isPresented: $scanning) {
-            QrScannerView { text in
-                scanning = false
-                model.scanned(text)
+            .navigationTitle(s.enrolTitle)
+            .sheet(isPresented: $scanning) {
+                QrScannerView { text in
+                    scanning = false
+                    model.scanned(text)
+                }
             }
         }
     }

@@ -10,54 +10,48 @@ import GridworkScreens
 struct GridScreenView: View {
     let app: AppModel
     let model: GridModel
-    @StateObject private var state: Observed<GridState>
-    @Environment(\.strings) private var s
-
-    init(app: AppModel, model: GridModel) {
-        self.app = app
-        self.model = model
-        _state = StateObject(wrappedValue: Observed(model.state))
-    }
+    @Environment(\.strings) var s
 
     var body: some View {
-        let v = state.value
-        VStack {
-            Picker(s.list, selection: Binding(get: { v.view }, set: { view in Task { await model.show(view) } })) {
-                Text(s.list).tag(GridView.list)
-                Text(s.map).tag(GridView.map)
-            }
-            .pickerStyle(.segmented)
-            if v.view == .map, let map = v.map {
-                GridMapShape(map: map).padding()
-            } else {
-                List {
-                    TextField(s.search, text: Binding(get: { v.query }, set: model.setQuery))
-                        .accessibilityLabel(s.search)
-                    Toggle(s.dueOnly, isOn: Binding(get: { v.dueOnly }, set: model.setDueOnly))
-                    ForEach(Array(v.rows.enumerated()), id: \.element.code) { index, row in
-                        Button { Task { await app.openHousehold(row.code) } } label: {
-                            VStack(alignment: .leading) {
-                                Text(row.name)
-                                Text(s.core(dueLabel(due: row.due))).font(.subheadline)
-                            }
-                        }
-                        .onAppear { Task { await model.scrolled(to: index) } }
-                    }
-                    if v.loading { ProgressView() }
-                    ErrorLine(message: v.error)
+        Rendering(model.state) { v in
+            VStack {
+                Picker(s.list, selection: Binding(get: { v.view }, set: { view in Task { await model.show(view) } })) {
+                    Text(s.list).tag(GridView.list)
+                    Text(s.map).tag(GridView.map)
                 }
+                .pickerStyle(.segmented)
+                if v.view == .map, let map = v.map {
+                    GridMapShape(map: map).padding()
+                } else {
+                    List {
+                        TextField(s.search, text: Binding(get: { v.query }, set: model.setQuery))
+                            .accessibilityLabel(s.search)
+                        Toggle(s.dueOnly, isOn: Binding(get: { v.dueOnly }, set: model.setDueOnly))
+                        ForEach(Array(v.rows.enumerated()), id: \.element.code) { index, row in
+                            Button { Task { await app.openHousehold(row.code) } } label: {
+                                VStack(alignment: .leading) {
+                                    Text(row.name)
+                                    Text(s.core(dueLabel(due: row.due))).font(.subheadline)
+                                }
+                            }
+                            .onAppear { Task { await model.scrolled(to: index) } }
+                        }
+                        if v.loading { ProgressView() }
+                        ErrorLine(message: v.error)
+                    }
+                }
+                Button(s.reportCase) { Task { await app.openNewCase(gridCode: v.gridCode) } }
+                    .padding()
             }
-            Button(s.reportCase) { Task { await app.openNewCase(gridCode: v.gridCode) } }
-                .padding()
+            .navigationTitle(v.title)
         }
-        .navigationTitle(v.title)
     }
 }
 
 /// The grid's boundary and places, scaled into the view.
 struct GridMapShape: View {
     let map: GridMap
-    @Environment(\.strings) private var s
+    @Environment(\.strings) var s
 
     var body: some View {
         GeometryReader { geo in

@@ -9,47 +9,41 @@ import GridworkScreens
 struct HouseholdView: View {
     let app: AppModel
     let model: HouseholdModel
-    @StateObject private var state: Observed<HouseholdState>
-    @Environment(\.strings) private var s
-
-    init(app: AppModel, model: HouseholdModel) {
-        self.app = app
-        self.model = model
-        _state = StateObject(wrappedValue: Observed(model.state))
-    }
+    @Environment(\.strings) var s
 
     var body: some View {
-        let v = state.value
-        List {
-            if let detail = v.detail {
-                Section {
-                    Text(detail.household.address)
-                    Button(s.visit) { Task { await app.openVisit(v.code) } }
-                }
-                Section(s.members) {
-                    ForEach(detail.members, id: \.id) { m in
-                        VStack(alignment: .leading) {
-                            Text("\(m.name)（\(m.relation)）")
-                            if let phone = m.phoneMasked {
-                                number(v.shown(m.id, .phone) ?? phone, memberId: m.id, field: .phone)
-                            }
-                            if let id = m.idNumberMasked {
-                                number(v.shown(m.id, .idNumber) ?? id, memberId: m.id, field: .idNumber)
+        Rendering(model.state) { v in
+            List {
+                if let detail = v.detail {
+                    Section {
+                        Text(detail.household.address)
+                        Button(s.visit) { Task { await app.openVisit(v.code) } }
+                    }
+                    Section(s.members) {
+                        ForEach(detail.members, id: \.id) { m in
+                            VStack(alignment: .leading) {
+                                Text("\(m.name)（\(m.relation)）")
+                                if let phone = m.phoneMasked {
+                                    number(v.shown(m.id, .phone) ?? phone, memberId: m.id, field: .phone)
+                                }
+                                if let id = m.idNumberMasked {
+                                    number(v.shown(m.id, .idNumber) ?? id, memberId: m.id, field: .idNumber)
+                                }
                             }
                         }
                     }
-                }
-                Section(s.recentVisits) {
-                    ForEach(detail.recentVisits, id: \.visitId) { visit in
-                        Text("\(TimeText.short(visit.at)) \(visit.workerName)")
+                    Section(s.recentVisits) {
+                        ForEach(detail.recentVisits, id: \.visitId) { visit in
+                            Text("\(TimeText.short(visit.at)) \(visit.workerName)")
+                        }
                     }
                 }
+                ErrorLine(message: v.error)
             }
-            ErrorLine(message: v.error)
-        }
-        .navigationTitle(v.detail?.household.name ?? "")
-        .sheet(isPresented: Binding(get: { v.dialog != nil }, set: { if !$0 { model.cancelReveal() } })) {
-            if let dialog = v.dialog { revealForm(dialog) }
+            .navigationTitle(v.detail?.household.name ?? "")
+            .sheet(isPresented: Binding(get: { v.dialog != nil }, set: { if !$0 { model.cancelReveal() } })) {
+                if let dialog = v.dialog { revealForm(dialog) }
+            }
         }
     }
 

@@ -9,37 +9,31 @@ import GridworkScreens
 struct InboxView: View {
     let app: AppModel
     let model: InboxModel
-    @StateObject private var state: Observed<InboxState>
-    @Environment(\.strings) private var s
-
-    init(app: AppModel, model: InboxModel) {
-        self.app = app
-        self.model = model
-        _state = StateObject(wrappedValue: Observed(model.state))
-    }
+    @Environment(\.strings) var s
 
     var body: some View {
-        let v = state.value
-        List {
-            if v.unread > 0 { Text(s.unread(v.unread)).bold() }
-            ForEach(v.items, id: \.id) { item in
-                Button {
-                    Task {
-                        if let caseId = await model.open(item.id) { await app.openCase(caseId) }
+        Rendering(model.state) { v in
+            List {
+                if v.unread > 0 { Text(s.unread(v.unread)).bold() }
+                ForEach(v.items, id: \.id) { item in
+                    Button {
+                        Task {
+                            if let caseId = await model.open(item.id) { await app.openCase(caseId) }
+                        }
+                    } label: {
+                        VStack(alignment: .leading) {
+                            Text(s.language == .zh ? item.titleZh : item.titleEn)
+                                .fontWeight(item.readAt == nil ? .semibold : .regular)
+                            Text(s.language == .zh ? item.bodyZh : item.bodyEn).font(.subheadline)
+                        }
                     }
-                } label: {
-                    VStack(alignment: .leading) {
-                        Text(s.language == .zh ? item.titleZh : item.titleEn)
-                            .fontWeight(item.readAt == nil ? .semibold : .regular)
-                        Text(s.language == .zh ? item.bodyZh : item.bodyEn).font(.subheadline)
-                    }
+                    .accessibilityLabel("\(item.readAt == nil ? "●" : "") \(item.titleZh)")
                 }
-                .accessibilityLabel("\(item.readAt == nil ? "●" : "") \(item.titleZh)")
+                if v.loading { ProgressView() }
+                ErrorLine(message: v.error)
             }
-            if v.loading { ProgressView() }
-            ErrorLine(message: v.error)
+            .refreshable { await model.refresh() }
+            .navigationTitle(s.inbox)
         }
-        .refreshable { await model.refresh() }
-        .navigationTitle(s.inbox)
     }
 }

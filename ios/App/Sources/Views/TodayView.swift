@@ -9,26 +9,21 @@ import GridworkScreens
 struct TodayView: View {
     let app: AppModel
     let model: TodayModel
-    @StateObject private var state: Observed<TodayState>
-    @Environment(\.strings) private var s
-
-    init(app: AppModel, model: TodayModel) {
-        self.app = app
-        self.model = model
-        _state = StateObject(wrappedValue: Observed(model.state))
-    }
+    @Environment(\.strings) var s
 
     var body: some View {
-        switch state.value {
-        case .loading:
-            ProgressView()
-        case let .failed(message):
-            VStack(spacing: 16) {
-                ErrorLine(message: message)
-                Button(s.retry) { Task { await model.refresh() } }
+        Rendering(model.state) { state in
+            switch state {
+            case .loading:
+                ProgressView()
+            case let .failed(message):
+                VStack(spacing: 16) {
+                    ErrorLine(message: message)
+                    Button(s.retry) { Task { await model.refresh() } }
+                }
+            case let .ready(r):
+                ready(r)
             }
-        case let .ready(r):
-            ready(r)
         }
     }
 

@@ -10,53 +10,47 @@ import GridworkScreens
 struct VisitView: View {
     let app: AppModel
     let model: VisitModel
-    @StateObject private var state: Observed<VisitState>
-    @Environment(\.strings) private var s
-
-    init(app: AppModel, model: VisitModel) {
-        self.app = app
-        self.model = model
-        _state = StateObject(wrappedValue: Observed(model.state))
-    }
+    @Environment(\.strings) var s
 
     var body: some View {
-        let v = state.value
-        Form {
-            if let saved = v.saved {
-                savedSection(saved)
-            } else {
-                if v.restored {
-                    Section {
-                        Text(s.restored(v.answers.count, v.photos.count))
-                        Button(s.startOver) { Task { await model.startOver() } }
-                    }
-                }
-                Section {
-                    if v.locating { Text(s.locating) }
-                    else if let fix = v.fix { Text(s.fix(fix.accuracyM, mock: fix.mock)).foregroundColor(fix.mock ? .orange : .primary) }
-                    else { Text(s.noFix) }
-                }
-                if let template = v.template {
-                    ForEach(template.sections, id: \.priority) { section in
-                        Section(s.core(priorityLabel(priority: section.priority))) {
-                            ForEach(section.items, id: \.code) { item in
-                                ItemRow(item: item, state: v, model: model)
-                            }
+        Rendering(model.state) { v in
+            Form {
+                if let saved = v.saved {
+                    savedSection(saved)
+                } else {
+                    if v.restored {
+                        Section {
+                            Text(s.restored(v.answers.count, v.photos.count))
+                            Button(s.startOver) { Task { await model.startOver() } }
                         }
                     }
                     Section {
-                        TextField(s.notes, text: Binding(get: { v.notes }, set: model.setNotes))
-                            .accessibilityLabel(s.notes)
+                        if v.locating { Text(s.locating) }
+                        else if let fix = v.fix { Text(s.fix(fix.accuracyM, mock: fix.mock)).foregroundColor(fix.mock ? .orange : .primary) }
+                        else { Text(s.noFix) }
+                    }
+                    if let template = v.template {
+                        ForEach(template.sections, id: \.priority) { section in
+                            Section(s.core(priorityLabel(priority: section.priority))) {
+                                ForEach(section.items, id: \.code) { item in
+                                    ItemRow(item: item, state: v, model: model)
+                                }
+                            }
+                        }
+                        Section {
+                            TextField(s.notes, text: Binding(get: { v.notes }, set: model.setNotes))
+                                .accessibilityLabel(s.notes)
+                        }
+                    }
+                    Section {
+                        ErrorLine(message: v.error)
+                        Button(v.saving ? s.saving : s.saveVisit) { Task { await model.save() } }
+                            .disabled(v.template == nil || v.saving)
                     }
                 }
-                Section {
-                    ErrorLine(message: v.error)
-                    Button(v.saving ? s.saving : s.saveVisit) { Task { await model.save() } }
-                        .disabled(v.template == nil || v.saving)
-                }
             }
+            .navigationTitle(s.visitTitle(v.householdName))
         }
-        .navigationTitle(s.visitTitle(v.householdName))
     }
 
     private func savedSection(_ saved: VisitOutcome) -> some View {
@@ -78,7 +72,7 @@ private struct ItemRow: View {
     let item: Item
     let state: VisitState
     let model: VisitModel
-    @Environment(\.strings) private var s
+    @Environment(\.strings) var s
 
     var body: some View {
         VStack(alignment: .leading) {

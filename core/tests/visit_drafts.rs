@@ -122,6 +122,13 @@ fn discarding_starts_over_and_forgetting_the_phone_wipes_drafts() {
         .save_visit_draft(WORKER, &half_done(&t, "H002"))
         .unwrap();
     t.store.discard_visit_draft(WORKER, "H001").unwrap();
+    // A visit opened and left with nothing in it is no unfinished visit.
+    let mut empty = half_done(&t, "H003");
+    t.store.save_visit_draft(WORKER, &empty).unwrap();
+    empty.answers.clear();
+    empty.photos.clear();
+    empty.notes = "  ".into();
+    t.store.save_visit_draft(WORKER, &empty).unwrap();
     let left: Vec<String> = t
         .store
         .unfinished_visits(WORKER)

@@ -33,8 +33,9 @@ pub struct UnfinishedVisit {
 
 impl Store {
     /// Keep the visit screen's answers so far (replacing the last draft for
-    /// that household). Nothing is checked for completeness: that is what
-    /// recording the visit does. Sizes are bounded as for a visit.
+    /// that household; an empty one removes it). Nothing is checked for
+    /// completeness: that is what recording the visit does. Sizes are
+    /// bounded as for a visit.
     pub fn save_visit_draft(&self, user_id: &str, draft: &VisitInput) -> Result<()> {
         check_text("notes", &draft.notes, text::NOTE, TextKind::Block)?;
         check_count("answers", draft.answers.len(), counts::ANSWERS)?;
@@ -42,6 +43,12 @@ impl Store {
         let body = serde_json::to_string(draft)?;
         self.write_relaxed(|w| {
             check_visitable(w, user_id, &draft.household_code)?;
+            // Nothing answered, photographed or noted is not an unfinished
+            // visit (a screen opened and left, or everything cleared).
+            if draft.answers.is_empty() && draft.photos.is_empty() && draft.notes.trim().is_empty()
+            {
+                return w.delete_visit_draft(user_id, &draft.household_code);
+            }
             w.tx.prepare_cached(
                 "INSERT INTO visit_draft (worker_id, household_code, body, updated_at)
                  VALUES (?1, ?2, ?3, ?4)

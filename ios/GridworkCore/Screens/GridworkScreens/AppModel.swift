@@ -175,7 +175,8 @@ public final class AppModel {
     public func back() -> Bool {
         var s = stack.value
         guard s.count > 1 else { return false }
-        s.removeLast()
+        // A visit left unsaved keeps its last answers.
+        if case let .visit(visit) = s.removeLast() { Task { await visit.keepDraftNow() } }
         stack.set(s)
         // What the popped screen changed shows on the one below.
         switch s.last {

@@ -105,6 +105,30 @@ final class ScreensTests: ServerTestCase {
         XCTAssertNil(try worker.store.deviceOwner())
     }
 
+    /// An answer given just before leaving the visit is kept (the typing
+    /// pause's save would die with the screen); starting over drops it all.
+    @MainActor
+    func testLeavingAVisitKeepsItsLastAnswerAndStartingOverDropsTheDraft() async throws {
+        let worker = try await TestPhone.enrolled(dir: dir, name: "w1", server: server, user: "w1")
+        let app = worker.app
+        await app.openVisit("H002")
+        guard case let .visit(visit) = app.top else { return XCTFail("not on the visit") }
+        visit.answer("ws.gas_use", .choice("piped"))
+        app.back()
+        try await until("the answer is in the draft") {
+            (try worker.store.visitDraft(householdCode: "H002"))?.answers.contains { $0.itemCode == "ws.gas_use" } ?? false
+        }
+        await app.today.refresh()
+        XCTAssertEqual(app.today.ready?.today.unfinishedVisits.map(\.householdCode), ["H002"])
+        await app.openVisit("H002")
+        guard case let .visit(again) = app.top else { return XCTFail("not on the visit again") }
+        XCTAssertTrue(again.state.value.restored)
+        XCTAssertEqual(again.state.value.answers["ws.gas_use"], .choice("piped"))
+        await again.startOver()
+        XCTAssertTrue(again.state.value.answers.isEmpty)
+        XCTAssertNil(try worker.store.visitDraft(householdCode: "H002"))
+    }
+
     @MainActor
     func testAStrayQrCodeIsRefusedAndTheServersQrFillsTheForm() async throws {
         let phone = try TestPhone(dir: dir, name: "w1")

@@ -218,6 +218,12 @@ public final class VisitModel {
         }
     }
 
+    /// The screen is closing: keep the visit as it stands now, not after the typing pause.
+    public func keepDraftNow() async {
+        await settleDraft()
+        await writeDraft(state.value)
+    }
+
     /// Wait for the draft write under way, if any (tests and the screen's exit).
     public func settleDraft() async {
         let pending = draftSave

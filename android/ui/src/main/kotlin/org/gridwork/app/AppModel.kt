@@ -195,7 +195,10 @@ class AppModel(
     fun back(): Boolean {
         val stack = _stack.value
         if (stack.size <= 1) return false
-        close(stack.last())
+        val leaving = stack.last()
+        // A visit left unsaved keeps its last answers (its own delayed save dies with its scope).
+        if (leaving is Destination.Visit) scope.launch { leaving.model.keepDraftNow() }
+        close(leaving)
         _stack.value = stack.dropLast(1)
         when (val top = _stack.value.last()) {
             Destination.Today -> today.refresh()

@@ -199,8 +199,14 @@ class VisitAndReportTest {
                 awaitText("已拍 1 张")
                 awaitCondition("the draft is kept") { phone.store.visitDraft("H001")?.photos?.size == 1 }
                 val photo = File(phone.store.visitDraft("H001")!!.photos.single().path)
+                // An answer given just before leaving is kept too.
+                scrollTo("item.ws.gas_use.piped")
+                onNodeWithTag("item.ws.gas_use.piped").performClick()
                 phone.app.back()
                 awaitTag("today.unfinished.H001")
+                awaitCondition("the last answer is in the draft") {
+                    phone.store.visitDraft("H001")?.answers?.any { it.itemCode == "ws.gas_use" } == true
+                }
 
                 onNodeWithTag("today.unfinished.H001").performClick()
                 awaitTag("visit.startOver")

@@ -113,6 +113,15 @@ class VisitModel(
         }
     }
 
+    /**
+     * The screen is closing: keep the visit as it stands now (the shortly-after
+     * save would be cancelled with the screen). Run it outside the screen's scope.
+     */
+    suspend fun keepDraftNow() {
+        draftSave?.cancelAndJoin()
+        writeDraft(_state.value)
+    }
+
     /** Keep the visit as it stands, shortly (typing does not write on every key). */
     private fun keepDraft(soon: Long = 400) {
         val previous = draftSave

@@ -164,3 +164,22 @@ fn only_a_worker_in_reach_keeps_a_draft_and_oversize_input_changes_nothing() {
     );
     assert_eq!(t.store.visit_draft(WORKER, "H001").unwrap(), Some(draft));
 }
+
+/// A draft begun on a checklist version that has since been replaced is no
+/// unfinished visit any more: its answers would be refused.
+#[test]
+fn a_draft_on_a_replaced_checklist_is_no_longer_offered() {
+    let t = township();
+    t.store
+        .save_visit_draft(WORKER, &half_done(&t, "H001"))
+        .unwrap();
+    let mut newer = t.store.checklist_for_kind(PlaceKind::Household).unwrap();
+    newer.version += 1;
+    assert!(t.store.store_template(&newer).unwrap());
+    assert_eq!(
+        t.store.checklist_for(WORKER, "H001").unwrap().version,
+        newer.version
+    );
+    assert_eq!(t.store.visit_draft(WORKER, "H001").unwrap(), None);
+    assert!(t.store.unfinished_visits(WORKER).unwrap().is_empty());
+}

@@ -7,9 +7,10 @@
 //! save, gone once the visit is recorded or the worker discards it.
 
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use super::checklists::current_template;
 use super::households::{load_household, require_grid_reach};
 use super::users::actor;
 use super::visits::VisitInput;
@@ -73,7 +74,10 @@ impl Store {
                 )?
                 .query_row([user_id, household_code], |r| r.get(0))
                 .optional()?;
-            body.map(|b| read_draft(&b)).transpose()
+            let Some(draft) = body.map(|b| read_draft(&b)).transpose()? else {
+                return Ok(None);
+            };
+            Ok(still_current(c, &draft)?.then_some(draft))
         })
     }
 
@@ -98,6 +102,9 @@ impl Store {
             for row in rows {
                 let (household_code, household_name, grid_code, body, updated_at) = row?;
                 let draft = read_draft(&body)?;
+                if !still_current(c, &draft)? {
+                    continue;
+                }
                 out.push(UnfinishedVisit {
                     household_code,
                     household_name,
@@ -140,6 +147,18 @@ fn read_draft(body: &str) -> Result<VisitInput> {
         .photos
         .retain(|p| std::fs::metadata(&p.path).is_ok_and(|m| m.is_file() && m.len() > 0));
     Ok(draft)
+}
+
+/// Whether the draft was begun on the checklist version the household
+/// would be visited with now: after a new version its answers would be
+/// refused, so it is no longer an unfinished visit (the next save of the
+/// visit replaces it).
+fn still_current(c: &Connection, draft: &VisitInput) -> Result<bool> {
+    let Some(h) = load_household(c, &draft.household_code)? else {
+        return Ok(false);
+    };
+    Ok(current_template(c, h.kind)?
+        .is_some_and(|t| t.id == draft.template_id && t.version == draft.template_version))
 }
 
 /// Only a grid worker who may visit the household keeps a draft for it;

@@ -72,10 +72,8 @@ public final class VisitModel {
                 $0.householdName = name
                 $0.template = template
             }
-            // A draft for another template version is of no use: the core would refuse its answers.
-            if let draft, draft.templateId == template.id, draft.templateVersion == template.version {
-                restore(draft)
-            }
+            // The core offers a draft only while its checklist version is current.
+            if let draft { restore(draft) }
         } catch {
             state.update { $0.error = .of(error) }
         }

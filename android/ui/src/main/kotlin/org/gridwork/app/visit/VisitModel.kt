@@ -76,8 +76,8 @@ class VisitModel(
                     Triple(householdDetail(householdCode).household.name, checklistFor(householdCode), visitDraft(householdCode))
                 }
                 _state.update { it.copy(householdName = name, template = template) }
-                // A draft for another template version is of no use: the core would refuse its answers.
-                if (draft != null && draft.templateId == template.id && draft.templateVersion == template.version) restore(draft)
+                // The core offers a draft only while its checklist version is current.
+                if (draft != null) restore(draft)
             } catch (e: GridworkException) {
                 _state.update { it.copy(error = UiText.of(e)) }
             }

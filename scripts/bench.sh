@@ -31,7 +31,8 @@ if [ "${1:-all}" = console ]; then
 fi
 
 if [ "${1:-all}" = store ]; then
-  cargo bench --locked -p gridwork-core --features encryption --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
+  # The phones ship SQLCipher on a vendored OpenSSL: measure that one.
+  cargo bench --locked -p gridwork-core --features vendored-openssl --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
   python3 scripts/bench_report.py "$log" "scripts/bench.sh store" "$out" --only-store
   exit 0
 fi
@@ -40,7 +41,7 @@ echo "== release build"
 cargo build --release --locked -p gridwork -p gridwork-bench
 
 echo "== device store benchmarks (criterion)"
-cargo bench --locked -p gridwork-core --features encryption --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
+cargo bench --locked -p gridwork-core --features vendored-openssl --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
 
 echo "== sync: initial sync and push of 10,000 records (Gridwork)"
 target/release/gridwork-bench sync --n 10000 --out "$out" > "$out/sync.json"

@@ -105,8 +105,13 @@ fn a_plain_store_is_encrypted_in_place_with_all_it_held() {
     // A crash during an earlier attempt left half an encrypted copy.
     std::fs::write(dir.path().join("phone.db.encrypting"), b"half a copy").unwrap();
 
-    let key = StoreKey::generate().unwrap();
+    let raw = [3u8; 32];
+    let key = StoreKey::from_bytes(raw);
     let store = open_encrypted(&path, &key);
+    assert!(
+        opens_with(&path, &raw, Some("HMAC_SHA256")),
+        "encrypted in the current page format"
+    );
     assert_eq!(store.outbox_len().unwrap(), outbox, "pending work survives");
     let page = store
         .households(WORKER, G1, &Default::default(), 0, 50)
@@ -148,4 +153,137 @@ fn the_key_is_made_once_and_kept_by_the_secret_store() {
         Err(CoreError::Invalid { field, .. }) => assert_eq!(field, "store_key"),
         other => panic!("a damaged key must be refused: {other:?}"),
     }
+}
+
+/// Does the file open with this raw key in this page format (`None`:
+/// SQLCipher 4's defaults, HMAC-SHA512)? Asked of SQLCipher directly, not
+/// through the store, so the test sees what is really on disk.
+fn opens_with(path: &Path, key: &[u8; 32], hmac: Option<&str>) -> bool {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))
+        .unwrap();
+    if let Some(hmac) = hmac {
+        conn.execute_batch(&format!("PRAGMA cipher_hmac_algorithm = {hmac};"))
+            .unwrap();
+    }
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .is_ok()
+}
+
+/// Rewrite a store the way builds before the page-format change wrote
+/// it: SQLCipher 4's defaults (HMAC-SHA512), same key, same contents.
+fn write_in_legacy_format(path: &Path, key: &[u8; 32]) {
+    let legacy = path.with_extension("legacy");
+    {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let hex_key = hex::encode(key);
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"x'{hex_key}'\"; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;"
+        ))
+        .unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
+            .unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        conn.execute_batch(&format!(
+            "ATTACH DATABASE '{}' AS legacy KEY \"x'{hex_key}'\";",
+            legacy.display()
+        ))
+        .unwrap();
+        conn.query_row("SELECT sqlcipher_export('legacy')", [], |_| Ok(()))
+            .unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA legacy.user_version = {version}; DETACH DATABASE legacy;"
+        ))
+        .unwrap();
+    }
+    std::fs::rename(&legacy, path).unwrap();
+}
+
+fn sibling_exists(path: &Path, suffix: &str) -> bool {
+    let mut name = path.file_name().unwrap().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name).exists()
+}
+
+#[test]
+fn a_store_in_the_earlier_page_format_is_rewritten_with_all_it_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.db");
+    let raw = [7u8; 32];
+    let key = StoreKey::from_bytes(raw);
+    let (outbox, households) = {
+        let store = open_encrypted(&path, &key);
+        populate(&store);
+        let page = store
+            .households(WORKER, G1, &Default::default(), 0, 50)
+            .unwrap();
+        (store.outbox_len().unwrap(), page.total)
+    };
+    // New stores are written with HMAC-SHA256 pages.
+    assert!(opens_with(&path, &raw, Some("HMAC_SHA256")));
+    assert!(!opens_with(&path, &raw, None));
+
+    write_in_legacy_format(&path, &raw);
+    assert!(opens_with(&path, &raw, None), "the old format, as shipped");
+    assert!(!opens_with(&path, &raw, Some("HMAC_SHA256")));
+    // A crash during an earlier rewrite left half a copy beside it.
+    std::fs::write(dir.path().join("phone.db.reformatting"), b"half a copy").unwrap();
+
+    let store = open_encrypted(&path, &key);
+    assert_eq!(store.outbox_len().unwrap(), outbox, "pending work survives");
+    let page = store
+        .households(WORKER, G1, &Default::default(), 0, 50)
+        .unwrap();
+    assert_eq!(page.total, households);
+    assert_eq!(
+        store
+            .reveal_member_field(WORKER, "M001", PiiField::IdNumber, "核对身份")
+            .unwrap(),
+        "11010519491231002X"
+    );
+    drop(store);
+    assert!(opens_with(&path, &raw, Some("HMAC_SHA256")), "rewritten");
+    assert!(!opens_with(&path, &raw, None));
+    assert!(!sibling_exists(&path, ".reformatting"));
+    let bytes = file_bytes(&path);
+    assert!(!holds(&bytes, "13912345678") && !holds(&bytes, "SQLite format 3"));
+    // An ordinary open from now on; the reveal is one more operation.
+    assert_eq!(
+        open_encrypted(&path, &key).outbox_len().unwrap(),
+        outbox + 1
+    );
+}
+
+#[test]
+fn a_wrong_key_leaves_a_store_in_the_earlier_format_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.db");
+    let raw = [9u8; 32];
+    populate(&open_encrypted(&path, &StoreKey::from_bytes(raw)));
+    write_in_legacy_format(&path, &raw);
+    let before = std::fs::read(&path).unwrap();
+
+    match Store::open_encrypted(&path, &StoreKey::from_bytes([1u8; 32])) {
+        Err(CoreError::Invalid { field, reason }) => {
+            assert_eq!(field, "store_key");
+            assert!(reason.contains("does not open with this key"), "{reason}");
+        }
+        other => panic!("a wrong key must be refused clearly: {other:?}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before, "not a byte changed");
+    assert!(!sibling_exists(&path, ".reformatting"));
+    // The right key still opens it, with what it held.
+    let store = open_encrypted(&path, &StoreKey::from_bytes(raw));
+    assert_eq!(
+        store
+            .reveal_member_field(WORKER, "M001", PiiField::Phone, "回访核实")
+            .unwrap(),
+        "13912345678"
+    );
 }

@@ -81,18 +81,103 @@ impl StoreKey {
     }
 }
 
-/// Key a freshly opened connection, then prove the key opens the file
-/// (SQLCipher only notices a wrong key at the first read).
-pub(crate) fn apply_key(conn: &Connection, key: &StoreKey) -> Result<()> {
-    quiet(conn)?;
-    conn.execute_batch(&key.pragma())?;
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
-        Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
-            Err(CoreError::invalid(
+/// The page formats a phone's store has been written in.
+#[derive(Clone, Copy)]
+enum PageFormat {
+    /// SQLCipher 4's defaults: every page authenticated with HMAC-SHA512.
+    /// Stores written before the change below.
+    Legacy,
+    /// HMAC-SHA256: the same integrity guarantee for a 4 KiB page (a
+    /// 256-bit tag) at a lower cost per page written (ADR 0013,
+    /// docs/benchmarks.md).
+    Current,
+}
+
+impl PageFormat {
+    /// The pragmas that select this format on `schema` ("main", or an
+    /// attached database), set after its key and before its first page is
+    /// read or written.
+    fn pragmas(self, schema: &str) -> String {
+        match self {
+            PageFormat::Legacy => String::new(),
+            PageFormat::Current => format!("PRAGMA {schema}.cipher_hmac_algorithm = HMAC_SHA256;"),
+        }
+    }
+}
+
+/// Open the phone's store with its key: a plain store from before
+/// encryption is encrypted first, and a store in the earlier page format
+/// (HMAC-SHA512) is rewritten in the current one. Both rewrites are
+/// crash-safe copies renamed over the store only when complete.
+pub(crate) fn open_keyed(path: &Path, key: &StoreKey) -> Result<Connection> {
+    if is_plain_sqlite(path)? {
+        encrypt_in_place(path, key)?;
+    }
+    crate::private_file::make_private(path)?;
+    let conn = Connection::open(path)?;
+    match apply_key(&conn, key, PageFormat::Current) {
+        Err(Refused::WrongKey) => {}
+        other => return other.map(|()| conn).map_err(Refused::into_error),
+    }
+    drop(conn);
+    // Not the current format with this key: either a store written before
+    // the format changed, or the wrong key. Only the former opens with the
+    // legacy settings; the latter is refused without touching the file.
+    reformat_in_place(path, key)?;
+    let conn = Connection::open(path)?;
+    apply_key(&conn, key, PageFormat::Current).map_err(Refused::into_error)?;
+    Ok(conn)
+}
+
+/// Why a key did not open a store.
+enum Refused {
+    WrongKey,
+    Other(CoreError),
+}
+
+impl Refused {
+    fn into_error(self) -> CoreError {
+        match self {
+            Refused::WrongKey => CoreError::invalid(
                 "store_key",
                 "数据库无法用此密钥打开（密钥不对，或不是本应用的数据库）/ the store does not open with this key (a wrong key, or not this app's store)",
-            ))
+            ),
+            Refused::Other(e) => e,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Refused {
+    fn from(e: rusqlite::Error) -> Self {
+        Refused::Other(e.into())
+    }
+}
+
+impl From<CoreError> for Refused {
+    fn from(e: CoreError) -> Self {
+        Refused::Other(e)
+    }
+}
+
+/// Key a freshly opened connection in the given page format, then prove
+/// the key opens the file (SQLCipher only notices a wrong key, or a wrong
+/// format, at the first read).
+fn apply_key(
+    conn: &Connection,
+    key: &StoreKey,
+    format: PageFormat,
+) -> std::result::Result<(), Refused> {
+    quiet(conn)?;
+    conn.execute_batch(&key.pragma())?;
+    conn.execute_batch(&format.pragmas("main"))?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Err(Refused::WrongKey)
         }
         Err(e) => Err(e.into()),
     }
@@ -112,7 +197,7 @@ fn quiet(conn: &Connection) -> Result<()> {
 
 /// Does `path` hold an unencrypted SQLite database (a store from before
 /// encryption)?
-pub(crate) fn is_plain_sqlite(path: &Path) -> Result<bool> {
+fn is_plain_sqlite(path: &Path) -> Result<bool> {
     let mut head = [0u8; 16];
     match std::fs::File::open(path) {
         Ok(mut f) => match f.read_exact(&mut head) {
@@ -134,25 +219,57 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 /// written beside the store and renamed over it only when complete, so
 /// at any moment the path holds either the whole plain store or the whole
 /// encrypted one (a half-written copy is discarded at the next open).
-pub(crate) fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<()> {
+fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<()> {
     let tmp = sibling(path, ".encrypting");
     remove_if_exists(&tmp)?;
     {
         let plain = Connection::open(path)?;
         quiet(&plain)?;
-        // Out of WAL mode: everything in the main file, no journal left
-        // beside it to be replayed against the encrypted file later.
-        plain.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        plain.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
-        let version: i64 = plain.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        crate::private_file::make_private(&tmp)?;
-        plain.execute_batch(&key.attach(&tmp)?)?;
-        plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
-        plain.execute_batch(&format!("PRAGMA encrypted.user_version = {version};"))?;
-        plain.execute_batch("DETACH DATABASE encrypted;")?;
+        export(&plain, key, &tmp)?;
     }
-    sync_file(&tmp)?;
-    std::fs::rename(&tmp, path).map_err(|e| CoreError::io(path, e))?;
+    replace_with(&tmp, path)?;
+    info!("store encrypted in place");
+    Ok(())
+}
+
+/// Rewrite a store kept in the earlier page format (SQLCipher 4's
+/// default, HMAC-SHA512) in the current one, in place and crash-safe like
+/// [`encrypt_in_place`]: until the rename the old file is untouched and
+/// still opens, so a crash only means the next open tries again. A key
+/// that opens neither format is refused and nothing is written.
+fn reformat_in_place(path: &Path, key: &StoreKey) -> Result<()> {
+    let tmp = sibling(path, ".reformatting");
+    remove_if_exists(&tmp)?;
+    {
+        let legacy = Connection::open(path)?;
+        apply_key(&legacy, key, PageFormat::Legacy).map_err(Refused::into_error)?;
+        export(&legacy, key, &tmp)?;
+    }
+    replace_with(&tmp, path)?;
+    info!("store rewritten in the current page format");
+    Ok(())
+}
+
+/// Copy everything `from` holds into a new store at `to`, encrypted with
+/// `key` in the current page format. `from` leaves WAL mode first, so no
+/// journal is left beside the store to be replayed against the copy.
+fn export(from: &Connection, key: &StoreKey, to: &Path) -> Result<()> {
+    from.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    from.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
+    let version: i64 = from.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    crate::private_file::make_private(to)?;
+    from.execute_batch(&key.attach(to)?)?;
+    from.execute_batch(&PageFormat::Current.pragmas("encrypted"))?;
+    from.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+    from.execute_batch(&format!("PRAGMA encrypted.user_version = {version};"))?;
+    from.execute_batch("DETACH DATABASE encrypted;")?;
+    Ok(())
+}
+
+/// Make the finished copy durable and put it in the store's place.
+fn replace_with(tmp: &Path, path: &Path) -> Result<()> {
+    sync_file(tmp)?;
+    std::fs::rename(tmp, path).map_err(|e| CoreError::io(path, e))?;
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         // The rename itself made durable (best effort where directories
         // cannot be opened).
@@ -160,7 +277,6 @@ pub(crate) fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<()> {
             let _ = d.sync_all();
         }
     }
-    info!("store encrypted in place");
     Ok(())
 }
 

@@ -276,19 +276,19 @@ impl Store {
             std::fs::create_dir_all(parent).map_err(|e| CoreError::io(parent, e))?;
         }
         #[cfg(feature = "encryption")]
-        if let Some(key) = key {
-            if encryption::is_plain_sqlite(path)? {
-                encryption::encrypt_in_place(path, key)?;
+        let mut conn = match key {
+            Some(key) => encryption::open_keyed(path, key)?,
+            None => {
+                crate::private_file::make_private(path)?;
+                Connection::open(path)?
             }
-        }
-        crate::private_file::make_private(path)?;
-        let mut conn = Connection::open(path)?;
-        #[cfg(feature = "encryption")]
-        if let Some(key) = key {
-            encryption::apply_key(&conn, key)?;
-        }
+        };
         #[cfg(not(feature = "encryption"))]
-        let _ = key;
+        let mut conn = {
+            let _ = key;
+            crate::private_file::make_private(path)?;
+            Connection::open(path)?
+        };
         configure(&conn)?;
         schema::migrations().to_latest(&mut conn)?;
         let device_id = match conn

@@ -131,7 +131,7 @@ if part tus; then
   tests/tus/interop.sh >target/test-tus.log 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
     tail -n 40 target/test-tus.log >&2
-    echo "tus interop: FAILED (exit $rc; full log: target/test-tus.log, server log: target/tus/server.log)" >&2
+    echo "tus interop: FAILED (exit $rc; full log: target/test-tus.log, server logs: target/tus/server-data.log, server-s3.log, moto.log)" >&2
     exit "$rc"
   fi
   tail -n 12 target/test-tus.log

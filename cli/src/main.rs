@@ -73,6 +73,13 @@ enum Command {
         /// POST /v1/evidence/upload-states) does it at once.
         #[arg(long, default_value_t = 500)]
         upload_batch_ms: u64,
+        /// Where finished photos are kept: `data` (the data directory's
+        /// blobs/) or an S3-compatible bucket, s3://bucket/prefix, which
+        /// several servers can share. The endpoint and credentials come
+        /// from AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+        /// AWS_REGION (and AWS_ALLOW_HTTP=true for a plain-HTTP endpoint).
+        #[arg(long, env = "GRIDWORK_BLOBS", default_value = "data")]
+        blobs: gridwork_server::blob::BlobLocation,
         /// Run on a test clock starting at this time (RFC 3339, e.g.
         /// 2026-05-11T00:00:00Z); an administrator moves it forward with
         /// POST /v1/admin/clock. For end-to-end tests and the demo only.
@@ -168,6 +175,7 @@ fn main() -> ExitCode {
             upload_expiry_hours,
             min_free_mib,
             upload_batch_ms,
+            blobs,
             test_clock,
             escalation_interval_secs,
             push,
@@ -193,6 +201,7 @@ fn main() -> ExitCode {
                     expiry: chrono::Duration::hours(i64::from(upload_expiry_hours)),
                     min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
                     batch_delay: std::time::Duration::from_millis(upload_batch_ms),
+                    blobs,
                 },
                 test_clock,
                 push,

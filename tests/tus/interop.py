@@ -11,9 +11,13 @@
         (tests/api/schemathesis.sh, after setup) photo 0 uploaded whole by
         plain tus requests, uploads created for the others; prints
         GRIDWORK_UPLOAD_IDS and GRIDWORK_EVIDENCE_IDS for the hooks
-    python interop.py verify URL WORKDIR DATA_DIR
+    python interop.py verify URL WORKDIR DATA_DIR [BLOBS]
         for every photo: HEAD says offset == length, the server answers the
-        same bytes, the blob file is byte-identical, the record is stored
+        same bytes, the blob is byte-identical (the file in DATA_DIR/blobs,
+        or with BLOBS=s3://bucket/prefix the object in the bucket, read with
+        boto3 from AWS_ENDPOINT), the record is stored
+    python interop.py make-bucket ENDPOINT BUCKET
+        wait for the S3-compatible server at ENDPOINT, then create BUCKET
 
 Fails loudly (non-zero exit, the reason on stderr) on anything unexpected.
 """
@@ -183,7 +187,42 @@ def seed(url: str, work: pathlib.Path) -> None:
     print(f"seeded: {len(uploads)} uploads (the first complete)", file=sys.stderr)
 
 
-def verify(url: str, work: pathlib.Path, data: pathlib.Path) -> None:
+def s3_client(endpoint: str):
+    import boto3  # moto[server] brings it
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name=os.environ.get("AWS_REGION", "us-east-1"),
+                        aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])
+
+
+def make_bucket(endpoint: str, bucket: str) -> None:
+    client = s3_client(endpoint)
+    for _ in range(200):
+        try:
+            client.create_bucket(Bucket=bucket)
+            print(f"bucket {bucket} at {endpoint}", file=sys.stderr)
+            return
+        except Exception as e:  # not listening yet
+            last = e
+            time.sleep(0.1)
+    sys.exit(f"make-bucket: {endpoint} did not answer: {last}")
+
+
+def stored_blob(data: pathlib.Path, blobs: str, sha256: str) -> tuple[str, bytes | None]:
+    """Where the server keeps a photo, and its bytes there (None: missing)."""
+    if blobs == "data":
+        path = data / "blobs" / sha256[:2] / sha256
+        return str(path), path.read_bytes() if path.is_file() else None
+    bucket, _, prefix = blobs.removeprefix("s3://").partition("/")
+    key = "/".join(p for p in (prefix.strip("/"), sha256[:2], sha256) if p)
+    try:
+        body = s3_client(os.environ["AWS_ENDPOINT"]).get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception:
+        body = None
+    return f"s3://{bucket}/{key}", body
+
+
+def verify(url: str, work: pathlib.Path, data: pathlib.Path, blobs: str = "data") -> None:
     ev = load(work)
     db = sqlite3.connect(data / "gridwork.db")
     failures = []
@@ -193,9 +232,11 @@ def verify(url: str, work: pathlib.Path, data: pathlib.Path) -> None:
                            (p["id"],)).fetchone()
         if state != ("stored", p["size"]):
             failures.append(f"photo {i}: server record is {state}, not stored")
-        blob = data / "blobs" / p["sha256"][:2] / p["sha256"]
-        if not blob.is_file() or blob.read_bytes() != want:
-            failures.append(f"photo {i}: blob {blob} missing or not byte-identical")
+        where, stored = stored_blob(data, blobs, p["sha256"])
+        if stored != want:
+            failures.append(f"photo {i}: blob {where} missing or not byte-identical")
+        if blobs != "data" and (data / "blobs" / p["sha256"][:2] / p["sha256"]).exists():
+            failures.append(f"photo {i}: also kept in the data directory, not only in {blobs}")
         status, _, body = request("GET", f"{url}/v1/evidence/{p['id']}/content", ev["token"],
                                   headers={"X-Gridwork-Protocol": "1"})
         if status != 200 or body != want:
@@ -216,8 +257,8 @@ def verify(url: str, work: pathlib.Path, data: pathlib.Path) -> None:
             failures.append(f"photo {i}: HEAD {status} offset {h.get('upload-offset')} of {p['size']}")
     if failures:
         sys.exit("verify: FAILED\n  " + "\n  ".join(failures))
-    print(f"verify: {len(ev['photos'])} photos stored, byte-identical (blob, download), HEAD offset == length",
-          file=sys.stderr)
+    print(f"verify: {len(ev['photos'])} photos stored, byte-identical (blob in {blobs}, download), "
+          "HEAD offset == length", file=sys.stderr)
 
 
 if __name__ == "__main__":
@@ -229,6 +270,9 @@ if __name__ == "__main__":
     elif cmd == "seed":
         seed(url, pathlib.Path(sys.argv[3]))
     elif cmd == "verify":
-        verify(url, pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4]))
+        verify(url, pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4]),
+               sys.argv[5] if len(sys.argv) > 5 else "data")
+    elif cmd == "make-bucket":
+        make_bucket(url, sys.argv[3])
     else:
         sys.exit(f"unknown command {cmd}")

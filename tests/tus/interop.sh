@@ -11,8 +11,11 @@
 #                                 aborted after one chunk, resumed with
 #                                 findPreviousUploads
 # then checked on the server: HEAD offset == length, the record stored, the
-# blob and the download byte-identical to the phone's file. Exits non-zero
-# on any failure; the last line is the summary.
+# blob and the download byte-identical to the phone's file. Two rounds, one
+# per photo store: the data directory (the default), then an S3-compatible
+# bucket (`--blobs s3://…`) served by a real moto server process on
+# loopback (PyPI), where the check reads the object back from the bucket.
+# Exits non-zero on any failure; the last line is the summary.
 #
 # Environment: CARGO_TARGET_DIR (venv, logs). Needs python3 with venv, node
 # and npm, and PyPI/npm the first time.
@@ -20,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 TUSPY_VERSION=1.1.0        # tus-js-client: pinned in tests/tus/js/package.json (+ lock)
+MOTO_VERSION=5.2.5         # the S3-compatible server (moto's server mode)
 
 target=${CARGO_TARGET_DIR:-$PWD/target}
 case $target in /*) ;; *) target=$PWD/$target ;; esac
@@ -28,11 +32,12 @@ out=$target/tus
 mkdir -p "$out"
 
 # ---- clients
-if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("tuspy"))' 2>/dev/null || true)" != "$TUSPY_VERSION" ]; then
-  echo "installing tuspy $TUSPY_VERSION into $venv"
+installed=$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("tuspy"), m.version("moto"))' 2>/dev/null || true)
+if [ "$installed" != "$TUSPY_VERSION $MOTO_VERSION" ]; then
+  echo "installing tuspy $TUSPY_VERSION and moto $MOTO_VERSION into $venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "tuspy==$TUSPY_VERSION"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "tuspy==$TUSPY_VERSION" "moto[server]==$MOTO_VERSION"
 fi
 if [ ! -d tests/tus/js/node_modules/tus-js-client ]; then
   (cd tests/tus/js && npm ci --no-audit --no-fund --silent)
@@ -46,40 +51,71 @@ cargo test --quiet --workspace --locked --no-run
 bin=$target/debug/gridwork
 tmp=$(mktemp -d)
 server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
+s3_pid=
+stop() {
+  if [ -n "${!1}" ]; then
+    kill "${!1}" 2>/dev/null || true
+    wait "${!1}" 2>/dev/null || true
   fi
+  eval "$1="
+}
+cleanup() {
+  stop server_pid
+  stop s3_pid
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-data=$tmp/data
-RUST_LOG=${RUST_LOG:-warn} "$bin" serve --listen 127.0.0.1:0 --data "$data" \
-  >"$tmp/stdout" 2>"$out/server.log" &
-server_pid=$!
-for _ in $(seq 300); do
-  grep -q '^OpenAPI:' "$tmp/stdout" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/stdout" "$out/server.log" >&2; echo "server exited" >&2; exit 1; }
-  sleep 0.1
-done
-grep -q '^OpenAPI:' "$tmp/stdout" || { cat "$tmp/stdout" "$out/server.log" >&2; echo "server did not start" >&2; exit 1; }
-url=$(sed -n 's/^gridwork server listening on \(http:[^ ]*\).*/\1/p' "$tmp/stdout")
-admin_code=$(sed -n 's/.*activation code: *//p' "$tmp/stdout" | tr -d '[:space:]')
-echo "server: $url (pid $server_pid, log $out/server.log)"
+# A free loopback port for moto (the OS picks; a race with another process
+# taking it in between would show as moto failing to start).
+free_port() {
+  "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
-# ---- the administrator, the village, a worker's visit with four photos
-eval "$("$venv/bin/python" tests/api/enroll.py "$url" "$admin_code" tus-admin bindings/testdata)"
-work=$tmp/work
-mkdir -p "$work"
-"$venv/bin/python" tests/tus/interop.py setup "$url" "$GRIDWORK_TOKEN" "$work"
+# One round: a fresh data directory, the server with the given photo store,
+# the visit, both clients, the check. $1: data or s3.
+round() {
+  local store=$1 data=$tmp/$1/data work=$tmp/$1/work blobs=data
+  mkdir -p "$work"
+  if [ "$store" = s3 ]; then
+    local port
+    port=$(free_port)
+    "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$out/moto.log" 2>&1 &
+    s3_pid=$!
+    export AWS_ENDPOINT=http://127.0.0.1:$port AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 \
+      AWS_ACCESS_KEY_ID=gridwork-test AWS_SECRET_ACCESS_KEY=gridwork-test
+    "$venv/bin/python" tests/tus/interop.py make-bucket "$AWS_ENDPOINT" gridwork-photos
+    blobs=s3://gridwork-photos/city
+  fi
+  RUST_LOG=${RUST_LOG:-warn} "$bin" serve --listen 127.0.0.1:0 --data "$data" --blobs "$blobs" \
+    >"$tmp/stdout" 2>"$out/server-$store.log" &
+  server_pid=$!
+  for _ in $(seq 300); do
+    grep -q '^OpenAPI:' "$tmp/stdout" 2>/dev/null && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/stdout" "$out/server-$store.log" >&2; echo "server exited" >&2; exit 1; }
+    sleep 0.1
+  done
+  grep -q '^OpenAPI:' "$tmp/stdout" || { cat "$tmp/stdout" "$out/server-$store.log" >&2; echo "server did not start" >&2; exit 1; }
+  local url admin_code
+  url=$(sed -n 's/^gridwork server listening on \(http:[^ ]*\).*/\1/p' "$tmp/stdout")
+  admin_code=$(sed -n 's/.*activation code: *//p' "$tmp/stdout" | tr -d '[:space:]')
+  echo "round $store: server $url (pid $server_pid, photos in $blobs, log $out/server-$store.log)"
 
-# ---- uploads by the two clients, then the server's word
-"$venv/bin/python" tests/tus/interop.py tuspy "$url" "$work"
-node tests/tus/js/upload.js "$url" "$work"
-"$venv/bin/python" tests/tus/interop.py verify "$url" "$work" "$data"
-kill -0 "$server_pid" 2>/dev/null || { echo "the server died during the run (log: $out/server.log)" >&2; exit 1; }
-echo "tus interop: ok — 4/4 photos stored byte-identical (tuspy $TUSPY_VERSION: sha1 checksums, stop+resume; tus-js-client: sha256 checksums, 460 on a wrong one, whole, abort+resume)"
+  # ---- the administrator, the village, a worker's visit with four photos
+  eval "$("$venv/bin/python" tests/api/enroll.py "$url" "$admin_code" tus-admin bindings/testdata)"
+  "$venv/bin/python" tests/tus/interop.py setup "$url" "$GRIDWORK_TOKEN" "$work"
+
+  # ---- uploads by the two clients, then the server's word
+  "$venv/bin/python" tests/tus/interop.py tuspy "$url" "$work"
+  node tests/tus/js/upload.js "$url" "$work"
+  "$venv/bin/python" tests/tus/interop.py verify "$url" "$work" "$data" "$blobs"
+  kill -0 "$server_pid" 2>/dev/null || { echo "the server died during the run (log: $out/server-$store.log)" >&2; exit 1; }
+  stop server_pid
+  stop s3_pid
+}
+
+round data
+round s3
+echo "tus interop: ok — 4/4 photos stored byte-identical, in the data directory and in an S3 bucket (moto $MOTO_VERSION) (tuspy $TUSPY_VERSION: sha1 checksums, stop+resume; tus-js-client: sha256 checksums, 460 on a wrong one, whole, abort+resume)"

@@ -232,6 +232,7 @@ fn location(state: &AppState, headers: &HeaderMap, id: &str) -> String {
                     ("Preference-Applied" = String, description = "`respond-async` when the bytes completed the file and were answered before they were durable"))),
         (status = 400, description = "a tus header is missing or malformed", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
+        (status = 503, description = "the photo store (an S3-compatible object store) is unavailable: retry later; nothing was lost", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 403, description = "the evidence is outside the caller's reach", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 409, description = "`evidence_not_synced`: the server does not have the evidence record yet; push it, then retry", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 412, description = "Tus-Resumable missing or not 1.0.0", body = gridwork_core::sync::protocol::ErrorBody),
@@ -425,6 +426,7 @@ fn new_upload(headers: &HeaderMap) -> ApiResult<NewUpload> {
             headers(("Upload-Offset" = u64), ("Upload-Length" = u64), ("Upload-Expires" = String),
                     ("Cache-Control" = String, description = "no-store"), ("Tus-Resumable" = String))),
         (status = 401, description = "no or invalid credential"),
+        (status = 503, description = "the photo store (an S3-compatible object store) is unavailable: retry later; nothing was lost"),
         (status = 404, description = "no such upload (or not the caller's to see)"),
         (status = 410, description = "terminated, expired, or rejected (then `Gridwork-Upload-Rejected: sha256_mismatch`): create a new upload",
             headers(("Gridwork-Upload-Rejected" = String, description = "present when the whole file did not match its record"))),
@@ -560,6 +562,7 @@ impl Read for ChannelReader {
                     ("Preference-Applied" = String, description = "`respond-async` when the completing chunk was answered before it was durable"))),
         (status = 400, description = "Upload-Offset or Upload-Checksum malformed", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
+        (status = 503, description = "the photo store (an S3-compatible object store) is unavailable: retry later; nothing was lost", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 403, description = "the caller may see this photo but did not take it: only the phone of the person who took it may send or cancel its bytes", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 404, description = "no such upload", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 409, description = "Upload-Offset does not match; HEAD and resume", body = gridwork_core::sync::protocol::ErrorBody),
@@ -728,6 +731,7 @@ pub async fn terminate(
         (status = 200, description = "one state per id, in the order asked", body = crate::storage::UploadStatesResponse),
         (status = 400, description = "the body does not parse", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
+        (status = 503, description = "the photo store (an S3-compatible object store) is unavailable: retry later; nothing was lost", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 422, description = "no ids, or more than 500", body = gridwork_core::sync::protocol::ErrorBody),
     ))]
 pub async fn upload_states(
@@ -762,6 +766,7 @@ pub async fn upload_states(
         (status = 200, description = "the photo's bytes, with its media type (image/jpeg, image/png, image/webp, image/heic; else application/octet-stream)",
             content((Vec<u8> = "image/*"), (Vec<u8> = "application/octet-stream"))),
         (status = 401, description = "no or invalid credential", body = gridwork_core::sync::protocol::ErrorBody),
+        (status = 503, description = "the photo store (an S3-compatible object store) is unavailable: retry later; nothing was lost", body = gridwork_core::sync::protocol::ErrorBody),
         (status = 404, description = "no such evidence in reach, or its photo has not arrived", body = gridwork_core::sync::protocol::ErrorBody),
     ))]
 pub async fn content(

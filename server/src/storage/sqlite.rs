@@ -30,7 +30,7 @@ use super::{
     ActivationCode, ChunkChecksum, DeviceAuth, DeviceInfo, EvidenceUploadState, NewUpload,
     ServerStorage, UploadStatus,
 };
-use crate::blob::{BlobStore, FsBlobStore};
+use crate::blob::BlobStore;
 use crate::error::{ApiResult, ServerError};
 
 /// How long an activation code stays valid.
@@ -138,10 +138,10 @@ impl SqliteStorage {
         ])
         .to_latest(&mut auth)
         .map_err(CoreError::from)?;
-        let blobs: Arc<dyn BlobStore> = Arc::new(
-            FsBlobStore::open(data_dir.join("blobs"))
-                .map_err(|e| ServerError::Internal(e.to_string()))?,
-        );
+        let blobs: Arc<dyn BlobStore> = upload_config
+            .blobs
+            .open(data_dir)
+            .map_err(|e| ServerError::Internal(e.to_string()))?;
         let uploads = Uploads::open(data_dir, blobs, clock.clone(), upload_config, &store)?;
         let code_key = CodeKey::load_or_create(data_dir)?;
         Ok(SqliteStorage {

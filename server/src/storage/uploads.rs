@@ -85,6 +85,9 @@ pub struct UploadConfig {
     /// How long uploads answered early (`Prefer: respond-async`) gather
     /// before their batch is made durable, unless asked sooner.
     pub batch_delay: std::time::Duration,
+    /// Where finished photos are kept (the data directory, or an object
+    /// store several instances share).
+    pub blobs: crate::blob::BlobLocation,
 }
 
 impl Default for UploadConfig {
@@ -93,6 +96,7 @@ impl Default for UploadConfig {
             expiry: Duration::days(DEFAULT_UPLOAD_EXPIRY_DAYS),
             min_free_bytes: 0,
             batch_delay: BATCH_DELAY,
+            blobs: crate::blob::BlobLocation::default(),
         }
     }
 }
@@ -196,6 +200,13 @@ fn disk_full() -> ServerError {
 fn blob_err(e: BlobError) -> ServerError {
     match e {
         BlobError::Full => disk_full(),
+        // Nothing was lost: the photo waits (verified, on this server's
+        // disk, or still on the phone) until the store answers again.
+        BlobError::Unavailable(_) => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "photo_store_unavailable",
+            "照片存储暂时无法访问，请稍后重试 / the photo store is unavailable: retry later",
+        ),
         other => ServerError::Internal(other.to_string()),
     }
 }

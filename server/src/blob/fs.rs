@@ -1,125 +1,17 @@
-//! Photo bytes behind a trait. The default keeps them on the local
-//! filesystem under `data/blobs/`, content-addressed by SHA-256 (two
-//! evidence records of the same photo share one file); an S3-compatible
-//! store can take over by implementing `BlobStore`.
-//!
-//! A blob only ever appears whole: `put_file` takes a completed, verified
-//! file and moves it in with one atomic rename.
+//! Blobs as files on the local filesystem (the default): durable by
+//! rename and directory fsync, a batch made durable with one `syncfs`.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use thiserror::Error;
-
-/// Why a blob operation failed.
-#[derive(Debug, Error)]
-pub enum BlobError {
-    #[error("blob {0} not found")]
-    NotFound(String),
-    #[error("not a SHA-256 hex digest: {0}")]
-    BadKey(String),
-    #[error("blob storage is full")]
-    Full,
-    #[error("blob storage i/o on {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-impl BlobError {
-    fn io(path: &Path, source: std::io::Error) -> Self {
-        if source.kind() == std::io::ErrorKind::StorageFull {
-            BlobError::Full
-        } else {
-            BlobError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    }
-}
-
-/// Content-addressed blob storage; keys are lowercase SHA-256 hex digests.
-pub trait BlobStore: Send + Sync + std::fmt::Debug + 'static {
-    /// Move a completed file (already verified to hash to `sha256`, its
-    /// bytes already fsync'd by the caller) into the store atomically. If
-    /// the blob exists already, the file is removed.
-    fn put_file(&self, sha256: &str, file: &Path) -> Result<(), BlobError>;
-    /// Move a batch of verified files (`(sha256, file)`, bytes already
-    /// durable) into the store. When it returns, every one is stored and
-    /// durable; a store that can make the batch durable at once (one
-    /// barrier instead of one per blob) does so.
-    fn put_files(&self, files: &[(String, PathBuf)]) -> Result<(), BlobError> {
-        for (sha256, file) in files {
-            self.put_file(sha256, file)?;
-        }
-        Ok(())
-    }
-    /// Read a blob.
-    fn open(&self, sha256: &str) -> Result<Box<dyn Read + Send>, BlobError>;
-    fn exists(&self, sha256: &str) -> Result<bool, BlobError>;
-    /// Size in bytes.
-    fn size(&self, sha256: &str) -> Result<u64, BlobError>;
-    fn delete(&self, sha256: &str) -> Result<(), BlobError>;
-}
+use super::{sync_batch, sync_dir, valid_key, BlobError, BlobStore};
 
 /// Blobs as files `root/ab/abcdef…` (two-character fan-out keeps
 /// directories small at a city's millions of photos).
 #[derive(Debug, Clone)]
 pub struct FsBlobStore {
     root: PathBuf,
-}
-
-fn valid_key(sha256: &str) -> Result<(), BlobError> {
-    if sha256.len() == 64
-        && sha256
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        Ok(())
-    } else {
-        Err(BlobError::BadKey(sha256.chars().take(80).collect()))
-    }
-}
-
-/// Make a rename or a new file in `dir` survive power loss.
-pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
-}
-
-/// Make every write and rename so far on the file system holding `dir`
-/// durable. On Linux one `syncfs` (one journal commit, however many files
-/// and directories changed): a batch of photos costs one flush, not one
-/// per file. Elsewhere each of `each` (files or directories) is fsync'd.
-pub(crate) fn sync_batch(dir: &Path, each: &[PathBuf]) -> std::io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = each;
-        let f = File::open(dir)?;
-        rustix::fs::syncfs(&f).map_err(std::io::Error::from)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = dir;
-        for path in each {
-            if path.is_dir() {
-                sync_dir(path)?;
-            } else {
-                File::open(path)?.sync_all()?;
-            }
-        }
-        Ok(())
-    }
 }
 
 impl FsBlobStore {

@@ -73,6 +73,12 @@ if ! pkg-config --exists libcrypto 2>/dev/null && [ "$(id -u)" = 0 ]; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends libssl-dev pkg-config >/dev/null
 fi
 
+# The store's PostgreSQL backend is tested against throwaway clusters
+# (scripts/pg-cluster.sh, from the Rust tests): Debian's server package.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+
 mkdir -p target
 if [ "$want" = all ]; then
   # First, so the server binary the Rust tests build embeds the real

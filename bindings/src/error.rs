@@ -61,6 +61,7 @@ impl From<CoreError> for GridworkError {
             CoreError::Network { reason } => GridworkError::Network { reason },
             CoreError::Revoked { reason } => GridworkError::NotPermitted { reason },
             CoreError::Storage(_)
+            | CoreError::Database { .. }
             | CoreError::Migration(_)
             | CoreError::Io { .. }
             | CoreError::Corrupt { .. } => GridworkError::Storage { reason },

@@ -34,6 +34,13 @@ pub enum CoreError {
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
 
+    /// PostgreSQL failed underneath the server (ADR 0018), or a value read
+    /// back was not what the statement promised. `retry`: the transaction
+    /// lost a race (a serialization failure or a deadlock) and running it
+    /// again may succeed.
+    #[error("database error: {reason}")]
+    Database { reason: String, retry: bool },
+
     /// A schema migration failed.
     #[error("migration error: {0}")]
     Migration(#[from] rusqlite_migration::Error),

@@ -9,6 +9,7 @@ pub mod checklist;
 pub mod clock;
 pub mod coord;
 pub mod coverage;
+pub mod db;
 pub mod error;
 pub mod escalation;
 pub mod evidence;

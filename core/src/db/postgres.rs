@@ -1,0 +1,234 @@
+//! The PostgreSQL side of [`Sql`]: one session (a connection) with its
+//! prepared statements, and transactions that are SERIALIZABLE and run
+//! again when they lose a race, so concurrent server instances apply each
+//! operation exactly once without hand-placed row locks.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use bytes::BytesMut;
+use postgres::error::SqlState;
+use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use postgres::{Client, NoTls, Statement};
+
+use super::{placeholders_to_dollar, Column, Param, Sql};
+use crate::error::{CoreError, Result};
+
+/// How many times a transaction that lost a serialization race is run
+/// again before the caller hears about it (bounded: a hot row under a
+/// storm of writers must not spin forever).
+const ATTEMPTS: u32 = 20;
+
+/// A pause before running again, growing with the attempt (1, 2, 4 … up
+/// to 64 ms) and jittered, so writers that collided do not collide again
+/// in lockstep.
+fn backoff(attempt: u32) -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let ceiling = 1u64 << attempt.min(6);
+    // RandomState is seeded afresh each time: jitter without a dependency.
+    let jitter = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    std::time::Duration::from_micros(ceiling * 500 + jitter % (ceiling * 500))
+}
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+/// One connection to PostgreSQL. Not shared between threads: a pool
+/// hands each request its own.
+pub struct PgSession {
+    client: RefCell<Client>,
+    statements: RefCell<HashMap<String, Statement>>,
+}
+
+impl std::fmt::Debug for PgSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgSession").finish_non_exhaustive()
+    }
+}
+
+fn db_error(e: postgres::Error) -> CoreError {
+    let retry = matches!(
+        e.code(),
+        Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::T_R_DEADLOCK_DETECTED
+    );
+    let reason = match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    };
+    CoreError::Database { reason, retry }
+}
+
+impl PgSession {
+    /// Connect to `url` (`postgres://user@host:port/db`).
+    pub fn connect(url: &str) -> Result<Self> {
+        let client = Client::connect(url, NoTls).map_err(db_error)?;
+        Ok(PgSession {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// Run `work` in one SERIALIZABLE transaction, committed if it returns
+    /// `Ok`, rolled back otherwise; run again (up to a bound) when
+    /// PostgreSQL reports a serialization failure or a deadlock, so `work`
+    /// must not have effects outside the database.
+    pub fn transaction<T>(&self, mut work: impl FnMut(Sql<'_>) -> Result<T>) -> Result<T> {
+        let mut attempt = 1;
+        loop {
+            self.execute_batch("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
+            let outcome = work(Sql::Postgres(self)).and_then(|out| {
+                self.execute_batch("COMMIT")?;
+                Ok(out)
+            });
+            match outcome {
+                Ok(out) => return Ok(out),
+                Err(e) => {
+                    // After a failed COMMIT the transaction is already
+                    // over; ROLLBACK then only warns.
+                    let _ = self.execute_batch("ROLLBACK");
+                    match e {
+                        CoreError::Database { retry: true, .. } if attempt < ATTEMPTS => {
+                            tracing::debug!(attempt, "serialization conflict: running again");
+                            std::thread::sleep(backoff(attempt));
+                            attempt += 1;
+                        }
+                        e => return Err(e),
+                    }
+                }
+            }
+        }
+    }
+
+    fn prepared(&self, sql: &str) -> Result<Statement> {
+        if let Some(stmt) = self.statements.borrow().get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self
+            .client
+            .borrow_mut()
+            .prepare(&placeholders_to_dollar(sql))
+            .map_err(db_error)?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+
+    pub(super) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
+        let stmt = self.prepared(sql)?;
+        let columns: Vec<Column<'_>> = params.iter().map(|p| p.column()).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+        let n = self
+            .client
+            .borrow_mut()
+            .execute(&stmt, &refs)
+            .map_err(db_error)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    pub(super) fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>> {
+        let stmt = self.prepared(sql)?;
+        let columns: Vec<Column<'_>> = params.iter().map(|p| p.column()).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+        self.client
+            .borrow_mut()
+            .query(&stmt, &refs)
+            .map_err(db_error)
+    }
+
+    pub(super) fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.client
+            .borrow_mut()
+            .batch_execute(sql)
+            .map_err(db_error)
+    }
+}
+
+/// Column `index` of a PostgreSQL row, as a storage class.
+pub(super) fn column(row: &postgres::Row, index: usize) -> Result<Column<'_>> {
+    row.try_get::<_, Column<'_>>(index)
+        .map_err(|e| CoreError::Database {
+            reason: format!("column {index}: {e}"),
+            retry: false,
+        })
+}
+
+fn is_text(ty: &Type) -> bool {
+    [
+        Type::TEXT,
+        Type::VARCHAR,
+        Type::BPCHAR,
+        Type::NAME,
+        Type::UNKNOWN,
+    ]
+    .contains(ty)
+}
+
+impl ToSql for Column<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, BoxError> {
+        match *self {
+            Column::Null => Ok(IsNull::Yes),
+            Column::Integer(i) if *ty == Type::INT8 => i.to_sql(ty, out),
+            Column::Integer(i) if *ty == Type::INT4 => i32::try_from(i)?.to_sql(ty, out),
+            Column::Integer(i) if *ty == Type::INT2 => i16::try_from(i)?.to_sql(ty, out),
+            Column::Integer(i) if *ty == Type::BOOL => (i != 0).to_sql(ty, out),
+            Column::Integer(i) if *ty == Type::FLOAT8 => (i as f64).to_sql(ty, out),
+            Column::Real(r) if *ty == Type::FLOAT8 => r.to_sql(ty, out),
+            Column::Real(r) if *ty == Type::FLOAT4 => (r as f32).to_sql(ty, out),
+            Column::Text(s) if is_text(ty) => s.to_sql(ty, out),
+            Column::Text(s) if *ty == Type::JSON => {
+                out.extend_from_slice(s.as_bytes());
+                Ok(IsNull::No)
+            }
+            Column::Text(s) if *ty == Type::JSONB => {
+                // JSONB's binary form: a version byte, then the text.
+                out.extend_from_slice(&[1]);
+                out.extend_from_slice(s.as_bytes());
+                Ok(IsNull::No)
+            }
+            Column::Blob(b) if *ty == Type::BYTEA => b.to_sql(ty, out),
+            c => Err(format!("cannot bind {} to a {ty} parameter", c.class()).into()),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl<'a> FromSql<'a> for Column<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Self, BoxError> {
+        Ok(match *ty {
+            Type::INT8 => Column::Integer(i64::from_sql(ty, raw)?),
+            Type::INT4 => Column::Integer(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT2 => Column::Integer(i64::from(i16::from_sql(ty, raw)?)),
+            Type::BOOL => Column::Integer(i64::from(bool::from_sql(ty, raw)?)),
+            Type::FLOAT8 => Column::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => Column::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::BYTEA => Column::Blob(<&[u8]>::from_sql(ty, raw)?),
+            Type::JSON => Column::Text(std::str::from_utf8(raw)?),
+            Type::JSONB => Column::Text(std::str::from_utf8(raw.get(1..).unwrap_or_default())?),
+            ref t if is_text(t) => Column::Text(<&str>::from_sql(ty, raw)?),
+            ref t => {
+                return Err(format!(
+                    "a {t} column: cast it to BIGINT, DOUBLE PRECISION or TEXT in the statement"
+                )
+                .into())
+            }
+        })
+    }
+
+    fn from_sql_null(_: &Type) -> std::result::Result<Self, BoxError> {
+        Ok(Column::Null)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}

@@ -258,3 +258,98 @@ fn concurrent_writers_lose_no_update() {
         .unwrap();
     assert_eq!(n, Some(WRITERS * EACH));
 }
+
+/// Every table's columns: (table, column, type, NOT NULL), sorted.
+type Columns = Vec<(String, String, String, bool)>;
+
+fn sqlite_columns(conn: &rusqlite::Connection) -> Columns {
+    let sql = Sql::Sqlite(conn);
+    let tables = sql
+        .query_map(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            &[],
+            |r| r.get::<String>(0),
+        )
+        .unwrap();
+    let mut out = Columns::new();
+    for table in tables {
+        let cols = sql
+            .query_map(
+                "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)",
+                &[&table],
+                |r| {
+                    Ok((
+                        r.get::<String>(0)?,
+                        r.get::<String>(1)?,
+                        r.get::<bool>(2)?,
+                        r.get::<i64>(3)?,
+                    ))
+                },
+            )
+            .unwrap();
+        for (name, ty, not_null, pk) in cols {
+            let ty = match ty.as_str() {
+                "INTEGER" => "bigint",
+                "REAL" => "double precision",
+                "TEXT" => "text",
+                "BLOB" => "bytea",
+                other => panic!("{table}.{name}: type {other}"),
+            };
+            // Primary key columns are NOT NULL on PostgreSQL (and in
+            // practice on SQLite, where every key here is given).
+            out.push((table.clone(), name, ty.to_string(), not_null || pk > 0));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn postgres_columns(sql: Sql<'_>) -> Columns {
+    let mut out = sql
+        .query_map(
+            "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text
+             FROM information_schema.columns WHERE table_schema = current_schema()
+               AND table_name <> 'gridwork_schema'",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<String>(3)? == "NO")),
+        )
+        .unwrap();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_store_schema_is_the_same_on_postgresql_and_migrates_once() {
+    let mut sqlite = rusqlite::Connection::open_in_memory().unwrap();
+    gridwork_core::store::schema::migrations()
+        .to_latest(&mut sqlite)
+        .unwrap();
+    let want = sqlite_columns(&sqlite);
+    assert!(want.len() > 150, "the whole schema: {} columns", want.len());
+
+    let cluster = cluster();
+    let pg = session(&cluster, "store_schema");
+    let steps = gridwork_core::store::schema::postgres_migrations();
+    // Three instances starting at once: each migration runs once (a second
+    // run of a CREATE TABLE would fail), and all see the last version.
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..3)
+            .map(|_| {
+                scope.spawn(|| {
+                    let s = PgSession::connect(&cluster.url).unwrap();
+                    Sql::Postgres(&s)
+                        .execute_batch("SET search_path TO store_schema")
+                        .unwrap();
+                    s.migrate(&steps).unwrap()
+                })
+            })
+            .collect();
+        for run in runs {
+            assert_eq!(run.join().unwrap(), steps.len());
+        }
+    });
+    // Started again later: nothing left to run.
+    assert_eq!(pg.migrate(&steps).unwrap(), steps.len());
+    let got = pg.transaction(|sql| Ok(postgres_columns(sql))).unwrap();
+    assert_eq!(got, want);
+}

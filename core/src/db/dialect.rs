@@ -73,6 +73,56 @@ pub fn placeholders_to_dollar(sql: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A migration written for SQLite (STRICT tables) as PostgreSQL DDL: the
+/// storage classes as the matching column types (INTEGER → BIGINT, REAL →
+/// DOUBLE PRECISION, BLOB → BYTEA), rowid keys as BIGSERIAL, no STRICT.
+/// Our migrations only; statements and comments pass through otherwise.
+pub fn ddl_for_postgres(sqlite: &str) -> String {
+    sqlite
+        .lines()
+        .map(|line| {
+            if line.trim_start().starts_with("--") {
+                return line.to_string();
+            }
+            let line = line
+                .replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
+                .replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
+                .replace(") STRICT;", ");")
+                .replace("DEFAULT x''", "DEFAULT ''::bytea");
+            replace_word(
+                &replace_word(
+                    &replace_word(&line, "INTEGER", "BIGINT"),
+                    "REAL",
+                    "DOUBLE PRECISION",
+                ),
+                "BLOB",
+                "BYTEA",
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `word` replaced where it stands alone (not inside a longer name).
+fn replace_word(line: &str, word: &str, with: &str) -> String {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find(word) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + word.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(is_name) || after.is_some_and(is_name) {
+            out.push_str(word);
+        } else {
+            out.push_str(with);
+        }
+        rest = &rest[at + word.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +145,18 @@ mod tests {
             placeholders_to_dollar("SELECT 1"),
             Cow::Borrowed("SELECT 1")
         ));
+    }
+
+    #[test]
+    fn sqlite_ddl_becomes_postgresql_ddl() {
+        let pg = ddl_for_postgres(
+            "CREATE TABLE t (\n  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n  lat REAL NOT NULL,\n  \
+             body BLOB NOT NULL DEFAULT x'',\n  integer_count INTEGER\n) STRICT;\n-- INTEGER stays in a comment",
+        );
+        assert_eq!(
+            pg,
+            "CREATE TABLE t (\n  seq BIGSERIAL PRIMARY KEY,\n  lat DOUBLE PRECISION NOT NULL,\n  \
+             body BYTEA NOT NULL DEFAULT ''::bytea,\n  integer_count BIGINT\n);\n-- INTEGER stays in a comment"
+        );
     }
 }

@@ -22,7 +22,7 @@ mod dialect;
 pub mod postgres;
 
 pub use column::{Column, FromColumn, Param};
-pub use dialect::{placeholders_to_dollar, Dialect};
+pub use dialect::{ddl_for_postgres, placeholders_to_dollar, Dialect};
 
 use crate::error::{CoreError, Result};
 
@@ -67,6 +67,20 @@ pub enum Sql<'a> {
     Sqlite(&'a rusqlite::Connection),
     #[cfg(feature = "postgres")]
     Postgres(&'a postgres::PgSession),
+}
+
+impl<'a> From<&'a rusqlite::Connection> for Sql<'a> {
+    fn from(conn: &'a rusqlite::Connection) -> Self {
+        Sql::Sqlite(conn)
+    }
+}
+
+/// The store's writers hold a `rusqlite::Transaction`; its statements run
+/// on the connection it dereferences to.
+impl<'a> From<&'a rusqlite::Transaction<'_>> for Sql<'a> {
+    fn from(tx: &'a rusqlite::Transaction<'_>) -> Self {
+        Sql::Sqlite(tx)
+    }
 }
 
 impl std::fmt::Debug for Sql<'_> {

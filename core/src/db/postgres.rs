@@ -32,6 +32,10 @@ fn backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_micros(ceiling * 500 + jitter % (ceiling * 500))
 }
 
+/// The advisory lock key instances take while migrating ("gridwork"
+/// spelled on a phone keypad).
+const MIGRATION_LOCK: i64 = 47_439_675;
+
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
 
 /// One connection to PostgreSQL. Not shared between threads: a pool
@@ -97,6 +101,51 @@ impl PgSession {
                         e => return Err(e),
                     }
                 }
+            }
+        }
+    }
+
+    /// Bring the database's schema to the last of `migrations` (oldest
+    /// first), each in its own transaction with the version it reaches, so
+    /// a failure leaves the last whole version. Instances starting together
+    /// take turns (an advisory lock held for the whole run), so each
+    /// migration runs once. Returns the version reached.
+    pub fn migrate(&self, migrations: &[String]) -> Result<usize> {
+        self.execute_batch(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+        let outcome = self.migrate_locked(migrations);
+        // Released with the session anyway if this fails.
+        let _ = self.execute_batch(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+        outcome
+    }
+
+    fn migrate_locked(&self, migrations: &[String]) -> Result<usize> {
+        self.execute_batch(
+            "CREATE TABLE IF NOT EXISTS gridwork_schema (
+                 id BIGINT PRIMARY KEY CHECK (id = 1),
+                 version BIGINT NOT NULL);
+             INSERT INTO gridwork_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+        )?;
+        loop {
+            let reached = self.transaction(|sql| {
+                let version = sql
+                    .query_row("SELECT version FROM gridwork_schema", &[], |r| {
+                        r.get::<u64>(0)
+                    })?
+                    .unwrap_or_default();
+                let version = usize::try_from(version).unwrap_or(usize::MAX);
+                let Some(step) = migrations.get(version) else {
+                    return Ok(Some(version));
+                };
+                sql.execute_batch(step)?;
+                sql.execute(
+                    "UPDATE gridwork_schema SET version = ?1",
+                    &[&i64::try_from(version + 1).unwrap_or(i64::MAX)],
+                )?;
+                tracing::info!(version = version + 1, "PostgreSQL schema migrated");
+                Ok(None)
+            })?;
+            if let Some(version) = reached {
+                return Ok(version);
             }
         }
     }

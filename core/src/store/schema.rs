@@ -462,6 +462,18 @@ CREATE TABLE visit_draft (
 ) STRICT;
 "#;
 
+/// The same schema for the server on PostgreSQL (ADR 0018): every
+/// migration's SQL translated by [`crate::db::ddl_for_postgres`]. A
+/// PostgreSQL database starts empty at the first version, so the data
+/// hooks (V2's due times, V5's escalation instants, which fill columns
+/// from rows already stored) have nothing to fill there.
+pub fn postgres_migrations() -> Vec<String> {
+    [V1, V2, V3, V4, V5, V6, V7, V8]
+        .iter()
+        .map(|sql| crate::db::ddl_for_postgres(sql))
+        .collect()
+}
+
 /// All migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![

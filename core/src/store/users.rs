@@ -1,9 +1,9 @@
 //! Users, assignments, and building the `Actor` the rules judge.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension};
 
 use super::{from_json, Store, Writer};
+use crate::db::{Row, Sql};
 use crate::error::{CoreError, Result};
 use crate::limits::{check_text, text, TextKind};
 use crate::outbox::Operation;
@@ -26,26 +26,28 @@ impl Writer<'_> {
         if let Some(phone) = &user.phone {
             pii::validate_phone(phone)?;
         }
-        self.tx.prepare_cached("INSERT INTO app_user (id, name, role, phone, jurisdiction) VALUES (?1, ?2, ?3, ?4, ?5)
+        Sql::from(&self.tx).execute(
+            "INSERT INTO app_user (id, name, role, phone, jurisdiction) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
-               phone = excluded.phone, jurisdiction = excluded.jurisdiction")?.execute(
-            rusqlite::params![
-                user.id,
-                user.name,
-                user.role.as_str(),
-                user.phone,
-                serde_json::to_string(&user.jurisdiction)?
+               phone = excluded.phone, jurisdiction = excluded.jurisdiction",
+            &[
+                &user.id,
+                &user.name,
+                &user.role.as_str(),
+                &user.phone,
+                &serde_json::to_string(&user.jurisdiction)?,
             ],
         )?;
         self.emit(&Operation::UserUpserted { user: user.clone() })
     }
 
     pub(crate) fn set_assignment(&mut self, a: &Assignment) -> Result<()> {
-        let role: Option<String> = self
-            .tx
-            .prepare_cached("SELECT role FROM app_user WHERE id = ?1")?
-            .query_row([&a.user_id], |r| r.get(0))
-            .optional()?;
+        let sql = Sql::from(&self.tx);
+        let role: Option<String> = sql.query_row(
+            "SELECT role FROM app_user WHERE id = ?1",
+            &[&a.user_id],
+            |r| r.get(0),
+        )?;
         match role.as_deref().and_then(Role::parse) {
             None => {
                 return Err(CoreError::invalid(
@@ -64,11 +66,12 @@ impl Writer<'_> {
                 ))
             }
         }
-        let grid_exists: bool = self
-            .tx
-            .prepare_cached("SELECT 1 FROM grid WHERE code = ?1")?
-            .query_row([&a.grid_code], |_| Ok(true))
-            .optional()?
+        let grid_exists = sql
+            .query_row(
+                "SELECT 1 FROM grid WHERE code = ?1",
+                &[&a.grid_code],
+                |_| Ok(()),
+            )?
             .is_some();
         if !grid_exists {
             return Err(CoreError::invalid(
@@ -82,14 +85,15 @@ impl Writer<'_> {
                 "结束日期早于开始日期 / ends before it starts",
             ));
         }
-        self.tx.prepare_cached("INSERT INTO assignment (user_id, grid_code, kind, from_day, to_day) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(user_id, grid_code, from_day) DO UPDATE SET kind = excluded.kind, to_day = excluded.to_day")?.execute(
-            rusqlite::params![
-                a.user_id,
-                a.grid_code,
-                a.kind.as_str(),
-                a.from.to_string(),
-                a.to.map(|d| d.to_string())
+        sql.execute(
+            "INSERT INTO assignment (user_id, grid_code, kind, from_day, to_day) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(user_id, grid_code, from_day) DO UPDATE SET kind = excluded.kind, to_day = excluded.to_day",
+            &[
+                &a.user_id,
+                &a.grid_code,
+                &a.kind.as_str(),
+                &a.from.to_string(),
+                &a.to.map(|d| d.to_string()),
             ],
         )?;
         self.emit(&Operation::AssignmentSet {
@@ -98,19 +102,20 @@ impl Writer<'_> {
     }
 }
 
-pub(crate) fn load_user(conn: &Connection, id: &str) -> Result<Option<User>> {
-    let row = conn
-        .prepare_cached("SELECT id, name, role, phone, jurisdiction FROM app_user WHERE id = ?1")?
-        .query_row([id], |r| {
+pub(crate) fn load_user<'a>(sql: impl Into<Sql<'a>>, id: &str) -> Result<Option<User>> {
+    let row = sql.into().query_row(
+        "SELECT id, name, role, phone, jurisdiction FROM app_user WHERE id = ?1",
+        &[&id],
+        |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<Option<String>>(3)?,
+                r.get::<String>(4)?,
             ))
-        })
-        .optional()?;
+        },
+    )?;
     row.map(|(id, name, role, phone, jurisdiction)| {
         Ok(User {
             id,
@@ -124,85 +129,68 @@ pub(crate) fn load_user(conn: &Connection, id: &str) -> Result<Option<User>> {
 }
 
 /// Assignments of one user active on `day`.
-pub(crate) fn active_assignments(
-    conn: &Connection,
+pub(crate) fn active_assignments<'a>(
+    sql: impl Into<Sql<'a>>,
     user_id: &str,
     day: NaiveDate,
 ) -> Result<Vec<Assignment>> {
-    let mut stmt = conn.prepare_cached(
+    sql.into().query_map(
         "SELECT user_id, grid_code, kind, from_day, to_day FROM assignment
          WHERE user_id = ?1 AND from_day <= ?2 AND (to_day IS NULL OR to_day >= ?2)
          ORDER BY kind DESC, grid_code",
-    )?;
-    let rows = stmt.query_map(
-        rusqlite::params![user_id, day.to_string()],
+        &[&user_id, &day.to_string()],
         assignment_from_row,
-    )?;
-    rows.map(|r| r?).collect()
+    )
 }
 
 /// One assignment by its key.
-pub(crate) fn load_assignment(
-    conn: &Connection,
+pub(crate) fn load_assignment<'a>(
+    sql: impl Into<Sql<'a>>,
     user_id: &str,
     grid_code: &str,
     from: &str,
 ) -> Result<Option<Assignment>> {
-    let mut stmt = conn.prepare_cached(
+    sql.into().query_row(
         "SELECT user_id, grid_code, kind, from_day, to_day FROM assignment
          WHERE user_id = ?1 AND grid_code = ?2 AND from_day = ?3",
-    )?;
-    let row = stmt
-        .query_row(
-            rusqlite::params![user_id, grid_code, from],
-            assignment_from_row,
-        )
-        .optional()?;
-    row.transpose()
+        &[&user_id, &grid_code, &from],
+        assignment_from_row,
+    )
 }
 
 /// Active assignments on one grid.
-pub(crate) fn grid_assignments(
-    conn: &Connection,
+pub(crate) fn grid_assignments<'a>(
+    sql: impl Into<Sql<'a>>,
     grid_code: &str,
     day: NaiveDate,
 ) -> Result<Vec<Assignment>> {
-    let mut stmt = conn.prepare_cached(
+    sql.into().query_map(
         "SELECT user_id, grid_code, kind, from_day, to_day FROM assignment
          WHERE grid_code = ?1 AND from_day <= ?2 AND (to_day IS NULL OR to_day >= ?2)",
-    )?;
-    let rows = stmt.query_map(
-        rusqlite::params![grid_code, day.to_string()],
+        &[&grid_code, &day.to_string()],
         assignment_from_row,
-    )?;
-    rows.map(|r| r?).collect()
+    )
 }
 
-type AssignmentRow = Result<Assignment>;
-
-fn assignment_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AssignmentRow> {
-    let user_id: String = r.get(0)?;
-    let grid_code: String = r.get(1)?;
+fn assignment_from_row(r: &Row<'_>) -> Result<Assignment> {
     let kind: String = r.get(2)?;
     let from: String = r.get(3)?;
     let to: Option<String> = r.get(4)?;
-    Ok((|| {
-        Ok(Assignment {
-            user_id,
-            grid_code,
-            kind: AssignmentKind::parse(&kind)
-                .ok_or_else(|| CoreError::corrupt("assignment.kind", &kind))?,
-            from: from
-                .parse()
-                .map_err(|e| CoreError::corrupt("assignment.from_day", e))?,
-            to: to
-                .map(|t| {
-                    t.parse()
-                        .map_err(|e| CoreError::corrupt("assignment.to_day", e))
-                })
-                .transpose()?,
-        })
-    })())
+    Ok(Assignment {
+        user_id: r.get(0)?,
+        grid_code: r.get(1)?,
+        kind: AssignmentKind::parse(&kind)
+            .ok_or_else(|| CoreError::corrupt("assignment.kind", &kind))?,
+        from: from
+            .parse()
+            .map_err(|e| CoreError::corrupt("assignment.from_day", e))?,
+        to: to
+            .map(|t| {
+                t.parse()
+                    .map_err(|e| CoreError::corrupt("assignment.to_day", e))
+            })
+            .transpose()?,
+    })
 }
 
 /// The local calendar day (China time) of an instant: assignments are by day.
@@ -211,10 +199,15 @@ pub(crate) fn local_day(t: DateTime<Utc>) -> NaiveDate {
 }
 
 /// Build the actor for a user at `now`.
-pub(crate) fn actor(conn: &Connection, user_id: &str, now: DateTime<Utc>) -> Result<Actor> {
-    let user = load_user(conn, user_id)?.ok_or_else(|| CoreError::not_found("user", user_id))?;
+pub(crate) fn actor<'a>(
+    sql: impl Into<Sql<'a>>,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Actor> {
+    let sql = sql.into();
+    let user = load_user(sql, user_id)?.ok_or_else(|| CoreError::not_found("user", user_id))?;
     let grids = if user.role == Role::GridWorker {
-        active_assignments(conn, user_id, local_day(now))?
+        active_assignments(sql, user_id, local_day(now))?
             .into_iter()
             .map(|a| a.grid_code)
             .collect()

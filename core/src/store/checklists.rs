@@ -1,13 +1,12 @@
 //! Checklist templates in the store: immutable per (id, version), with the
 //! current template per kind of place.
 
-use rusqlite::{Connection, OptionalExtension};
-
 use super::{from_json, Store, Writer};
 use crate::checklist::categories::{case_categories, CaseCategory};
 use crate::checklist::defaults::default_templates;
 use crate::checklist::ChecklistTemplate;
 use crate::clock::to_ms;
+use crate::db::Sql;
 use crate::error::{CoreError, Result};
 use crate::household::PlaceKind;
 use crate::outbox::Operation;
@@ -19,11 +18,12 @@ impl Writer<'_> {
     pub(crate) fn store_template(&mut self, t: &ChecklistTemplate) -> Result<bool> {
         t.validate()?;
         let body = serde_json::to_string(t)?;
-        let existing: Option<String> = self
-            .tx
-            .prepare_cached("SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2")?
-            .query_row(rusqlite::params![t.id, t.version], |r| r.get(0))
-            .optional()?;
+        let sql = Sql::from(&self.tx);
+        let existing: Option<String> = sql.query_row(
+            "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
+            &[&t.id, &t.version],
+            |r| r.get(0),
+        )?;
         if let Some(old) = existing {
             if old == body {
                 return Ok(false);
@@ -33,10 +33,7 @@ impl Writer<'_> {
                 t.id, t.version, t.id, t.version
             )));
         }
-        let newest: Option<u32> = self
-            .tx
-            .prepare_cached("SELECT MAX(version) FROM checklist_template WHERE id = ?1")?
-            .query_row([&t.id], |r| r.get(0))?;
+        let newest = newest_version(sql, &t.id)?;
         if newest.is_some_and(|n| n > t.version) {
             return Err(CoreError::invalid(
                 "version",
@@ -46,13 +43,15 @@ impl Writer<'_> {
                 ),
             ));
         }
-        self.tx.prepare_cached("INSERT INTO checklist_template (id, version, body, stored_at) VALUES (?1, ?2, ?3, ?4)")?.execute(
-            rusqlite::params![t.id, t.version, body, to_ms(self.now)],
+        sql.execute(
+            "INSERT INTO checklist_template (id, version, body, stored_at) VALUES (?1, ?2, ?3, ?4)",
+            &[&t.id, &t.version, &body, &to_ms(self.now)],
         )?;
         for kind in &t.applies_to {
-            self.tx.prepare_cached("INSERT INTO checklist_current (kind, template_id, version) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(kind) DO UPDATE SET template_id = excluded.template_id, version = excluded.version")?.execute(
-                rusqlite::params![kind.as_str(), t.id, t.version],
+            sql.execute(
+                "INSERT INTO checklist_current (kind, template_id, version) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(kind) DO UPDATE SET template_id = excluded.template_id, version = excluded.version",
+                &[&kind.as_str(), &t.id, &t.version],
             )?;
         }
         self.emit(&Operation::TemplateStored {
@@ -62,29 +61,43 @@ impl Writer<'_> {
     }
 }
 
-pub(crate) fn load_template(
-    conn: &Connection,
+/// The newest stored version of a template, if any.
+fn newest_version(sql: Sql<'_>, id: &str) -> Result<Option<u32>> {
+    Ok(sql
+        .query_row(
+            "SELECT MAX(version) FROM checklist_template WHERE id = ?1",
+            &[&id],
+            |r| r.get::<Option<u32>>(0),
+        )?
+        .flatten())
+}
+
+pub(crate) fn load_template<'a>(
+    sql: impl Into<Sql<'a>>,
     id: &str,
     version: u32,
 ) -> Result<Option<ChecklistTemplate>> {
-    let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2")?
-        .query_row(rusqlite::params![id, version], |r| r.get(0))
-        .optional()?;
+    let body: Option<String> = sql.into().query_row(
+        "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
+        &[&id, &version],
+        |r| r.get(0),
+    )?;
     body.map(|b| from_json("checklist_template.body", &b))
         .transpose()
 }
 
-pub(crate) fn current_template(
-    conn: &Connection,
+pub(crate) fn current_template<'a>(
+    sql: impl Into<Sql<'a>>,
     kind: PlaceKind,
 ) -> Result<Option<ChecklistTemplate>> {
-    let cur: Option<(String, u32)> = conn
-        .prepare_cached("SELECT template_id, version FROM checklist_current WHERE kind = ?1")?
-        .query_row([kind.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let sql = sql.into();
+    let cur: Option<(String, u32)> = sql.query_row(
+        "SELECT template_id, version FROM checklist_current WHERE kind = ?1",
+        &[&kind.as_str()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     match cur {
-        Some((id, v)) => load_template(conn, &id, v),
+        Some((id, v)) => load_template(sql, &id, v),
         None => Ok(None),
     }
 }
@@ -102,10 +115,7 @@ impl Store {
         self.write(|w| {
             let mut n = 0;
             for t in &templates {
-                let newest: Option<u32> = w
-                    .tx
-                    .prepare_cached("SELECT MAX(version) FROM checklist_template WHERE id = ?1")?
-                    .query_row([&t.id], |r| r.get(0))?;
+                let newest = newest_version(Sql::from(&w.tx), &t.id)?;
                 if newest.is_none() && w.store_template(t)? {
                     n += 1;
                 }

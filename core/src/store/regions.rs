@@ -1,15 +1,14 @@
 //! Regions and grids in the store.
 
-use geo::{BoundingRect, MultiPolygon};
-use rusqlite::{Connection, OptionalExtension};
-
 use super::{Store, Writer};
 use crate::clock::to_ms;
+use crate::db::Sql;
 use crate::error::{CoreError, Result};
 use crate::grid::{boundary_from_geojson, boundary_to_geojson, Grid};
 use crate::limits::{check_text, text, TextKind};
 use crate::outbox::{GridRecord, Operation, RegionRecord};
 use crate::region::{Region, RegionLevel, RegionPath};
+use geo::{BoundingRect, MultiPolygon};
 
 impl Writer<'_> {
     pub(crate) fn upsert_region(&mut self, region: &Region) -> Result<()> {
@@ -29,22 +28,21 @@ impl Writer<'_> {
             parent_code: region.parent_code.clone(),
             boundary_geojson: region.boundary.as_ref().map(boundary_to_geojson),
         };
-        self.tx
-            .prepare_cached(
-                "INSERT INTO region (code, name, level, parent_code, boundary, updated_at)
+        Sql::from(&self.tx).execute(
+            "INSERT INTO region (code, name, level, parent_code, boundary, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(code) DO UPDATE SET name = excluded.name, level = excluded.level,
                parent_code = excluded.parent_code, boundary = excluded.boundary,
                updated_at = excluded.updated_at",
-            )?
-            .execute(rusqlite::params![
-                record.code,
-                record.name,
-                record.level.as_str(),
-                record.parent_code,
-                record.boundary_geojson,
-                to_ms(self.now)
-            ])?;
+            &[
+                &record.code,
+                &record.name,
+                &record.level.as_str(),
+                &record.parent_code,
+                &record.boundary_geojson,
+                &to_ms(self.now),
+            ],
+        )?;
         self.emit(&Operation::RegionUpserted { region: record })
     }
 
@@ -64,42 +62,42 @@ impl Writer<'_> {
             village_code: grid.village_code.clone(),
             boundary_geojson: boundary_to_geojson(&grid.boundary),
         };
-        self.tx.prepare_cached("INSERT INTO grid (code, name, village_code, boundary, min_lon, min_lat, max_lon, max_lat, updated_at)
+        Sql::from(&self.tx).execute(
+            "INSERT INTO grid (code, name, village_code, boundary, min_lon, min_lat, max_lon, max_lat, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(code) DO UPDATE SET name = excluded.name, village_code = excluded.village_code,
                boundary = excluded.boundary, min_lon = excluded.min_lon, min_lat = excluded.min_lat,
-               max_lon = excluded.max_lon, max_lat = excluded.max_lat, updated_at = excluded.updated_at")?.execute(
-            rusqlite::params![
-                record.code,
-                record.name,
-                record.village_code,
-                record.boundary_geojson,
-                bbox.min().x,
-                bbox.min().y,
-                bbox.max().x,
-                bbox.max().y,
-                to_ms(self.now)
+               max_lon = excluded.max_lon, max_lat = excluded.max_lat, updated_at = excluded.updated_at",
+            &[
+                &record.code,
+                &record.name,
+                &record.village_code,
+                &record.boundary_geojson,
+                &bbox.min().x,
+                &bbox.min().y,
+                &bbox.max().x,
+                &bbox.max().y,
+                &to_ms(self.now),
             ],
         )?;
         self.emit(&Operation::GridUpserted { grid: record })
     }
 }
 
-pub(crate) fn load_region(conn: &Connection, code: &str) -> Result<Option<Region>> {
-    let row = conn
-        .prepare_cached(
-            "SELECT code, name, level, parent_code, boundary FROM region WHERE code = ?1",
-        )?
-        .query_row([code], |r| {
+pub(crate) fn load_region<'a>(sql: impl Into<Sql<'a>>, code: &str) -> Result<Option<Region>> {
+    let row = sql.into().query_row(
+        "SELECT code, name, level, parent_code, boundary FROM region WHERE code = ?1",
+        &[&code],
+        |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<Option<String>>(3)?,
+                r.get::<Option<String>>(4)?,
             ))
-        })
-        .optional()?;
+        },
+    )?;
     row.map(|(code, name, level, parent_code, boundary)| {
         let level =
             RegionLevel::parse(&level).ok_or_else(|| CoreError::corrupt("region.level", &level))?;
@@ -119,18 +117,19 @@ pub(crate) fn load_region(conn: &Connection, code: &str) -> Result<Option<Region
     .transpose()
 }
 
-pub(crate) fn load_grid(conn: &Connection, code: &str) -> Result<Option<Grid>> {
-    let row = conn
-        .prepare_cached("SELECT code, name, village_code, boundary FROM grid WHERE code = ?1")?
-        .query_row([code], |r| {
+pub(crate) fn load_grid<'a>(sql: impl Into<Sql<'a>>, code: &str) -> Result<Option<Grid>> {
+    let row = sql.into().query_row(
+        "SELECT code, name, village_code, boundary FROM grid WHERE code = ?1",
+        &[&code],
+        |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
             ))
-        })
-        .optional()?;
+        },
+    )?;
     row.map(|(code, name, village_code, boundary)| {
         Ok(Grid {
             code,
@@ -149,19 +148,23 @@ pub(crate) fn parse_boundary(text: &str) -> Result<MultiPolygon<f64>> {
 /// The path city → township → village → grid for a grid. Missing parents
 /// give empty codes (a grid imported before its village still works for
 /// workers; supervisors reach it once the hierarchy is complete).
-pub(crate) fn region_path(conn: &Connection, grid_code: &str) -> Result<RegionPath> {
-    let village: Option<String> = conn
-        .prepare_cached("SELECT village_code FROM grid WHERE code = ?1")?
-        .query_row([grid_code], |r| r.get(0))
-        .optional()?;
+pub(crate) fn region_path<'a>(sql: impl Into<Sql<'a>>, grid_code: &str) -> Result<RegionPath> {
+    let sql = sql.into();
+    let village: Option<String> = sql.query_row(
+        "SELECT village_code FROM grid WHERE code = ?1",
+        &[&grid_code],
+        |r| r.get(0),
+    )?;
     let Some(village) = village else {
         return Err(CoreError::not_found("grid", grid_code));
     };
     let parent = |code: &str| -> Result<String> {
-        Ok(conn
-            .prepare_cached("SELECT parent_code FROM region WHERE code = ?1")?
-            .query_row([code], |r| r.get::<_, Option<String>>(0))
-            .optional()?
+        Ok(sql
+            .query_row(
+                "SELECT parent_code FROM region WHERE code = ?1",
+                &[&code],
+                |r| r.get::<Option<String>>(0),
+            )?
             .flatten()
             .unwrap_or_default())
     };

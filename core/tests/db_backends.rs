@@ -6,66 +6,17 @@
 #![cfg(feature = "postgres")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
-use std::process::Command;
-
+use gridwork_core::db::postgres::testing::Cluster;
 use gridwork_core::db::postgres::PgSession;
 use gridwork_core::db::{Dialect, Sql};
 use gridwork_core::CoreError;
 
-/// A PostgreSQL for one test: the one GRIDWORK_PG_URL names, or a
-/// throwaway cluster started for the test and stopped (its directory
-/// removed) when the test ends, passed or failed.
-struct Cluster {
-    url: String,
-    dir: Option<String>,
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        if let Some(dir) = &self.dir {
-            let _ = Command::new(script()).args(["stop", dir]).status();
-        }
-    }
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-cluster.sh")
-}
-
 fn cluster() -> Cluster {
-    if let Ok(url) = std::env::var("GRIDWORK_PG_URL") {
-        return Cluster { url, dir: None };
-    }
-    let out = Command::new(script()).arg("start").output().unwrap();
-    assert!(
-        out.status.success(),
-        "PostgreSQL could not be started: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = String::from_utf8(out.stdout).unwrap();
-    let field = |name: &str| {
-        line.split_whitespace()
-            .find_map(|w| w.strip_prefix(&format!("{name}=")))
-            .unwrap()
-            .to_string()
-    };
-    Cluster {
-        url: field("GRIDWORK_PG_URL"),
-        dir: Some(field("GRIDWORK_PG_DIR")),
-    }
+    Cluster::start().unwrap()
 }
 
-/// A session in a schema of its own, so tests sharing the cluster (or a
-/// developer's database) never see each other's tables.
-fn session(cluster: &Cluster, name: &str) -> PgSession {
-    let s = PgSession::connect(&cluster.url).unwrap();
-    Sql::Postgres(&s)
-        .execute_batch(&format!(
-            "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}; SET search_path TO {name}"
-        ))
-        .unwrap();
-    s
+fn session(cluster: &Cluster, schema: &str) -> PgSession {
+    cluster.session(schema).unwrap()
 }
 
 fn schema(dialect: Dialect) -> &'static str {
@@ -229,10 +180,7 @@ fn concurrent_writers_lose_no_update() {
     std::thread::scope(|scope| {
         for _ in 0..WRITERS {
             scope.spawn(|| {
-                let s = PgSession::connect(&cluster.url).unwrap();
-                Sql::Postgres(&s)
-                    .execute_batch("SET search_path TO no_lost_update")
-                    .unwrap();
+                let s = cluster.join("no_lost_update").unwrap();
                 for _ in 0..EACH {
                     // Read, then write what was read plus one: without
                     // serializable isolation and the retry, two writers
@@ -336,10 +284,7 @@ fn the_store_schema_is_the_same_on_postgresql_and_migrates_once() {
         let runs: Vec<_> = (0..3)
             .map(|_| {
                 scope.spawn(|| {
-                    let s = PgSession::connect(&cluster.url).unwrap();
-                    Sql::Postgres(&s)
-                        .execute_batch("SET search_path TO store_schema")
-                        .unwrap();
+                    let s = cluster.join("store_schema").unwrap();
                     s.migrate(&steps).unwrap()
                 })
             })

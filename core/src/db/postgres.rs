@@ -281,3 +281,82 @@ impl<'a> FromSql<'a> for Column<'a> {
         true
     }
 }
+
+/// A PostgreSQL for tests: the one `GRIDWORK_PG_URL` names, or a
+/// throwaway cluster (`scripts/pg-cluster.sh`: initdb in a temporary
+/// directory, a free loopback port) stopped and removed when dropped,
+/// whether the test passed or not.
+#[doc(hidden)]
+pub mod testing {
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    use super::PgSession;
+    use crate::db::Sql;
+    use crate::error::{CoreError, Result};
+
+    #[derive(Debug)]
+    pub struct Cluster {
+        pub url: String,
+        dir: Option<String>,
+    }
+
+    impl Drop for Cluster {
+        fn drop(&mut self) {
+            if let Some(dir) = &self.dir {
+                let _ = Command::new(script()).args(["stop", dir]).status();
+            }
+        }
+    }
+
+    fn script() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-cluster.sh")
+    }
+
+    impl Cluster {
+        pub fn start() -> Result<Cluster> {
+            if let Ok(url) = std::env::var("GRIDWORK_PG_URL") {
+                return Ok(Cluster { url, dir: None });
+            }
+            let failed = |reason: String| CoreError::Database {
+                reason: format!("PostgreSQL could not be started: {reason}"),
+                retry: false,
+            };
+            let out = Command::new(script())
+                .arg("start")
+                .output()
+                .map_err(|e| failed(e.to_string()))?;
+            if !out.status.success() {
+                return Err(failed(String::from_utf8_lossy(&out.stderr).into_owned()));
+            }
+            let line = String::from_utf8_lossy(&out.stdout).into_owned();
+            let field = |name: &str| {
+                line.split_whitespace()
+                    .find_map(|w| w.strip_prefix(&format!("{name}=")))
+                    .map(str::to_string)
+                    .ok_or_else(|| failed(format!("no {name} in {line:?}")))
+            };
+            Ok(Cluster {
+                url: field("GRIDWORK_PG_URL")?,
+                dir: Some(field("GRIDWORK_PG_DIR")?),
+            })
+        }
+
+        /// A session in a fresh schema of its own (tests sharing a
+        /// database never see each other's tables).
+        pub fn session(&self, schema: &str) -> Result<PgSession> {
+            let s = PgSession::connect(&self.url)?;
+            Sql::Postgres(&s).execute_batch(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path TO {schema}"
+            ))?;
+            Ok(s)
+        }
+
+        /// Another session on an existing schema.
+        pub fn join(&self, schema: &str) -> Result<PgSession> {
+            let s = PgSession::connect(&self.url)?;
+            Sql::Postgres(&s).execute_batch(&format!("SET search_path TO {schema}"))?;
+            Ok(s)
+        }
+    }
+}

@@ -24,6 +24,8 @@ mod handlers;
 mod households;
 mod import;
 mod inbox;
+#[cfg(all(test, feature = "postgres"))]
+mod on_postgres;
 mod outbox;
 mod overview;
 mod patrols;

@@ -18,10 +18,11 @@ impl Store {
         self.read(|c| {
             let me = actor(c, user_id, now)?;
             let case = visible_case(c, &me, case_id)?;
-            let ids: Vec<String> = c
-                .prepare_cached("SELECT id FROM app_user ORDER BY id")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            let ids: Vec<String> = crate::db::Sql::from(c).query_map(
+                "SELECT id FROM app_user ORDER BY id",
+                &[],
+                |r| r.get(0),
+            )?;
             let mut out = Vec::new();
             for id in ids {
                 if case.handler_id.as_deref() == Some(id.as_str()) {

@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
@@ -80,9 +79,8 @@ fn require_admin(w: &Writer<'_>, user_id: &str) -> Result<()> {
 }
 
 fn exists(w: &Writer<'_>, sql: &str, code: &str) -> Result<bool> {
-    Ok(w.tx
-        .query_row(sql, [code], |_| Ok(()))
-        .optional()?
+    Ok(crate::db::Sql::from(&w.tx)
+        .query_row(sql, &[&code], |_| Ok(()))?
         .is_some())
 }
 

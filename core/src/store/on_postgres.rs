@@ -6,6 +6,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use geo::polygon;
 
+use super::audit::{trail, AuditFilter};
 use super::checklists::{current_template, load_template};
 use super::regions::{load_grid, load_region, region_path};
 use super::users::{active_assignments, actor, grid_assignments, load_assignment, load_user};
@@ -71,6 +72,28 @@ fn seed(sql: Sql<'_>) {
         &[&"w1", &"G1", &"backup", &"2025-01-01", &Some("2025-12-31")],
     )
     .unwrap();
+    sql.execute(
+        user,
+        &[&"a1", &"管理员", &"administrator", &None::<String>, &"[]"],
+    )
+    .unwrap();
+    sql.execute(
+        "INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at)
+         VALUES ('M001', 'H001', '刘奶奶', '户主', '13912345678', NULL, 0)",
+        &[],
+    )
+    .unwrap();
+    let reveal = "INSERT INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    sql.execute(
+        reveal,
+        &[&"R1", &"w1", &"M001", &"phone", &"回访核实", &1_000i64],
+    )
+    .unwrap();
+    sql.execute(
+        reveal,
+        &[&"R2", &"s1", &"M001", &"id_number", &"核对身份", &2_000i64],
+    )
+    .unwrap();
     for t in default_templates().unwrap() {
         sql.execute(
             "INSERT INTO checklist_template (id, version, body, stored_at) VALUES (?1, ?2, ?3, 0)",
@@ -115,6 +138,28 @@ fn answers(sql: Sql<'_>) -> Vec<String> {
             load_template(sql, &template.id, template.version).unwrap()
         ),
         format!("{template:?}"),
+        format!(
+            "{:?}",
+            trail(sql, "a1", &AuditFilter::default(), 50, now).unwrap()
+        ),
+        format!(
+            "{:?}",
+            trail(
+                sql,
+                "a1",
+                &AuditFilter {
+                    actor_id: Some("s1".into()),
+                    ..Default::default()
+                },
+                50,
+                now
+            )
+            .unwrap()
+        ),
+        format!(
+            "{:?}",
+            trail(sql, "w1", &AuditFilter::default(), 50, now).unwrap_err()
+        ),
     ]
 }
 

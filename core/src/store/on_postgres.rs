@@ -9,6 +9,7 @@ use geo::polygon;
 use super::audit::{trail, AuditFilter};
 use super::checklists::{current_template, load_template};
 use super::regions::{load_grid, load_region, region_path};
+use super::roster::roster;
 use super::users::{active_assignments, actor, grid_assignments, load_assignment, load_user};
 use crate::checklist::defaults::default_templates;
 use crate::db::postgres::testing::Cluster;
@@ -160,6 +161,10 @@ fn answers(sql: Sql<'_>) -> Vec<String> {
             "{:?}",
             trail(sql, "w1", &AuditFilter::default(), 50, now).unwrap_err()
         ),
+        format!("{:?}", roster(sql, "s1", None, now).unwrap()),
+        format!("{:?}", roster(sql, "a1", Some("V1"), now).unwrap()),
+        format!("{:?}", roster(sql, "s1", Some("V9"), now).unwrap_err()),
+        format!("{:?}", roster(sql, "w1", None, now).unwrap_err()),
     ]
 }
 
@@ -169,9 +174,17 @@ fn moved_modules_answer_the_same_on_postgresql_as_on_sqlite() {
     super::schema::migrations().to_latest(&mut sqlite).unwrap();
     seed(Sql::Sqlite(&sqlite));
     let want = answers(Sql::Sqlite(&sqlite));
+    // Not empty answers: the seeded rows are seen (the worker, her grid,
+    // the reveals, the grid's roster with her on it).
     assert!(
         want[0].contains("李网格") && want[5].contains("G1"),
         "{want:?}"
+    );
+    assert!(want[13].contains("回访核实"), "{}", want[13]);
+    assert!(
+        want[16].contains("固戍一网格") && want[16].contains("李网格"),
+        "{}",
+        want[16]
     );
 
     let cluster = Cluster::start().unwrap();

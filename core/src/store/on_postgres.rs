@@ -9,6 +9,7 @@ use geo::polygon;
 use super::audit::{trail, AuditFilter};
 use super::checklists::{current_template, load_template};
 use super::regions::{load_grid, load_region, region_path};
+use super::report::server_figures;
 use super::roster::roster;
 use super::users::{active_assignments, actor, grid_assignments, load_assignment, load_user};
 use crate::checklist::defaults::default_templates;
@@ -95,6 +96,22 @@ fn seed(sql: Sql<'_>) {
         &[&"R2", &"s1", &"M001", &"id_number", &"核对身份", &2_000i64],
     )
     .unwrap();
+    let op = "INSERT INTO op_log (op_id, device_id, answer, at) VALUES (?1, 'd1', ?2, 0)";
+    sql.execute(op, &[&"op1", &r#"{"op_id":"op1","status":"applied"}"#])
+        .unwrap();
+    sql.execute(op, &[&"op2", &r#"{"op_id":"op2","status":"rejected"}"#])
+        .unwrap();
+    let photo = "INSERT INTO evidence (id, owner_kind, owner_id, sha256, size, media_type, taken_at,
+                     upload_state, created_at) VALUES (?1, 'visit', 'v1', ?2, ?3, 'image/jpeg', 0, ?4, 0)";
+    sql.execute(photo, &[&"E1", &"ab".repeat(32), &300_000i64, &"stored"])
+        .unwrap();
+    sql.execute(
+        photo,
+        &[&"E2", &"cd".repeat(32), &5_000_000_000i64, &"stored"],
+    )
+    .unwrap();
+    sql.execute(photo, &[&"E3", &"ef".repeat(32), &7i64, &"waiting"])
+        .unwrap();
     for t in default_templates().unwrap() {
         sql.execute(
             "INSERT INTO checklist_template (id, version, body, stored_at) VALUES (?1, ?2, ?3, 0)",
@@ -165,6 +182,7 @@ fn answers(sql: Sql<'_>) -> Vec<String> {
         format!("{:?}", roster(sql, "a1", Some("V1"), now).unwrap()),
         format!("{:?}", roster(sql, "s1", Some("V9"), now).unwrap_err()),
         format!("{:?}", roster(sql, "w1", None, now).unwrap_err()),
+        format!("{:?}", server_figures(sql).unwrap()),
     ]
 }
 
@@ -181,6 +199,13 @@ fn moved_modules_answer_the_same_on_postgresql_as_on_sqlite() {
         "{want:?}"
     );
     assert!(want[13].contains("回访核实"), "{}", want[13]);
+    // Bytes past 32 bits summed exactly; one of two operations refused.
+    assert!(
+        want[20].contains("evidence_stored_bytes: 5000300000")
+            && want[20].contains("ops_rejected: 1"),
+        "{}",
+        want[20]
+    );
     assert!(
         want[16].contains("固戍一网格") && want[16].contains("李网格"),
         "{}",

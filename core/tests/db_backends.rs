@@ -105,6 +105,19 @@ fn exercise(sql: Sql<'_>) -> (Vec<Resident>, Option<String>, i64, String) {
         .query_row("SELECT count(*) FROM resident", &[], |r| r.get::<i64>(0))
         .unwrap()
         .unwrap();
+    // A parameter the statement never uses is no error (as on SQLite);
+    // one that may be NULL is cast where PostgreSQL meets it first
+    // (ADR 0018), given and not given.
+    for (name, want) in [(None::<&str>, 2i64), (Some("王伯伯"), 1)] {
+        let n = sql
+            .query_row(
+                "SELECT count(*) FROM resident WHERE (CAST(?2 AS TEXT) IS NULL OR name = ?2) AND id <> ?3",
+                &[&"unused", &name, &"M000"],
+                |r| r.get::<i64>(0),
+            )
+            .unwrap();
+        assert_eq!(n, Some(want), "name {name:?}");
+    }
     // Reading a column as the wrong kind names the column and both kinds.
     let wrong = sql
         .query_row("SELECT name FROM resident WHERE id = ?1", &[&"M001"], |r| {

@@ -150,24 +150,39 @@ impl PgSession {
         }
     }
 
-    fn prepared(&self, sql: &str) -> Result<Statement> {
-        if let Some(stmt) = self.statements.borrow().get(sql) {
+    /// The statement prepared with its parameters typed from the values
+    /// bound (INTEGER → BIGINT, REAL → DOUBLE PRECISION, TEXT, BLOB →
+    /// BYTEA; NULL as `unknown`, for PostgreSQL to resolve), so a
+    /// parameter the statement does not use is no error, as on SQLite. A
+    /// parameter that may be NULL still needs a cast where it is first met
+    /// (`CAST(?2 AS TEXT) IS NULL`). Cached per statement and types.
+    fn prepared(&self, sql: &str, columns: &[Column<'_>]) -> Result<Statement> {
+        let types: Vec<Type> = columns.iter().map(param_type).collect();
+        let mut key = String::with_capacity(sql.len() + types.len() + 1);
+        key.push_str(sql);
+        key.push('\u{0}');
+        key.extend(columns.iter().map(|c| match c {
+            Column::Null => 'n',
+            Column::Integer(_) => 'i',
+            Column::Real(_) => 'r',
+            Column::Text(_) => 't',
+            Column::Blob(_) => 'b',
+        }));
+        if let Some(stmt) = self.statements.borrow().get(&key) {
             return Ok(stmt.clone());
         }
         let stmt = self
             .client
             .borrow_mut()
-            .prepare(&placeholders_to_dollar(sql))
+            .prepare_typed(&placeholders_to_dollar(sql), &types)
             .map_err(db_error)?;
-        self.statements
-            .borrow_mut()
-            .insert(sql.to_string(), stmt.clone());
+        self.statements.borrow_mut().insert(key, stmt.clone());
         Ok(stmt)
     }
 
     pub(super) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
-        let stmt = self.prepared(sql)?;
         let columns: Vec<Column<'_>> = params.iter().map(|p| p.column()).collect();
+        let stmt = self.prepared(sql, &columns)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
         let n = self
@@ -179,8 +194,8 @@ impl PgSession {
     }
 
     pub(super) fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>> {
-        let stmt = self.prepared(sql)?;
         let columns: Vec<Column<'_>> = params.iter().map(|p| p.column()).collect();
+        let stmt = self.prepared(sql, &columns)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
         self.client
@@ -204,6 +219,17 @@ pub(super) fn column(row: &postgres::Row, index: usize) -> Result<Column<'_>> {
             reason: format!("column {index}: {e}"),
             retry: false,
         })
+}
+
+/// The type a parameter is declared with, from the value bound.
+fn param_type(c: &Column<'_>) -> Type {
+    match c {
+        Column::Null => Type::UNKNOWN,
+        Column::Integer(_) => Type::INT8,
+        Column::Real(_) => Type::FLOAT8,
+        Column::Text(_) => Type::TEXT,
+        Column::Blob(_) => Type::BYTEA,
+    }
 }
 
 fn is_text(ty: &Type) -> bool {

@@ -71,6 +71,12 @@ impl Param for i32 {
     }
 }
 
+impl Param for u8 {
+    fn column(&self) -> Column<'_> {
+        Column::Integer(i64::from(*self))
+    }
+}
+
 impl Param for u32 {
     fn column(&self) -> Column<'_> {
         Column::Integer(i64::from(*self))

@@ -13,6 +13,20 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// A subquery over the strings of a JSON array bound as `param` (e.g.
+    /// `?2`), for `code IN (…)`: SQLite's `json_each`, PostgreSQL's
+    /// `json_array_elements_text`.
+    pub fn json_strings(self, param: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Dialect::Postgres => {
+                format!("SELECT json_array_elements_text(CAST({param} AS JSON))")
+            }
+        }
+    }
+}
+
 /// SQLite's `?NNN` and `?` placeholders as PostgreSQL's `$NNN` (a bare
 /// `?` takes the next number, as in SQLite). Question marks inside string
 /// literals, quoted identifiers and comments are left alone.

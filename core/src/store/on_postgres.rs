@@ -225,3 +225,196 @@ fn moved_modules_answer_the_same_on_postgresql_as_on_sqlite() {
         assert_eq!(w, g, "answer {i}");
     }
 }
+
+/// A value of any class, to copy rows between the engines.
+#[derive(Debug)]
+enum Owned {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl crate::db::FromColumn for Owned {
+    fn from_column(c: crate::db::Column<'_>) -> std::result::Result<Self, String> {
+        use crate::db::Column;
+        Ok(match c {
+            Column::Null => Owned::Null,
+            Column::Integer(i) => Owned::Integer(i),
+            Column::Real(r) => Owned::Real(r),
+            Column::Text(t) => Owned::Text(t.to_string()),
+            Column::Blob(b) => Owned::Blob(b.to_vec()),
+        })
+    }
+}
+
+impl crate::db::Param for Owned {
+    fn column(&self) -> crate::db::Column<'_> {
+        use crate::db::Column;
+        match self {
+            Owned::Null => Column::Null,
+            Owned::Integer(i) => Column::Integer(*i),
+            Owned::Real(r) => Column::Real(*r),
+            Owned::Text(t) => Column::Text(t),
+            Owned::Blob(b) => Column::Blob(b),
+        }
+    }
+}
+
+/// Every row of `table`, copied from a SQLite store to another engine.
+fn copy_table(from: Sql<'_>, to: Sql<'_>, table: &str) {
+    let columns: Vec<String> = from
+        .query_map("SELECT name FROM pragma_table_info(?1)", &[&table], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let rows: Vec<Vec<Owned>> = from
+        .query_map(
+            &format!("SELECT {} FROM {table}", columns.join(", ")),
+            &[],
+            |r| (0..columns.len()).map(|i| r.get::<Owned>(i)).collect(),
+        )
+        .unwrap();
+    let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+    let insert = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        columns.join(", "),
+        marks.join(", ")
+    );
+    for row in &rows {
+        let params: Vec<&dyn crate::db::Param> =
+            row.iter().map(|v| v as &dyn crate::db::Param).collect();
+        to.execute(&insert, &params).unwrap();
+    }
+}
+
+/// Real cases, reported through the store on SQLite, on the board of each
+/// person and filter: the same pages from PostgreSQL.
+#[test]
+fn the_case_board_answers_the_same_on_postgresql() {
+    use crate::case::CaseState;
+    use crate::clock::ManualClock;
+    use crate::grid::Grid;
+    use crate::region::{Region, RegionLevel};
+    use crate::store::case_board::{case_board, CaseFilter};
+    use crate::store::cases::CaseScope;
+    use crate::user::{Assignment, AssignmentKind, Role, User};
+
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 5, 11, 2, 0, 0).unwrap();
+    let store = super::Store::open_with_clock(
+        dir.path().join("city.db"),
+        std::sync::Arc::new(ManualClock::new(now)),
+    )
+    .unwrap();
+    for (code, level, parent) in [
+        ("C1", RegionLevel::City, None),
+        ("T1", RegionLevel::Township, Some("C1")),
+        ("V1", RegionLevel::Village, Some("T1")),
+    ] {
+        store
+            .upsert_region(&Region {
+                code: code.into(),
+                name: code.into(),
+                level,
+                parent_code: parent.map(str::to_string),
+                boundary: None,
+            })
+            .unwrap();
+    }
+    store
+        .upsert_grid(&Grid {
+            code: "G1".into(),
+            name: "固戍一网格".into(),
+            village_code: "V1".into(),
+            boundary: geo::MultiPolygon::new(vec![polygon![
+                (x: 113.90, y: 22.50), (x: 113.91, y: 22.50), (x: 113.91, y: 22.51), (x: 113.90, y: 22.51)
+            ]]),
+        })
+        .unwrap();
+    for (id, role, jurisdiction) in [
+        ("w1", Role::GridWorker, vec![]),
+        ("s1", Role::TownshipSupervisor, vec!["T1".to_string()]),
+        ("a1", Role::Administrator, vec![]),
+    ] {
+        store
+            .upsert_user(&User {
+                id: id.into(),
+                name: id.into(),
+                role,
+                phone: None,
+                jurisdiction,
+            })
+            .unwrap();
+    }
+    store
+        .set_assignment(&Assignment {
+            user_id: "w1".into(),
+            grid_code: "G1".into(),
+            kind: AssignmentKind::Primary,
+            from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            to: None,
+        })
+        .unwrap();
+    store.install_default_templates().unwrap();
+    let categories = store.case_categories().unwrap();
+    for category in categories.iter().take(3) {
+        store
+            .report_case("w1", &category.draft("G1"), &[], None)
+            .unwrap();
+    }
+
+    let sqlite = rusqlite::Connection::open(dir.path().join("city.db")).unwrap();
+    let cluster = Cluster::start().unwrap();
+    let pg = cluster.session("case_board").unwrap();
+    pg.migrate(&super::schema::postgres_migrations()).unwrap();
+    pg.transaction(|to| {
+        for table in ["region", "grid", "app_user", "assignment", "case_file"] {
+            copy_table(Sql::Sqlite(&sqlite), to, table);
+        }
+        Ok(())
+    })
+    .unwrap();
+
+    let later = now + chrono::Duration::days(60);
+    let boards = |sql: Sql<'_>| -> Vec<String> {
+        let f = |scope, open_only, overdue| CaseFilter {
+            scope,
+            open_only,
+            overdue,
+            ..Default::default()
+        };
+        let mut out = vec![];
+        for (who, filter, at, offset, limit) in [
+            ("w1", f(CaseScope::Mine, false, false), now, 0, 50),
+            ("w1", f(CaseScope::Jurisdiction, true, false), now, 1, 1),
+            ("s1", f(CaseScope::Jurisdiction, true, false), now, 0, 50),
+            ("s1", f(CaseScope::EscalatedToMe, false, false), now, 0, 50),
+            ("a1", f(CaseScope::Jurisdiction, false, true), later, 0, 50),
+            (
+                "a1",
+                CaseFilter {
+                    state: Some(CaseState::Reported),
+                    region: Some("V1".into()),
+                    ..Default::default()
+                },
+                now,
+                0,
+                50,
+            ),
+        ] {
+            out.push(format!(
+                "{:?}",
+                case_board(sql, who, &filter, offset, limit, at)
+            ));
+        }
+        out
+    };
+    let want = boards(Sql::Sqlite(&sqlite));
+    assert!(want[0].contains("total: 3"), "{}", want[0]);
+    let got = pg.transaction(|sql| Ok(boards(sql))).unwrap();
+    for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+        assert_eq!(w, g, "board {i}");
+    }
+}

@@ -172,39 +172,6 @@ fn opens_with(path: &Path, key: &[u8; 32], hmac: Option<&str>) -> bool {
     .is_ok()
 }
 
-/// Rewrite a store the way builds before the page-format change wrote
-/// it: SQLCipher 4's defaults (HMAC-SHA512), same key, same contents.
-fn write_in_legacy_format(path: &Path, key: &[u8; 32]) {
-    let legacy = path.with_extension("legacy");
-    {
-        let conn = rusqlite::Connection::open(path).unwrap();
-        let hex_key = hex::encode(key);
-        conn.execute_batch(&format!(
-            "PRAGMA key = \"x'{hex_key}'\"; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;"
-        ))
-        .unwrap();
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .unwrap();
-        conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
-            .unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        conn.execute_batch(&format!(
-            "ATTACH DATABASE '{}' AS legacy KEY \"x'{hex_key}'\";",
-            legacy.display()
-        ))
-        .unwrap();
-        conn.query_row("SELECT sqlcipher_export('legacy')", [], |_| Ok(()))
-            .unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA legacy.user_version = {version}; DETACH DATABASE legacy;"
-        ))
-        .unwrap();
-    }
-    std::fs::rename(&legacy, path).unwrap();
-}
-
 fn sibling_exists(path: &Path, suffix: &str) -> bool {
     let mut name = path.file_name().unwrap().to_os_string();
     name.push(suffix);

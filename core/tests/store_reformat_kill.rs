@@ -73,36 +73,19 @@ fn opens(path: &Path, hmac: Option<&str>) -> bool {
 /// (SQLCipher's defaults), with ballast so the rewrite takes a while.
 fn legacy_store(path: &Path) {
     let key = StoreKey::from_bytes(RAW_KEY);
-    let current = path.with_extension("current");
     {
         let store =
-            Store::open_encrypted_with_clock(&current, &key, Arc::new(ManualClock::new(t0())))
-                .unwrap();
+            Store::open_encrypted_with_clock(path, &key, Arc::new(ManualClock::new(t0()))).unwrap();
         populate(&store);
     }
-    let conn = keyed(&current, Some("HMAC_SHA256"));
-    conn.execute_batch(
-        "CREATE TABLE ballast (n INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
-         WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 256)
-         INSERT INTO ballast SELECT n, randomblob(65536) FROM k;",
-    )
-    .unwrap();
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+    keyed(path, Some("HMAC_SHA256"))
+        .execute_batch(
+            "CREATE TABLE ballast (n INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+             WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 256)
+             INSERT INTO ballast SELECT n, randomblob(65536) FROM k;",
+        )
         .unwrap();
-    conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
-        .unwrap();
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    conn.execute_batch(&format!(
-        "ATTACH DATABASE '{}' AS legacy KEY \"x'{}'\";
-         SELECT sqlcipher_export('legacy');
-         PRAGMA legacy.user_version = {version};
-         DETACH DATABASE legacy;",
-        path.display(),
-        hex::encode(RAW_KEY)
-    ))
-    .unwrap();
+    write_in_legacy_format(path, &RAW_KEY);
 }
 
 /// What the store holds that must survive: the ballast's digest and the

@@ -3,7 +3,7 @@
 //! (the event and the materialised case) in one transaction.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::case_board::CaseFilter;
@@ -14,6 +14,7 @@ use super::{from_json, new_id, Store, Writer};
 use crate::case::action::{append, decide, decide_report, DecideContext};
 use crate::case::{Case, CaseAction, CaseDraft, CaseEvent, CaseState, DeadlinePolicy, EventKind};
 use crate::clock::to_ms;
+use crate::db::Sql;
 use crate::error::{CoreError, Result};
 use crate::evidence::{CasePhotoPhase, EvidenceOwner, PhotoInput};
 use crate::limits::{check_count, check_text, counts, text, TextKind};
@@ -80,43 +81,51 @@ pub struct ReportOutcome {
     pub events: Vec<CaseEvent>,
 }
 
-pub(crate) fn deadline_policy(conn: &Connection) -> Result<DeadlinePolicy> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT value FROM meta WHERE key = 'deadline_policy'")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
+pub(crate) fn deadline_policy<'a>(sql: impl Into<Sql<'a>>) -> Result<DeadlinePolicy> {
+    let text: Option<String> = sql.into().query_row(
+        "SELECT value FROM meta WHERE key = 'deadline_policy'",
+        &[],
+        |r| r.get(0),
+    )?;
     match text {
         Some(t) => from_json("meta.deadline_policy", &t),
         None => Ok(DeadlinePolicy::default()),
     }
 }
 
-pub(crate) fn load_case(conn: &Connection, id: &str) -> Result<Option<Case>> {
-    let data: Option<String> = conn
-        .prepare_cached("SELECT data FROM case_file WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?;
+pub(crate) fn load_case<'a>(sql: impl Into<Sql<'a>>, id: &str) -> Result<Option<Case>> {
+    let data: Option<String> =
+        sql.into()
+            .query_row("SELECT data FROM case_file WHERE id = ?1", &[&id], |r| {
+                r.get(0)
+            })?;
     data.map(|d| from_json("case_file.data", &d)).transpose()
 }
 
-pub(crate) fn load_events(conn: &Connection, case_id: &str) -> Result<Vec<CaseEvent>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT body FROM case_event WHERE case_id = ?1 ORDER BY seq")?;
-    let rows = stmt.query_map([case_id], |r| r.get::<_, String>(0))?;
-    rows.map(|b| from_json("case_event.body", &b?)).collect()
+pub(crate) fn load_events<'a>(sql: impl Into<Sql<'a>>, case_id: &str) -> Result<Vec<CaseEvent>> {
+    sql.into()
+        .query_map(
+            "SELECT body FROM case_event WHERE case_id = ?1 ORDER BY seq",
+            &[&case_id],
+            |r| r.get::<String>(0),
+        )?
+        .iter()
+        .map(|b| from_json("case_event.body", b))
+        .collect()
 }
 
-pub(crate) fn last_event(conn: &Connection, case_id: &str) -> Result<Option<CaseEvent>> {
-    let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM case_event WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1")?
-        .query_row([case_id], |r| r.get(0))
-        .optional()?;
+pub(crate) fn last_event<'a>(sql: impl Into<Sql<'a>>, case_id: &str) -> Result<Option<CaseEvent>> {
+    let body: Option<String> = sql.into().query_row(
+        "SELECT body FROM case_event WHERE case_id = ?1 ORDER BY seq DESC LIMIT 1",
+        &[&case_id],
+        |r| r.get(0),
+    )?;
     body.map(|b| from_json("case_event.body", &b)).transpose()
 }
 
 /// A case the actor may see, or not found (so nothing leaks).
-pub(crate) fn visible_case(conn: &Connection, actor: &Actor, id: &str) -> Result<Case> {
-    let case = load_case(conn, id)?.ok_or_else(|| CoreError::not_found("case", id))?;
+pub(crate) fn visible_case<'a>(sql: impl Into<Sql<'a>>, actor: &Actor, id: &str) -> Result<Case> {
+    let case = load_case(sql, id)?.ok_or_else(|| CoreError::not_found("case", id))?;
     let own = case.reporter_id == actor.user_id
         || case.handler_id.as_deref() == Some(actor.user_id.as_str());
     if own || actor.reaches(&case.path) {
@@ -511,7 +520,7 @@ impl Store {
     }
 
     pub fn deadline_policy(&self) -> Result<DeadlinePolicy> {
-        self.read(deadline_policy)
+        self.read(|c| deadline_policy(c))
     }
 
     /// Cases for a list screen, most urgent first.

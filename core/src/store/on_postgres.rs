@@ -370,7 +370,15 @@ fn the_case_board_answers_the_same_on_postgresql() {
     let pg = cluster.session("case_board").unwrap();
     pg.migrate(&super::schema::postgres_migrations()).unwrap();
     pg.transaction(|to| {
-        for table in ["region", "grid", "app_user", "assignment", "case_file"] {
+        for table in [
+            "region",
+            "grid",
+            "app_user",
+            "assignment",
+            "case_file",
+            "case_event",
+            "meta",
+        ] {
             copy_table(Sql::Sqlite(&sqlite), to, table);
         }
         Ok(())
@@ -411,8 +419,46 @@ fn the_case_board_answers_the_same_on_postgresql() {
         }
         out
     };
+    // Each case read back whole: the case, its history, its last event,
+    // as its reporter and (refused, as not found) someone out of reach;
+    // and the deadline policy.
+    let cases = |sql: Sql<'_>| -> Vec<String> {
+        use crate::store::cases::{
+            deadline_policy, last_event, load_case, load_events, visible_case,
+        };
+        let ids: Vec<String> = sql
+            .query_map("SELECT id FROM case_file ORDER BY id", &[], |r| r.get(0))
+            .unwrap();
+        let w1 = crate::store::users::actor(sql, "w1", now).unwrap();
+        let stranger = crate::user::Actor {
+            user_id: "x".into(),
+            name: "x".into(),
+            role: Role::VillageSecretary,
+            jurisdiction: vec!["V9".into()],
+            grids: vec![],
+        };
+        let mut out = vec![format!("{:?}", deadline_policy(sql).unwrap())];
+        for id in &ids {
+            out.push(format!("{:?}", load_case(sql, id).unwrap()));
+            out.push(format!("{:?}", load_events(sql, id).unwrap()));
+            out.push(format!("{:?}", last_event(sql, id).unwrap()));
+            out.push(format!("{:?}", visible_case(sql, &w1, id).map(|c| c.id)));
+            out.push(format!(
+                "{:?}",
+                visible_case(sql, &stranger, id).map(|c| c.id)
+            ));
+        }
+        out.push(format!("{:?}", load_case(sql, "no-such-case").unwrap()));
+        out
+    };
     let want = boards(Sql::Sqlite(&sqlite));
     assert!(want[0].contains("total: 3"), "{}", want[0]);
+    let want_cases = cases(Sql::Sqlite(&sqlite));
+    assert_eq!(want_cases.len(), 17, "three cases read five ways");
+    let got_cases = pg.transaction(|sql| Ok(cases(sql))).unwrap();
+    for (i, (w, g)) in want_cases.iter().zip(&got_cases).enumerate() {
+        assert_eq!(w, g, "case answer {i}");
+    }
     let got = pg.transaction(|sql| Ok(boards(sql))).unwrap();
     for (i, (w, g)) in want.iter().zip(&got).enumerate() {
         assert_eq!(w, g, "board {i}");

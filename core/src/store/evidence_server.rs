@@ -4,13 +4,12 @@
 //! `evidence.rs` (the device's recording path) because only the server role
 //! ever links bytes to a record.
 
-use rusqlite::Connection;
-
 use super::cases::visible_case;
 use super::evidence::load_evidence;
 use super::regions::region_path;
 use super::visits::load_visit;
 use super::{Store, StoreRole, Writer};
+use crate::db::Sql;
 use crate::error::{CoreError, Result};
 use crate::evidence::{EvidenceOwner, EvidenceRecord, UploadState};
 use crate::outbox::Operation;
@@ -34,7 +33,8 @@ pub enum EvidenceAccess {
 /// case the person who reported it or handles it (before and after
 /// photos). A secretary or supervisor who may see it may not replace or
 /// cancel it.
-fn may_write(conn: &Connection, actor: &Actor, e: &EvidenceRecord) -> Result<bool> {
+fn may_write<'a>(conn: impl Into<Sql<'a>>, actor: &Actor, e: &EvidenceRecord) -> Result<bool> {
+    let conn = conn.into();
     match &e.owner {
         EvidenceOwner::Visit { visit_id } => {
             Ok(load_visit(conn, visit_id)?.is_some_and(|v| v.worker_id == actor.user_id))
@@ -50,7 +50,8 @@ fn may_write(conn: &Connection, actor: &Actor, e: &EvidenceRecord) -> Result<boo
 
 /// The same reach rule as pushing and pulling the record: the visit is the
 /// person's own or in a grid they reach; the case is one they may see.
-fn may_reach(conn: &Connection, actor: &Actor, e: &EvidenceRecord) -> Result<bool> {
+fn may_reach<'a>(conn: impl Into<Sql<'a>>, actor: &Actor, e: &EvidenceRecord) -> Result<bool> {
+    let conn = conn.into();
     match &e.owner {
         EvidenceOwner::Visit { visit_id } => match load_visit(conn, visit_id)? {
             Some(v) if v.worker_id == actor.user_id => Ok(true),

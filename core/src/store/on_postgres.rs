@@ -96,6 +96,19 @@ fn seed(sql: Sql<'_>) {
         &[&"R2", &"s1", &"M001", &"id_number", &"核对身份", &2_000i64],
     )
     .unwrap();
+    // A visit with answers in the packed form the store keeps them in.
+    let answers = super::visits::pack_answers(&[crate::checklist::Answer {
+        item_code: "hh.gas_safe".into(),
+        value: crate::checklist::AnswerValue::YesNo(true),
+    }])
+    .unwrap();
+    sql.execute(
+        "INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id,
+             template_version, notes, at, fix, verdict_status, verdict, answers)
+         VALUES ('v1', 'H001', 'G1', 'w1', NULL, 'household', 1, '一切正常', 1000, NULL, NULL, NULL, ?1)",
+        &[&answers],
+    )
+    .unwrap();
     let op = "INSERT INTO op_log (op_id, device_id, answer, at) VALUES (?1, 'd1', ?2, 0)";
     sql.execute(op, &[&"op1", &r#"{"op_id":"op1","status":"applied"}"#])
         .unwrap();
@@ -183,6 +196,8 @@ fn answers(sql: Sql<'_>) -> Vec<String> {
         format!("{:?}", roster(sql, "s1", Some("V9"), now).unwrap_err()),
         format!("{:?}", roster(sql, "w1", None, now).unwrap_err()),
         format!("{:?}", server_figures(sql).unwrap()),
+        format!("{:?}", super::visits::load_visit(sql, "v1").unwrap()),
+        format!("{:?}", super::visits::load_visit(sql, "v9").unwrap()),
     ]
 }
 
@@ -199,6 +214,7 @@ fn moved_modules_answer_the_same_on_postgresql_as_on_sqlite() {
         "{want:?}"
     );
     assert!(want[13].contains("回访核实"), "{}", want[13]);
+    assert!(want[21].contains("hh.gas_safe"), "{}", want[21]);
     // Bytes past 32 bits summed exactly; one of two operations refused.
     assert!(
         want[20].contains("evidence_stored_bytes: 5000300000")

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use geo::Point;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::checklists::load_template;
@@ -17,6 +17,7 @@ use super::{from_json, new_id, Store, Writer};
 use crate::case::{CaseDraft, CaseSource};
 use crate::checklist::{Answer, AnswerValue, ChecklistTemplate, HazardFinding, ItemKind};
 use crate::clock::{from_ms, to_ms};
+use crate::db::Sql;
 use crate::error::{CoreError, Result};
 use crate::evidence::{EvidenceOwner, EvidenceRecord, PhotoInput};
 use crate::geofence::{judge, GeofencePolicy, GeofenceVerdict};
@@ -375,21 +376,35 @@ impl Store {
     }
 }
 
-pub(crate) fn load_visit(c: &Connection, id: &str) -> Result<Option<Visit>> {
-    let row = c.prepare_cached("SELECT id, household_code, grid_code, worker_id, patrol_id, template_id, template_version, notes, at, fix, verdict,
-                    answers
-             FROM visit WHERE id = ?1")?.query_row(
-            [id],
-            |r| {
-                Ok((
-                    (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?),
-                    (r.get::<_, Option<String>>(4)?, r.get::<_, String>(5)?, r.get::<_, u32>(6)?, r.get::<_, String>(7)?),
-                    (r.get::<_, i64>(8)?, r.get::<_, Option<String>>(9)?, r.get::<_, Option<String>>(10)?),
-                    r.get::<_, Vec<u8>>(11)?,
-                ))
-            },
-        )
-        .optional()?;
+pub(crate) fn load_visit<'a>(sql: impl Into<Sql<'a>>, id: &str) -> Result<Option<Visit>> {
+    let row = sql.into().query_row(
+        "SELECT id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
+                notes, at, fix, verdict, answers
+         FROM visit WHERE id = ?1",
+        &[&id],
+        |r| {
+            Ok((
+                (
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                ),
+                (
+                    r.get::<Option<String>>(4)?,
+                    r.get::<String>(5)?,
+                    r.get::<u32>(6)?,
+                    r.get::<String>(7)?,
+                ),
+                (
+                    r.get::<i64>(8)?,
+                    r.get::<Option<String>>(9)?,
+                    r.get::<Option<String>>(10)?,
+                ),
+                r.get::<Vec<u8>>(11)?,
+            ))
+        },
+    )?;
     let Some((
         (id, household_code, grid_code, worker_id),
         (patrol_id, template_id, template_version, notes),

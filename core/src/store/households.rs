@@ -9,6 +9,7 @@ use tracing::info;
 use super::users::actor;
 use super::{new_id, regions::region_path, Store, Writer};
 use crate::clock::{from_ms, to_ms};
+use crate::db::Sql;
 use crate::error::{CoreError, Result};
 use crate::household::{tags_from_text, tags_to_text, Household, Member, PlaceKind, Tag};
 use crate::limits::{check_count, check_text, counts, text, TextKind};
@@ -90,11 +91,12 @@ pub struct RevealRecord {
     pub reason: String,
 }
 
-pub(crate) fn visit_policy(conn: &Connection) -> Result<VisitPolicy> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT value FROM meta WHERE key = 'visit_policy'")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
+pub(crate) fn visit_policy<'a>(sql: impl Into<Sql<'a>>) -> Result<VisitPolicy> {
+    let text: Option<String> = sql.into().query_row(
+        "SELECT value FROM meta WHERE key = 'visit_policy'",
+        &[],
+        |r| r.get(0),
+    )?;
     match text {
         Some(t) => super::from_json("meta.visit_policy", &t),
         None => Ok(VisitPolicy::default()),
@@ -312,33 +314,31 @@ pub(crate) fn row_from_sql(
     })
 }
 
-pub(crate) fn load_household(conn: &Connection, code: &str) -> Result<Option<Household>> {
-    let row = conn.prepare_cached("SELECT code, grid_code, kind, name, address, lat, lon, tags FROM household WHERE code = ?1")?.query_row(
-            [code],
-            |r| {
-                let kind: String = r.get(2)?;
-                Ok(Household {
-                    code: r.get(0)?,
-                    grid_code: r.get(1)?,
-                    kind: PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other),
-                    name: r.get(3)?,
-                    address: r.get(4)?,
-                    lat: r.get(5)?,
-                    lon: r.get(6)?,
-                    tags: tags_from_text(&r.get::<_, String>(7)?),
-                })
-            },
-        )
-        .optional()?;
-    Ok(row)
+pub(crate) fn load_household<'a>(sql: impl Into<Sql<'a>>, code: &str) -> Result<Option<Household>> {
+    sql.into().query_row(
+        "SELECT code, grid_code, kind, name, address, lat, lon, tags FROM household WHERE code = ?1",
+        &[&code],
+        |r| {
+            let kind: String = r.get(2)?;
+            Ok(Household {
+                code: r.get(0)?,
+                grid_code: r.get(1)?,
+                kind: PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other),
+                name: r.get(3)?,
+                address: r.get(4)?,
+                lat: r.get(5)?,
+                lon: r.get(6)?,
+                tags: tags_from_text(&r.get::<String>(7)?),
+            })
+        },
+    )
 }
 
-pub(crate) fn load_member(conn: &Connection, id: &str) -> Result<Option<Member>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, household_code, name, relation, phone, id_number, pii_masked FROM member WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
+pub(crate) fn load_member<'a>(sql: impl Into<Sql<'a>>, id: &str) -> Result<Option<Member>> {
+    sql.into().query_row(
+        "SELECT id, household_code, name, relation, phone, id_number, pii_masked FROM member WHERE id = ?1",
+        &[&id],
+        |r| {
             Ok(Member {
                 id: r.get(0)?,
                 household_code: r.get(1)?,
@@ -348,13 +348,17 @@ pub(crate) fn load_member(conn: &Connection, id: &str) -> Result<Option<Member>>
                 id_number: r.get(5)?,
                 pii_masked: r.get(6)?,
             })
-        })
-        .optional()?)
+        },
+    )
 }
 
 /// Refuse (as not found, so nothing leaks) a grid outside the actor's reach.
-pub(crate) fn require_grid_reach(conn: &Connection, actor: &Actor, grid_code: &str) -> Result<()> {
-    let path = region_path(conn, grid_code)?;
+pub(crate) fn require_grid_reach<'a>(
+    sql: impl Into<Sql<'a>>,
+    actor: &Actor,
+    grid_code: &str,
+) -> Result<()> {
+    let path = region_path(sql, grid_code)?;
     if actor.reaches(&path) {
         Ok(())
     } else {

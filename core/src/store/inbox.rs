@@ -6,11 +6,12 @@
 //! every device of the person shows it read.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
 
 use super::{from_json, Store, StoreRole, Writer};
 use crate::case::{Case, CaseEvent, EventKind};
 use crate::clock::{from_ms, to_ms};
+use crate::db::Sql;
 use crate::error::{CoreError, Result};
 use crate::inbox::InboxItem;
 use crate::outbox::Operation;
@@ -32,11 +33,12 @@ fn covering(users: &[User], case: &Case) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn load_item(conn: &Connection, id: &str) -> Result<Option<InboxItem>> {
-    let row: Option<(String, Option<i64>)> = conn
-        .prepare_cached("SELECT body, read_at FROM inbox_item WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+pub(crate) fn load_item<'a>(sql: impl Into<Sql<'a>>, id: &str) -> Result<Option<InboxItem>> {
+    let row: Option<(String, Option<i64>)> = sql.into().query_row(
+        "SELECT body, read_at FROM inbox_item WHERE id = ?1",
+        &[&id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     row.map(|(body, read_at)| {
         let mut item: InboxItem = from_json("inbox_item.body", &body)?;
         item.read_at = read_at.map(from_ms);

@@ -96,6 +96,12 @@ fn seed(sql: Sql<'_>) {
         &[&"R2", &"s1", &"M001", &"id_number", &"核对身份", &2_000i64],
     )
     .unwrap();
+    sql.execute(
+        "INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at)
+         VALUES ('H001', 'G1', 'household', '刘家', '固戍村1号', 22.505, 113.905, 'elderly_alone', 0)",
+        &[],
+    )
+    .unwrap();
     // A visit with answers in the packed form the store keeps them in.
     let answers = super::visits::pack_answers(&[crate::checklist::Answer {
         item_code: "hh.gas_safe".into(),
@@ -198,6 +204,21 @@ fn answers(sql: Sql<'_>) -> Vec<String> {
         format!("{:?}", server_figures(sql).unwrap()),
         format!("{:?}", super::visits::load_visit(sql, "v1").unwrap()),
         format!("{:?}", super::visits::load_visit(sql, "v9").unwrap()),
+        format!(
+            "{:?}",
+            super::households::load_household(sql, "H001").unwrap()
+        ),
+        format!("{:?}", super::households::load_member(sql, "M001").unwrap()),
+        format!("{:?}", super::households::visit_policy(sql).unwrap()),
+        format!(
+            "{:?}",
+            super::households::require_grid_reach(sql, &actor(sql, "w1", now).unwrap(), "G1")
+        ),
+        format!(
+            "{:?}",
+            super::households::require_grid_reach(sql, &actor(sql, "a1", now).unwrap(), "G9")
+        ),
+        format!("{:?}", super::inbox::load_item(sql, "nothing").unwrap()),
     ]
 }
 
@@ -215,6 +236,10 @@ fn moved_modules_answer_the_same_on_postgresql_as_on_sqlite() {
     );
     assert!(want[13].contains("回访核实"), "{}", want[13]);
     assert!(want[21].contains("hh.gas_safe"), "{}", want[21]);
+    assert!(
+        want[23].contains("刘家") && want[24].contains("13912345678"),
+        "{want:?}"
+    );
     // Bytes past 32 bits summed exactly; one of two operations refused.
     assert!(
         want[20].contains("evidence_stored_bytes: 5000300000")

@@ -147,14 +147,15 @@ impl ObjectBlobStore {
 
 impl BlobStore for ObjectBlobStore {
     fn put_file(&self, sha256: &str, file: &Path) -> Result<(), BlobError> {
-        if !self.exists(sha256)? {
-            // Photos are at most MAX_UPLOAD_SIZE (32 MiB): one PUT, whole.
-            let bytes = std::fs::read(file).map_err(|e| BlobError::io(file, e))?;
-            let (store, key) = (self.store.clone(), self.key(sha256)?);
-            self.run(async move { store.put(&key, PutPayload::from(bytes)).await })
-                .map_err(|e| self.err(sha256, e))?;
-        }
-        // Stored (now or before): the local copy is no longer needed.
+        // One PUT, no HEAD first: the key is the content's hash, so putting
+        // a blob that is already there writes the same bytes again, and a
+        // round trip per photo is saved on the ingest path. Photos are at
+        // most MAX_UPLOAD_SIZE (32 MiB): sent whole.
+        let bytes = std::fs::read(file).map_err(|e| BlobError::io(file, e))?;
+        let (store, key) = (self.store.clone(), self.key(sha256)?);
+        self.run(async move { store.put(&key, PutPayload::from(bytes)).await })
+            .map_err(|e| self.err(sha256, e))?;
+        // Stored: the local copy is no longer needed.
         std::fs::remove_file(file).map_err(|e| BlobError::io(file, e))
     }
 

@@ -19,6 +19,8 @@
 mod column;
 mod dialect;
 #[cfg(feature = "postgres")]
+pub mod pool;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 
 pub use column::{Column, FromColumn, Param};

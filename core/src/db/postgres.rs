@@ -43,6 +43,11 @@ type BoxError = Box<dyn std::error::Error + Sync + Send>;
 pub struct PgSession {
     client: RefCell<Client>,
     statements: RefCell<HashMap<String, Statement>>,
+    /// The first statement that failed in the open transaction. PostgreSQL
+    /// refuses everything after it and turns the COMMIT into a rollback
+    /// without an error, so a failure the caller turned into an answer
+    /// (a refused operation) must still fail the transaction.
+    failed: RefCell<Option<(String, bool)>>,
 }
 
 impl std::fmt::Debug for PgSession {
@@ -71,7 +76,28 @@ impl PgSession {
         Ok(PgSession {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
+            failed: RefCell::new(None),
         })
+    }
+
+    /// The connection is gone (the server ended it, or the network).
+    pub fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+
+    /// Run `work` in one REPEATABLE READ, READ ONLY transaction: a read
+    /// of several statements sees one snapshot, as on SQLite.
+    pub fn snapshot<T>(&self, work: impl FnOnce(Sql<'_>) -> Result<T>) -> Result<T> {
+        self.execute_batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let outcome = work(Sql::Postgres(self));
+        let end = self.execute_batch(if outcome.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        });
+        let out = outcome?;
+        end?;
+        Ok(out)
     }
 
     /// Run `work` in one SERIALIZABLE transaction, committed if it returns
@@ -79,11 +105,25 @@ impl PgSession {
     /// PostgreSQL reports a serialization failure or a deadlock, so `work`
     /// must not have effects outside the database.
     pub fn transaction<T>(&self, mut work: impl FnMut(Sql<'_>) -> Result<T>) -> Result<T> {
+        self.transaction_or_discard(|sql| Ok((work(sql)?, true)))
+    }
+
+    /// As [`PgSession::transaction`], but `work` also says whether to
+    /// keep what it did: `false` rolls back and still returns its value
+    /// (an import's preview).
+    pub fn transaction_or_discard<T>(
+        &self,
+        mut work: impl FnMut(Sql<'_>) -> Result<(T, bool)>,
+    ) -> Result<T> {
         let mut attempt = 1;
         loop {
             self.execute_batch("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
-            let outcome = work(Sql::Postgres(self)).and_then(|out| {
-                self.execute_batch("COMMIT")?;
+            self.failed.replace(None);
+            let outcome = work(Sql::Postgres(self)).and_then(|(out, keep)| {
+                if let Some((reason, retry)) = self.failed.take() {
+                    return Err(CoreError::Database { reason, retry });
+                }
+                self.execute_batch(if keep { "COMMIT" } else { "ROLLBACK" })?;
                 Ok(out)
             });
             match outcome {
@@ -175,7 +215,7 @@ impl PgSession {
             .client
             .borrow_mut()
             .prepare_typed(&placeholders_to_dollar(sql), &types)
-            .map_err(db_error)?;
+            .map_err(|e| self.note(e))?;
         self.statements.borrow_mut().insert(key, stmt.clone());
         Ok(stmt)
     }
@@ -189,7 +229,7 @@ impl PgSession {
             .client
             .borrow_mut()
             .execute(&stmt, &refs)
-            .map_err(db_error)?;
+            .map_err(|e| self.note(e))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -201,14 +241,25 @@ impl PgSession {
         self.client
             .borrow_mut()
             .query(&stmt, &refs)
-            .map_err(db_error)
+            .map_err(|e| self.note(e))
     }
 
     pub(super) fn execute_batch(&self, sql: &str) -> Result<()> {
         self.client
             .borrow_mut()
             .batch_execute(sql)
-            .map_err(db_error)
+            .map_err(|e| self.note(e))
+    }
+
+    /// The error, remembered if it is the transaction's first.
+    fn note(&self, e: postgres::Error) -> CoreError {
+        let e = db_error(e);
+        if let CoreError::Database { reason, retry } = &e {
+            self.failed
+                .borrow_mut()
+                .get_or_insert_with(|| (reason.clone(), *retry));
+        }
+        e
     }
 }
 
@@ -376,6 +427,17 @@ pub mod testing {
                 "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path TO {schema}"
             ))?;
             Ok(s)
+        }
+
+        /// The URL of a fresh schema of its own: sessions opened on it
+        /// (a store's pool) find their tables there.
+        pub fn url_for(&self, schema: &str) -> Result<String> {
+            drop(self.session(schema)?);
+            let join = if self.url.contains('?') { '&' } else { '?' };
+            Ok(format!(
+                "{}{join}options=-c%20search_path%3D{schema}",
+                self.url
+            ))
         }
 
         /// Another session on an existing schema.

@@ -7,7 +7,6 @@
 //! applying and answering still answers a retry correctly.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::OptionalExtension;
 
 use super::cases::{load_case, load_events, visible_case};
 use super::households::{load_household, load_member, require_grid_reach};
@@ -71,6 +70,7 @@ type Applied = std::result::Result<(), Rejection>;
 fn split(e: CoreError) -> std::result::Result<Rejection, CoreError> {
     match e {
         CoreError::Storage(_)
+        | CoreError::Database { .. }
         | CoreError::Migration(_)
         | CoreError::Io { .. }
         | CoreError::Corrupt { .. } => Err(e),
@@ -91,10 +91,13 @@ impl Store {
         ops: &[OutboxEntry],
     ) -> Result<Vec<OpAnswer>> {
         self.write(|w| {
-            let a = actor(&w.tx, user_id, w.now)?;
-            let stored_last: Option<String> = w
-                .tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row( [format!("device_seq:{device_id}")], |r| r.get(0))
-                .optional()?;
+            let a = actor(w.sql(), user_id, w.now)?;
+            let seq_key = format!("device_seq:{device_id}");
+            let stored_last: Option<String> = w.sql().query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                &[&seq_key],
+                |r| r.get(0),
+            )?;
             let mut last = stored_last.and_then(|s| s.parse::<i64>().ok()).unwrap_or(i64::MIN).max(acked_through);
             let server_ms = to_ms(w.now);
             // Any i64 may arrive in the clock header: an offset that does not
@@ -105,9 +108,11 @@ impl Store {
             w.origin = Some(device_id.to_string());
             let mut answers = Vec::with_capacity(ops.len());
             for entry in ops {
-                let stored: Option<(String, String)> = w
-                    .tx.prepare_cached("SELECT answer, device_id FROM op_log WHERE op_id = ?1")?.query_row( [&entry.op_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
+                let stored: Option<(String, String)> = w.sql().query_row(
+                    "SELECT answer, device_id FROM op_log WHERE op_id = ?1",
+                    &[&entry.op_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
                 // A stored answer is this device's own: another device
                 // naming the same id learns nothing and changes nothing.
                 if let Some((_, by)) = stored.as_ref().filter(|(_, by)| by != device_id) {
@@ -153,13 +158,15 @@ impl Store {
                     },
                     Err(e) => return Err(e),
                 };
-                w.tx.prepare_cached("INSERT INTO op_log (op_id, device_id, answer, at) VALUES (?1, ?2, ?3, ?4)")?.execute(
-                    rusqlite::params![entry.op_id, device_id, serde_json::to_string(&answer)?, server_ms],
+                w.sql().execute(
+                    "INSERT INTO op_log (op_id, device_id, answer, at) VALUES (?1, ?2, ?3, ?4)",
+                    &[&entry.op_id, &device_id, &serde_json::to_string(&answer)?, &server_ms],
                 )?;
                 answers.push(answer);
             }
-            w.tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute(
-                rusqlite::params![format!("device_seq:{device_id}"), last.to_string()],
+            w.sql().execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                &[&seq_key, &last.to_string()],
             )?;
             // Escalations due right now (a critical case on report, a late
             // report nobody filed in time), once the whole batch is in: a
@@ -168,7 +175,7 @@ impl Store {
             touched.sort();
             touched.dedup();
             for id in touched {
-                if let Some(case) = load_case(&w.tx, &id)? {
+                if let Some(case) = load_case(w.sql(), &id)? {
                     w.escalate_due(case)?;
                 }
             }
@@ -182,9 +189,8 @@ impl Store {
         let keep = keep.max(Duration::days(90));
         self.write(|w| {
             let cutoff = to_ms(w.now - keep);
-            Ok(w.tx
-                .prepare_cached("DELETE FROM op_log WHERE at < ?1")?
-                .execute([cutoff])? as u64)
+            Ok(w.sql()
+                .execute("DELETE FROM op_log WHERE at < ?1", &[&cutoff])? as u64)
         })
     }
 }
@@ -309,7 +315,7 @@ impl Writer<'_> {
                 // as a grid that does not exist.
                 if !admin {
                     let in_reach = self.reaches_grid(a, &household.grid_code)?
-                        && match load_household(&self.tx, &household.code)? {
+                        && match load_household(self.sql(), &household.code)? {
                             None => true,
                             Some(old) => self.reaches_grid(a, &old.grid_code)?,
                         };
@@ -322,7 +328,7 @@ impl Writer<'_> {
                     self.older_than_stored(a, "household", "code", &household.code, &hlc)?
                 {
                     let current =
-                        load_household(&self.tx, &household.code)?.map(|h| Entity::Household {
+                        load_household(self.sql(), &household.code)?.map(|h| Entity::Household {
                             household: h,
                             last_visit_at: None,
                         });
@@ -335,13 +341,13 @@ impl Writer<'_> {
                 // Member ids are a hash of public data (household and ID
                 // number): guessable. So the member's household now, as
                 // well as the one it would move to, must be in reach.
-                let Some(h) = load_household(&self.tx, &member.household_code)? else {
+                let Some(h) = load_household(self.sql(), &member.household_code)? else {
                     return Ok(Err(no_member()));
                 };
                 if !admin {
-                    let now_in = match load_member(&self.tx, &member.id)? {
+                    let now_in = match load_member(self.sql(), &member.id)? {
                         None => None,
-                        Some(old) => load_household(&self.tx, &old.household_code)?,
+                        Some(old) => load_household(self.sql(), &old.household_code)?,
                     };
                     let in_reach = self.reaches_grid(a, &h.grid_code)?
                         && match now_in {
@@ -367,7 +373,7 @@ impl Writer<'_> {
                 event,
                 ..
             } => {
-                match load_case(&self.tx, case_id)? {
+                match load_case(self.sql(), case_id)? {
                     Some(c) if c.reporter_id == a.user_id => return Ok(Ok(())),
                     Some(_) => return Ok(Err(id_taken("case"))),
                     None => {}
@@ -381,31 +387,31 @@ impl Writer<'_> {
                 event,
                 ..
             } => {
-                let known: Option<i64> = self
-                    .tx
-                    .prepare_cached("SELECT 1 FROM case_event WHERE id = ?1")?
-                    .query_row([&event.id], |r| r.get(0))
-                    .optional()?;
+                let known: Option<i64> = self.sql().query_row(
+                    "SELECT 1 FROM case_event WHERE id = ?1",
+                    &[&event.id],
+                    |r| r.get(0),
+                )?;
                 if known.is_some() {
                     return Ok(Ok(()));
                 }
-                let case = match visible_case(&self.tx, a, case_id) {
+                let case = match visible_case(self.sql(), a, case_id) {
                     Ok(c) => c,
                     Err(e) => return Ok(Err(e.into())),
                 };
                 // Never before the case's last event: keeps the chain's
                 // times in order whatever the phone's clock said.
-                let last_at = load_events(&self.tx, case_id)?.last().map(|e| e.at);
+                let last_at = load_events(self.sql(), case_id)?.last().map(|e| e.at);
                 let at = last_at.map_or(at, |l| at.max(l));
                 if let Err(e) = self.act(a, &case, action, at, event.id.clone()) {
                     let current = Some(Entity::Case {
-                        events: load_events(&self.tx, case_id)?,
+                        events: load_events(self.sql(), case_id)?,
                         case: case.clone(),
                     });
                     let refusal_code = refusal_code(&e);
                     return Ok(Err(Rejection::new(
                         &refusal_code,
-                        conflict_words(&self.tx, &case, &e)?,
+                        conflict_words(self.sql(), &case, &e)?,
                     )
                     .with(current)));
                 }
@@ -417,17 +423,19 @@ impl Writer<'_> {
                         "只能上传自己的巡查 / only your own patrols",
                     )));
                 }
-                require_grid_reach(&self.tx, a, &patrol.grid_code)?;
-                let by: Option<String> = self
-                    .tx
-                    .prepare_cached("SELECT worker_id FROM patrol WHERE id = ?1")?
-                    .query_row([&patrol.id], |r| r.get(0))
-                    .optional()?;
+                require_grid_reach(self.sql(), a, &patrol.grid_code)?;
+                let by: Option<String> = self.sql().query_row(
+                    "SELECT worker_id FROM patrol WHERE id = ?1",
+                    &[&patrol.id],
+                    |r| r.get(0),
+                )?;
                 if by.is_some_and(|w| w != a.user_id) {
                     return Ok(Err(id_taken("patrol")));
                 }
-                self.tx.prepare_cached("INSERT OR IGNORE INTO patrol (id, grid_code, worker_id, started_at) VALUES (?1, ?2, ?3, ?4)")?.execute(
-                    rusqlite::params![patrol.id, patrol.grid_code, patrol.worker_id, to_ms(patrol.started_at)],
+                self.sql().execute(
+                    "INSERT INTO patrol (id, grid_code, worker_id, started_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT DO NOTHING",
+                    &[&patrol.id, &patrol.grid_code, &patrol.worker_id, &to_ms(patrol.started_at)],
                 )?;
             }
             Operation::TrackRecorded { patrol_id, points } => {
@@ -438,12 +446,15 @@ impl Writer<'_> {
                     )));
                 }
                 for p in points {
-                    self.tx.prepare_cached("INSERT OR IGNORE INTO patrol_fix (patrol_id, seq, body) VALUES (?1, ?2, ?3)")?.execute(
-                        rusqlite::params![patrol_id, p.seq, serde_json::to_string(p)?],
+                    self.sql().execute(
+                        "INSERT INTO patrol_fix (patrol_id, seq, body) VALUES (?1, ?2, ?3)
+                         ON CONFLICT DO NOTHING",
+                        &[patrol_id, &p.seq, &serde_json::to_string(p)?],
                     )?;
                 }
-                self.tx.prepare_cached("UPDATE patrol SET fix_count = (SELECT COUNT(*) FROM patrol_fix WHERE patrol_id = ?1) WHERE id = ?1")?.execute(
-                    [patrol_id],
+                self.sql().execute(
+                    "UPDATE patrol SET fix_count = (SELECT COUNT(*) FROM patrol_fix WHERE patrol_id = ?1) WHERE id = ?1",
+                    &[patrol_id],
                 )?;
             }
             Operation::PatrolEnded {
@@ -456,11 +467,11 @@ impl Writer<'_> {
                         "只能上传自己的巡查 / only your own patrols",
                     )));
                 }
-                let started: Option<i64> = self
-                    .tx
-                    .prepare_cached("SELECT started_at FROM patrol WHERE id = ?1")?
-                    .query_row([patrol_id], |r| r.get(0))
-                    .optional()?;
+                let started: Option<i64> = self.sql().query_row(
+                    "SELECT started_at FROM patrol WHERE id = ?1",
+                    &[patrol_id],
+                    |r| r.get(0),
+                )?;
                 if started.is_some_and(|s| to_ms(*ended_at) < s) {
                     return Ok(Err(Rejection::new(
                         "invalid",
@@ -473,11 +484,10 @@ impl Writer<'_> {
                         "巡查距离必须是非负数 / a patrol's distance must be a non-negative number",
                     )));
                 }
-                self.tx
-                    .prepare_cached(
-                        "UPDATE patrol SET ended_at = ?2, distance_m = ?3 WHERE id = ?1",
-                    )?
-                    .execute(rusqlite::params![patrol_id, to_ms(*ended_at), distance_m])?;
+                self.sql().execute(
+                    "UPDATE patrol SET ended_at = ?2, distance_m = ?3 WHERE id = ?1",
+                    &[patrol_id, &to_ms(*ended_at), distance_m],
+                )?;
             }
             Operation::TrackDiscarded { patrol_id } => {
                 if !self.own_patrol(a, patrol_id)? {
@@ -485,10 +495,11 @@ impl Writer<'_> {
                         "只能上传自己的巡查 / only your own patrols",
                     )));
                 }
-                self.tx
-                    .execute("DELETE FROM patrol_fix WHERE patrol_id = ?1", [patrol_id])?;
-                self.tx.prepare_cached("UPDATE patrol SET track_discarded = 1, fix_count = 0, distance_m = 0 WHERE id = ?1")?.execute(
-                    [patrol_id],
+                self.sql()
+                    .execute("DELETE FROM patrol_fix WHERE patrol_id = ?1", &[patrol_id])?;
+                self.sql().execute(
+                    "UPDATE patrol SET track_discarded = 1, fix_count = 0, distance_m = 0 WHERE id = ?1",
+                    &[patrol_id],
                 )?;
             }
             Operation::PiiRevealed {
@@ -504,8 +515,8 @@ impl Writer<'_> {
                     )));
                 }
                 check_text("reason", reason, text::NOTE, TextKind::Block)?;
-                let household = match load_member(&self.tx, member_id)? {
-                    Some(m) => load_household(&self.tx, &m.household_code)?,
+                let household = match load_member(self.sql(), member_id)? {
+                    Some(m) => load_household(self.sql(), &m.household_code)?,
                     None => None,
                 };
                 let in_reach = match household {
@@ -518,8 +529,10 @@ impl Writer<'_> {
                 // Dated by the server (the device's stamp, corrected for its
                 // clock and never in the future), not as the phone said.
                 let revealed_at = &at;
-                self.tx.prepare_cached("INSERT OR IGNORE INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
-                    rusqlite::params![entry.op_id, user_id, member_id, field.as_str(), reason, to_ms(*revealed_at)],
+                self.sql().execute(
+                    "INSERT INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT DO NOTHING",
+                    &[&entry.op_id, user_id, member_id, &field.as_str(), reason, &to_ms(*revealed_at)],
                 )?;
             }
             Operation::InboxRead { item_id, .. } => {
@@ -554,11 +567,11 @@ impl Writer<'_> {
     }
 
     fn own_patrol(&self, a: &Actor, patrol_id: &str) -> Result<bool> {
-        let worker: Option<String> = self
-            .tx
-            .prepare_cached("SELECT worker_id FROM patrol WHERE id = ?1")?
-            .query_row([patrol_id], |r| r.get(0))
-            .optional()?;
+        let worker: Option<String> = self.sql().query_row(
+            "SELECT worker_id FROM patrol WHERE id = ?1",
+            &[&patrol_id],
+            |r| r.get(0),
+        )?;
         Ok(worker.as_deref() == Some(a.user_id.as_str()))
     }
 
@@ -589,14 +602,11 @@ impl Writer<'_> {
         id: &str,
         hlc: &Hlc,
     ) -> Result<Option<Rejection>> {
-        let stored: Option<String> = self
-            .tx
-            .query_row(
-                &format!("SELECT hlc FROM {table} WHERE {key} = ?1"),
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let stored: Option<String> = self.sql().query_row(
+            &format!("SELECT hlc FROM {table} WHERE {key} = ?1"),
+            &[&id],
+            |r| r.get(0),
+        )?;
         let Some(stored) = stored.filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
@@ -617,9 +627,9 @@ impl Writer<'_> {
     }
 
     fn set_hlc(&self, table: &str, key: &str, id: &str, hlc: &Hlc) -> Result<()> {
-        self.tx.execute(
+        self.sql().execute(
             &format!("UPDATE {table} SET hlc = ?2 WHERE {key} = ?1"),
-            rusqlite::params![id, hlc.to_string()],
+            &[&id, &hlc.to_string()],
         )?;
         Ok(())
     }
@@ -635,17 +645,17 @@ impl Writer<'_> {
                 "只能上传自己的走访 / only your own visits",
             )));
         }
-        let by: Option<String> = self
-            .tx
-            .prepare_cached("SELECT worker_id FROM visit WHERE id = ?1")?
-            .query_row([&visit.id], |r| r.get(0))
-            .optional()?;
+        let by: Option<String> = self.sql().query_row(
+            "SELECT worker_id FROM visit WHERE id = ?1",
+            &[&visit.id],
+            |r| r.get(0),
+        )?;
         match by {
             Some(w) if w == a.user_id => return Ok(Ok(())),
             Some(_) => return Ok(Err(id_taken("visit"))),
             None => {}
         }
-        let Some(h) = load_household(&self.tx, &visit.household_code)? else {
+        let Some(h) = load_household(self.sql(), &visit.household_code)? else {
             return Ok(Err(no_household()));
         };
         if !a.reaches(&self.path(&h.grid_code)?) {
@@ -676,11 +686,11 @@ impl Writer<'_> {
         // looked at, so a refusal says nothing about what exists.
         match &e.owner {
             EvidenceOwner::Visit { visit_id } => {
-                let worker: Option<String> = self
-                    .tx
-                    .prepare_cached("SELECT worker_id FROM visit WHERE id = ?1")?
-                    .query_row([visit_id], |r| r.get(0))
-                    .optional()?;
+                let worker: Option<String> = self.sql().query_row(
+                    "SELECT worker_id FROM visit WHERE id = ?1",
+                    &[visit_id],
+                    |r| r.get(0),
+                )?;
                 if worker.as_deref() != Some(a.user_id.as_str()) {
                     return Ok(Err(Rejection::new(
                         "not_found",
@@ -689,7 +699,7 @@ impl Writer<'_> {
                 }
             }
             EvidenceOwner::Case { case_id, .. } => {
-                if visible_case(&self.tx, a, case_id).is_err() {
+                if visible_case(self.sql(), a, case_id).is_err() {
                     return Ok(Err(Rejection::new(
                         "not_found",
                         "照片所属事件不存在 / the case does not exist",
@@ -699,11 +709,11 @@ impl Writer<'_> {
         }
         // The same record again is a duplicate; another record under that
         // id is refused without saying what it holds.
-        let stored: Option<(String, String)> = self
-            .tx
-            .prepare_cached("SELECT owner_id, sha256 FROM evidence WHERE id = ?1")?
-            .query_row([&e.id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+        let stored: Option<(String, String)> = self.sql().query_row(
+            "SELECT owner_id, sha256 FROM evidence WHERE id = ?1",
+            &[&e.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         if let Some((owner_id, sha256)) = stored {
             let owner = match &e.owner {
                 EvidenceOwner::Visit { visit_id } => visit_id,
@@ -735,7 +745,7 @@ fn refusal_code(e: &CoreError) -> String {
 /// Words for a refused case action that say who changed it and when:
 /// "事件已由王书记于10:42改派 / already reassigned by 王书记 at 10:42".
 fn conflict_words(
-    tx: &rusqlite::Connection,
+    tx: crate::db::Sql<'_>,
     case: &crate::case::Case,
     e: &CoreError,
 ) -> Result<String> {

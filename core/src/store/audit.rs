@@ -49,7 +49,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<AuditEntry>> {
         let now = self.now();
-        self.read(|c| trail(Sql::from(c), user_id, filter, limit, now))
+        self.read_sql(|sql| trail(sql, user_id, filter, limit, now))
     }
 }
 

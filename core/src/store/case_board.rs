@@ -52,7 +52,7 @@ impl Store {
         limit: u32,
     ) -> Result<CaseBoard> {
         let now = self.now();
-        self.read(|c| case_board(Sql::from(c), user_id, filter, offset, limit, now))
+        self.read_sql(|sql| case_board(sql, user_id, filter, offset, limit, now))
     }
 }
 

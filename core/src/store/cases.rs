@@ -137,7 +137,7 @@ pub(crate) fn visible_case<'a>(sql: impl Into<Sql<'a>>, actor: &Actor, id: &str)
 
 impl Writer<'_> {
     pub(crate) fn set_deadline_policy(&mut self, policy: &DeadlinePolicy) -> Result<()> {
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "INSERT INTO meta (key, value) VALUES ('deadline_policy', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -159,7 +159,7 @@ impl Writer<'_> {
     ) -> Result<()> {
         let policy = self.deadline_policy()?;
         let next_escalation = crate::escalation::next_check(case, &policy).map(to_ms);
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -174,7 +174,7 @@ impl Writer<'_> {
                 serde_json::to_string(event)?,
                 event.hash
             ])?;
-        self.tx.prepare_cached("INSERT INTO case_file (id, priority, subcategory, severity, state, title, household_code, grid_code,
+        self.sqlite()?.prepare_cached("INSERT INTO case_file (id, priority, subcategory, severity, state, title, household_code, grid_code,
                                     village_code, township_code, city_code, reporter_id, handler_id, reported_at,
                                     deadline_at, escalation_level, updated_at, data, next_escalation_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
@@ -251,7 +251,7 @@ impl Writer<'_> {
     ) -> Result<()> {
         for (i, id) in ids.iter().enumerate() {
             let owner: Option<(String, String)> = self
-                .tx
+                .sqlite()?
                 .prepare_cached("SELECT owner_kind, owner_id FROM evidence WHERE id = ?1")?
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
@@ -292,7 +292,7 @@ impl Writer<'_> {
             TextKind::Block,
         )?;
         check_count("evidence_ids", draft.evidence_ids.len(), counts::PHOTOS)?;
-        let path = region_path(&self.tx, &draft.grid_code).map_err(|_| {
+        let path = region_path(self.sql(), &draft.grid_code).map_err(|_| {
             CoreError::invalid(
                 "grid_code",
                 format!(
@@ -302,7 +302,7 @@ impl Writer<'_> {
             )
         })?;
         if let Some(code) = &draft.household_code {
-            match load_household(&self.tx, code)? {
+            match load_household(self.sql(), code)? {
                 Some(h) if h.grid_code == draft.grid_code => {}
                 _ => {
                     return Err(CoreError::invalid(
@@ -322,7 +322,7 @@ impl Writer<'_> {
             &draft.evidence_ids,
             "evidence_ids",
         )?;
-        let policy = deadline_policy(&self.tx)?;
+        let policy = deadline_policy(self.sql())?;
         let kind = decide_report(draft, &path, actor, at, &policy)?;
         let (case, event) = append(None, None, case_id, event_id, kind, Some(actor), at)?;
         let op = Operation::CaseReported {
@@ -354,11 +354,11 @@ impl Writer<'_> {
             check_text(field, value, max, kind)?;
         }
         check_count("evidence_ids", photos.len(), counts::PHOTOS)?;
-        let policy = deadline_policy(&self.tx)?;
+        let policy = deadline_policy(self.sql())?;
         let new_handler = match action {
             CaseAction::Dispatch { handler_id } | CaseAction::Reassign { handler_id, .. } => {
-                match super::users::load_user(&self.tx, handler_id)? {
-                    Some(_) => Some(super::users::actor(&self.tx, handler_id, at)?),
+                match super::users::load_user(self.sql(), handler_id)? {
+                    Some(_) => Some(super::users::actor(self.sql(), handler_id, at)?),
                     None => None,
                 }
             }
@@ -374,7 +374,7 @@ impl Writer<'_> {
             let source_visit = case.source.as_ref().map(|s| s.visit_id.as_str());
             self.check_evidence_refs(&case.id, source_visit, evidence_ids, "evidence_ids")?;
         }
-        let prev = last_event(&self.tx, &case.id)?;
+        let prev = last_event(self.sql(), &case.id)?;
         let (next, event) = append(
             Some(case),
             prev.as_ref(),
@@ -413,7 +413,7 @@ impl Store {
         on_spot: Option<&OnSpotResolution>,
     ) -> Result<ReportOutcome> {
         self.write(|w| {
-            let a = actor(&w.tx, user_id, w.now)?;
+            let a = actor(w.sql(), user_id, w.now)?;
             let case_id = new_id();
             let mut draft = draft.clone();
             let before =
@@ -458,8 +458,8 @@ impl Store {
         photos: &[PhotoInput],
     ) -> Result<(Case, CaseEvent)> {
         self.write(|w| {
-            let a = actor(&w.tx, user_id, w.now)?;
-            let case = visible_case(&w.tx, &a, case_id)?;
+            let a = actor(w.sql(), user_id, w.now)?;
+            let case = visible_case(w.sql(), &a, case_id)?;
             let mut action = action.clone();
             match &mut action {
                 CaseAction::Resolve { evidence_ids, .. }
@@ -494,8 +494,8 @@ impl Store {
         photo: &PhotoInput,
     ) -> Result<crate::evidence::EvidenceRecord> {
         self.write(|w| {
-            let a = actor(&w.tx, user_id, w.now)?;
-            let case = visible_case(&w.tx, &a, case_id)?;
+            let a = actor(w.sql(), user_id, w.now)?;
+            let case = visible_case(w.sql(), &a, case_id)?;
             if !case.state.is_open() && case.state != CaseState::Resolved {
                 return Err(CoreError::conflict(
                     "事件已核查或结案 / the case is already confirmed or closed",
@@ -520,7 +520,7 @@ impl Store {
     }
 
     pub fn deadline_policy(&self) -> Result<DeadlinePolicy> {
-        self.read(|c| deadline_policy(c))
+        self.read_sql(|sql| deadline_policy(sql))
     }
 
     /// Cases for a list screen, most urgent first.
@@ -543,7 +543,7 @@ impl Store {
     /// The case as materialised, if visible to the user.
     pub fn case(&self, user_id: &str, case_id: &str) -> Result<Case> {
         let now = self.now();
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = actor(c, user_id, now)?;
             visible_case(c, &a, case_id)
         })
@@ -551,7 +551,7 @@ impl Store {
 
     /// All events of a case, oldest first (for audit and sync).
     pub fn case_events(&self, case_id: &str) -> Result<Vec<CaseEvent>> {
-        self.read(|c| load_events(c, case_id))
+        self.read_sql(|sql| load_events(sql, case_id))
     }
 }
 

@@ -8,6 +8,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use base64::Engine as _;
 use rusqlite::{Connection, OptionalExtension};
+
+use crate::db::{Dialect, Sql};
 use serde::{Deserialize, Serialize};
 
 use super::households::load_household;
@@ -33,6 +35,22 @@ pub(crate) struct Scope {
     pub global: bool,
 }
 
+/// A change waiting to be written to the log when its transaction ends
+/// ([`Writer::flush_changes`]).
+#[derive(Debug)]
+pub(crate) struct LoggedChange {
+    kind: String,
+    id: String,
+    remove: bool,
+    scope: Scope,
+    /// Pulled only by this person's devices.
+    user_id: Option<String>,
+}
+
+/// The lock that orders change-log writers on PostgreSQL ("changes" on a
+/// phone keypad).
+const CHANGE_LOG_LOCK: i64 = 2_426_437;
+
 fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
@@ -56,7 +74,7 @@ impl Scope {
     }
 }
 
-fn region_scope(conn: &Connection, code: &str) -> Result<Scope> {
+fn region_scope(conn: Sql<'_>, code: &str) -> Result<Scope> {
     let Some(r) = load_region(conn, code)? else {
         return Ok(Scope::global());
     };
@@ -88,7 +106,7 @@ fn region_scope(conn: &Connection, code: &str) -> Result<Scope> {
     })
 }
 
-fn grid_scope(conn: &Connection, grid: &str) -> Result<Scope> {
+fn grid_scope(conn: Sql<'_>, grid: &str) -> Result<Scope> {
     Ok(Scope::of_path(&region_path(conn, grid)?))
 }
 
@@ -104,21 +122,13 @@ impl Writer<'_> {
         if self.role != super::StoreRole::Server {
             return Ok(());
         }
-        self.tx.prepare_cached("INSERT INTO change_log (kind, entity_id, op, grid, village, township, city, global, origin, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?.execute(
-            rusqlite::params![
-                kind,
-                id,
-                if remove { "remove" } else { "upsert" },
-                scope.grid,
-                scope.village,
-                scope.township,
-                scope.city,
-                scope.global as i64,
-                self.origin,
-                to_ms(self.now)
-            ],
-        )?;
+        self.changes.push(LoggedChange {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            remove,
+            scope,
+            user_id: None,
+        });
         Ok(())
     }
 
@@ -128,18 +138,53 @@ impl Writer<'_> {
         if self.role != super::StoreRole::Server {
             return Ok(());
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO change_log (kind, entity_id, op, global, origin, at, user_id)
-                 VALUES (?1, ?2, 'upsert', 0, ?3, ?4, ?5)",
-            )?
-            .execute(rusqlite::params![
-                kind,
-                id,
-                self.origin,
-                to_ms(self.now),
-                user_id
-            ])?;
+        self.changes.push(LoggedChange {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            remove: false,
+            scope: Scope::default(),
+            user_id: Some(user_id.to_string()),
+        });
+        Ok(())
+    }
+
+    /// Write the changes this transaction logged, last thing before it
+    /// commits. On PostgreSQL writers run side by side and take their
+    /// `rev` from a sequence, which is not transactional: a writer that
+    /// took rev 10 could commit after one that took rev 11, and a device
+    /// pulling in between would move its cursor past 10 for good. So the
+    /// rows are written under a lock held until commit: revs are handed
+    /// out in commit order. Only this short tail of each write is
+    /// serialised. (SQLite has one writer anyway.)
+    pub(crate) fn flush_changes(&mut self) -> Result<()> {
+        if self.changes.is_empty() {
+            return Ok(());
+        }
+        let sql = self.sql();
+        if sql.dialect() == Dialect::Postgres {
+            sql.execute_batch(&format!("SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})"))?;
+        }
+        let at = to_ms(self.now);
+        for c in &self.changes {
+            sql.execute(
+                "INSERT INTO change_log (kind, entity_id, op, grid, village, township, city, global, origin, at, user_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                &[
+                    &c.kind,
+                    &c.id,
+                    &if c.remove { "remove" } else { "upsert" },
+                    &c.scope.grid,
+                    &c.scope.village,
+                    &c.scope.township,
+                    &c.scope.city,
+                    &c.scope.global,
+                    &self.origin,
+                    &at,
+                    &c.user_id,
+                ],
+            )?;
+        }
+        self.changes.clear();
         Ok(())
     }
 
@@ -149,17 +194,19 @@ impl Writer<'_> {
             Operation::RegionUpserted { region } => (
                 "region",
                 region.code.clone(),
-                region_scope(&self.tx, &region.code)?,
+                region_scope(self.sql(), &region.code)?,
             ),
-            Operation::GridUpserted { grid } => {
-                ("grid", grid.code.clone(), grid_scope(&self.tx, &grid.code)?)
-            }
+            Operation::GridUpserted { grid } => (
+                "grid",
+                grid.code.clone(),
+                grid_scope(self.sql(), &grid.code)?,
+            ),
             Operation::HouseholdUpserted { household } => {
                 let path = self.path(&household.grid_code)?;
                 ("household", household.code.clone(), Scope::of_path(&path))
             }
             Operation::MemberUpserted { member } => {
-                let Some(h) = load_household(&self.tx, &member.household_code)? else {
+                let Some(h) = load_household(self.sql(), &member.household_code)? else {
                     return Ok(());
                 };
                 (
@@ -200,18 +247,18 @@ impl Writer<'_> {
             Operation::EvidenceRecorded { evidence } => {
                 let scope = match &evidence.owner {
                     crate::evidence::EvidenceOwner::Visit { visit_id } => {
-                        let grid: Option<String> = self
-                            .tx
-                            .prepare_cached("SELECT grid_code FROM visit WHERE id = ?1")?
-                            .query_row([visit_id], |r| r.get(0))
-                            .optional()?;
+                        let grid: Option<String> = self.sql().query_row(
+                            "SELECT grid_code FROM visit WHERE id = ?1",
+                            &[visit_id],
+                            |r| r.get(0),
+                        )?;
                         match grid {
                             Some(g) => Scope::of_path(&self.path(&g)?),
                             None => return Ok(()),
                         }
                     }
                     crate::evidence::EvidenceOwner::Case { case_id, .. } => {
-                        match super::cases::load_case(&self.tx, case_id)? {
+                        match super::cases::load_case(self.sql(), case_id)? {
                             Some(c) => Scope::of_path(&c.path),
                             None => return Ok(()),
                         }
@@ -220,7 +267,7 @@ impl Writer<'_> {
                 ("evidence", evidence.id.clone(), scope)
             }
             Operation::CaseReported { case_id, .. } | Operation::CaseActed { case_id, .. } => {
-                let Some(c) = super::cases::load_case(&self.tx, case_id)? else {
+                let Some(c) = super::cases::load_case(self.sql(), case_id)? else {
                     return Ok(());
                 };
                 ("case", case_id.clone(), Scope::of_path(&c.path))
@@ -261,13 +308,13 @@ impl Writer<'_> {
     fn record_user_row(&mut self, user: &crate::user::User) -> Result<()> {
         let mut scopes: Vec<Scope> = Vec::new();
         for code in &user.jurisdiction {
-            scopes.push(region_scope(&self.tx, code)?);
+            scopes.push(region_scope(self.sql(), code)?);
         }
-        let grids: Vec<String> = self
-            .tx
-            .prepare_cached("SELECT DISTINCT grid_code FROM assignment WHERE user_id = ?1")?
-            .query_map([&user.id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let grids: Vec<String> = self.sql().query_map(
+            "SELECT DISTINCT grid_code FROM assignment WHERE user_id = ?1",
+            &[&user.id],
+            |r| r.get(0),
+        )?;
         for g in grids {
             scopes.push(Scope::of_path(&self.path(&g)?));
         }

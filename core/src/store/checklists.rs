@@ -18,7 +18,7 @@ impl Writer<'_> {
     pub(crate) fn store_template(&mut self, t: &ChecklistTemplate) -> Result<bool> {
         t.validate()?;
         let body = serde_json::to_string(t)?;
-        let sql = Sql::from(&self.tx);
+        let sql = self.sql();
         let existing: Option<String> = sql.query_row(
             "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
             &[&t.id, &t.version],
@@ -115,7 +115,7 @@ impl Store {
         self.write(|w| {
             let mut n = 0;
             for t in &templates {
-                let newest = newest_version(Sql::from(&w.tx), &t.id)?;
+                let newest = newest_version(w.sql(), &t.id)?;
                 if newest.is_none() && w.store_template(t)? {
                     n += 1;
                 }
@@ -127,7 +127,7 @@ impl Store {
     /// What a case reported without a visit can be filed under: the
     /// current checklists' hazard subcategories per priority, and "other".
     pub fn case_categories(&self) -> Result<Vec<CaseCategory>> {
-        let templates = self.read(|c| {
+        let templates = self.read_sql(|c| {
             let mut out = Vec::new();
             for kind in PlaceKind::ALL {
                 if let Some(t) = current_template(c, kind)? {
@@ -146,7 +146,7 @@ impl Store {
 
     /// The checklist a visit to this kind of place uses now.
     pub fn checklist_for_kind(&self, kind: PlaceKind) -> Result<ChecklistTemplate> {
-        self.read(|c| current_template(c, kind))?
+        self.read_sql(|sql| current_template(sql, kind))?
             .ok_or_else(|| CoreError::not_found("checklist template", kind.as_str()))
     }
 
@@ -154,7 +154,7 @@ impl Store {
     /// reaches it.
     pub fn checklist_for(&self, user_id: &str, household_code: &str) -> Result<ChecklistTemplate> {
         let now = self.now();
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = super::users::actor(c, user_id, now)?;
             let h = super::households::load_household(c, household_code)?
                 .ok_or_else(|| CoreError::not_found("household", household_code))?;
@@ -167,7 +167,7 @@ impl Store {
 
     /// A specific stored version (old visits stay readable).
     pub fn template(&self, id: &str, version: u32) -> Result<ChecklistTemplate> {
-        self.read(|c| load_template(c, id, version))?
+        self.read_sql(|sql| load_template(sql, id, version))?
             .ok_or_else(|| CoreError::not_found("checklist template", format!("{id} v{version}")))
     }
 }

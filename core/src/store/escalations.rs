@@ -63,7 +63,7 @@ impl Writer<'_> {
             if self.escalation_recorded(&case.id, due.level)? {
                 continue;
             }
-            let prev = super::cases::last_event(&self.tx, &case.id)?;
+            let prev = super::cases::last_event(self.sql(), &case.id)?;
             let kind = EventKind::Escalated {
                 level: due.level,
                 reason: due.reason,
@@ -87,7 +87,7 @@ impl Writer<'_> {
 
     fn escalation_recorded(&self, case_id: &str, level: u8) -> Result<bool> {
         Ok(self
-            .tx
+            .sqlite()?
             .prepare_cached("SELECT 1 FROM escalation WHERE case_id = ?1 AND level = ?2")?
             .query_row(rusqlite::params![case_id, level], |_| Ok(()))
             .optional()?
@@ -101,7 +101,7 @@ impl Writer<'_> {
         let EventKind::Escalated { level, reason, .. } = &event.kind else {
             return Ok(());
         };
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "INSERT INTO escalation (case_id, level, reason, since, event_id, recorded_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -122,7 +122,7 @@ impl Writer<'_> {
         if let Some(p) = &self.cache.deadline_policy {
             return Ok(p.clone());
         }
-        let p = deadline_policy(&self.tx)?;
+        let p = deadline_policy(self.sql())?;
         self.cache.deadline_policy = Some(p.clone());
         Ok(p)
     }
@@ -134,15 +134,15 @@ impl Writer<'_> {
         let policy = self.deadline_policy()?;
         let ids: Vec<String> = {
             let mut stmt = self
-                .tx
+                .sqlite()?
                 .prepare("SELECT id FROM case_file WHERE next_escalation_at IS NOT NULL")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         for id in ids {
-            if let Some(case) = load_case(&self.tx, &id)? {
+            if let Some(case) = load_case(self.sql(), &id)? {
                 let next = crate::escalation::next_check(&case, &policy).map(to_ms);
-                self.tx
+                self.sqlite()?
                     .prepare_cached("UPDATE case_file SET next_escalation_at = ?2 WHERE id = ?1")?
                     .execute(rusqlite::params![id, next])?;
             }
@@ -176,7 +176,7 @@ impl Store {
                 let now = to_ms(w.now);
                 let ids: Vec<(i64, String)> = {
                     let (at, id) = after.clone().unwrap_or((i64::MIN, String::new()));
-                    let mut stmt = w.tx.prepare_cached(
+                    let mut stmt = w.sqlite()?.prepare_cached(
                         "SELECT next_escalation_at, id FROM case_file
                          WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ?1
                            AND (next_escalation_at, id) > (?2, ?3)
@@ -193,7 +193,7 @@ impl Store {
                 };
                 let before = (w.notified.inbox_items, w.notified.push_jobs);
                 for (_, id) in &ids {
-                    if let Some(case) = load_case(&w.tx, id)? {
+                    if let Some(case) = load_case(w.sql(), id)? {
                         let (_, recorded) = w.escalate_due(case)?;
                         batch.escalations.extend(recorded);
                     }

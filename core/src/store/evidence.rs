@@ -90,7 +90,7 @@ impl Writer<'_> {
             EvidenceOwner::Case { phase, .. } => Some(phase.as_str()),
             EvidenceOwner::Visit { .. } => None,
         };
-        self.tx.prepare_cached("INSERT INTO evidence (id, owner_kind, owner_id, phase, item_code, sha256, size, media_type,
+        self.sqlite()?.prepare_cached("INSERT INTO evidence (id, owner_kind, owner_id, phase, item_code, sha256, size, media_type,
                                    taken_at, fix, local_path, upload_state, created_at, queued_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'waiting', ?12,
                      CASE WHEN ?11 IS NULL THEN NULL ELSE ?12 END)")?.execute(

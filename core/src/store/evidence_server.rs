@@ -127,15 +127,17 @@ impl Store {
 }
 
 fn mark_stored(w: &mut Writer<'_>, id: &str) -> Result<EvidenceRecord> {
-    let mut e = load_evidence(&w.tx, id)?.ok_or_else(|| CoreError::not_found("evidence", id))?;
+    let mut e =
+        load_evidence(w.sqlite()?, id)?.ok_or_else(|| CoreError::not_found("evidence", id))?;
     if e.upload_state == UploadState::Stored && e.upload_offset == e.size {
         return Ok(e);
     }
-    w.tx.prepare_cached(
-        "UPDATE evidence SET upload_state = 'stored', upload_offset = size, last_error = NULL
+    w.sqlite()?
+        .prepare_cached(
+            "UPDATE evidence SET upload_state = 'stored', upload_offset = size, last_error = NULL
                  WHERE id = ?1",
-    )?
-    .execute([id])?;
+        )?
+        .execute([id])?;
     e.upload_state = UploadState::Stored;
     e.upload_offset = e.size;
     e.last_error = None;

@@ -15,14 +15,11 @@ impl Store {
     /// grid workers first, then by name.
     pub fn handler_choices(&self, user_id: &str, case_id: &str) -> Result<Vec<User>> {
         let now = self.now();
-        self.read(|c| {
+        self.read_sql(|c| {
             let me = actor(c, user_id, now)?;
             let case = visible_case(c, &me, case_id)?;
-            let ids: Vec<String> = crate::db::Sql::from(c).query_map(
-                "SELECT id FROM app_user ORDER BY id",
-                &[],
-                |r| r.get(0),
-            )?;
+            let ids: Vec<String> =
+                c.query_map("SELECT id FROM app_user ORDER BY id", &[], |r| r.get(0))?;
             let mut out = Vec::new();
             for id in ids {
                 if case.handler_id.as_deref() == Some(id.as_str()) {

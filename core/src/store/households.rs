@@ -109,7 +109,7 @@ impl Writer<'_> {
     pub(crate) fn upsert_household(&mut self, h: &Household) -> Result<()> {
         validate_household(h)?;
         let exists: Option<i64> = self
-            .tx
+            .sqlite()?
             .prepare_cached("SELECT 1 FROM grid WHERE code = ?1")?
             .query_row([&h.grid_code], |r| r.get(0))
             .optional()?;
@@ -119,16 +119,16 @@ impl Writer<'_> {
                 format!("网格{}不存在 / no grid {}", h.grid_code, h.grid_code),
             ));
         }
-        let policy = visit_policy(&self.tx)?;
+        let policy = visit_policy(self.sql())?;
         let days = policy.interval_days(h.kind, &h.tags);
         let last: Option<i64> = self
-            .tx
+            .sqlite()?
             .prepare_cached("SELECT last_visit_at FROM household WHERE code = ?1")?
             .query_row([&h.code], |r| r.get(0))
             .optional()?
             .flatten();
         let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
-        self.tx.prepare_cached("INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at,
+        self.sqlite()?.prepare_cached("INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at,
                                     last_visit_at, interval_days, due_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT(code) DO UPDATE SET grid_code = excluded.grid_code, kind = excluded.kind,
@@ -185,7 +185,7 @@ impl Writer<'_> {
             }
         }
         let exists: Option<i64> = self
-            .tx
+            .sqlite()?
             .prepare_cached("SELECT 1 FROM household WHERE code = ?1")?
             .query_row([&m.household_code], |r| r.get(0))
             .optional()?;
@@ -200,7 +200,7 @@ impl Writer<'_> {
         }
         if m.pii_masked && self.role == super::StoreRole::Server {
             let changed = self
-                .tx
+                .sqlite()?
                 .prepare_cached(
                     "UPDATE member SET household_code = ?2, name = ?3, relation = ?4, updated_at = ?5, hlc = ''
                      WHERE id = ?1",
@@ -213,7 +213,7 @@ impl Writer<'_> {
                 ));
             }
         } else {
-            self.tx.prepare_cached("INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at, pii_masked)
+            self.sqlite()?.prepare_cached("INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at, pii_masked)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET household_code = excluded.household_code, name = excluded.name,
                relation = excluded.relation, phone = excluded.phone, id_number = excluded.id_number,
@@ -228,7 +228,7 @@ impl Writer<'_> {
 impl Writer<'_> {
     pub(crate) fn set_visit_policy(&mut self, policy: &VisitPolicy) -> Result<()> {
         self.forget_cached();
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "INSERT INTO meta (key, value) VALUES ('visit_policy', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -236,7 +236,7 @@ impl Writer<'_> {
             .execute([serde_json::to_string(policy)?])?;
         let rows: Vec<(String, String, String, Option<i64>)> = {
             let mut stmt = self
-                .tx
+                .sqlite()?
                 .prepare("SELECT code, kind, tags, last_visit_at FROM household")?;
             let mapped =
                 stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
@@ -244,7 +244,7 @@ impl Writer<'_> {
         };
         {
             let mut update = self
-                .tx
+                .sqlite()?
                 .prepare("UPDATE household SET interval_days = ?2, due_at = ?3 WHERE code = ?1")?;
             for (code, kind, tags, last) in rows {
                 let kind = PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other);
@@ -461,9 +461,9 @@ impl Store {
     ) -> Result<String> {
         let reason = pii::reveal_reason(reason)?;
         self.write(|w| {
-            let a = actor(&w.tx, user_id, w.now)?;
+            let a = actor(w.sql(), user_id, w.now)?;
             let row: Option<(String, Option<String>, Option<String>, bool)> = w
-                .tx.prepare_cached("SELECT household_code, phone, id_number, pii_masked FROM member WHERE id = ?1")?.query_row(
+                .sqlite()?.prepare_cached("SELECT household_code, phone, id_number, pii_masked FROM member WHERE id = ?1")?.query_row(
                     [member_id],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
@@ -477,14 +477,14 @@ impl Store {
                 });
             }
             let grid: String = w
-                .tx.prepare_cached("SELECT grid_code FROM household WHERE code = ?1")?.query_row( [&household_code], |r| r.get(0))?;
-            require_grid_reach(&w.tx, &a, &grid).map_err(|_| CoreError::not_found("member", member_id))?;
+                .sqlite()?.prepare_cached("SELECT grid_code FROM household WHERE code = ?1")?.query_row( [&household_code], |r| r.get(0))?;
+            require_grid_reach(w.sql(), &a, &grid).map_err(|_| CoreError::not_found("member", member_id))?;
             let value = match field {
                 PiiField::IdNumber => id_number,
                 PiiField::Phone => phone,
             }
             .ok_or_else(|| CoreError::not_found("member field", field.as_str()))?;
-            w.tx.prepare_cached("INSERT INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
+            w.sqlite()?.prepare_cached("INSERT INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
                 rusqlite::params![new_id(), user_id, member_id, field.as_str(), reason, to_ms(w.now)],
             )?;
             w.emit(&Operation::PiiRevealed {

@@ -68,7 +68,7 @@ impl From<RowError> for ImportError {
 }
 
 fn require_admin(w: &Writer<'_>, user_id: &str) -> Result<()> {
-    let a = actor(&w.tx, user_id, w.now)?;
+    let a = actor(w.sql(), user_id, w.now)?;
     if a.role == Role::Administrator {
         Ok(())
     } else {
@@ -79,9 +79,7 @@ fn require_admin(w: &Writer<'_>, user_id: &str) -> Result<()> {
 }
 
 fn exists(w: &Writer<'_>, sql: &str, code: &str) -> Result<bool> {
-    Ok(crate::db::Sql::from(&w.tx)
-        .query_row(sql, &[&code], |_| Ok(()))?
-        .is_some())
+    Ok(w.sql().query_row(sql, &[&code], |_| Ok(()))?.is_some())
 }
 
 /// Decide, write, report. `checked` are the rows that passed every check.

@@ -55,14 +55,14 @@ impl Writer<'_> {
         }
         let ids: Vec<String> = {
             let mut stmt = self
-                .tx
+                .sqlite()?
                 .prepare_cached("SELECT id FROM app_user WHERE role = ?1 ORDER BY id")?;
             let rows = stmt.query_map([role.as_str()], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         let mut users = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(u) = super::users::load_user(&self.tx, &id)? {
+            if let Some(u) = super::users::load_user(self.sql(), &id)? {
                 users.push(u);
             }
         }
@@ -118,7 +118,7 @@ impl Writer<'_> {
                 return Ok(());
             };
             let inserted = self
-                .tx
+                .sqlite()?
                 .prepare_cached(
                     "INSERT INTO inbox_item (id, user_id, case_id, body, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
@@ -154,7 +154,7 @@ impl Writer<'_> {
         at: DateTime<Utc>,
     ) -> Result<()> {
         let owner: Option<String> = self
-            .tx
+            .sqlite()?
             .prepare_cached("SELECT user_id FROM inbox_item WHERE id = ?1")?
             .query_row([item_id], |r| r.get(0))
             .optional()?;
@@ -162,7 +162,7 @@ impl Writer<'_> {
             return Err(CoreError::not_found("inbox_item", item_id));
         }
         let changed = self
-            .tx
+            .sqlite()?
             .prepare_cached(
                 "UPDATE inbox_item SET read_at = ?2 WHERE id = ?1 AND (read_at IS NULL OR read_at > ?2)",
             )?
@@ -176,7 +176,7 @@ impl Writer<'_> {
     /// Device: store an item the server sent. A read mark made here and not
     /// yet pushed is kept (it is earlier or the server has none).
     pub(crate) fn store_pulled_item(&mut self, item: &InboxItem) -> Result<()> {
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "INSERT INTO inbox_item (id, user_id, case_id, body, created_at, read_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -244,7 +244,7 @@ impl Store {
     /// sync and from there to the person's other devices.
     pub fn mark_inbox_read(&self, user_id: &str, item_id: &str) -> Result<InboxItem> {
         self.write(|w| {
-            let item = load_item(&w.tx, item_id)?
+            let item = load_item(w.sql(), item_id)?
                 .filter(|i| i.user_id == user_id)
                 .ok_or_else(|| CoreError::not_found("inbox_item", item_id))?;
             if item.read_at.is_some() {
@@ -254,7 +254,8 @@ impl Store {
             match w.role {
                 StoreRole::Server => w.read_inbox_item(user_id, item_id, at)?,
                 StoreRole::Device => {
-                    w.tx.prepare_cached("UPDATE inbox_item SET read_at = ?2 WHERE id = ?1")?
+                    w.sqlite()?
+                        .prepare_cached("UPDATE inbox_item SET read_at = ?2 WHERE id = ?1")?
                         .execute(rusqlite::params![item_id, to_ms(at)])?;
                     w.emit(&Operation::InboxRead {
                         item_id: item_id.to_string(),

@@ -26,6 +26,8 @@ mod import;
 mod inbox;
 #[cfg(all(test, feature = "postgres"))]
 mod on_postgres;
+#[cfg(all(test, feature = "postgres"))]
+mod on_postgres_writes;
 mod outbox;
 mod overview;
 mod patrols;
@@ -101,20 +103,29 @@ impl StoreRole {
 }
 
 /// The device store. `Send + Sync`: one connection behind a mutex (SQLite
-/// allows one writer anyway; reads are short and indexed).
+/// allows one writer anyway; reads are short and indexed), or on the server
+/// at scale a pool of PostgreSQL sessions.
 #[derive(Debug)]
 pub struct Store {
-    conn: Mutex<Connection>,
+    backend: Backend,
     evidence_dir: PathBuf,
     clock: Arc<dyn Clock>,
     device_id: String,
     role: StoreRole,
 }
 
+/// The engine a store runs on.
+#[derive(Debug)]
+enum Backend {
+    Sqlite(Mutex<Connection>),
+    #[cfg(feature = "postgres")]
+    Postgres(crate::db::pool::PgPool),
+}
+
 /// A write in progress: the transaction, the instant it happens at, and the
 /// HLC used to stamp outbox rows.
 pub(crate) struct Writer<'c> {
-    pub tx: Transaction<'c>,
+    tx: WriterTx<'c>,
     pub now: DateTime<Utc>,
     hlc: HlcClock,
     hlc_dirty: bool,
@@ -135,6 +146,52 @@ pub(crate) struct Writer<'c> {
     pub(crate) touched_cases: Vec<String>,
     /// Roll back instead of committing (an import's preview).
     pub(crate) discard: bool,
+    /// Changes for devices to pull, written as the transaction ends.
+    pub(crate) changes: Vec<changes::LoggedChange>,
+}
+
+/// The transaction a [`Writer`] runs in: on the SQLite file, or (the
+/// server at scale, issue 21) on a PostgreSQL session whose transaction
+/// the session itself begins, commits and runs again on a conflict.
+pub(crate) enum WriterTx<'c> {
+    Sqlite(Transaction<'c>),
+    #[cfg(feature = "postgres")]
+    Postgres(&'c crate::db::postgres::PgSession),
+}
+
+impl WriterTx<'_> {
+    fn commit(self) -> Result<()> {
+        match self {
+            WriterTx::Sqlite(tx) => Ok(tx.commit()?),
+            // The session commits when the write's closure returns
+            // (`PgSession::transaction_or_discard`).
+            #[cfg(feature = "postgres")]
+            WriterTx::Postgres(_) => Ok(()),
+        }
+    }
+}
+
+impl<'c> Writer<'c> {
+    /// Where this write's statements run, on either engine.
+    pub(crate) fn sql(&self) -> crate::db::Sql<'_> {
+        match &self.tx {
+            WriterTx::Sqlite(tx) => crate::db::Sql::from(tx),
+            #[cfg(feature = "postgres")]
+            WriterTx::Postgres(session) => crate::db::Sql::Postgres(session),
+        }
+    }
+
+    /// The SQLite transaction, for what runs only on the phone's store
+    /// (the outbox, upload bookkeeping, drafts) or is not yet written for
+    /// both engines: on PostgreSQL it is a clear error, never a silent
+    /// no-op.
+    pub(crate) fn sqlite(&self) -> Result<&Transaction<'c>> {
+        match &self.tx {
+            WriterTx::Sqlite(tx) => Ok(tx),
+            #[cfg(feature = "postgres")]
+            WriterTx::Postgres(_) => Err(sqlite_only()),
+        }
+    }
 }
 
 impl Writer<'_> {
@@ -148,7 +205,7 @@ impl Writer<'_> {
         }
         let stamp = self.hlc.tick(to_ms(self.now));
         self.hlc_dirty = true;
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "INSERT INTO outbox (op_id, hlc, kind, entity_id, payload, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -187,7 +244,7 @@ impl Writer<'_> {
         if let Some(t) = self.cache.templates.get(&key) {
             return Ok(Some(t.clone()));
         }
-        let t = checklists::load_template(&self.tx, id, version)?.map(Arc::new);
+        let t = checklists::load_template(self.sql(), id, version)?.map(Arc::new);
         if let Some(t) = &t {
             self.cache.templates.insert(key, t.clone());
         }
@@ -198,7 +255,7 @@ impl Writer<'_> {
         if let Some(p) = &self.cache.visit_policy {
             return Ok(p.clone());
         }
-        let p = households::visit_policy(&self.tx)?;
+        let p = households::visit_policy(self.sql())?;
         self.cache.visit_policy = Some(p.clone());
         Ok(p)
     }
@@ -207,7 +264,7 @@ impl Writer<'_> {
         if let Some(p) = self.cache.paths.get(grid) {
             return Ok(p.clone());
         }
-        let p = regions::region_path(&self.tx, grid)?;
+        let p = regions::region_path(self.sql(), grid)?;
         self.cache.paths.insert(grid.to_string(), p.clone());
         Ok(p)
     }
@@ -331,7 +388,7 @@ impl Store {
         std::fs::create_dir_all(&evidence_dir).map_err(|e| CoreError::io(&evidence_dir, e))?;
         crate::private_file::make_private_dir(&evidence_dir)?;
         let store = Store {
-            conn: Mutex::new(conn),
+            backend: Backend::Sqlite(Mutex::new(conn)),
             evidence_dir,
             clock,
             device_id,
@@ -340,6 +397,50 @@ impl Store {
         store.sweep_orphan_files()?;
         debug!(device = %store.device_id, "store opened");
         Ok(store)
+    }
+
+    /// Open the server's store on PostgreSQL (`postgres://user@host/db`),
+    /// with at most `pool_size` sessions, bringing its schema up to date
+    /// first. Several instances may open the same database at once: the
+    /// migrations run once (an advisory lock) and they share one server
+    /// identity. Photos live in the server's blob store, so there is no
+    /// evidence directory.
+    #[cfg(feature = "postgres")]
+    pub fn open_postgres(url: &str, pool_size: u32, clock: Arc<dyn Clock>) -> Result<Self> {
+        let pool = crate::db::pool::PgPool::connect(url, pool_size, None)?;
+        let session = pool.session()?;
+        let version = session.migrate(&schema::postgres_migrations())?;
+        let role = StoreRole::Server;
+        let device_id = session.transaction(|sql| {
+            sql.execute(
+                "INSERT INTO meta (key, value) VALUES ('device_id', ?1), ('role', ?2)
+                 ON CONFLICT (key) DO NOTHING",
+                &[&new_id(), &role.as_str()],
+            )?;
+            let stored = |key: &str| {
+                sql.query_row("SELECT value FROM meta WHERE key = ?1", &[&key], |r| {
+                    r.get::<String>(0)
+                })?
+                .ok_or_else(|| CoreError::corrupt("meta", key))
+            };
+            let stored_role = stored("role")?;
+            if stored_role != role.as_str() {
+                return Err(CoreError::invalid(
+                    "database",
+                    format!("该数据库属于{stored_role} / this is a {stored_role} database"),
+                ));
+            }
+            stored("device_id")
+        })?;
+        drop(session);
+        debug!(device = %device_id, version, "store opened on PostgreSQL");
+        Ok(Store {
+            backend: Backend::Postgres(pool),
+            evidence_dir: PathBuf::new(),
+            clock,
+            device_id,
+            role,
+        })
     }
 
     /// This installation's id (the HLC node id).
@@ -355,16 +456,37 @@ impl Store {
         &self.evidence_dir
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a half transaction:
-        // rusqlite rolls back on drop. So a poisoned lock is safe to reuse.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// The SQLite connection; on PostgreSQL a clear error (what calls
+    /// this is not yet written for both engines, or is the phone's only).
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
+        match &self.backend {
+            // A panic while holding the lock cannot leave a half
+            // transaction: rusqlite rolls back on drop. So a poisoned lock
+            // is safe to reuse.
+            Backend::Sqlite(conn) => Ok(conn.lock().unwrap_or_else(|p| p.into_inner())),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => Err(sqlite_only()),
+        }
     }
 
-    /// Run a read.
+    /// Run a read on the SQLite connection (phone-only reads, and those
+    /// not yet written for both engines).
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.lock();
+        let conn = self.lock()?;
         f(&conn)
+    }
+
+    /// Run a read on either engine; on PostgreSQL its statements see one
+    /// snapshot, as they do on SQLite.
+    pub(crate) fn read_sql<T>(&self, f: impl FnOnce(crate::db::Sql<'_>) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(_) => {
+                let conn = self.lock()?;
+                f(crate::db::Sql::from(&*conn))
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => pool.session()?.snapshot(f),
+        }
     }
 
     pub fn role(&self) -> StoreRole {
@@ -372,15 +494,12 @@ impl Store {
     }
 
     /// Run a write in one IMMEDIATE transaction with its outbox rows.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, f: impl Fn(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         self.write_with(false, f)
     }
 
     /// Apply what the server sent: no outbox rows.
-    pub(crate) fn write_silent<T>(
-        &self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
-    ) -> Result<T> {
+    pub(crate) fn write_silent<T>(&self, f: impl Fn(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         self.write_with(true, f)
     }
 
@@ -389,11 +508,8 @@ impl Store {
     /// after a power loss the phone asks the server (HEAD), which holds the
     /// truth. The next ordinary commit makes these durable as well; files
     /// are only deleted after one (`release_uploaded_files`).
-    pub(crate) fn write_relaxed<T>(
-        &self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let mut conn = self.lock();
+    pub(crate) fn write_relaxed<T>(&self, f: impl Fn(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock()?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let out = self.write_locked(&mut conn, true, f);
         // Back to FULL, under the same lock, whatever happened: every other
@@ -402,39 +518,29 @@ impl Store {
         out
     }
 
-    fn write_with<T>(
-        &self,
-        silent: bool,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let mut conn = self.lock();
-        self.write_locked(&mut conn, silent, f)
+    fn write_with<T>(&self, silent: bool, f: impl Fn(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(_) => {
+                let mut conn = self.lock()?;
+                self.write_locked(&mut conn, silent, f)
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => {
+                let session = pool.session()?;
+                self.write_postgres(&session, silent, f)
+            }
+        }
     }
 
     fn write_locked<T>(
         &self,
         conn: &mut Connection,
         silent: bool,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+        f: impl Fn(&mut Writer<'_>) -> Result<T>,
     ) -> Result<T> {
         let now = self.clock.now();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let hlc = load_hlc(&tx, &self.device_id)?;
-        let mut w = Writer {
-            tx,
-            now,
-            hlc,
-            hlc_dirty: false,
-            role: self.role,
-            silent,
-            origin: None,
-            cache: TxCache::default(),
-            created_files: Vec::new(),
-            evidence_dir: self.evidence_dir.clone(),
-            notified: inbox::NotifyCount::default(),
-            touched_cases: Vec::new(),
-            discard: false,
-        };
+        let mut w = self.writer(WriterTx::Sqlite(tx), now, silent)?;
         let out = match f(&mut w) {
             Ok(out) => out,
             Err(e) => {
@@ -451,22 +557,66 @@ impl Store {
             }
             return Ok(out);
         }
-        if w.hlc_dirty {
-            let state = format!("{}:{}", w.hlc.last_wall_ms, w.hlc.last_counter);
-            w.tx.prepare_cached(
-                "INSERT INTO meta (key, value) VALUES ('hlc', ?1)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute([state])?;
-        }
+        w.finish()?;
         let files = std::mem::take(&mut w.created_files);
         if let Err(e) = w.tx.commit() {
             for file in &files {
                 let _ = std::fs::remove_file(file);
             }
-            return Err(e.into());
+            return Err(e);
         }
         Ok(out)
+    }
+
+    fn writer<'c>(&self, tx: WriterTx<'c>, now: DateTime<Utc>, silent: bool) -> Result<Writer<'c>> {
+        let mut w = Writer {
+            tx,
+            now,
+            hlc: HlcClock::new(&self.device_id),
+            hlc_dirty: false,
+            role: self.role,
+            silent,
+            origin: None,
+            cache: TxCache::default(),
+            created_files: Vec::new(),
+            evidence_dir: self.evidence_dir.clone(),
+            notified: inbox::NotifyCount::default(),
+            touched_cases: Vec::new(),
+            discard: false,
+            changes: Vec::new(),
+        };
+        // Only a device stamps operations with its HLC (the server's
+        // change log is ordered by its own sequence).
+        if self.role == StoreRole::Device {
+            w.hlc = load_hlc(w.sql(), &self.device_id)?;
+        }
+        Ok(w)
+    }
+
+    /// A write on PostgreSQL: one SERIALIZABLE transaction, run again from
+    /// the start when it loses a race (so `f` is `Fn`: it cannot consume
+    /// what it captured on the first run).
+    #[cfg(feature = "postgres")]
+    fn write_postgres<T>(
+        &self,
+        session: &crate::db::postgres::PgSession,
+        silent: bool,
+        f: impl Fn(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        session.transaction_or_discard(|_| {
+            let mut w = self.writer(WriterTx::Postgres(session), self.clock.now(), silent)?;
+            let out = match f(&mut w) {
+                Ok(out) => out,
+                Err(e) => {
+                    for file in &w.created_files {
+                        let _ = std::fs::remove_file(file);
+                    }
+                    return Err(e);
+                }
+            };
+            w.finish()?;
+            Ok((out, !w.discard))
+        })
     }
 
     /// Remove files in the evidence directory that no row names: left by a
@@ -476,7 +626,7 @@ impl Store {
             Ok(e) => e,
             Err(e) => return Err(CoreError::io(&self.evidence_dir, e)),
         };
-        let conn = self.lock();
+        let conn = self.lock()?;
         let mut known = conn.prepare("SELECT 1 FROM evidence WHERE local_path = ?1")?;
         for entry in entries.flatten() {
             let path = entry.path();
@@ -503,12 +653,42 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-fn load_hlc(tx: &Transaction<'_>, node: &str) -> Result<HlcClock> {
+impl Writer<'_> {
+    /// The last statements before commit: the change log, then the HLC.
+    fn finish(&mut self) -> Result<()> {
+        self.flush_changes()?;
+        self.save_hlc()
+    }
+
+    /// Keep the HLC's state if this write stamped anything with it.
+    fn save_hlc(&self) -> Result<()> {
+        if self.hlc_dirty {
+            let state = format!("{}:{}", self.hlc.last_wall_ms, self.hlc.last_counter);
+            self.sql().execute(
+                "INSERT INTO meta (key, value) VALUES ('hlc', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                &[&state],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// What runs only on SQLite, asked of a store on PostgreSQL.
+#[cfg(feature = "postgres")]
+fn sqlite_only() -> CoreError {
+    CoreError::Database {
+        reason: "这项操作只在 SQLite 上可用 / this operation runs on SQLite only".into(),
+        retry: false,
+    }
+}
+
+fn load_hlc(sql: crate::db::Sql<'_>, node: &str) -> Result<HlcClock> {
     let mut clock = HlcClock::new(node);
-    let stored: Option<String> = tx
-        .prepare_cached("SELECT value FROM meta WHERE key = 'hlc'")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
+    let stored: Option<String> =
+        sql.query_row("SELECT value FROM meta WHERE key = 'hlc'", &[], |r| {
+            r.get(0)
+        })?;
     if let Some(text) = stored {
         let parsed = text
             .split_once(':')

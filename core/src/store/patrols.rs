@@ -57,10 +57,10 @@ impl Writer<'_> {
         for (i, f) in fixes.iter().enumerate() {
             f.validate(&format!("fixes[{i}]"))?;
         }
-        let grid = load_grid(&self.tx, &patrol.grid_code)?
+        let grid = load_grid(self.sql(), &patrol.grid_code)?
             .ok_or_else(|| CoreError::not_found("grid", &patrol.grid_code))?;
         let policy = GeofencePolicy::default();
-        let last = last_fix(&self.tx, &patrol.id)?;
+        let last = last_fix(self.sqlite()?, &patrol.id)?;
         let mut seq = last.as_ref().map_or(0, |(s, _)| *s);
         let added = track_distance(last.as_ref().map(|(_, f)| f), fixes, policy.max_accuracy_m);
         let mut points = Vec::with_capacity(fixes.len());
@@ -71,7 +71,7 @@ impl Writer<'_> {
                 fix: fix.clone(),
                 verdict: judge(fix, &grid.boundary, None, &policy),
             };
-            self.tx
+            self.sqlite()?
                 .prepare_cached(
                     "INSERT INTO patrol_fix (patrol_id, seq, body) VALUES (?1, ?2, ?3)",
                 )?
@@ -82,7 +82,7 @@ impl Writer<'_> {
                 ])?;
             points.push(point);
         }
-        self.tx.prepare_cached("UPDATE patrol SET distance_m = distance_m + ?2, fix_count = fix_count + ?3 WHERE id = ?1")?.execute(
+        self.sqlite()?.prepare_cached("UPDATE patrol SET distance_m = distance_m + ?2, fix_count = fix_count + ?3 WHERE id = ?1")?.execute(
             rusqlite::params![patrol.id, added, fixes.len() as i64],
         )?;
         if !points.is_empty() {
@@ -105,13 +105,13 @@ impl Store {
         fix: Option<&LocationFix>,
     ) -> Result<Patrol> {
         self.write(|w| {
-            let a = actor(&w.tx, user_id, w.now)?;
+            let a = actor(w.sql(), user_id, w.now)?;
             if a.role != Role::GridWorker {
                 return Err(CoreError::not_permitted(
                     "只有网格员巡查 / only grid workers patrol",
                 ));
             }
-            require_grid_reach(&w.tx, &a, grid_code)?;
+            require_grid_reach(w.sql(), &a, grid_code)?;
             let patrol = Patrol {
                 id: new_id(),
                 grid_code: grid_code.to_string(),
@@ -122,7 +122,7 @@ impl Store {
                 fix_count: 0,
                 track_discarded: false,
             };
-            w.tx.prepare_cached(
+            w.sqlite()?.prepare_cached(
                 "INSERT INTO patrol (id, grid_code, worker_id, started_at) VALUES (?1, ?2, ?3, ?4)",
             )?
             .execute(rusqlite::params![
@@ -137,7 +137,7 @@ impl Store {
             if let Some(f) = fix {
                 w.add_track(&patrol, std::slice::from_ref(f))?;
             }
-            Ok(load_patrol(&w.tx, &patrol.id)?.unwrap_or(patrol))
+            Ok(load_patrol(w.sqlite()?, &patrol.id)?.unwrap_or(patrol))
         })
     }
 
@@ -149,7 +149,7 @@ impl Store {
         fixes: &[LocationFix],
     ) -> Result<Vec<TrackPoint>> {
         self.write(|w| {
-            let p = own_patrol(&w.tx, user_id, patrol_id)?;
+            let p = own_patrol(w.sqlite()?, user_id, patrol_id)?;
             if p.ended_at.is_some() {
                 return Err(CoreError::conflict("巡查已结束 / the patrol has ended"));
             }
@@ -160,18 +160,19 @@ impl Store {
     /// End a patrol. Ending twice is refused.
     pub fn end_patrol(&self, user_id: &str, patrol_id: &str) -> Result<Patrol> {
         self.write(|w| {
-            let p = own_patrol(&w.tx, user_id, patrol_id)?;
+            let p = own_patrol(w.sqlite()?, user_id, patrol_id)?;
             if p.ended_at.is_some() {
                 return Err(CoreError::conflict("巡查已结束 / the patrol has ended"));
             }
-            w.tx.prepare_cached("UPDATE patrol SET ended_at = ?2 WHERE id = ?1")?
+            w.sqlite()?
+                .prepare_cached("UPDATE patrol SET ended_at = ?2 WHERE id = ?1")?
                 .execute(rusqlite::params![patrol_id, to_ms(w.now)])?;
             w.emit(&Operation::PatrolEnded {
                 patrol_id: patrol_id.to_string(),
                 ended_at: w.now,
                 distance_m: p.distance_m,
             })?;
-            own_patrol(&w.tx, user_id, patrol_id)
+            own_patrol(w.sqlite()?, user_id, patrol_id)
         })
     }
 
@@ -179,13 +180,13 @@ impl Store {
     /// stay): the track is evidence they control, not surveillance.
     pub fn discard_track(&self, user_id: &str, patrol_id: &str) -> Result<Patrol> {
         self.write(|w| {
-            own_patrol(&w.tx, user_id, patrol_id)?;
-            w.tx.prepare_cached("DELETE FROM patrol_fix WHERE patrol_id = ?1")?.execute( [patrol_id])?;
-            w.tx.prepare_cached("UPDATE patrol SET track_discarded = 1, fix_count = 0, distance_m = 0 WHERE id = ?1")?.execute(
+            own_patrol(w.sqlite()?, user_id, patrol_id)?;
+            w.sqlite()?.prepare_cached("DELETE FROM patrol_fix WHERE patrol_id = ?1")?.execute( [patrol_id])?;
+            w.sqlite()?.prepare_cached("UPDATE patrol SET track_discarded = 1, fix_count = 0, distance_m = 0 WHERE id = ?1")?.execute(
                 [patrol_id],
             )?;
             w.emit(&Operation::TrackDiscarded { patrol_id: patrol_id.to_string() })?;
-            own_patrol(&w.tx, user_id, patrol_id)
+            own_patrol(w.sqlite()?, user_id, patrol_id)
         })
     }
 

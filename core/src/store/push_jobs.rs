@@ -98,7 +98,7 @@ impl Writer<'_> {
     /// whose kind has a channel, and the SMS hook for critical items.
     pub(crate) fn queue_push_jobs(&mut self, item: &InboxItem) -> Result<u32> {
         let kinds: Vec<String> = self
-            .tx
+            .sqlite()?
             .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
             .query_row([PUSH_KINDS_KEY], |r| r.get::<_, String>(0))
             .optional()?
@@ -109,9 +109,9 @@ impl Writer<'_> {
             return Ok(0);
         }
         if item.critical && kinds.iter().any(|k| k == "sms") {
-            let phone = super::users::load_user(&self.tx, &item.user_id)?.and_then(|u| u.phone);
+            let phone = super::users::load_user(self.sql(), &item.user_id)?.and_then(|u| u.phone);
             if let Some(phone) = phone {
-                self.tx
+                self.sqlite()?
                     .prepare_cached(
                         "INSERT INTO push_endpoint (user_id, device_id, kind, target, registered_at)
                          VALUES (?1, ?2, 'sms', ?3, ?4)
@@ -126,7 +126,7 @@ impl Writer<'_> {
             }
         }
         let endpoints: Vec<(i64, String)> = {
-            let mut stmt = self.tx.prepare_cached(
+            let mut stmt = self.sqlite()?.prepare_cached(
                 "SELECT id, kind FROM push_endpoint WHERE user_id = ?1 AND dead_at IS NULL ORDER BY id",
             )?;
             let rows = stmt.query_map([&item.user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -138,7 +138,7 @@ impl Writer<'_> {
                 continue;
             }
             queued += self
-                .tx
+                .sqlite()?
                 .prepare_cached(
                     "INSERT INTO push_job (item_id, endpoint_id, state, due_at, created_at)
                      VALUES (?1, ?2, 'pending', ?3, ?3) ON CONFLICT(item_id, endpoint_id) DO NOTHING",
@@ -161,7 +161,7 @@ impl Writer<'_> {
             .origin
             .clone()
             .ok_or_else(|| CoreError::invalid("device_id", "没有设备 / no device"))?;
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "INSERT INTO push_endpoint (user_id, device_id, kind, target, registered_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
@@ -180,7 +180,7 @@ impl Writer<'_> {
 
     pub(crate) fn remove_endpoint(&mut self, kind: &str) -> Result<()> {
         let device = self.origin.clone().unwrap_or_default();
-        self.tx
+        self.sqlite()?
             .prepare_cached("DELETE FROM push_endpoint WHERE device_id = ?1 AND kind = ?2")?
             .execute(rusqlite::params![device, kind])?;
         Ok(())
@@ -201,7 +201,7 @@ impl Writer<'_> {
             }
         }
         let fmt = |t: NaiveTime| t.format("%H:%M:%S").to_string();
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "INSERT INTO notify_setting (user_id, quiet_start, quiet_end, updated_at)
                  VALUES (?1, ?2, ?3, ?4)
@@ -250,18 +250,20 @@ impl Store {
         self.write(|w| {
             let key = format!("push_endpoint:{}", endpoint.kind());
             let text = serde_json::to_string(endpoint)?;
-            let same: Option<String> =
-                w.tx.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-                    .query_row([&key], |r| r.get(0))
-                    .optional()?;
+            let same: Option<String> = w
+                .sqlite()?
+                .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+                .query_row([&key], |r| r.get(0))
+                .optional()?;
             if same.as_deref() == Some(text.as_str()) {
                 return Ok(false);
             }
-            w.tx.prepare_cached(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+            w.sqlite()?
+                .prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute(rusqlite::params![key, text])?;
+                )?
+                .execute(rusqlite::params![key, text])?;
             w.emit(&Operation::PushEndpointRegistered {
                 endpoint: endpoint.clone(),
             })?;
@@ -287,9 +289,10 @@ impl Store {
     /// Forget this device's endpoint of a kind (the person turned push off).
     pub fn unregister_push_endpoint(&self, kind: &str) -> Result<()> {
         self.write(|w| {
-            let removed =
-                w.tx.prepare_cached("DELETE FROM meta WHERE key = ?1")?
-                    .execute([format!("push_endpoint:{kind}")])?;
+            let removed = w
+                .sqlite()?
+                .prepare_cached("DELETE FROM meta WHERE key = ?1")?
+                .execute([format!("push_endpoint:{kind}")])?;
             if removed > 0 {
                 w.emit(&Operation::PushEndpointRemoved {
                     kind: kind.to_string(),
@@ -318,14 +321,15 @@ impl Store {
     /// others get no jobs; their items are in the inbox all the same).
     pub fn set_push_kinds(&self, kinds: &[&str]) -> Result<()> {
         self.write(|w| {
-            w.tx.prepare_cached(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+            w.sqlite()?
+                .prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute(rusqlite::params![
-                PUSH_KINDS_KEY,
-                serde_json::to_string(kinds)?
-            ])?;
+                )?
+                .execute(rusqlite::params![
+                    PUSH_KINDS_KEY,
+                    serde_json::to_string(kinds)?
+                ])?;
             Ok(())
         })
     }
@@ -343,7 +347,7 @@ impl Store {
         self.write_relaxed(|w| {
             let now = to_ms(w.now);
             let rows: Vec<(i64, String, String, u32, String)> = {
-                let mut stmt = w.tx.prepare_cached(
+                let mut stmt = w.sqlite()?.prepare_cached(
                     "SELECT j.id, i.body, e.target, j.attempts, i.user_id
                      FROM push_job j JOIN inbox_item i ON i.id = j.item_id
                      JOIN push_endpoint e ON e.id = j.endpoint_id
@@ -358,16 +362,17 @@ impl Store {
             };
             let mut jobs = Vec::with_capacity(rows.len());
             for (id, body, target, attempts, user_id) in rows {
-                w.tx.prepare_cached(
-                    "UPDATE push_job SET state = 'sending', lease_until = ?2 WHERE id = ?1",
-                )?
-                .execute(rusqlite::params![id, wall_now_ms.saturating_add(lease_ms)])?;
+                w.sqlite()?
+                    .prepare_cached(
+                        "UPDATE push_job SET state = 'sending', lease_until = ?2 WHERE id = ?1",
+                    )?
+                    .execute(rusqlite::params![id, wall_now_ms.saturating_add(lease_ms)])?;
                 let item: InboxItem = from_json("inbox_item.body", &body)?;
                 jobs.push(PushJob {
                     id,
                     item,
                     address: from_json("push_endpoint.target", &target)?,
-                    quiet: quiet_hours_of(&w.tx, &user_id)?,
+                    quiet: quiet_hours_of(w.sqlite()?, &user_id)?,
                     attempts,
                 });
             }
@@ -379,8 +384,9 @@ impl Store {
     pub fn finish_push_job(&self, job_id: i64, update: &PushJobUpdate) -> Result<()> {
         self.write_relaxed(|w| {
             let now = to_ms(w.now);
-            let attempts: Option<u32> =
-                w.tx.prepare_cached(
+            let attempts: Option<u32> = w
+                .sqlite()?
+                .prepare_cached(
                     "SELECT attempts FROM push_job WHERE id = ?1 AND state = 'sending'",
                 )?
                 .query_row([job_id], |r| r.get(0))
@@ -424,30 +430,33 @@ impl Store {
                 ),
             };
             let done = due.is_none();
-            w.tx.prepare_cached(
-                "UPDATE push_job SET state = ?2, attempts = ?3, due_at = COALESCE(?4, due_at),
+            w.sqlite()?
+                .prepare_cached(
+                    "UPDATE push_job SET state = ?2, attempts = ?3, due_at = COALESCE(?4, due_at),
                    lease_until = NULL, finished_at = CASE WHEN ?5 THEN ?6 ELSE NULL END,
                    reason = ?7 WHERE id = ?1",
-            )?
-            .execute(rusqlite::params![
-                job_id,
-                state,
-                attempts.max(attempt),
-                due,
-                done,
-                now,
-                detail
-            ])?;
+                )?
+                .execute(rusqlite::params![
+                    job_id,
+                    state,
+                    attempts.max(attempt),
+                    due,
+                    done,
+                    now,
+                    detail
+                ])?;
             log_delivery(w, job_id, attempt, now, outcome, detail.as_deref())?;
             if *update == PushJobUpdate::DeadEndpoint {
-                let endpoint: i64 =
-                    w.tx.prepare_cached("SELECT endpoint_id FROM push_job WHERE id = ?1")?
-                        .query_row([job_id], |r| r.get(0))?;
-                w.tx.prepare_cached("UPDATE push_endpoint SET dead_at = ?2 WHERE id = ?1")?
+                let endpoint: i64 = w
+                    .sqlite()?
+                    .prepare_cached("SELECT endpoint_id FROM push_job WHERE id = ?1")?
+                    .query_row([job_id], |r| r.get(0))?;
+                w.sqlite()?
+                    .prepare_cached("UPDATE push_endpoint SET dead_at = ?2 WHERE id = ?1")?
                     .execute(rusqlite::params![endpoint, now])?;
                 // Its other waiting jobs would fail the same way.
                 let others: Vec<(i64, u32)> = {
-                    let mut stmt = w.tx.prepare_cached(
+                    let mut stmt = w.sqlite()?.prepare_cached(
                         "SELECT id, attempts FROM push_job WHERE endpoint_id = ?1 AND id != ?2
                            AND state IN ('pending', 'held')",
                     )?;
@@ -457,10 +466,11 @@ impl Store {
                     rows.collect::<rusqlite::Result<_>>()?
                 };
                 for (other, tries) in others {
-                    w.tx.prepare_cached(
-                        "UPDATE push_job SET state = 'dropped', finished_at = ?2 WHERE id = ?1",
-                    )?
-                    .execute(rusqlite::params![other, now])?;
+                    w.sqlite()?
+                        .prepare_cached(
+                            "UPDATE push_job SET state = 'dropped', finished_at = ?2 WHERE id = ?1",
+                        )?
+                        .execute(rusqlite::params![other, now])?;
                     log_delivery(w, other, tries, now, "dropped", Some("endpoint dead"))?;
                 }
             }
@@ -515,7 +525,7 @@ fn log_delivery(
     outcome: &str,
     detail: Option<&str>,
 ) -> Result<()> {
-    w.tx.prepare_cached(
+    w.sqlite()?.prepare_cached(
         "INSERT INTO push_delivery (job_id, attempt, at, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(rusqlite::params![job, attempt, at, outcome, detail])?;

@@ -28,7 +28,7 @@ impl Writer<'_> {
             parent_code: region.parent_code.clone(),
             boundary_geojson: region.boundary.as_ref().map(boundary_to_geojson),
         };
-        Sql::from(&self.tx).execute(
+        self.sql().execute(
             "INSERT INTO region (code, name, level, parent_code, boundary, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(code) DO UPDATE SET name = excluded.name, level = excluded.level,
@@ -62,7 +62,7 @@ impl Writer<'_> {
             village_code: grid.village_code.clone(),
             boundary_geojson: boundary_to_geojson(&grid.boundary),
         };
-        Sql::from(&self.tx).execute(
+        self.sql().execute(
             "INSERT INTO grid (code, name, village_code, boundary, min_lon, min_lat, max_lon, max_lat, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(code) DO UPDATE SET name = excluded.name, village_code = excluded.village_code,
@@ -194,16 +194,16 @@ impl Store {
     }
 
     pub fn grid(&self, code: &str) -> Result<Grid> {
-        self.read(|c| load_grid(c, code))?
+        self.read_sql(|sql| load_grid(sql, code))?
             .ok_or_else(|| CoreError::not_found("grid", code))
     }
 
     pub fn region(&self, code: &str) -> Result<Region> {
-        self.read(|c| load_region(c, code))?
+        self.read_sql(|sql| load_region(sql, code))?
             .ok_or_else(|| CoreError::not_found("region", code))
     }
 
     pub fn region_path(&self, grid_code: &str) -> Result<RegionPath> {
-        self.read(|c| region_path(c, grid_code))
+        self.read_sql(|sql| region_path(sql, grid_code))
     }
 }

@@ -145,7 +145,7 @@ pub(crate) fn server_figures(c: Sql<'_>) -> Result<ServerFigures> {
 impl Store {
     /// The figures of the whole database (callers check the administrator).
     pub fn server_figures(&self) -> Result<ServerFigures> {
-        self.read(|c| server_figures(Sql::from(c)))
+        self.read_sql(server_figures)
     }
 
     /// SHA-256 and size of every stored photo (for checking the blobs).

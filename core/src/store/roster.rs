@@ -54,7 +54,7 @@ impl Store {
     /// Grid workers are refused: this is an office's view.
     pub fn roster(&self, user_id: &str, region: Option<&str>) -> Result<Roster> {
         let now = self.now();
-        self.read(|c| roster(Sql::from(c), user_id, region, now))
+        self.read_sql(|sql| roster(sql, user_id, region, now))
     }
 }
 

@@ -89,7 +89,7 @@ impl Store {
                     OpAnswer::Duplicate { .. } => sum.duplicate += 1,
                     OpAnswer::Rejected { code, reason, .. } => {
                         sum.rejected += 1;
-                        w.tx.prepare_cached("INSERT INTO conflict (id, op_id, kind, entity_id, code, reason, summary, at)
+                        w.sqlite()?.prepare_cached("INSERT INTO conflict (id, op_id, kind, entity_id, code, reason, summary, at)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)")?.execute(
                             rusqlite::params![
                                 new_id(),
@@ -105,11 +105,11 @@ impl Store {
                     }
                 }
                 // Deleted only now: answered, one way or the other.
-                w.tx.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?.execute([&entry.op_id])?;
+                w.sqlite()?.prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?.execute([&entry.op_id])?;
                 acked = acked.max(entry.seq);
             }
             if acked > i64::MIN {
-                w.tx.prepare_cached(
+                w.sqlite()?.prepare_cached(
                     "INSERT INTO meta (key, value) VALUES ('acked_seq', ?1)
                      ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
                 )?
@@ -143,7 +143,8 @@ impl Store {
 
     pub fn mark_conflict_seen(&self, id: &str) -> Result<()> {
         self.write_silent(|w| {
-            w.tx.prepare_cached("UPDATE conflict SET seen = 1 WHERE id = ?1")?
+            w.sqlite()?
+                .prepare_cached("UPDATE conflict SET seen = 1 WHERE id = ?1")?
                 .execute([id])?;
             Ok(())
         })
@@ -187,21 +188,21 @@ impl Store {
             }
             let mut evict: Vec<String> = page.evict.clone();
             let deferred: Option<String> = w
-                .tx.prepare_cached("SELECT value FROM meta WHERE key = 'pending_evict'")?.query_row( [], |r| r.get(0))
+                .sqlite()?.prepare_cached("SELECT value FROM meta WHERE key = 'pending_evict'")?.query_row( [], |r| r.get(0))
                 .optional()?;
             if let Some(d) = deferred {
                 evict.extend(from_json::<Vec<String>>("meta.pending_evict", &d)?);
             }
             evict.sort();
             evict.dedup();
-            let waiting: i64 = w.tx.prepare_cached("SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM evidence WHERE upload_state != 'stored' AND local_path IS NOT NULL)")?.query_row(
+            let waiting: i64 = w.sqlite()?.prepare_cached("SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM evidence WHERE upload_state != 'stored' AND local_path IS NOT NULL)")?.query_row(
                 [],
                 |r| r.get(0),
             )?;
             if !evict.is_empty() && waiting > 0 {
                 // Something may belong to what is leaving: keep it until it
                 // has been uploaded, evict on a later pull.
-                w.tx.prepare_cached("INSERT INTO meta (key, value) VALUES ('pending_evict', ?1)
+                w.sqlite()?.prepare_cached("INSERT INTO meta (key, value) VALUES ('pending_evict', ?1)
                      ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute(
                     [serde_json::to_string(&evict)?],
                 )?;
@@ -209,10 +210,10 @@ impl Store {
                 for code in &evict {
                     w.evict_region(code)?;
                 }
-                w.tx.prepare_cached("DELETE FROM meta WHERE key = 'pending_evict'")?.execute( [])?;
+                w.sqlite()?.prepare_cached("DELETE FROM meta WHERE key = 'pending_evict'")?.execute( [])?;
                 sum.evicted = evict;
             }
-            w.tx.prepare_cached("INSERT INTO meta (key, value) VALUES ('sync_cursor', ?1)
+            w.sqlite()?.prepare_cached("INSERT INTO meta (key, value) VALUES ('sync_cursor', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute(
                 [&page.cursor],
             )?;
@@ -248,10 +249,11 @@ impl Store {
                 "escalation",
                 "visit_draft",
             ] {
-                w.tx.execute(&format!("DELETE FROM {table}"), [])?;
+                w.sqlite()?.execute(&format!("DELETE FROM {table}"), [])?;
             }
             // Push endpoints go too: a wiped phone must not be pushed to.
-            w.tx.prepare_cached("DELETE FROM meta WHERE key NOT IN ('device_id', 'role', 'hlc')")?
+            w.sqlite()?
+                .prepare_cached("DELETE FROM meta WHERE key NOT IN ('device_id', 'role', 'hlc')")?
                 .execute([])?;
             Ok(())
         })?;
@@ -266,7 +268,7 @@ impl Store {
 }
 
 fn pending(w: &Writer<'_>, entity_id: &str) -> Result<bool> {
-    Ok(w.tx
+    Ok(w.sqlite()?
         .prepare_cached("SELECT 1 FROM outbox WHERE entity_id = ?1 LIMIT 1")?
         .query_row([entity_id], |_| Ok(()))
         .optional()?
@@ -311,7 +313,7 @@ impl Writer<'_> {
                 }
                 self.upsert_household(household)?;
                 if let Some(t) = last_visit_at {
-                    self.tx.prepare_cached("UPDATE household SET last_visit_at = ?2, due_at = ?2 + interval_days * 86400000
+                    self.sqlite()?.prepare_cached("UPDATE household SET last_visit_at = ?2, due_at = ?2 + interval_days * 86400000
                          WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at < ?2)")?.execute(
                         rusqlite::params![household.code, to_ms(*t)],
                     )?;
@@ -334,21 +336,23 @@ impl Writer<'_> {
             }
             Entity::Visit { visit } => {
                 let exists: Option<i64> = self
-                    .tx
+                    .sqlite()?
                     .prepare_cached("SELECT 1 FROM visit WHERE id = ?1")?
                     .query_row([&visit.id], |r| r.get(0))
                     .optional()?;
                 if exists.is_none() {
                     let template = super::checklists::load_template(
-                        &self.tx,
+                        self.sql(),
                         &visit.template_id,
                         visit.template_version,
                     )?
                     .ok_or_else(|| {
                         CoreError::invalid("template_version", "unknown template version")
                     })?;
-                    let h = super::households::load_household(&self.tx, &visit.household_code)?
-                        .ok_or_else(|| CoreError::not_found("household", &visit.household_code))?;
+                    let h = super::households::load_household(self.sql(), &visit.household_code)?
+                        .ok_or_else(|| {
+                        CoreError::not_found("household", &visit.household_code)
+                    })?;
                     self.insert_visit(visit, &template, &h)?;
                 }
             }
@@ -362,13 +366,13 @@ impl Writer<'_> {
                         format!("chain breaks at {}: {}", b.seq, b.reason),
                     ));
                 }
-                self.tx
+                self.sqlite()?
                     .execute("DELETE FROM case_event WHERE case_id = ?1", [&case.id])?;
                 let last = events
                     .last()
                     .ok_or_else(|| CoreError::corrupt("case", "no events"))?;
                 for e in &events[..events.len() - 1] {
-                    self.tx.prepare_cached("INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
+                    self.sqlite()?.prepare_cached("INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(
                         rusqlite::params![
                             e.id,
@@ -386,7 +390,7 @@ impl Writer<'_> {
             }
             Entity::Evidence { evidence } => {
                 let local: Option<i64> = self
-                    .tx
+                    .sqlite()?
                     .prepare_cached("SELECT 1 FROM evidence WHERE id = ?1")?
                     .query_row([&evidence.id], |r| r.get(0))
                     .optional()?;
@@ -398,13 +402,13 @@ impl Writer<'_> {
                     // say so (the row is inserted as waiting), so this phone
                     // offers the download instead of waiting for an upload.
                     if evidence.upload_state == crate::evidence::UploadState::Stored {
-                        self.tx
+                        self.sqlite()?
                             .prepare_cached("UPDATE evidence SET upload_state = 'stored', upload_offset = size WHERE id = ?1")?
                             .execute([&evidence.id])?;
                     }
                 } else {
                     // Ours: the server's word on its upload state counts.
-                    self.tx.prepare_cached("UPDATE evidence SET upload_state = CASE WHEN ?2 = 'stored' THEN 'stored' ELSE upload_state END
+                    self.sqlite()?.prepare_cached("UPDATE evidence SET upload_state = CASE WHEN ?2 = 'stored' THEN 'stored' ELSE upload_state END
                          WHERE id = ?1")?.execute(
                         rusqlite::params![evidence.id, evidence.upload_state.as_str()],
                     )?;
@@ -431,24 +435,24 @@ impl Writer<'_> {
         }
         match kind {
             "household" => {
-                self.tx
+                self.sqlite()?
                     .execute("DELETE FROM member WHERE household_code = ?1", [id])?;
-                self.tx
+                self.sqlite()?
                     .execute("DELETE FROM household WHERE code = ?1", [id])?;
             }
             "member" => {
-                self.tx
+                self.sqlite()?
                     .prepare_cached("DELETE FROM member WHERE id = ?1")?
                     .execute([id])?;
             }
             "case" => {
-                self.tx
+                self.sqlite()?
                     .execute("DELETE FROM case_event WHERE case_id = ?1", [id])?;
-                self.tx
+                self.sqlite()?
                     .execute("DELETE FROM case_file WHERE id = ?1", [id])?;
             }
             "visit" => {
-                self.tx
+                self.sqlite()?
                     .prepare_cached("DELETE FROM visit WHERE id = ?1")?
                     .execute([id])?;
             }
@@ -461,7 +465,7 @@ impl Writer<'_> {
     /// Delete everything under a region code (a grid, a village, …).
     fn evict_region(&mut self, code: &str) -> Result<()> {
         let grids: Vec<String> = {
-            let mut stmt = self.tx.prepare(
+            let mut stmt = self.sqlite()?.prepare(
                 "SELECT g.code FROM grid g LEFT JOIN region v ON v.code = g.village_code
                  LEFT JOIN region t ON t.code = v.parent_code
                  WHERE g.code = ?1 OR g.village_code = ?1 OR v.parent_code = ?1 OR t.parent_code = ?1",
@@ -471,7 +475,7 @@ impl Writer<'_> {
         };
         for g in &grids {
             let files: Vec<String> = {
-                let mut stmt = self.tx.prepare(
+                let mut stmt = self.sqlite()?.prepare(
                     "SELECT local_path FROM evidence WHERE local_path IS NOT NULL AND (
                        (owner_kind = 'visit' AND owner_id IN (SELECT id FROM visit WHERE grid_code = ?1))
                        OR (owner_kind = 'case' AND owner_id IN (SELECT id FROM case_file WHERE grid_code = ?1)))",
@@ -492,7 +496,7 @@ impl Writer<'_> {
                 "DELETE FROM assignment WHERE grid_code = ?1",
                 "DELETE FROM grid WHERE code = ?1",
             ] {
-                self.tx.execute(sql, [g])?;
+                self.sqlite()?.execute(sql, [g])?;
             }
             for f in files {
                 // Removed with the rows; a failure leaves an orphan that the

@@ -86,11 +86,12 @@ impl Store {
     pub(crate) fn mark_synced(&self) -> Result<()> {
         let now = to_ms(self.now());
         self.write_silent(|w| {
-            w.tx.prepare_cached(
-                "INSERT INTO meta (key, value) VALUES ('last_synced_at', ?1)
+            w.sqlite()?
+                .prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES ('last_synced_at', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute([now.to_string()])?;
+                )?
+                .execute([now.to_string()])?;
             Ok(())
         })
     }

@@ -132,11 +132,12 @@ fn meta_get(c: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
 }
 
 fn meta_put(w: &Writer<'_>, key: &str, value: &str) -> Result<()> {
-    w.tx.prepare_cached(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+    w.sqlite()?
+        .prepare_cached(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    )?
-    .execute([key, value])?;
+        )?
+        .execute([key, value])?;
     Ok(())
 }
 
@@ -252,7 +253,7 @@ fn reason_from(result: &UploadResult) -> String {
 impl Writer<'_> {
     fn queue_rows(&self, extra: &str) -> Result<Vec<Row>> {
         let mut stmt = self
-            .tx
+            .sqlite()?
             .prepare_cached(&format!("{QUEUE_SELECT} {extra} {QUEUE_ORDER}"))?;
         let rows = stmt.query_map([], row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -265,7 +266,7 @@ impl Writer<'_> {
         let wait = backoff(attempts, jitter_unit());
         let next = to_ms(self.now) + wait.as_millis() as i64;
         warn!(evidence = id, attempts, wait_s = wait.as_secs(), %reason, "upload will be retried");
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "UPDATE evidence SET attempts = ?2, last_error = ?3, next_attempt_at = ?4,
                  offset_known = 0, job_id = NULL, job_step = NULL WHERE id = ?1",
@@ -283,7 +284,7 @@ impl Writer<'_> {
         retryable: bool,
     ) -> Result<()> {
         warn!(evidence = id, retryable, %reason, "upload failed");
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "UPDATE evidence SET upload_state = 'failed', attempts = ?2, last_error = ?3,
                  retryable = ?4, next_attempt_at = 0, offset_known = 0, job_id = NULL,
@@ -303,7 +304,7 @@ impl Writer<'_> {
             evidence = id,
             size, "photo stored and verified by the server"
         );
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "UPDATE evidence SET upload_state = 'stored', upload_offset = ?2, last_error = NULL,
                  next_attempt_at = 0, job_id = NULL, job_step = NULL, stored_at = ?3 WHERE id = ?1",
@@ -315,7 +316,7 @@ impl Writer<'_> {
     /// The server knows `offset` bytes (acknowledged or told by HEAD):
     /// persisted now, so a kill re-sends at most the chunk in flight.
     fn upload_at(&mut self, id: &str, offset: u64) -> Result<()> {
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "UPDATE evidence SET upload_state = 'uploading', upload_offset = ?2,
                  offset_known = 1, next_attempt_at = 0, job_id = NULL, job_step = NULL
@@ -328,7 +329,7 @@ impl Writer<'_> {
     /// The server has no such upload (expired, terminated, never made):
     /// create it again.
     fn upload_forgotten(&mut self, id: &str) -> Result<()> {
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "UPDATE evidence SET upload_state = 'waiting', upload_url = NULL, upload_offset = 0,
                  offset_known = 0, next_attempt_at = 0, job_id = NULL, job_step = NULL
@@ -344,7 +345,7 @@ impl Writer<'_> {
     /// confirms it stored ([`Store::confirm_uploads`]). No other state is
     /// `uploading` at full length.
     fn upload_verifying(&mut self, id: &str, size: u64) -> Result<()> {
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "UPDATE evidence SET upload_state = 'uploading', upload_offset = ?2,
                  offset_known = 1, checksum_retries = 0, next_attempt_at = 0, job_id = NULL,
@@ -356,7 +357,7 @@ impl Writer<'_> {
 
     /// Ask the server again before sending (after 409, a lost answer, …).
     fn upload_recheck(&mut self, id: &str) -> Result<()> {
-        self.tx
+        self.sqlite()?
             .prepare_cached(
                 "UPDATE evidence SET offset_known = 0, next_attempt_at = 0, job_id = NULL,
                  job_step = NULL WHERE id = ?1",
@@ -504,13 +505,13 @@ impl Store {
     /// lease (its answer is still coming). Returns how many were released.
     pub fn retry_uploads_now(&self) -> Result<u32> {
         self.write_silent(|w| {
-            let waiting = w.tx.execute(
+            let waiting = w.sqlite()?.execute(
                 "UPDATE evidence SET next_attempt_at = 0
                  WHERE queued_at IS NOT NULL AND upload_state IN ('waiting', 'uploading')
                    AND job_id IS NULL AND next_attempt_at > 0",
                 [],
             )?;
-            let failed = w.tx.execute(
+            let failed = w.sqlite()?.execute(
                 "UPDATE evidence SET upload_state = CASE WHEN upload_url IS NULL THEN 'waiting' ELSE 'uploading' END,
                    next_attempt_at = 0, offset_known = 0, unknown_retries = 0, checksum_retries = 0
                  WHERE queued_at IS NOT NULL AND upload_state = 'failed' AND retryable = 1",
@@ -530,7 +531,7 @@ impl Store {
             // about (HEAD) first, and tus refuses a PATCH at a stale offset,
             // so two carriers cannot corrupt an upload; the older carrier's
             // answer is then ignored as stale.
-            w.tx.execute(
+            w.sqlite()?.execute(
                 "UPDATE evidence SET offset_known = 0,
                    next_attempt_at = CASE WHEN job_id IS NOT NULL THEN 0 ELSE next_attempt_at END
                  WHERE queued_at IS NOT NULL AND upload_state IN ('waiting', 'uploading')",
@@ -584,7 +585,7 @@ impl Store {
         let create_url = format!("{server}{UPLOADS_PATH}");
         self.write_relaxed(|w| {
             let now_ms = to_ms(w.now);
-            let policy = policy_in(&w.tx)?;
+            let policy = policy_in(w.sqlite()?)?;
             let rows = w.queue_rows(&format!(
                 "AND e.upload_state IN ('waiting', 'uploading') AND e.next_attempt_at <= {now_ms}"
             ))?;
@@ -715,7 +716,7 @@ impl Store {
                     length,
                     url: url.clone(),
                 })?;
-                w.tx.prepare_cached(
+                w.sqlite()?.prepare_cached(
                     "UPDATE evidence SET job_id = ?2, job_step = ?3, next_attempt_at = ?4 WHERE id = ?1",
                 )?
                 .execute(rusqlite::params![r.id, job_id, step_json, to_ms(lease_until)])?;
@@ -772,7 +773,7 @@ impl Store {
     ) -> Result<UploadOutcome> {
         self.write_relaxed(|w| {
             let found: Option<JobRow> = w
-                .tx
+                .sqlite()?
                 .prepare_cached(
                     "SELECT id, size, attempts, checksum_retries, unknown_retries, job_step, upload_state
                      FROM evidence WHERE job_id = ?1",
@@ -816,7 +817,7 @@ impl Store {
                                 // spec leaves it optional). At full length
                                 // HEAD still confirms: only a verified
                                 // upload is taken as stored.
-                                w.tx.prepare_cached(
+                                w.sqlite()?.prepare_cached(
                                     "UPDATE evidence SET upload_state = 'uploading', upload_url = ?2,
                                      offset_known = 0, unknown_retries = 0, next_attempt_at = 0,
                                      job_id = NULL, job_step = NULL WHERE id = ?1",
@@ -857,7 +858,7 @@ impl Store {
                     // but can be passing (a restore, a second server): a few
                     // tries, then a failure the person can retry.
                     let pending: bool = w
-                        .tx
+                        .sqlite()?
                         .prepare_cached(
                             "SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'evidence_recorded' AND entity_id = ?1)",
                         )?
@@ -874,7 +875,7 @@ impl Store {
                         )?;
                         UploadOutcome::Failed
                     } else {
-                        w.tx.prepare_cached("UPDATE evidence SET unknown_retries = unknown_retries + 1 WHERE id = ?1")?
+                        w.sqlite()?.prepare_cached("UPDATE evidence SET unknown_retries = unknown_retries + 1 WHERE id = ?1")?
                             .execute([&id])?;
                         w.upload_retry_later(&id, attempts, &format!("服务器暂不认识这张照片，稍后再试 / the server does not know this photo yet: {reason}"))?;
                         UploadOutcome::WaitingForSync
@@ -921,7 +922,7 @@ impl Store {
                     }
                     Some(o) if o > job.offset && o < size => {
                         w.upload_at(&id, o)?;
-                        w.tx.prepare_cached("UPDATE evidence SET checksum_retries = 0 WHERE id = ?1")?
+                        w.sqlite()?.prepare_cached("UPDATE evidence SET checksum_retries = 0 WHERE id = ?1")?
                             .execute([&id])?;
                         UploadOutcome::Progressed
                     }
@@ -945,7 +946,7 @@ impl Store {
                         )?;
                         UploadOutcome::Failed
                     } else {
-                        w.tx.prepare_cached("UPDATE evidence SET checksum_retries = checksum_retries + 1 WHERE id = ?1")?
+                        w.sqlite()?.prepare_cached("UPDATE evidence SET checksum_retries = checksum_retries + 1 WHERE id = ?1")?
                             .execute([&id])?;
                         w.upload_recheck(&id)?;
                         UploadOutcome::Progressed
@@ -983,7 +984,7 @@ impl Store {
             let mut stored = 0;
             for (id, is_stored) in answers {
                 let size: Option<i64> = w
-                    .tx
+                    .sqlite()?
                     .prepare_cached(
                         "SELECT size FROM evidence WHERE id = ?1 AND upload_state = 'uploading'
                          AND upload_offset = size AND job_id IS NULL",
@@ -996,7 +997,7 @@ impl Store {
                     stored += 1;
                 } else {
                     warn!(evidence = %id, "the server has not stored a photo it took; asking where it stands");
-                    w.tx.prepare_cached(
+                    w.sqlite()?.prepare_cached(
                         "UPDATE evidence SET upload_offset = 0, offset_known = 0, next_attempt_at = 0
                          WHERE id = ?1",
                     )?
@@ -1012,10 +1013,11 @@ impl Store {
     /// progress). `reason` is shown to the person.
     pub fn set_upload_aside(&self, job_id: &str, reason: &str) -> Result<bool> {
         self.write_silent(|w| {
-            let found: Option<(String, u32)> =
-                w.tx.prepare_cached("SELECT id, attempts FROM evidence WHERE job_id = ?1")?
-                    .query_row([job_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
+            let found: Option<(String, u32)> = w
+                .sqlite()?
+                .prepare_cached("SELECT id, attempts FROM evidence WHERE job_id = ?1")?
+                .query_row([job_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
             match found {
                 Some((id, attempts)) => {
                     w.upload_retry_later(&id, attempts, reason)?;
@@ -1050,7 +1052,8 @@ impl Store {
         // commit and the deletions leaves files no row names: swept at open.
         self.write_silent(|w| {
             for (id, _) in &candidates {
-                w.tx.prepare_cached("UPDATE evidence SET local_path = NULL WHERE id = ?1")?
+                w.sqlite()?
+                    .prepare_cached("UPDATE evidence SET local_path = NULL WHERE id = ?1")?
                     .execute([id])?;
             }
             Ok(())

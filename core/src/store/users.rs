@@ -26,7 +26,7 @@ impl Writer<'_> {
         if let Some(phone) = &user.phone {
             pii::validate_phone(phone)?;
         }
-        Sql::from(&self.tx).execute(
+        self.sql().execute(
             "INSERT INTO app_user (id, name, role, phone, jurisdiction) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(id) DO UPDATE SET name = excluded.name, role = excluded.role,
                phone = excluded.phone, jurisdiction = excluded.jurisdiction",
@@ -42,7 +42,7 @@ impl Writer<'_> {
     }
 
     pub(crate) fn set_assignment(&mut self, a: &Assignment) -> Result<()> {
-        let sql = Sql::from(&self.tx);
+        let sql = self.sql();
         let role: Option<String> = sql.query_row(
             "SELECT role FROM app_user WHERE id = ?1",
             &[&a.user_id],
@@ -235,13 +235,13 @@ impl Store {
     }
 
     pub fn user(&self, id: &str) -> Result<User> {
-        self.read(|c| load_user(c, id))?
+        self.read_sql(|sql| load_user(sql, id))?
             .ok_or_else(|| CoreError::not_found("user", id))
     }
 
     /// The actor the rules see for this user now.
     pub fn actor(&self, user_id: &str) -> Result<Actor> {
         let now = self.now();
-        self.read(|c| actor(c, user_id, now))
+        self.read_sql(|sql| actor(sql, user_id, now))
     }
 }

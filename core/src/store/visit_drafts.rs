@@ -50,17 +50,18 @@ impl Store {
             {
                 return w.delete_visit_draft(user_id, &draft.household_code);
             }
-            w.tx.prepare_cached(
-                "INSERT INTO visit_draft (worker_id, household_code, body, updated_at)
+            w.sqlite()?
+                .prepare_cached(
+                    "INSERT INTO visit_draft (worker_id, household_code, body, updated_at)
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (worker_id, household_code) DO UPDATE SET body = ?3, updated_at = ?4",
-            )?
-            .execute(rusqlite::params![
-                user_id,
-                draft.household_code,
-                body,
-                to_ms(w.now)
-            ])?;
+                )?
+                .execute(rusqlite::params![
+                    user_id,
+                    draft.household_code,
+                    body,
+                    to_ms(w.now)
+                ])?;
             Ok(())
         })
     }
@@ -130,7 +131,7 @@ impl Store {
 impl Writer<'_> {
     /// Drop a draft; recording the visit does this in its own transaction.
     pub(crate) fn delete_visit_draft(&self, user_id: &str, household_code: &str) -> Result<()> {
-        self.tx
+        self.sqlite()?
             .prepare_cached("DELETE FROM visit_draft WHERE worker_id = ?1 AND household_code = ?2")?
             .execute([user_id, household_code])?;
         Ok(())
@@ -164,14 +165,14 @@ fn still_current(c: &Connection, draft: &VisitInput) -> Result<bool> {
 /// Only a grid worker who may visit the household keeps a draft for it;
 /// a household out of reach is answered as one that does not exist.
 fn check_visitable(w: &Writer<'_>, user_id: &str, household_code: &str) -> Result<()> {
-    let a = actor(&w.tx, user_id, w.now)?;
+    let a = actor(w.sql(), user_id, w.now)?;
     if a.role != Role::GridWorker {
         return Err(CoreError::not_permitted(
             "只有网格员记录走访 / only grid workers record visits",
         ));
     }
-    let h = load_household(&w.tx, household_code)?
+    let h = load_household(w.sql(), household_code)?
         .ok_or_else(|| CoreError::not_found("household", household_code))?;
-    require_grid_reach(&w.tx, &a, &h.grid_code)
+    require_grid_reach(w.sql(), &a, &h.grid_code)
         .map_err(|_| CoreError::not_found("household", household_code))
 }

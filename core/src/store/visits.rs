@@ -152,7 +152,7 @@ impl Writer<'_> {
         let findings = template.check_answers_without_photos(&visit.answers)?;
         let mut hazard_items: Vec<&str> = findings.iter().map(|f| f.item_code.as_str()).collect();
         hazard_items.dedup();
-        self.tx.prepare_cached("INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
+        self.sqlite()?.prepare_cached("INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
                                 notes, at, fix, verdict_status, verdict, answers, hazard_items, hazard_count)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")?.execute(
             rusqlite::params![
@@ -175,7 +175,7 @@ impl Writer<'_> {
         )?;
         let policy = self.visit_policy()?;
         let days = policy.interval_days(h.kind, &h.tags);
-        self.tx.prepare_cached("UPDATE household SET last_visit_at = ?2, interval_days = ?3, due_at = ?2 + ?3 * 86400000
+        self.sqlite()?.prepare_cached("UPDATE household SET last_visit_at = ?2, interval_days = ?3, due_at = ?2 + ?3 * 86400000
              WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at <= ?2)")?.execute(
             rusqlite::params![h.code, to_ms(visit.at), days],
         )?;
@@ -193,17 +193,17 @@ impl Store {
     /// transaction. The location verdict is recorded, never enforced.
     pub fn record_visit(&self, user_id: &str, input: &VisitInput) -> Result<VisitOutcome> {
         self.write(|w| {
-            let a = actor(&w.tx, user_id, w.now)?;
+            let a = actor(w.sql(), user_id, w.now)?;
             if a.role != Role::GridWorker {
                 return Err(CoreError::not_permitted(
                     "只有网格员记录走访 / only grid workers record visits",
                 ));
             }
-            let h = load_household(&w.tx, &input.household_code)?
+            let h = load_household(w.sql(), &input.household_code)?
                 .ok_or_else(|| CoreError::not_found("household", &input.household_code))?;
-            require_grid_reach(&w.tx, &a, &h.grid_code)
+            require_grid_reach(w.sql(), &a, &h.grid_code)
                 .map_err(|_| CoreError::not_found("household", &input.household_code))?;
-            let template = load_template(&w.tx, &input.template_id, input.template_version)?
+            let template = load_template(w.sql(), &input.template_id, input.template_version)?
                 .ok_or_else(|| {
                     CoreError::invalid(
                         "template_version",
@@ -224,8 +224,9 @@ impl Store {
                 ));
             }
             if let Some(pid) = &input.patrol_id {
-                let ok: Option<(String, String, Option<i64>)> =
-                    w.tx.prepare_cached(
+                let ok: Option<(String, String, Option<i64>)> = w
+                    .sqlite()?
+                    .prepare_cached(
                         "SELECT worker_id, grid_code, ended_at FROM patrol WHERE id = ?1",
                     )?
                     .query_row([pid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -257,7 +258,7 @@ impl Store {
             }
             check_text("notes", &input.notes, text::NOTE, TextKind::Block)?;
             let findings = template.check_answers(&input.answers, &photo_counts)?;
-            let grid = load_grid(&w.tx, &h.grid_code)?
+            let grid = load_grid(w.sql(), &h.grid_code)?
                 .ok_or_else(|| CoreError::not_found("grid", &h.grid_code))?;
             let verdict: Option<GeofenceVerdict> = input.fix.as_ref().map(|f| {
                 judge(

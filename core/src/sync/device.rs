@@ -90,12 +90,12 @@ impl Store {
     /// Remember the server and the device's owner (without an outbox row).
     pub fn set_server(&self, url: &str, owner: &User) -> Result<()> {
         self.write_silent(|w| {
-            w.tx.execute(
+            w.sqlite()?.execute(
                 "INSERT INTO meta (key, value) VALUES ('server_url', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [url],
             )?;
-            w.tx.execute(
+            w.sqlite()?.execute(
                 "INSERT INTO meta (key, value) VALUES ('device_owner', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [&owner.id],

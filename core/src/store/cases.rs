@@ -3,7 +3,6 @@
 //! (the event and the materialised case) in one transaction.
 
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::case_board::CaseFilter;
@@ -137,12 +136,11 @@ pub(crate) fn visible_case<'a>(sql: impl Into<Sql<'a>>, actor: &Actor, id: &str)
 
 impl Writer<'_> {
     pub(crate) fn set_deadline_policy(&mut self, policy: &DeadlinePolicy) -> Result<()> {
-        self.sqlite()?
-            .prepare_cached(
-                "INSERT INTO meta (key, value) VALUES ('deadline_policy', ?1)
+        self.sql().execute(
+            "INSERT INTO meta (key, value) VALUES ('deadline_policy', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute([serde_json::to_string(policy)?])?;
+            &[&serde_json::to_string(policy)?],
+        )?;
         self.recompute_next_escalations()?;
         self.emit(&Operation::DeadlinePolicySet {
             policy: policy.clone(),
@@ -159,22 +157,21 @@ impl Writer<'_> {
     ) -> Result<()> {
         let policy = self.deadline_policy()?;
         let next_escalation = crate::escalation::next_check(case, &policy).map(to_ms);
-        self.sqlite()?
-            .prepare_cached(
-                "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
+        self.sql().execute(
+            "INSERT INTO case_event (id, case_id, seq, at, actor_id, kind, body, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(rusqlite::params![
-                event.id,
-                event.case_id,
-                event.seq,
-                to_ms(event.at),
-                event.actor_id,
-                event.kind.name(),
-                serde_json::to_string(event)?,
-                event.hash
-            ])?;
-        self.sqlite()?.prepare_cached("INSERT INTO case_file (id, priority, subcategory, severity, state, title, household_code, grid_code,
+            &[
+                &event.id,
+                &event.case_id,
+                &event.seq,
+                &to_ms(event.at),
+                &event.actor_id,
+                &event.kind.name(),
+                &serde_json::to_string(event)?,
+                &event.hash,
+            ],
+        )?;
+        self.sql().execute("INSERT INTO case_file (id, priority, subcategory, severity, state, title, household_code, grid_code,
                                     village_code, township_code, city_code, reporter_id, handler_id, reported_at,
                                     deadline_at, escalation_level, updated_at, data, next_escalation_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
@@ -182,27 +179,27 @@ impl Writer<'_> {
                severity = excluded.severity, state = excluded.state, title = excluded.title,
                handler_id = excluded.handler_id, deadline_at = excluded.deadline_at,
                escalation_level = excluded.escalation_level, updated_at = excluded.updated_at, data = excluded.data,
-               next_escalation_at = excluded.next_escalation_at")?.execute(
-            rusqlite::params![
-                case.id,
-                case.category.priority.as_str(),
-                case.category.subcategory,
-                case.severity.as_str(),
-                case.state.as_str(),
-                case.title,
-                case.household_code,
-                case.path.grid,
-                case.path.village,
-                case.path.township,
-                case.path.city,
-                case.reporter_id,
-                case.handler_id,
-                to_ms(case.reported_at),
-                to_ms(case.deadline),
-                case.escalation_level,
-                to_ms(self.now),
-                serde_json::to_string(case)?,
-                next_escalation
+               next_escalation_at = excluded.next_escalation_at",
+            &[
+                &case.id,
+                &case.category.priority.as_str(),
+                &case.category.subcategory,
+                &case.severity.as_str(),
+                &case.state.as_str(),
+                &case.title,
+                &case.household_code,
+                &case.path.grid,
+                &case.path.village,
+                &case.path.township,
+                &case.path.city,
+                &case.reporter_id,
+                &case.handler_id,
+                &to_ms(case.reported_at),
+                &to_ms(case.deadline),
+                &case.escalation_level,
+                &to_ms(self.now),
+                &serde_json::to_string(case)?,
+                &next_escalation,
             ],
         )?;
         match op {
@@ -250,11 +247,11 @@ impl Writer<'_> {
         field: &str,
     ) -> Result<()> {
         for (i, id) in ids.iter().enumerate() {
-            let owner: Option<(String, String)> = self
-                .sqlite()?
-                .prepare_cached("SELECT owner_kind, owner_id FROM evidence WHERE id = ?1")?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
+            let owner: Option<(String, String)> = self.sql().query_row(
+                "SELECT owner_kind, owner_id FROM evidence WHERE id = ?1",
+                &[id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             let ok = match owner {
                 Some((kind, owner_id)) => {
                     (kind == "case" && owner_id == case_id)

@@ -45,6 +45,8 @@ pub(crate) struct LoggedChange {
     scope: Scope,
     /// Pulled only by this person's devices.
     user_id: Option<String>,
+    /// The device whose push caused it, as it was when logged.
+    origin: Option<String>,
 }
 
 /// The lock that orders change-log writers on PostgreSQL ("changes" on a
@@ -128,6 +130,7 @@ impl Writer<'_> {
             remove,
             scope,
             user_id: None,
+            origin: self.origin.clone(),
         });
         Ok(())
     }
@@ -144,6 +147,7 @@ impl Writer<'_> {
             remove: false,
             scope: Scope::default(),
             user_id: Some(user_id.to_string()),
+            origin: self.origin.clone(),
         });
         Ok(())
     }
@@ -178,7 +182,7 @@ impl Writer<'_> {
                     &c.scope.township,
                     &c.scope.city,
                     &c.scope.global,
-                    &self.origin,
+                    &c.origin,
                     &at,
                     &c.user_id,
                 ],

@@ -10,8 +10,8 @@
 //! write lock, then sees the level recorded and does nothing; if it ever
 //! tried anyway, the constraint would abort its transaction.
 
+use crate::db::Dialect;
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::cases::{deadline_policy, load_case};
@@ -87,10 +87,12 @@ impl Writer<'_> {
 
     fn escalation_recorded(&self, case_id: &str, level: u8) -> Result<bool> {
         Ok(self
-            .sqlite()?
-            .prepare_cached("SELECT 1 FROM escalation WHERE case_id = ?1 AND level = ?2")?
-            .query_row(rusqlite::params![case_id, level], |_| Ok(()))
-            .optional()?
+            .sql()
+            .query_row(
+                "SELECT 1 FROM escalation WHERE case_id = ?1 AND level = ?2",
+                &[&case_id, &level],
+                |_| Ok(()),
+            )?
             .is_some())
     }
 
@@ -101,19 +103,18 @@ impl Writer<'_> {
         let EventKind::Escalated { level, reason, .. } = &event.kind else {
             return Ok(());
         };
-        self.sqlite()?
-            .prepare_cached(
-                "INSERT INTO escalation (case_id, level, reason, since, event_id, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(rusqlite::params![
-                event.case_id,
+        self.sql().execute(
+            "INSERT INTO escalation (case_id, level, reason, since, event_id, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &[
+                &event.case_id,
                 level,
-                reason.as_str(),
-                to_ms(event.at),
-                event.id,
-                to_ms(self.now)
-            ])?;
+                &reason.as_str(),
+                &to_ms(event.at),
+                &event.id,
+                &to_ms(self.now),
+            ],
+        )?;
         Ok(())
     }
 
@@ -132,19 +133,18 @@ impl Writer<'_> {
     pub(crate) fn recompute_next_escalations(&mut self) -> Result<()> {
         self.cache.deadline_policy = None;
         let policy = self.deadline_policy()?;
-        let ids: Vec<String> = {
-            let mut stmt = self
-                .sqlite()?
-                .prepare("SELECT id FROM case_file WHERE next_escalation_at IS NOT NULL")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+        let ids: Vec<String> = self.sql().query_map(
+            "SELECT id FROM case_file WHERE next_escalation_at IS NOT NULL",
+            &[],
+            |r| r.get(0),
+        )?;
         for id in ids {
             if let Some(case) = load_case(self.sql(), &id)? {
                 let next = crate::escalation::next_check(&case, &policy).map(to_ms);
-                self.sqlite()?
-                    .prepare_cached("UPDATE case_file SET next_escalation_at = ?2 WHERE id = ?1")?
-                    .execute(rusqlite::params![id, next])?;
+                self.sql().execute(
+                    "UPDATE case_file SET next_escalation_at = ?2 WHERE id = ?1",
+                    &[&id, &next],
+                )?;
             }
         }
         Ok(())
@@ -174,19 +174,25 @@ impl Store {
         for _ in 0..100_000u32 {
             let (batch, last) = self.write(|w| {
                 let now = to_ms(w.now);
-                let ids: Vec<(i64, String)> = {
-                    let (at, id) = after.clone().unwrap_or((i64::MIN, String::new()));
-                    let mut stmt = w.sqlite()?.prepare_cached(
+                let (at, id) = after.clone().unwrap_or((i64::MIN, String::new()));
+                // On PostgreSQL, instances running their passes at once
+                // claim disjoint batches: rows another instance holds are
+                // skipped, not waited for (it escalates them). The
+                // escalation table's key still refuses a second row.
+                let claim = match w.sql().dialect() {
+                    Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+                    Dialect::Sqlite => "",
+                };
+                let ids: Vec<(i64, String)> = w.sql().query_map(
+                    &format!(
                         "SELECT next_escalation_at, id FROM case_file
                          WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ?1
                            AND (next_escalation_at, id) > (?2, ?3)
-                         ORDER BY next_escalation_at, id LIMIT ?4",
-                    )?;
-                    let rows = stmt.query_map(rusqlite::params![now, at, id, PASS_BATCH], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })?;
-                    rows.collect::<rusqlite::Result<_>>()?
-                };
+                         ORDER BY next_escalation_at, id LIMIT ?4{claim}"
+                    ),
+                    &[&now, &at, &id, &PASS_BATCH],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
                 let mut batch = EscalationPass {
                     examined: ids.len() as u32,
                     ..EscalationPass::default()

@@ -90,23 +90,23 @@ impl Writer<'_> {
             EvidenceOwner::Case { phase, .. } => Some(phase.as_str()),
             EvidenceOwner::Visit { .. } => None,
         };
-        self.sqlite()?.prepare_cached("INSERT INTO evidence (id, owner_kind, owner_id, phase, item_code, sha256, size, media_type,
+        self.sql().execute("INSERT INTO evidence (id, owner_kind, owner_id, phase, item_code, sha256, size, media_type,
                                    taken_at, fix, local_path, upload_state, created_at, queued_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'waiting', ?12,
-                     CASE WHEN ?11 IS NULL THEN NULL ELSE ?12 END)")?.execute(
-            rusqlite::params![
-                record.id,
-                record.owner.kind_str(),
-                record.owner.owner_id(),
-                phase,
-                record.item_code,
-                record.sha256,
-                record.size as i64,
-                record.media_type,
-                to_ms(record.taken_at),
-                record.fix.as_ref().map(serde_json::to_string).transpose()?,
-                record.local_path,
-                to_ms(self.now)
+                     CASE WHEN CAST(?11 AS TEXT) IS NULL THEN NULL ELSE ?12 END)",
+            &[
+                &record.id,
+                &record.owner.kind_str(),
+                &record.owner.owner_id(),
+                &phase,
+                &record.item_code,
+                &record.sha256,
+                &(record.size as i64),
+                &record.media_type,
+                &to_ms(record.taken_at),
+                &record.fix.as_ref().map(serde_json::to_string).transpose()?,
+                &record.local_path,
+                &to_ms(self.now),
             ],
         )?;
         Ok(())

@@ -2,7 +2,7 @@
 //! household screen with masked personal numbers, and recorded reveals.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
@@ -108,11 +108,11 @@ pub(crate) const OPEN_STATES_SQL: &str = "('reported','filed','dispatched','in_p
 impl Writer<'_> {
     pub(crate) fn upsert_household(&mut self, h: &Household) -> Result<()> {
         validate_household(h)?;
-        let exists: Option<i64> = self
-            .sqlite()?
-            .prepare_cached("SELECT 1 FROM grid WHERE code = ?1")?
-            .query_row([&h.grid_code], |r| r.get(0))
-            .optional()?;
+        let exists: Option<i64> =
+            self.sql()
+                .query_row("SELECT 1 FROM grid WHERE code = ?1", &[&h.grid_code], |r| {
+                    r.get(0)
+                })?;
         if exists.is_none() {
             return Err(CoreError::invalid(
                 "grid_code",
@@ -122,32 +122,34 @@ impl Writer<'_> {
         let policy = visit_policy(self.sql())?;
         let days = policy.interval_days(h.kind, &h.tags);
         let last: Option<i64> = self
-            .sqlite()?
-            .prepare_cached("SELECT last_visit_at FROM household WHERE code = ?1")?
-            .query_row([&h.code], |r| r.get(0))
-            .optional()?
+            .sql()
+            .query_row(
+                "SELECT last_visit_at FROM household WHERE code = ?1",
+                &[&h.code],
+                |r| r.get::<Option<i64>>(0),
+            )?
             .flatten();
         let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
-        self.sqlite()?.prepare_cached("INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at,
+        self.sql().execute("INSERT INTO household (code, grid_code, kind, name, address, lat, lon, tags, updated_at,
                                     last_visit_at, interval_days, due_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT(code) DO UPDATE SET grid_code = excluded.grid_code, kind = excluded.kind,
                name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
                tags = excluded.tags, updated_at = excluded.updated_at,
-               interval_days = excluded.interval_days, due_at = excluded.due_at, hlc = ''")?.execute(
-            rusqlite::params![
-                h.code,
-                h.grid_code,
-                h.kind.as_str(),
-                h.name,
-                h.address,
-                h.lat,
-                h.lon,
-                tags_to_text(&h.tags),
-                to_ms(self.now),
-                last,
-                days,
-                due
+               interval_days = excluded.interval_days, due_at = excluded.due_at, hlc = ''",
+            &[
+                &h.code,
+                &h.grid_code,
+                &h.kind.as_str(),
+                &h.name,
+                &h.address,
+                &h.lat,
+                &h.lon,
+                &tags_to_text(&h.tags),
+                &to_ms(self.now),
+                &last,
+                &days,
+                &due,
             ],
         )?;
         self.emit(&Operation::HouseholdUpserted {
@@ -184,11 +186,11 @@ impl Writer<'_> {
                 pii::validate_id_number(id)?;
             }
         }
-        let exists: Option<i64> = self
-            .sqlite()?
-            .prepare_cached("SELECT 1 FROM household WHERE code = ?1")?
-            .query_row([&m.household_code], |r| r.get(0))
-            .optional()?;
+        let exists: Option<i64> = self.sql().query_row(
+            "SELECT 1 FROM household WHERE code = ?1",
+            &[&m.household_code],
+            |r| r.get(0),
+        )?;
         if exists.is_none() {
             return Err(CoreError::invalid(
                 "household_code",
@@ -199,13 +201,11 @@ impl Writer<'_> {
             ));
         }
         if m.pii_masked && self.role == super::StoreRole::Server {
-            let changed = self
-                .sqlite()?
-                .prepare_cached(
-                    "UPDATE member SET household_code = ?2, name = ?3, relation = ?4, updated_at = ?5, hlc = ''
-                     WHERE id = ?1",
-                )?
-                .execute(rusqlite::params![m.id, m.household_code, m.name, m.relation, to_ms(self.now)])?;
+            let changed = self.sql().execute(
+                "UPDATE member SET household_code = ?2, name = ?3, relation = ?4, updated_at = ?5, hlc = ''
+                 WHERE id = ?1",
+                &[&m.id, &m.household_code, &m.name, &m.relation, &to_ms(self.now)],
+            )?;
             if changed == 0 {
                 return Err(CoreError::invalid(
                     "phone",
@@ -213,12 +213,12 @@ impl Writer<'_> {
                 ));
             }
         } else {
-            self.sqlite()?.prepare_cached("INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at, pii_masked)
+            self.sql().execute("INSERT INTO member (id, household_code, name, relation, phone, id_number, updated_at, pii_masked)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET household_code = excluded.household_code, name = excluded.name,
                relation = excluded.relation, phone = excluded.phone, id_number = excluded.id_number,
-               updated_at = excluded.updated_at, hlc = '', pii_masked = excluded.pii_masked")?.execute(
-                rusqlite::params![m.id, m.household_code, m.name, m.relation, m.phone, m.id_number, to_ms(self.now), m.pii_masked],
+               updated_at = excluded.updated_at, hlc = '', pii_masked = excluded.pii_masked",
+                &[&m.id, &m.household_code, &m.name, &m.relation, &m.phone, &m.id_number, &to_ms(self.now), &m.pii_masked],
             )?;
         }
         self.emit(&Operation::MemberUpserted { member: m.clone() })
@@ -228,30 +228,24 @@ impl Writer<'_> {
 impl Writer<'_> {
     pub(crate) fn set_visit_policy(&mut self, policy: &VisitPolicy) -> Result<()> {
         self.forget_cached();
-        self.sqlite()?
-            .prepare_cached(
-                "INSERT INTO meta (key, value) VALUES ('visit_policy', ?1)
+        self.sql().execute(
+            "INSERT INTO meta (key, value) VALUES ('visit_policy', ?1)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute([serde_json::to_string(policy)?])?;
-        let rows: Vec<(String, String, String, Option<i64>)> = {
-            let mut stmt = self
-                .sqlite()?
-                .prepare("SELECT code, kind, tags, last_visit_at FROM household")?;
-            let mapped =
-                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-            mapped.collect::<rusqlite::Result<_>>()?
-        };
-        {
-            let mut update = self
-                .sqlite()?
-                .prepare("UPDATE household SET interval_days = ?2, due_at = ?3 WHERE code = ?1")?;
-            for (code, kind, tags, last) in rows {
-                let kind = PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other);
-                let days = policy.interval_days(kind, &tags_from_text(&tags));
-                let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
-                update.execute(rusqlite::params![code, days, due])?;
-            }
+            &[&serde_json::to_string(policy)?],
+        )?;
+        let rows: Vec<(String, String, String, Option<i64>)> = self.sql().query_map(
+            "SELECT code, kind, tags, last_visit_at FROM household",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        for (code, kind, tags, last) in rows {
+            let kind = PlaceKind::parse(&kind).unwrap_or(PlaceKind::Other);
+            let days = policy.interval_days(kind, &tags_from_text(&tags));
+            let due = last.map_or(0, |l| l + i64::from(days) * 86_400_000);
+            self.sql().execute(
+                "UPDATE household SET interval_days = ?2, due_at = ?3 WHERE code = ?1",
+                &[&code, &days, &due],
+            )?;
         }
         self.emit(&Operation::VisitPolicySet {
             policy: policy.clone(),
@@ -462,12 +456,11 @@ impl Store {
         let reason = pii::reveal_reason(reason)?;
         self.write(|w| {
             let a = actor(w.sql(), user_id, w.now)?;
-            let row: Option<(String, Option<String>, Option<String>, bool)> = w
-                .sqlite()?.prepare_cached("SELECT household_code, phone, id_number, pii_masked FROM member WHERE id = ?1")?.query_row(
-                    [member_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
+            let row: Option<(String, Option<String>, Option<String>, bool)> = w.sql().query_row(
+                "SELECT household_code, phone, id_number, pii_masked FROM member WHERE id = ?1",
+                &[&member_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
             let Some((household_code, phone, id_number, masked)) = row else {
                 return Err(CoreError::not_found("member", member_id));
             };
@@ -477,15 +470,18 @@ impl Store {
                 });
             }
             let grid: String = w
-                .sqlite()?.prepare_cached("SELECT grid_code FROM household WHERE code = ?1")?.query_row( [&household_code], |r| r.get(0))?;
+                .sql()
+                .query_row("SELECT grid_code FROM household WHERE code = ?1", &[&household_code], |r| r.get(0))?
+                .ok_or_else(|| CoreError::not_found("household", &household_code))?;
             require_grid_reach(w.sql(), &a, &grid).map_err(|_| CoreError::not_found("member", member_id))?;
             let value = match field {
                 PiiField::IdNumber => id_number,
                 PiiField::Phone => phone,
             }
             .ok_or_else(|| CoreError::not_found("member field", field.as_str()))?;
-            w.sqlite()?.prepare_cached("INSERT INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
-                rusqlite::params![new_id(), user_id, member_id, field.as_str(), reason, to_ms(w.now)],
+            w.sql().execute(
+                "INSERT INTO pii_reveal (id, user_id, member_id, field, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                &[&new_id(), &user_id, &member_id, &field.as_str(), &reason, &to_ms(w.now)],
             )?;
             w.emit(&Operation::PiiRevealed {
                 member_id: member_id.to_string(),

@@ -6,7 +6,6 @@
 //! every device of the person shows it read.
 
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 
 use super::{from_json, Store, StoreRole, Writer};
 use crate::case::{Case, CaseEvent, EventKind};
@@ -53,13 +52,11 @@ impl Writer<'_> {
         if let Some(u) = self.cache.users_by_role.get(&role) {
             return Ok(u.clone());
         }
-        let ids: Vec<String> = {
-            let mut stmt = self
-                .sqlite()?
-                .prepare_cached("SELECT id FROM app_user WHERE role = ?1 ORDER BY id")?;
-            let rows = stmt.query_map([role.as_str()], |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+        let ids: Vec<String> = self.sql().query_map(
+            "SELECT id FROM app_user WHERE role = ?1 ORDER BY id",
+            &[&role.as_str()],
+            |r| r.get(0),
+        )?;
         let mut users = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(u) = super::users::load_user(self.sql(), &id)? {
@@ -117,19 +114,17 @@ impl Writer<'_> {
             ) else {
                 return Ok(());
             };
-            let inserted = self
-                .sqlite()?
-                .prepare_cached(
-                    "INSERT INTO inbox_item (id, user_id, case_id, body, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
-                )?
-                .execute(rusqlite::params![
-                    item.id,
-                    item.user_id,
-                    item.case_id,
-                    serde_json::to_string(&item)?,
-                    to_ms(item.created_at)
-                ])?;
+            let inserted = self.sql().execute(
+                "INSERT INTO inbox_item (id, user_id, case_id, body, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
+                &[
+                    &item.id,
+                    &item.user_id,
+                    &item.case_id,
+                    &serde_json::to_string(&item)?,
+                    &to_ms(item.created_at),
+                ],
+            )?;
             if inserted == 0 {
                 continue;
             }
@@ -153,20 +148,18 @@ impl Writer<'_> {
         item_id: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let owner: Option<String> = self
-            .sqlite()?
-            .prepare_cached("SELECT user_id FROM inbox_item WHERE id = ?1")?
-            .query_row([item_id], |r| r.get(0))
-            .optional()?;
+        let owner: Option<String> = self.sql().query_row(
+            "SELECT user_id FROM inbox_item WHERE id = ?1",
+            &[&item_id],
+            |r| r.get(0),
+        )?;
         if owner.as_deref() != Some(user_id) {
             return Err(CoreError::not_found("inbox_item", item_id));
         }
-        let changed = self
-            .sqlite()?
-            .prepare_cached(
-                "UPDATE inbox_item SET read_at = ?2 WHERE id = ?1 AND (read_at IS NULL OR read_at > ?2)",
-            )?
-            .execute(rusqlite::params![item_id, to_ms(at)])?;
+        let changed = self.sql().execute(
+            "UPDATE inbox_item SET read_at = ?2 WHERE id = ?1 AND (read_at IS NULL OR read_at > ?2)",
+            &[&item_id, &to_ms(at)],
+        )?;
         if changed > 0 {
             self.record_user_change("inbox_item", item_id, user_id)?;
         }

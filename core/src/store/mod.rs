@@ -509,6 +509,11 @@ impl Store {
     /// truth. The next ordinary commit makes these durable as well; files
     /// are only deleted after one (`release_uploaded_files`).
     pub(crate) fn write_relaxed<T>(&self, f: impl Fn(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        #[cfg(feature = "postgres")]
+        if let Backend::Postgres(_) = self.backend {
+            // The server's bookkeeping: an ordinary transaction there.
+            return self.write_with(true, f);
+        }
         let mut conn = self.lock()?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let out = self.write_locked(&mut conn, true, f);

@@ -13,11 +13,11 @@
 //! reason: after a power loss a job is at worst sent again, never lost.
 
 use chrono::{DateTime, NaiveTime, Utc};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::{from_json, Store, Writer};
 use crate::clock::{from_ms, to_ms};
+use crate::db::{Dialect, Sql};
 use crate::error::{CoreError, Result};
 use crate::inbox::{InboxItem, PushEndpoint, QuietHours};
 use crate::outbox::Operation;
@@ -98,10 +98,12 @@ impl Writer<'_> {
     /// whose kind has a channel, and the SMS hook for critical items.
     pub(crate) fn queue_push_jobs(&mut self, item: &InboxItem) -> Result<u32> {
         let kinds: Vec<String> = self
-            .sqlite()?
-            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-            .query_row([PUSH_KINDS_KEY], |r| r.get::<_, String>(0))
-            .optional()?
+            .sql()
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                &[&PUSH_KINDS_KEY],
+                |r| r.get::<String>(0),
+            )?
             .map(|s| from_json("meta.push_kinds", &s))
             .transpose()?
             .unwrap_or_default();
@@ -111,40 +113,34 @@ impl Writer<'_> {
         if item.critical && kinds.iter().any(|k| k == "sms") {
             let phone = super::users::load_user(self.sql(), &item.user_id)?.and_then(|u| u.phone);
             if let Some(phone) = phone {
-                self.sqlite()?
-                    .prepare_cached(
-                        "INSERT INTO push_endpoint (user_id, device_id, kind, target, registered_at)
-                         VALUES (?1, ?2, 'sms', ?3, ?4)
-                         ON CONFLICT(device_id, kind) DO UPDATE SET target = excluded.target, dead_at = NULL",
-                    )?
-                    .execute(rusqlite::params![
-                        item.user_id,
-                        format!("sms:{}", item.user_id),
-                        serde_json::to_string(&PushAddress::Sms { phone })?,
-                        to_ms(self.now)
-                    ])?;
+                self.sql().execute(
+                    "INSERT INTO push_endpoint (user_id, device_id, kind, target, registered_at)
+                     VALUES (?1, ?2, 'sms', ?3, ?4)
+                     ON CONFLICT(device_id, kind) DO UPDATE SET target = excluded.target, dead_at = NULL",
+                    &[
+                        &item.user_id,
+                        &format!("sms:{}", item.user_id),
+                        &serde_json::to_string(&PushAddress::Sms { phone })?,
+                        &to_ms(self.now),
+                    ],
+                )?;
             }
         }
-        let endpoints: Vec<(i64, String)> = {
-            let mut stmt = self.sqlite()?.prepare_cached(
-                "SELECT id, kind FROM push_endpoint WHERE user_id = ?1 AND dead_at IS NULL ORDER BY id",
-            )?;
-            let rows = stmt.query_map([&item.user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+        let endpoints: Vec<(i64, String)> = self.sql().query_map(
+            "SELECT id, kind FROM push_endpoint WHERE user_id = ?1 AND dead_at IS NULL ORDER BY id",
+            &[&item.user_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let mut queued = 0;
         for (endpoint_id, kind) in endpoints {
             if !kinds.contains(&kind) || (kind == "sms" && !item.critical) {
                 continue;
             }
-            queued += self
-                .sqlite()?
-                .prepare_cached(
-                    "INSERT INTO push_job (item_id, endpoint_id, state, due_at, created_at)
-                     VALUES (?1, ?2, 'pending', ?3, ?3) ON CONFLICT(item_id, endpoint_id) DO NOTHING",
-                )?
-                .execute(rusqlite::params![item.id, endpoint_id, to_ms(self.now)])?
-                as u32;
+            queued += self.sql().execute(
+                "INSERT INTO push_job (item_id, endpoint_id, state, due_at, created_at)
+                 VALUES (?1, ?2, 'pending', ?3, ?3) ON CONFLICT(item_id, endpoint_id) DO NOTHING",
+                &[&item.id, &endpoint_id, &to_ms(self.now)],
+            )? as u32;
         }
         Ok(queued)
     }
@@ -161,28 +157,28 @@ impl Writer<'_> {
             .origin
             .clone()
             .ok_or_else(|| CoreError::invalid("device_id", "没有设备 / no device"))?;
-        self.sqlite()?
-            .prepare_cached(
-                "INSERT INTO push_endpoint (user_id, device_id, kind, target, registered_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(device_id, kind) DO UPDATE SET user_id = excluded.user_id,
-                   target = excluded.target, registered_at = excluded.registered_at, dead_at = NULL",
-            )?
-            .execute(rusqlite::params![
-                user_id,
-                device,
-                endpoint.kind(),
-                serde_json::to_string(&PushAddress::Endpoint(endpoint.clone()))?,
-                to_ms(self.now)
-            ])?;
+        self.sql().execute(
+            "INSERT INTO push_endpoint (user_id, device_id, kind, target, registered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(device_id, kind) DO UPDATE SET user_id = excluded.user_id,
+               target = excluded.target, registered_at = excluded.registered_at, dead_at = NULL",
+            &[
+                &user_id,
+                &device,
+                &endpoint.kind(),
+                &serde_json::to_string(&PushAddress::Endpoint(endpoint.clone()))?,
+                &to_ms(self.now),
+            ],
+        )?;
         Ok(())
     }
 
     pub(crate) fn remove_endpoint(&mut self, kind: &str) -> Result<()> {
         let device = self.origin.clone().unwrap_or_default();
-        self.sqlite()?
-            .prepare_cached("DELETE FROM push_endpoint WHERE device_id = ?1 AND kind = ?2")?
-            .execute(rusqlite::params![device, kind])?;
+        self.sql().execute(
+            "DELETE FROM push_endpoint WHERE device_id = ?1 AND kind = ?2",
+            &[&device, &kind],
+        )?;
         Ok(())
     }
 
@@ -201,32 +197,32 @@ impl Writer<'_> {
             }
         }
         let fmt = |t: NaiveTime| t.format("%H:%M:%S").to_string();
-        self.sqlite()?
-            .prepare_cached(
-                "INSERT INTO notify_setting (user_id, quiet_start, quiet_end, updated_at)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(user_id) DO UPDATE SET quiet_start = excluded.quiet_start,
-                   quiet_end = excluded.quiet_end, updated_at = excluded.updated_at",
-            )?
-            .execute(rusqlite::params![
-                user_id,
-                quiet.map(|q| fmt(q.start)),
-                quiet.map(|q| fmt(q.end)),
-                to_ms(self.now)
-            ])?;
+        self.sql().execute(
+            "INSERT INTO notify_setting (user_id, quiet_start, quiet_end, updated_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(user_id) DO UPDATE SET quiet_start = excluded.quiet_start,
+               quiet_end = excluded.quiet_end, updated_at = excluded.updated_at",
+            &[
+                &user_id,
+                &quiet.map(|q| fmt(q.start)),
+                &quiet.map(|q| fmt(q.end)),
+                &to_ms(self.now),
+            ],
+        )?;
         self.record_user_change("quiet_hours", user_id, user_id)
     }
 }
 
 /// A person's quiet hours: what they set, or 22:00–07:00 if they never did.
-pub(crate) fn quiet_hours_of(
-    conn: &rusqlite::Connection,
+pub(crate) fn quiet_hours_of<'a>(
+    sql: impl Into<Sql<'a>>,
     user_id: &str,
 ) -> Result<Option<QuietHours>> {
-    let row: Option<(Option<String>, Option<String>)> = conn
-        .prepare_cached("SELECT quiet_start, quiet_end FROM notify_setting WHERE user_id = ?1")?
-        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let row: Option<(Option<String>, Option<String>)> = sql.into().query_row(
+        "SELECT quiet_start, quiet_end FROM notify_setting WHERE user_id = ?1",
+        &[&user_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let parse = |s: &str| {
         NaiveTime::parse_from_str(s, "%H:%M:%S")
             .map_err(|_| CoreError::corrupt("notify_setting", s))
@@ -250,20 +246,19 @@ impl Store {
         self.write(|w| {
             let key = format!("push_endpoint:{}", endpoint.kind());
             let text = serde_json::to_string(endpoint)?;
-            let same: Option<String> = w
-                .sqlite()?
-                .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-                .query_row([&key], |r| r.get(0))
-                .optional()?;
+            let same: Option<String> =
+                w.sql()
+                    .query_row("SELECT value FROM meta WHERE key = ?1", &[&key], |r| {
+                        r.get(0)
+                    })?;
             if same.as_deref() == Some(text.as_str()) {
                 return Ok(false);
             }
-            w.sqlite()?
-                .prepare_cached(
-                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+            w.sql().execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                )?
-                .execute(rusqlite::params![key, text])?;
+                &[&key, &text],
+            )?;
             w.emit(&Operation::PushEndpointRegistered {
                 endpoint: endpoint.clone(),
             })?;
@@ -314,22 +309,18 @@ impl Store {
     }
 
     pub fn quiet_hours(&self, user_id: &str) -> Result<Option<QuietHours>> {
-        self.read(|c| quiet_hours_of(c, user_id))
+        self.read_sql(|sql| quiet_hours_of(sql, user_id))
     }
 
     /// Server: the kinds of endpoint this server has channels for (the
     /// others get no jobs; their items are in the inbox all the same).
     pub fn set_push_kinds(&self, kinds: &[&str]) -> Result<()> {
         self.write(|w| {
-            w.sqlite()?
-                .prepare_cached(
-                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+            w.sql().execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                )?
-                .execute(rusqlite::params![
-                    PUSH_KINDS_KEY,
-                    serde_json::to_string(kinds)?
-                ])?;
+                &[&PUSH_KINDS_KEY, &serde_json::to_string(kinds)?],
+            )?;
             Ok(())
         })
     }
@@ -346,33 +337,37 @@ impl Store {
     ) -> Result<Vec<PushJob>> {
         self.write_relaxed(|w| {
             let now = to_ms(w.now);
-            let rows: Vec<(i64, String, String, u32, String)> = {
-                let mut stmt = w.sqlite()?.prepare_cached(
+            // On PostgreSQL, instances dispatching at once claim disjoint
+            // jobs: a row another instance is claiming is skipped, not
+            // waited for; the lease then keeps it theirs.
+            let claim = match w.sql().dialect() {
+                Dialect::Postgres => " FOR UPDATE OF j SKIP LOCKED",
+                Dialect::Sqlite => "",
+            };
+            let rows: Vec<(i64, String, String, u32, String)> = w.sql().query_map(
+                &format!(
                     "SELECT j.id, i.body, e.target, j.attempts, i.user_id
                      FROM push_job j JOIN inbox_item i ON i.id = j.item_id
                      JOIN push_endpoint e ON e.id = j.endpoint_id
                      WHERE (j.state IN ('pending', 'held') AND j.due_at <= ?1)
                         OR (j.state = 'sending' AND j.lease_until <= ?2)
-                     ORDER BY j.due_at, j.id LIMIT ?3",
-                )?;
-                let rows = stmt.query_map(rusqlite::params![now, wall_now_ms, limit], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
+                     ORDER BY j.due_at, j.id LIMIT ?3{claim}"
+                ),
+                &[&now, &wall_now_ms, &limit],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )?;
             let mut jobs = Vec::with_capacity(rows.len());
             for (id, body, target, attempts, user_id) in rows {
-                w.sqlite()?
-                    .prepare_cached(
-                        "UPDATE push_job SET state = 'sending', lease_until = ?2 WHERE id = ?1",
-                    )?
-                    .execute(rusqlite::params![id, wall_now_ms.saturating_add(lease_ms)])?;
+                w.sql().execute(
+                    "UPDATE push_job SET state = 'sending', lease_until = ?2 WHERE id = ?1",
+                    &[&id, &wall_now_ms.saturating_add(lease_ms)],
+                )?;
                 let item: InboxItem = from_json("inbox_item.body", &body)?;
                 jobs.push(PushJob {
                     id,
                     item,
                     address: from_json("push_endpoint.target", &target)?,
-                    quiet: quiet_hours_of(w.sqlite()?, &user_id)?,
+                    quiet: quiet_hours_of(w.sql(), &user_id)?,
                     attempts,
                 });
             }
@@ -384,13 +379,11 @@ impl Store {
     pub fn finish_push_job(&self, job_id: i64, update: &PushJobUpdate) -> Result<()> {
         self.write_relaxed(|w| {
             let now = to_ms(w.now);
-            let attempts: Option<u32> = w
-                .sqlite()?
-                .prepare_cached(
-                    "SELECT attempts FROM push_job WHERE id = ?1 AND state = 'sending'",
-                )?
-                .query_row([job_id], |r| r.get(0))
-                .optional()?;
+            let attempts: Option<u32> = w.sql().query_row(
+                "SELECT attempts FROM push_job WHERE id = ?1 AND state = 'sending'",
+                &[&job_id],
+                |r| r.get(0),
+            )?;
             // Not ours any more (its lease ran out and another took it).
             let Some(attempts) = attempts else {
                 return Ok(());
@@ -430,47 +423,46 @@ impl Store {
                 ),
             };
             let done = due.is_none();
-            w.sqlite()?
-                .prepare_cached(
-                    "UPDATE push_job SET state = ?2, attempts = ?3, due_at = COALESCE(?4, due_at),
-                   lease_until = NULL, finished_at = CASE WHEN ?5 THEN ?6 ELSE NULL END,
+            w.sql().execute(
+                "UPDATE push_job SET state = ?2, attempts = ?3, due_at = COALESCE(?4, due_at),
+                   lease_until = NULL, finished_at = CASE WHEN ?5 = 1 THEN ?6 ELSE NULL END,
                    reason = ?7 WHERE id = ?1",
-                )?
-                .execute(rusqlite::params![
-                    job_id,
-                    state,
-                    attempts.max(attempt),
-                    due,
-                    done,
-                    now,
-                    detail
-                ])?;
+                &[
+                    &job_id,
+                    &state,
+                    &attempts.max(attempt),
+                    &due,
+                    &done,
+                    &now,
+                    &detail,
+                ],
+            )?;
             log_delivery(w, job_id, attempt, now, outcome, detail.as_deref())?;
             if *update == PushJobUpdate::DeadEndpoint {
                 let endpoint: i64 = w
-                    .sqlite()?
-                    .prepare_cached("SELECT endpoint_id FROM push_job WHERE id = ?1")?
-                    .query_row([job_id], |r| r.get(0))?;
-                w.sqlite()?
-                    .prepare_cached("UPDATE push_endpoint SET dead_at = ?2 WHERE id = ?1")?
-                    .execute(rusqlite::params![endpoint, now])?;
+                    .sql()
+                    .query_row(
+                        "SELECT endpoint_id FROM push_job WHERE id = ?1",
+                        &[&job_id],
+                        |r| r.get(0),
+                    )?
+                    .ok_or_else(|| CoreError::not_found("push job", job_id.to_string()))?;
+                w.sql().execute(
+                    "UPDATE push_endpoint SET dead_at = ?2 WHERE id = ?1",
+                    &[&endpoint, &now],
+                )?;
                 // Its other waiting jobs would fail the same way.
-                let others: Vec<(i64, u32)> = {
-                    let mut stmt = w.sqlite()?.prepare_cached(
-                        "SELECT id, attempts FROM push_job WHERE endpoint_id = ?1 AND id != ?2
-                           AND state IN ('pending', 'held')",
-                    )?;
-                    let rows = stmt.query_map(rusqlite::params![endpoint, job_id], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })?;
-                    rows.collect::<rusqlite::Result<_>>()?
-                };
+                let others: Vec<(i64, u32)> = w.sql().query_map(
+                    "SELECT id, attempts FROM push_job WHERE endpoint_id = ?1 AND id != ?2
+                       AND state IN ('pending', 'held')",
+                    &[&endpoint, &job_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
                 for (other, tries) in others {
-                    w.sqlite()?
-                        .prepare_cached(
-                            "UPDATE push_job SET state = 'dropped', finished_at = ?2 WHERE id = ?1",
-                        )?
-                        .execute(rusqlite::params![other, now])?;
+                    w.sql().execute(
+                        "UPDATE push_job SET state = 'dropped', finished_at = ?2 WHERE id = ?1",
+                        &[&other, &now],
+                    )?;
                     log_delivery(w, other, tries, now, "dropped", Some("endpoint dead"))?;
                 }
             }
@@ -480,26 +472,28 @@ impl Store {
 
     /// Server: the earliest time a waiting job is due (the dispatcher's timer).
     pub fn next_push_due(&self) -> Result<Option<DateTime<Utc>>> {
-        self.read(|c| {
-            let t: Option<i64> = c
-                .prepare_cached(
+        self.read_sql(|sql| {
+            let t: Option<i64> = sql
+                .query_row(
                     "SELECT MIN(due_at) FROM push_job WHERE state IN ('pending', 'held')",
+                    &[],
+                    |r| r.get(0),
                 )?
-                .query_row([], |r| r.get(0))?;
+                .flatten();
             Ok(t.map(from_ms))
         })
     }
 
     /// Server: the delivery log, oldest first, of one case (or everything).
     pub fn push_deliveries(&self, case_id: Option<&str>) -> Result<Vec<PushDelivery>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached(
+        self.read_sql(|sql| {
+            sql.query_map(
                 "SELECT d.job_id, i.id, i.case_id, i.user_id, e.kind, d.attempt, d.at, d.outcome, d.detail
                  FROM push_delivery d JOIN push_job j ON j.id = d.job_id
                  JOIN inbox_item i ON i.id = j.item_id JOIN push_endpoint e ON e.id = j.endpoint_id
-                 WHERE ?1 IS NULL OR i.case_id = ?1 ORDER BY d.id",
-            )?;
-            let rows = stmt.query_map([case_id], |r| {
+                 WHERE CAST(?1 AS TEXT) IS NULL OR i.case_id = ?1 ORDER BY d.id",
+                &[&case_id],
+                |r| {
                 Ok(PushDelivery {
                     job_id: r.get(0)?,
                     item_id: r.get(1)?,
@@ -511,8 +505,8 @@ impl Store {
                     outcome: r.get(7)?,
                     detail: r.get(8)?,
                 })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            },
+            )
         })
     }
 }
@@ -525,9 +519,9 @@ fn log_delivery(
     outcome: &str,
     detail: Option<&str>,
 ) -> Result<()> {
-    w.sqlite()?.prepare_cached(
+    w.sql().execute(
         "INSERT INTO push_delivery (job_id, attempt, at, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(rusqlite::params![job, attempt, at, outcome, detail])?;
+        &[&job, &attempt, &at, &outcome, &detail],
+    )?;
     Ok(())
 }

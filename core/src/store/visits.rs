@@ -152,32 +152,33 @@ impl Writer<'_> {
         let findings = template.check_answers_without_photos(&visit.answers)?;
         let mut hazard_items: Vec<&str> = findings.iter().map(|f| f.item_code.as_str()).collect();
         hazard_items.dedup();
-        self.sqlite()?.prepare_cached("INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
+        self.sql().execute("INSERT INTO visit (id, household_code, grid_code, worker_id, patrol_id, template_id, template_version,
                                 notes, at, fix, verdict_status, verdict, answers, hazard_items, hazard_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")?.execute(
-            rusqlite::params![
-                visit.id,
-                visit.household_code,
-                visit.grid_code,
-                visit.worker_id,
-                visit.patrol_id,
-                visit.template_id,
-                visit.template_version,
-                visit.notes,
-                to_ms(visit.at),
-                visit.fix.as_ref().map(serde_json::to_string).transpose()?,
-                visit.verdict.as_ref().map(|v| v.status.as_str()),
-                visit.verdict.as_ref().map(serde_json::to_string).transpose()?,
-                pack_answers(&visit.answers)?,
-                hazard_items.join(","),
-                hazard_items.len() as i64
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            &[
+                &visit.id,
+                &visit.household_code,
+                &visit.grid_code,
+                &visit.worker_id,
+                &visit.patrol_id,
+                &visit.template_id,
+                &visit.template_version,
+                &visit.notes,
+                &to_ms(visit.at),
+                &visit.fix.as_ref().map(serde_json::to_string).transpose()?,
+                &visit.verdict.as_ref().map(|v| v.status.as_str()),
+                &visit.verdict.as_ref().map(serde_json::to_string).transpose()?,
+                &pack_answers(&visit.answers)?,
+                &hazard_items.join(","),
+                &(hazard_items.len() as i64),
             ],
         )?;
         let policy = self.visit_policy()?;
         let days = policy.interval_days(h.kind, &h.tags);
-        self.sqlite()?.prepare_cached("UPDATE household SET last_visit_at = ?2, interval_days = ?3, due_at = ?2 + ?3 * 86400000
-             WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at <= ?2)")?.execute(
-            rusqlite::params![h.code, to_ms(visit.at), days],
+        self.sql().execute(
+            "UPDATE household SET last_visit_at = ?2, interval_days = ?3, due_at = ?2 + ?3 * 86400000
+             WHERE code = ?1 AND (last_visit_at IS NULL OR last_visit_at <= ?2)",
+            &[&h.code, &to_ms(visit.at), &days],
         )?;
         self.emit(&Operation::VisitRecorded {
             visit: visit.clone(),
@@ -224,13 +225,11 @@ impl Store {
                 ));
             }
             if let Some(pid) = &input.patrol_id {
-                let ok: Option<(String, String, Option<i64>)> = w
-                    .sqlite()?
-                    .prepare_cached(
-                        "SELECT worker_id, grid_code, ended_at FROM patrol WHERE id = ?1",
-                    )?
-                    .query_row([pid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()?;
+                let ok: Option<(String, String, Option<i64>)> = w.sql().query_row(
+                    "SELECT worker_id, grid_code, ended_at FROM patrol WHERE id = ?1",
+                    &[pid],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?;
                 match ok {
                     Some((worker, grid, _)) if worker == user_id && grid == h.grid_code => {}
                     _ => {

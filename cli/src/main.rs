@@ -80,6 +80,17 @@ enum Command {
         /// AWS_REGION (and AWS_ALLOW_HTTP=true for a plain-HTTP endpoint).
         #[arg(long, env = "GRIDWORK_BLOBS", default_value = "data")]
         blobs: gridwork_server::blob::BlobLocation,
+        /// Where the records live: `data` (gridwork.db in the data
+        /// directory) or a PostgreSQL URL, postgres://user:password@host/db,
+        /// which several servers can share. Device credentials and upload
+        /// state stay in the data directory for now.
+        #[arg(
+            long,
+            env = "GRIDWORK_DATABASE",
+            default_value = "data",
+            hide_env_values = true
+        )]
+        database: gridwork_server::storage::database::Database,
         /// Run on a test clock starting at this time (RFC 3339, e.g.
         /// 2026-05-11T00:00:00Z); an administrator moves it forward with
         /// POST /v1/admin/clock. For end-to-end tests and the demo only.
@@ -176,6 +187,7 @@ fn main() -> ExitCode {
             min_free_mib,
             upload_batch_ms,
             blobs,
+            database,
             test_clock,
             escalation_interval_secs,
             push,
@@ -206,6 +218,7 @@ fn main() -> ExitCode {
                 test_clock,
                 push,
                 escalation_every: std::time::Duration::from_secs(escalation_interval_secs.max(1)),
+                database,
             })
         }),
         Command::Admin {

@@ -18,7 +18,7 @@ use gridwork_core::inbox::{InboxKind, PushEndpoint};
 use gridwork_core::priority::{Category, Priority, Severity};
 use gridwork_push::receiver::{LocalPushService, Received};
 use reqwest::Method;
-use support::{Admin, Phone, ServerProcess, Town};
+use support::{server_db, Admin, Phone, ServerProcess, Town};
 
 fn draft(severity: Severity, title: &str) -> CaseDraft {
     CaseDraft {
@@ -88,10 +88,9 @@ async fn until_received(push: &LocalPushService, n: usize) -> Vec<Received> {
 }
 
 fn count(server: &ServerProcess, sql: &str) -> i64 {
-    rusqlite::Connection::open(server.data.join("gridwork.db"))
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
+    server_db(&server.data, |db| {
+        db.query_row(sql, &[], |r| r.get(0)).unwrap().unwrap()
+    })
 }
 
 /// Wait (bounded) until `sql` counts `want`, and give the last count. The

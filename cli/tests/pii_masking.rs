@@ -10,7 +10,7 @@ mod support;
 use gridwork_core::pii::PiiField;
 use gridwork_core::sync::device;
 use gridwork_core::CoreError;
-use support::{Phone, Town};
+use support::{server_db, Phone, Town};
 
 const PHONE: &str = "13912345678";
 const ID_NUMBER: &str = "11010519491231002X";
@@ -41,18 +41,14 @@ fn member_h001(phone: &Phone) -> gridwork_core::store::MemberView {
 }
 
 fn server_reveals(town: &Town, member: &str) -> Vec<(String, String, String, i64)> {
-    let db = rusqlite::Connection::open(town.server.data.join("gridwork.db")).unwrap();
-    let mut stmt = db
-        .prepare(
+    server_db(&town.server.data, |db| {
+        db.query_map(
             "SELECT user_id, field, reason, at FROM pii_reveal WHERE member_id = ?1 ORDER BY at",
+            &[&member],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
-        .unwrap();
-    stmt.query_map([member], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        .unwrap()
     })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,7 +19,7 @@ use gridwork_core::store::{CaseScope, HouseholdFilter, VisitInput};
 use gridwork_core::sync::protocol::{PROTOCOL_HEADER, PROTOCOL_VERSION};
 use gridwork_core::{CoreError, Store};
 use reqwest::Method;
-use support::{fix, photo, Admin, Phone, Town};
+use support::{count_rows, fix, photo, server_db, Admin, Phone, Town};
 
 fn answers(hose_aged: bool) -> Vec<Answer> {
     let mut a = support::safe_answers();
@@ -56,10 +56,9 @@ async fn json(resp: reqwest::Response) -> serde_json::Value {
 }
 
 fn server_count(town: &Town, sql: &str) -> i64 {
-    rusqlite::Connection::open(town.server.data.join("gridwork.db"))
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
+    server_db(&town.server.data, |db| {
+        db.query_row(sql, &[], |r| r.get(0)).unwrap().unwrap()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -436,13 +435,10 @@ async fn a_server_killed_mid_push_applies_everything_exactly_once() {
     }
     // Kill the server the moment it has committed part of the push —
     // typically between applying a batch and answering it.
-    let db = town.server.data.join("gridwork.db");
+    let data = town.server.data.clone();
     let watcher = std::thread::spawn(move || {
-        let c = rusqlite::Connection::open(db).unwrap();
         for _ in 0..20_000 {
-            let n: i64 = c
-                .query_row("SELECT COUNT(*) FROM visit", [], |r| r.get(0))
-                .unwrap_or(0);
+            let n = count_rows(&data, "SELECT COUNT(*) FROM visit");
             if n > 0 {
                 return n;
             }
@@ -534,11 +530,8 @@ async fn a_phone_killed_mid_sync_resumes_without_loss() {
         .spawn()
         .unwrap();
     // Kill the phone as soon as part of its push has landed (bounded wait).
-    let server_db = rusqlite::Connection::open(town.server.data.join("gridwork.db")).unwrap();
     for _ in 0..20_000 {
-        let n: i64 = server_db
-            .query_row("SELECT COUNT(*) FROM visit", [], |r| r.get(0))
-            .unwrap_or(0);
+        let n = count_rows(&town.server.data, "SELECT COUNT(*) FROM visit");
         if n > 0 {
             break;
         }

@@ -16,11 +16,13 @@ use gridwork_core::sync::protocol::OpAnswer;
 use gridwork_core::Store;
 
 fn stored_hlc(w: &World, code: &str) -> String {
-    let conn = rusqlite::Connection::open(w.dir.path().join("server.db")).unwrap();
-    conn.query_row("SELECT hlc FROM household WHERE code = ?1", [code], |r| {
-        r.get(0)
+    w.server_db(|sql| {
+        sql.query_row("SELECT hlc FROM household WHERE code = ?1", &[&code], |r| {
+            r.get(0)
+        })
+        .unwrap()
+        .unwrap()
     })
-    .unwrap()
 }
 
 fn name_on_server(w: &World, code: &str) -> String {
@@ -77,12 +79,13 @@ fn a_phone_years_ahead_does_not_win_every_later_edit() {
 #[test]
 fn a_stamp_stored_far_ahead_before_the_rule_no_longer_wins() {
     let w = World::new();
-    let conn = rusqlite::Connection::open(w.dir.path().join("server.db")).unwrap();
-    conn.execute(
-        "UPDATE household SET hlc = '0009999999999999-00000-old-phone' WHERE code = 'H001'",
-        [],
-    )
-    .unwrap();
+    w.server_db(|sql| {
+        sql.execute(
+            "UPDATE household SET hlc = '0009999999999999-00000-old-phone' WHERE code = 'H001'",
+            &[],
+        )
+        .unwrap()
+    });
     let phone = w.device("worker");
     w.sync(&phone, WORKER);
     rename(&phone, "解冻");

@@ -73,6 +73,8 @@ pub struct ServerConfig {
     pub escalation_every: Duration,
     /// A base map under the web console's grids (none: boundaries alone).
     pub map_tiles: Option<console::tiles::MapTiles>,
+    /// Where the domain store lives: the data directory or PostgreSQL.
+    pub database: storage::database::Database,
 }
 
 /// How often expired incomplete uploads are swept while serving.
@@ -242,7 +244,8 @@ pub fn open_storage(
     config: &ServerConfig,
     clock: Arc<dyn Clock>,
 ) -> ApiResult<(Arc<SqliteStorage>, Option<storage::ActivationCode>)> {
-    let storage = Arc::new(SqliteStorage::open_with(
+    let storage = Arc::new(SqliteStorage::open_on(
+        &config.database,
         &config.data_dir,
         clock,
         config.uploads.clone(),
@@ -282,9 +285,26 @@ pub async fn serve(
         }
         None => Arc::new(SystemClock),
     };
-    let (storage, code) = open_storage(&config, clock.clone())?;
-    let pruned = storage.prune()?;
-    tracing::info!(pruned, "old operation answers pruned");
+    // Opening the store (and on PostgreSQL its pool, whose client blocks
+    // on a runtime of its own) runs off the async workers, like every
+    // storage call.
+    let (storage, code, dispatcher, push_info) = {
+        let config = config.clone();
+        let clock = clock.clone();
+        routes::blocking(move || {
+            let (storage, code) = open_storage(&config, clock.clone())?;
+            let pruned = storage.prune()?;
+            tracing::info!(pruned, "old operation answers pruned");
+            let (dispatcher, push_info) = push::dispatcher(
+                &config.push,
+                &config.data_dir,
+                storage.clone(),
+                Arc::new(push::ServerClock(clock)),
+            )?;
+            Ok((storage, code, dispatcher, push_info))
+        })
+        .await?
+    };
     let sweeper = {
         let storage = storage.clone();
         tokio::spawn(async move {
@@ -301,12 +321,6 @@ pub async fn serve(
             }
         })
     };
-    let (dispatcher, push_info) = push::dispatcher(
-        &config.push,
-        &config.data_dir,
-        storage.clone(),
-        Arc::new(push::ServerClock(clock.clone())),
-    )?;
     tracing::info!(kinds = ?push_info.kinds, "push channels");
     let engine = Arc::new(escalation::Engine::new(
         storage.clone(),

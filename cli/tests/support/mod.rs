@@ -18,6 +18,72 @@ use gridwork_core::sync::SyncReport;
 use gridwork_core::Store;
 use reqwest::Method;
 
+/// The PostgreSQL URL of the records of a server on `data` when the suite
+/// runs on PostgreSQL (`GRIDWORK_TEST_BACKEND=postgres`, the cluster in
+/// `GRIDWORK_PG_URL`): a schema named after the data directory, so a
+/// restart on the same data finds the same records. `None` on SQLite.
+pub fn test_database_url(data: &Path) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    if std::env::var("GRIDWORK_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let url = std::env::var("GRIDWORK_PG_URL").expect("GRIDWORK_PG_URL names the test cluster");
+    // SipHash with fixed keys: the same name for the same path.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut h);
+    let schema = format!("cli_{:016x}", h.finish());
+    off_runtime(|| {
+        let session = gridwork_core::db::postgres::PgSession::connect(&url).unwrap();
+        gridwork_core::db::Sql::Postgres(&session)
+            .execute_batch(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            .unwrap();
+    });
+    let join = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{join}options=-c%20search_path%3D{schema}"))
+}
+
+/// `--database` for a server on `data`: nothing on SQLite.
+pub fn test_database(data: &Path) -> Vec<String> {
+    test_database_url(data)
+        .map(|url| vec!["--database".to_string(), url])
+        .unwrap_or_default()
+}
+
+/// Run `f` on the records of the server on `data`, whichever engine they
+/// are on (tests that count or plant rows).
+pub fn server_db<T: Send>(
+    data: &Path,
+    f: impl FnOnce(gridwork_core::db::Sql<'_>) -> T + Send,
+) -> T {
+    match test_database_url(data) {
+        Some(url) => off_runtime(move || {
+            let session = gridwork_core::db::postgres::PgSession::connect(&url).unwrap();
+            f(gridwork_core::db::Sql::Postgres(&session))
+        }),
+        None => {
+            let conn = rusqlite::Connection::open(data.join("gridwork.db")).unwrap();
+            f(gridwork_core::db::Sql::from(&conn))
+        }
+    }
+}
+
+/// A count from the records of the server on `data`; 0 while the
+/// database cannot answer yet (polled while a server starts or dies).
+pub fn count_rows(data: &Path, sql: &str) -> i64 {
+    server_db(data, |db| {
+        db.query_row(sql, &[], |r| r.get::<i64>(0))
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    })
+}
+
+/// On a thread of its own: the PostgreSQL client blocks on a runtime of
+/// its own, which cannot start inside an async test's.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
+}
+
 /// `gridwork serve` as a child process.
 pub struct ServerProcess {
     pub child: Child,
@@ -55,6 +121,7 @@ impl ServerProcess {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
             .arg(data)
             .args(args)
+            .args(test_database(data))
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
             .stderr(stderr)

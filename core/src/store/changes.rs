@@ -7,7 +7,6 @@
 use std::collections::{BTreeSet, HashSet};
 
 use base64::Engine as _;
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::db::{Dialect, Sql};
 use serde::{Deserialize, Serialize};
@@ -378,7 +377,7 @@ impl Reach {
 
 /// The reach of an actor: workers their grids, others their jurisdiction,
 /// administrators everything.
-pub(crate) fn reach_of(conn: &Connection, a: &Actor) -> Result<Reach> {
+pub(crate) fn reach_of(conn: Sql<'_>, a: &Actor) -> Result<Reach> {
     let mut r = Reach::default();
     match a.role {
         Role::Administrator => r.all = true,
@@ -398,7 +397,7 @@ pub(crate) fn reach_of(conn: &Connection, a: &Actor) -> Result<Reach> {
 }
 
 /// The ancestors of a reach (their region rows are sent too, for names).
-fn ancestors(conn: &Connection, r: &Reach) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
+fn ancestors(conn: Sql<'_>, r: &Reach) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
     let (mut v, mut t, mut c) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for g in &r.grids {
         if let Ok(p) = region_path(conn, g) {
@@ -455,8 +454,14 @@ fn decode_cursor(s: &str) -> Result<Cursor> {
 /// "all" flag and the ancestors' "IS NULL" terms defeat its OR-by-index
 /// plan). `since` bounds each arm by `rev > ?1`; `global` adds the global
 /// rows (users of no region, templates, policies).
-fn reach_arms(first: usize, all: bool, since: bool, global: bool) -> Vec<String> {
-    let p = |i: usize| format!("(SELECT value FROM json_each(?{}))", first + i);
+fn reach_arms(dialect: Dialect, first: usize, all: bool, since: bool, global: bool) -> Vec<String> {
+    let p = |i: usize| format!("({})", dialect.json_strings(&format!("?{}", first + i)));
+    // SQLite needs telling which index serves the ancestors' arms;
+    // PostgreSQL's planner finds the partial indexes itself.
+    let by = |index: &str| match dialect {
+        Dialect::Sqlite => format!(" INDEXED BY {index}"),
+        Dialect::Postgres => String::new(),
+    };
     let bound = if since { " AND rev > ?1" } else { "" };
     if all {
         return vec![format!(
@@ -468,9 +473,9 @@ fn reach_arms(first: usize, all: bool, since: bool, global: bool) -> Vec<String>
         format!("SELECT rev FROM change_log WHERE village IN {}{bound} AND user_id IS NULL", p(1)),
         format!("SELECT rev FROM change_log WHERE township IN {}{bound} AND user_id IS NULL", p(2)),
         format!("SELECT rev FROM change_log WHERE city IN {}{bound} AND user_id IS NULL", p(3)),
-        format!("SELECT rev FROM change_log INDEXED BY change_village_only WHERE grid IS NULL AND village IN {}{bound} AND user_id IS NULL", p(4)),
-        format!("SELECT rev FROM change_log INDEXED BY change_township_only WHERE village IS NULL AND township IN {}{bound} AND user_id IS NULL", p(5)),
-        format!("SELECT rev FROM change_log INDEXED BY change_city_only WHERE township IS NULL AND city IN {}{bound} AND user_id IS NULL", p(6)),
+        format!("SELECT rev FROM change_log{} WHERE grid IS NULL AND village IN {}{bound} AND user_id IS NULL", by("change_village_only"), p(4)),
+        format!("SELECT rev FROM change_log{} WHERE village IS NULL AND township IN {}{bound} AND user_id IS NULL", by("change_township_only"), p(5)),
+        format!("SELECT rev FROM change_log{} WHERE township IS NULL AND city IN {}{bound} AND user_id IS NULL", by("change_city_only"), p(6)),
     ];
     if global {
         arms.push(format!(
@@ -480,7 +485,7 @@ fn reach_arms(first: usize, all: bool, since: bool, global: bool) -> Vec<String>
     arms
 }
 
-fn reach_params(conn: &Connection, r: &Reach) -> Result<Vec<String>> {
+fn reach_params(conn: Sql<'_>, r: &Reach) -> Result<Vec<String>> {
     let (av, at, ac) = ancestors(conn, r)?;
     let j = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     Ok(vec![
@@ -522,7 +527,7 @@ impl Store {
     ) -> Result<PullResponse> {
         let now = self.now();
         let limit = limit.clamp(1, 5_000);
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = super::users::actor(c, user_id, now)?;
             let reach = reach_of(c, &a)?;
             let before = match cursor {
@@ -542,9 +547,9 @@ impl Store {
             // first pull takes everything. Rows for one person (their inbox)
             // follow the cursor only, and reach nobody else whatever their
             // reach (administrators too).
-            let mut arms = reach_arms(2, kept.all, true, true);
+            let mut arms = reach_arms(c.dialect(), 2, kept.all, true, true);
             if new != Reach::default() {
-                arms.extend(reach_arms(10, new.all, false, false));
+                arms.extend(reach_arms(c.dialect(), 10, new.all, false, false));
             }
             arms.push("SELECT rev FROM change_log WHERE user_id = ?20 AND rev > ?1".into());
             let not_own = "NOT (origin IS NOT NULL AND origin = ?19 AND kind IN ('visit', 'evidence', 'household', 'member', 'inbox_item', 'quiet_hours'))";
@@ -557,7 +562,7 @@ impl Store {
             // stops short of rows the page would have taken.
             let limited: Vec<String> = arms
                 .iter()
-                .map(|a| format!("SELECT rev FROM ({a} AND {not_own} ORDER BY rev LIMIT ?18)"))
+                .map(|a| format!("SELECT rev FROM ({a} AND {not_own} ORDER BY rev LIMIT ?18) AS arm"))
                 .collect();
             let sql_rows = format!(
                 "SELECT rev, kind, entity_id, op FROM change_log
@@ -565,26 +570,26 @@ impl Store {
                  ORDER BY rev LIMIT ?18",
                 limited.join(" UNION ")
             );
-            let mut params: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(before.rev)];
             let kp = reach_params(c, &kept)?;
-            params.extend(kp.into_iter().map(|p| Box::new(p) as Box<dyn rusqlite::ToSql>));
             let np = if new == Reach::default() {
                 // No new reach: the second condition must match nothing.
                 vec!["[]".to_string(); 7].into_iter().chain(["0".to_string()]).collect()
             } else {
                 reach_params(c, &new)?
             };
-            params.extend(np.into_iter().map(|p| Box::new(p) as Box<dyn rusqlite::ToSql>));
-            params.push(Box::new(i64::from(limit) + 1));
-            params.push(Box::new(device_id.unwrap_or("").to_string()));
-            params.push(Box::new(user_id.to_string()));
-            let refs: Vec<&dyn rusqlite::ToSql> = params.iter().map(|b| b.as_ref()).collect();
-            let mut stmt = c.prepare(&sql_rows)?;
-            let mut rows = stmt
-                .query_map(refs.as_slice(), |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let page = i64::from(limit) + 1;
+            let device = device_id.unwrap_or("");
+            // ?1 the cursor, ?2–?9 and ?10–?17 the two reaches, ?18 the
+            // page, ?19 the device, ?20 the person.
+            let mut refs: Vec<&dyn crate::db::Param> = vec![&before.rev];
+            refs.extend(kp.iter().map(|p| p as &dyn crate::db::Param));
+            refs.extend(np.iter().map(|p| p as &dyn crate::db::Param));
+            refs.push(&page);
+            refs.push(&device);
+            refs.push(&user_id);
+            let mut rows = c.query_map(&sql_rows, &refs, |r| {
+                Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<String>(2)?, r.get::<String>(3)?))
+            })?;
             let more = rows.len() > limit as usize;
             rows.truncate(limit as usize);
             let last_rev = rows.last().map_or(before.rev, |r| r.0);
@@ -605,7 +610,9 @@ impl Store {
                     None => Change::Remove { kind, id },
                 });
             }
-            let head: i64 = c.prepare_cached("SELECT COALESCE(MAX(rev), 0) FROM change_log")?.query_row( [], |r| r.get(0))?;
+            let head: i64 = c
+                .query_row("SELECT CAST(COALESCE(MAX(rev), 0) AS BIGINT) FROM change_log", &[], |r| r.get(0))?
+                .unwrap_or_default();
             let next = Cursor {
                 rev: if more { last_rev } else { head.max(last_rev) },
                 reach: reach.clone(),
@@ -614,9 +621,9 @@ impl Store {
                 let count_sql = format!(
                     "SELECT COUNT(*) FROM change_log WHERE rev > ?18 AND {wanted}"
                 );
-                let mut p2: Vec<&dyn rusqlite::ToSql> = refs.clone();
+                let mut p2 = refs.clone();
                 p2[17] = &last_rev;
-                c.query_row(&count_sql, p2.as_slice(), |r| r.get::<_, i64>(0))? as u64
+                c.query_row(&count_sql, &p2, |r| r.get::<i64>(0))?.unwrap_or_default() as u64
             } else {
                 0
             };
@@ -632,13 +639,7 @@ impl Store {
 }
 
 /// The current state of an entity, if it still exists and is in reach.
-fn snapshot(
-    c: &Connection,
-    kind: &str,
-    id: &str,
-    reach: &Reach,
-    a: &Actor,
-) -> Result<Option<Entity>> {
+fn snapshot(c: Sql<'_>, kind: &str, id: &str, reach: &Reach, a: &Actor) -> Result<Option<Entity>> {
     let user_id = a.user_id.as_str();
     let in_reach = |grid: &str| -> Result<bool> {
         Ok(region_path(c, grid).is_ok_and(|p| reach.contains_path(&p)))
@@ -667,8 +668,12 @@ fn snapshot(
         "household" => match load_household(c, id)? {
             Some(h) if in_reach(&h.grid_code)? => {
                 let last: Option<i64> = c
-                    .prepare_cached("SELECT last_visit_at FROM household WHERE code = ?1")?
-                    .query_row([id], |r| r.get(0))?;
+                    .query_row(
+                        "SELECT last_visit_at FROM household WHERE code = ?1",
+                        &[&id],
+                        |r| r.get::<Option<i64>>(0),
+                    )?
+                    .flatten();
                 Some(Entity::Household {
                     household: h,
                     last_visit_at: last.map(from_ms),
@@ -706,14 +711,11 @@ fn snapshot(
             let Some((tid, v)) = id.rsplit_once('@') else {
                 return Ok(None);
             };
-            let body: Option<String> = c
-                .prepare_cached(
-                    "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
-                )?
-                .query_row(rusqlite::params![tid, v.parse::<u32>().unwrap_or(0)], |r| {
-                    r.get(0)
-                })
-                .optional()?;
+            let body: Option<String> = c.query_row(
+                "SELECT body FROM checklist_template WHERE id = ?1 AND version = ?2",
+                &[&tid, &v.parse::<u32>().unwrap_or(0)],
+                |r| r.get(0),
+            )?;
             body.map(|template_json| Entity::Template { template_json })
         }
         "visit" => match super::visits::load_visit(c, id)? {

@@ -2,7 +2,7 @@
 //! directory, hashed on the way, and its row (linked to the visit or case)
 //! written in the caller's transaction.
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::db::{Row, Sql};
 
 use super::{from_json, new_id, Store, Writer};
 use crate::clock::{from_ms, to_ms};
@@ -117,7 +117,7 @@ const COLUMNS: &str =
     "id, owner_kind, owner_id, phase, item_code, sha256, size, media_type, taken_at, fix,
                        local_path, upload_state, upload_offset, attempts, last_error";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<EvidenceRecord>> {
+fn from_row(r: &Row<'_>) -> Result<EvidenceRecord> {
     let owner_kind: String = r.get(1)?;
     let owner_id: String = r.get(2)?;
     let phase: Option<String> = r.get(3)?;
@@ -125,77 +125,67 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<EvidenceRecord>> {
     let state: String = r.get(11)?;
     let size: i64 = r.get(6)?;
     let offset: i64 = r.get(12)?;
-    let base = (
-        r.get::<_, String>(0)?,
-        r.get::<_, Option<String>>(4)?,
-        r.get::<_, String>(5)?,
-        r.get::<_, String>(7)?,
-        r.get::<_, i64>(8)?,
-        r.get::<_, Option<String>>(10)?,
-        r.get::<_, u32>(13)?,
-        r.get::<_, Option<String>>(14)?,
-    );
-    Ok((|| {
-        let owner = match owner_kind.as_str() {
-            "visit" => EvidenceOwner::Visit { visit_id: owner_id },
-            "case" => EvidenceOwner::Case {
-                case_id: owner_id,
-                phase: if phase.as_deref() == Some("after") {
-                    CasePhotoPhase::After
-                } else {
-                    CasePhotoPhase::Report
-                },
+    let owner = match owner_kind.as_str() {
+        "visit" => EvidenceOwner::Visit { visit_id: owner_id },
+        "case" => EvidenceOwner::Case {
+            case_id: owner_id,
+            phase: if phase.as_deref() == Some("after") {
+                CasePhotoPhase::After
+            } else {
+                CasePhotoPhase::Report
             },
-            other => return Err(CoreError::corrupt("evidence.owner_kind", other)),
-        };
-        let (id, item_code, sha256, media_type, taken_at, local_path, attempts, last_error) = base;
-        Ok(EvidenceRecord {
-            id,
-            owner,
-            item_code,
-            sha256,
-            size: size.max(0) as u64,
-            media_type,
-            taken_at: from_ms(taken_at),
-            fix: fix
-                .map(|f| from_json::<LocationFix>("evidence.fix", &f))
-                .transpose()?,
-            local_path,
-            upload_state: UploadState::parse(&state)
-                .ok_or_else(|| CoreError::corrupt("evidence.upload_state", &state))?,
-            upload_offset: offset.max(0) as u64,
-            attempts,
-            last_error,
-        })
-    })())
+        },
+        other => return Err(CoreError::corrupt("evidence.owner_kind", other)),
+    };
+    Ok(EvidenceRecord {
+        id: r.get(0)?,
+        owner,
+        item_code: r.get(4)?,
+        sha256: r.get(5)?,
+        size: size.max(0) as u64,
+        media_type: r.get(7)?,
+        taken_at: from_ms(r.get::<i64>(8)?),
+        fix: fix
+            .map(|f| from_json::<LocationFix>("evidence.fix", &f))
+            .transpose()?,
+        local_path: r.get(10)?,
+        upload_state: UploadState::parse(&state)
+            .ok_or_else(|| CoreError::corrupt("evidence.upload_state", &state))?,
+        upload_offset: offset.max(0) as u64,
+        attempts: r.get(13)?,
+        last_error: r.get(14)?,
+    })
 }
 
-pub(crate) fn evidence_for(
-    conn: &Connection,
+pub(crate) fn evidence_for<'a>(
+    sql: impl Into<Sql<'a>>,
     owner_kind: &str,
     owner_id: &str,
 ) -> Result<Vec<EvidenceRecord>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM evidence WHERE owner_kind = ?1 AND owner_id = ?2 ORDER BY created_at, id"
-    ))?;
-    let rows = stmt.query_map([owner_kind, owner_id], from_row)?;
-    rows.map(|r| r?).collect()
-}
-
-pub(crate) fn load_evidence(conn: &Connection, id: &str) -> Result<Option<EvidenceRecord>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM evidence WHERE id = ?1"),
-        [id],
+    sql.into().query_map(
+        &format!(
+            "SELECT {COLUMNS} FROM evidence WHERE owner_kind = ?1 AND owner_id = ?2 ORDER BY created_at, id"
+        ),
+        &[&owner_kind, &owner_id],
         from_row,
     )
-    .optional()?
-    .transpose()
+}
+
+pub(crate) fn load_evidence<'a>(
+    sql: impl Into<Sql<'a>>,
+    id: &str,
+) -> Result<Option<EvidenceRecord>> {
+    sql.into().query_row(
+        &format!("SELECT {COLUMNS} FROM evidence WHERE id = ?1"),
+        &[&id],
+        from_row,
+    )
 }
 
 impl Store {
     /// One evidence record.
     pub fn evidence(&self, id: &str) -> Result<EvidenceRecord> {
-        self.read(|c| load_evidence(c, id))?
+        self.read_sql(|sql| load_evidence(sql, id))?
             .ok_or_else(|| CoreError::not_found("evidence", id))
     }
 }

@@ -80,7 +80,7 @@ impl Store {
 
     fn access(&self, user_id: &str, id: &str, write: bool) -> Result<EvidenceAccess> {
         let actor = self.actor(user_id)?;
-        self.read(|c| {
+        self.read_sql(|c| {
             let Some(mut e) = load_evidence(c, id)? else {
                 return Ok(EvidenceAccess::Unknown);
             };
@@ -127,17 +127,15 @@ impl Store {
 }
 
 fn mark_stored(w: &mut Writer<'_>, id: &str) -> Result<EvidenceRecord> {
-    let mut e =
-        load_evidence(w.sqlite()?, id)?.ok_or_else(|| CoreError::not_found("evidence", id))?;
+    let mut e = load_evidence(w.sql(), id)?.ok_or_else(|| CoreError::not_found("evidence", id))?;
     if e.upload_state == UploadState::Stored && e.upload_offset == e.size {
         return Ok(e);
     }
-    w.sqlite()?
-        .prepare_cached(
-            "UPDATE evidence SET upload_state = 'stored', upload_offset = size, last_error = NULL
-                 WHERE id = ?1",
-        )?
-        .execute([id])?;
+    w.sql().execute(
+        "UPDATE evidence SET upload_state = 'stored', upload_offset = size, last_error = NULL
+         WHERE id = ?1",
+        &[&id],
+    )?;
     e.upload_state = UploadState::Stored;
     e.upload_offset = e.size;
     e.last_error = None;

@@ -36,7 +36,7 @@ impl Store {
     /// The map of a grid the person reaches, in `system` coordinates.
     pub fn grid_map(&self, user_id: &str, grid_code: &str, system: CoordSystem) -> Result<GridMap> {
         let now = self.now();
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = actor(c, user_id, now)?;
             require_grid_reach(c, &a, grid_code)?;
             let grid =
@@ -48,19 +48,19 @@ impl Store {
                 .iter()
                 .map(|poly| poly.exterior().0.iter().map(|p| to(p.x, p.y)).collect())
                 .collect();
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {ROW_COLUMNS} FROM household h WHERE h.grid_code = ?1 ORDER BY h.code"
-            ))?;
-            let places = stmt
-                .query_map([grid_code], |r| row_from_sql(r, now))?
-                .map(|row| {
-                    let row = row?;
+            let places = c.query_map(
+                &format!(
+                    "SELECT {ROW_COLUMNS} FROM household h WHERE h.grid_code = ?1 ORDER BY h.code"
+                ),
+                &[&grid_code],
+                |r| {
+                    let row = row_from_sql(r, now)?;
                     Ok(MapPlace {
                         point: to(row.lon, row.lat),
                         row,
                     })
-                })
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                },
+            )?;
             let all = rings
                 .iter()
                 .flatten()

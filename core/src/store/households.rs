@@ -2,14 +2,13 @@
 //! household screen with masked personal numbers, and recorded reveals.
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
 use super::users::actor;
 use super::{new_id, regions::region_path, Store, Writer};
 use crate::clock::{from_ms, to_ms};
-use crate::db::Sql;
+use crate::db::{Param, Row, Sql};
 use crate::error::{CoreError, Result};
 use crate::household::{tags_from_text, tags_to_text, Household, Member, PlaceKind, Tag};
 use crate::limits::{check_count, check_text, counts, text, TextKind};
@@ -286,10 +285,7 @@ pub(crate) fn validate_household(h: &Household) -> Result<()> {
 pub(crate) const ROW_COLUMNS: &str = "h.code, h.grid_code, h.kind, h.name, h.address, h.lat, h.lon, h.tags, h.last_visit_at, h.due_at,
     (SELECT COUNT(*) FROM case_file c WHERE c.household_code = h.code AND c.state IN ('reported','filed','dispatched','in_progress'))";
 
-pub(crate) fn row_from_sql(
-    r: &rusqlite::Row<'_>,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<HouseholdRow> {
+pub(crate) fn row_from_sql(r: &Row<'_>, now: DateTime<Utc>) -> Result<HouseholdRow> {
     let kind: String = r.get(2)?;
     let last: Option<i64> = r.get(8)?;
     let due_at: i64 = r.get(9)?;
@@ -301,7 +297,7 @@ pub(crate) fn row_from_sql(
         address: r.get(4)?,
         lat: r.get(5)?,
         lon: r.get(6)?,
-        tags: tags_from_text(&r.get::<_, String>(7)?),
+        tags: tags_from_text(&r.get::<String>(7)?),
         last_visit_at: last.map(from_ms),
         due: DueState::at(last.map(|_| from_ms(due_at)), now),
         open_cases: r.get(10)?,
@@ -388,7 +384,7 @@ impl Store {
         limit: u32,
     ) -> Result<HouseholdPage> {
         let now = self.now();
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = actor(c, user_id, now)?;
             require_grid_reach(c, &a, grid_code)?;
             household_page(c, grid_code, filter, offset, limit, now)
@@ -398,44 +394,44 @@ impl Store {
     /// The household screen. Personal numbers are masked.
     pub fn household_detail(&self, user_id: &str, code: &str) -> Result<HouseholdDetail> {
         let now = self.now();
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = actor(c, user_id, now)?;
             let h = load_household(c, code)?.ok_or_else(|| CoreError::not_found("household", code))?;
             require_grid_reach(c, &a, &h.grid_code).map_err(|_| CoreError::not_found("household", code))?;
-            let row = c.query_row(
-                &format!("SELECT {ROW_COLUMNS} FROM household h WHERE h.code = ?1"),
-                [code],
-                |r| row_from_sql(r, now),
-            )?;
-            let mut stmt = c.prepare_cached(
+            let row = c
+                .query_row(
+                    &format!("SELECT {ROW_COLUMNS} FROM household h WHERE h.code = ?1"),
+                    &[&code],
+                    |r| row_from_sql(r, now),
+                )?
+                .ok_or_else(|| CoreError::not_found("household", code))?;
+            let members = c.query_map(
                 "SELECT id, name, relation, phone, id_number, pii_masked FROM member WHERE household_code = ?1 ORDER BY id",
-            )?;
-            let members = stmt
-                .query_map([code], |r| {
+                &[&code],
+                |r| {
                     Ok(MemberView {
                         id: r.get(0)?,
                         name: r.get(1)?,
                         relation: r.get(2)?,
-                        phone_masked: r.get::<_, Option<String>>(3)?.map(|p| pii::mask_phone(&p)),
-                        id_number_masked: r.get::<_, Option<String>>(4)?.map(|p| pii::mask_id_number(&p)),
+                        phone_masked: r.get::<Option<String>>(3)?.map(|p| pii::mask_phone(&p)),
+                        id_number_masked: r.get::<Option<String>>(4)?.map(|p| pii::mask_id_number(&p)),
                         reveal_online: r.get(5)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut stmt = c.prepare_cached(
+                },
+            )?;
+            let recent_visits = c.query_map(
                 "SELECT v.id, v.at, COALESCE(u.name, v.worker_id) FROM visit v
                  LEFT JOIN app_user u ON u.id = v.worker_id
                  WHERE v.household_code = ?1 ORDER BY v.at DESC LIMIT 10",
-            )?;
-            let recent_visits = stmt
-                .query_map([code], |r| {
+                &[&code],
+                |r| {
                     Ok(VisitRef {
                         visit_id: r.get(0)?,
-                        at: from_ms(r.get(1)?),
+                        at: from_ms(r.get::<i64>(1)?),
                         worker_name: r.get(2)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                },
+            )?;
             Ok(HouseholdDetail {
                 household: row,
                 members,
@@ -517,7 +513,7 @@ impl Store {
 }
 
 pub(crate) fn household_page(
-    c: &Connection,
+    c: Sql<'_>,
     grid_code: &str,
     filter: &HouseholdFilter,
     offset: u32,
@@ -540,8 +536,8 @@ pub(crate) fn household_page(
     // Only the filters in use go into the SQL, so the planner walks the
     // (grid_code, due_at, code) index in order for the common case.
     let mut where_sql = String::from("h.grid_code = ?1");
-    let mut params: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(grid_code.to_string())];
-    let mut push = |clause: &str, value: Box<dyn rusqlite::ToSql>| {
+    let mut params: Vec<Box<dyn Param>> = vec![Box::new(grid_code.to_string())];
+    let mut push = |clause: &str, value: Box<dyn Param>| {
         params.push(value);
         where_sql.push_str(&clause.replace('?', &format!("?{}", params.len())));
     };
@@ -561,29 +557,32 @@ pub(crate) fn household_page(
         );
     }
     if let Some(k) = filter.kind {
-        push(" AND h.kind = ?", Box::new(k.as_str()));
+        push(" AND h.kind = ?", Box::new(k.as_str().to_string()));
     }
     if filter.due_only {
         push(" AND h.due_at <= ?", Box::new(to_ms(now)));
     }
-    let refs: Vec<&dyn rusqlite::ToSql> = params.iter().map(|b| b.as_ref()).collect();
+    let refs: Vec<&dyn Param> = params.iter().map(|b| b.as_ref()).collect();
     let total: u32 = c
-        .prepare_cached(&format!(
-            "SELECT COUNT(*) FROM household h WHERE {where_sql}"
-        ))?
-        .query_row(refs.as_slice(), |r| r.get(0))?;
+        .query_row(
+            &format!("SELECT COUNT(*) FROM household h WHERE {where_sql}"),
+            &refs,
+            |r| r.get(0),
+        )?
+        .unwrap_or_default();
     let n = refs.len();
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {ROW_COLUMNS} FROM household h WHERE {where_sql} ORDER BY h.due_at, h.code LIMIT ?{} OFFSET ?{}",
-        n + 1,
-        n + 2
-    ))?;
     let mut all = refs.clone();
     all.push(&limit);
     all.push(&offset);
-    let rows = stmt
-        .query_map(all.as_slice(), |r| row_from_sql(r, now))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = c.query_map(
+        &format!(
+            "SELECT {ROW_COLUMNS} FROM household h WHERE {where_sql} ORDER BY h.due_at, h.code LIMIT ?{} OFFSET ?{}",
+            n + 1,
+            n + 2
+        ),
+        &all,
+        |r| row_from_sql(r, now),
+    )?;
     Ok(HouseholdPage {
         total,
         offset,

@@ -263,27 +263,38 @@ pub struct Loopback<'a> {
 
 impl Transport for Loopback<'_> {
     async fn push(&self, req: &PushRequest) -> gridwork_core::Result<(PushResponse, Transfer)> {
-        let answers = self.server.apply_push(
-            &self.user,
-            &req.device_id,
-            Some(to_ms(self.device_clock.now())),
-            req.acked_through,
-            &req.ops,
-        )?;
+        let answers = off_runtime(|| {
+            self.server.apply_push(
+                &self.user,
+                &req.device_id,
+                Some(to_ms(self.device_clock.now())),
+                req.acked_through,
+                &req.ops,
+            )
+        })?;
         Ok((PushResponse { answers }, Transfer::default()))
     }
 
     async fn pull(&self, req: &PullRequest) -> gridwork_core::Result<(PullResponse, Transfer)> {
         Ok((
-            self.server.pull(
-                &self.user,
-                self.device_id.as_deref(),
-                req.cursor.as_deref(),
-                req.limit,
-            )?,
+            off_runtime(|| {
+                self.server.pull(
+                    &self.user,
+                    self.device_id.as_deref(),
+                    req.cursor.as_deref(),
+                    req.limit,
+                )
+            })?,
             Transfer::default(),
         ))
     }
+}
+
+/// Run a server store call on a thread of its own, as the server runs it
+/// off its async workers (`spawn_blocking`): the PostgreSQL client blocks
+/// on a runtime of its own, which cannot start inside the transport's.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
 }
 
 /// The server's store and devices in one process, on one manual clock.
@@ -291,16 +302,67 @@ pub struct World {
     pub server: Store,
     pub clock: ManualClock,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL the server's store is on, kept while the world is.
+    #[cfg(feature = "postgres")]
+    _postgres: Option<gridwork_core::db::postgres::testing::Cluster>,
+    /// The server store's database on PostgreSQL, for tests that look
+    /// at rows directly.
+    #[cfg(feature = "postgres")]
+    postgres_url: Option<String>,
 }
 
 impl World {
+    /// A world whose server store is on SQLite, or on PostgreSQL when
+    /// `GRIDWORK_TEST_BACKEND=postgres` (the suite's second run, issue 21:
+    /// the same tests, the other engine), each world in a schema of its own.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(t0());
+        #[cfg(feature = "postgres")]
+        if std::env::var("GRIDWORK_TEST_BACKEND").as_deref() == Ok("postgres") {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static WORLDS: AtomicUsize = AtomicUsize::new(0);
+            let cluster = gridwork_core::db::postgres::testing::Cluster::start().unwrap();
+            let schema = format!(
+                "world_{}_{}",
+                std::process::id(),
+                WORLDS.fetch_add(1, Ordering::SeqCst)
+            );
+            let url = cluster.url_for(&schema).unwrap();
+            let server = Store::open_postgres(&url, 4, Arc::new(clock.clone())).unwrap();
+            populate(&server);
+            return World {
+                server,
+                clock,
+                dir,
+                _postgres: Some(cluster),
+                postgres_url: Some(url),
+            };
+        }
         let server =
             Store::open_server(dir.path().join("server.db"), Arc::new(clock.clone())).unwrap();
         populate(&server);
-        World { server, clock, dir }
+        World {
+            server,
+            clock,
+            dir,
+            #[cfg(feature = "postgres")]
+            _postgres: None,
+            #[cfg(feature = "postgres")]
+            postgres_url: None,
+        }
+    }
+
+    /// Run `f` on the server store's database directly, whichever engine
+    /// it is on (tests that plant or inspect rows).
+    pub fn server_db<T>(&self, f: impl FnOnce(gridwork_core::db::Sql<'_>) -> T) -> T {
+        #[cfg(feature = "postgres")]
+        if let Some(url) = &self.postgres_url {
+            let session = gridwork_core::db::postgres::PgSession::connect(url).unwrap();
+            return f(gridwork_core::db::Sql::Postgres(&session));
+        }
+        let conn = rusqlite::Connection::open(self.dir.path().join("server.db")).unwrap();
+        f(gridwork_core::db::Sql::from(&conn))
     }
 
     pub fn device(&self, name: &str) -> Store {
@@ -365,4 +427,53 @@ pub fn write_in_legacy_format(path: &Path, key: &[u8; 32]) {
         .unwrap();
     }
     std::fs::rename(&legacy, path).unwrap();
+}
+
+/// Any value, as text: for dumping rows whatever their columns.
+pub struct AnyCell(pub String);
+
+impl gridwork_core::db::FromColumn for AnyCell {
+    fn from_column(c: gridwork_core::db::Column<'_>) -> Result<Self, String> {
+        Ok(AnyCell(format!("{c:?}")))
+    }
+}
+
+/// Every row of every table but `skip`, as "table: a | b | …" lines,
+/// sorted: what a write changed, compared before and after it, on either
+/// engine.
+pub fn dump_tables(sql: gridwork_core::db::Sql<'_>, skip: &[&str]) -> Vec<String> {
+    use gridwork_core::db::Dialect;
+    let (tables, columns) = match sql.dialect() {
+        Dialect::Sqlite => (
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
+        ),
+        Dialect::Postgres => (
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name <> 'gridwork_schema' ORDER BY 1",
+            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
+        ),
+    };
+    let tables: Vec<String> = sql.query_map(tables, &[], |r| r.get(0)).unwrap();
+    let mut rows = Vec::new();
+    for t in tables.iter().filter(|t| !skip.contains(&t.as_str())) {
+        let names: Vec<String> = sql.query_map(columns, &[t], |r| r.get(0)).unwrap();
+        let list = names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let lines: Vec<String> = sql
+            .query_map(&format!("SELECT {list} FROM \"{t}\""), &[], |r| {
+                let cells = (0..names.len())
+                    .map(|i| r.get::<AnyCell>(i).map(|c| c.0))
+                    .collect::<gridwork_core::Result<Vec<_>>>()?;
+                Ok(format!("{t}: {}", cells.join(" | ")))
+            })
+            .unwrap();
+        rows.extend(lines);
+    }
+    rows.sort();
+    rows
 }

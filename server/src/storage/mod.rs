@@ -7,6 +7,7 @@
 
 mod code_key;
 pub mod console;
+pub mod database;
 pub mod sqlite;
 mod sqlite_console;
 pub mod uploads;

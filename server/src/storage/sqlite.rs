@@ -25,6 +25,7 @@ use rusqlite_migration::{Migrations, M};
 use sha2::{Digest, Sha256};
 
 use super::code_key::CodeKey;
+use super::database::Database;
 use super::uploads::{UploadConfig, Uploads};
 use super::{
     ActivationCode, ChunkChecksum, DeviceAuth, DeviceInfo, EvidenceUploadState, NewUpload,
@@ -124,8 +125,22 @@ impl SqliteStorage {
         clock: Arc<dyn Clock>,
         upload_config: UploadConfig,
     ) -> ApiResult<Self> {
+        Self::open_on(&Database::DataDir, data_dir, clock, upload_config)
+    }
+
+    /// Open with the domain store in `database` (the data directory's
+    /// SQLite file, or PostgreSQL). Device credentials and upload state
+    /// stay in the data directory's `auth.db` and `uploads.db` for now
+    /// (ADR 0018: they move next), so instances sharing one PostgreSQL do
+    /// not yet share them.
+    pub fn open_on(
+        database: &Database,
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        upload_config: UploadConfig,
+    ) -> ApiResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
-        let store = Store::open_server(data_dir.join("gridwork.db"), clock.clone())?;
+        let store = database.open_store(data_dir, clock.clone())?;
         gridwork_core::private_file::make_private(&data_dir.join("auth.db"))?;
         let mut auth = Connection::open(data_dir.join("auth.db"))?;
         auth.pragma_update(None, "journal_mode", "WAL")?;

@@ -121,6 +121,7 @@ if part rust; then
     --test text_limits --test write_reach_matrix \
     --test sync_e2e --test escalation_e2e --test pii_masking --test device_binding \
     --test activation_guard --test hostile_files --test wire_corruption \
+    --test console_sign_in --test no_secrets_in_logs --test phone_kill9 --test tus_kill9 \
     >target/test-rust-pg.log 2>&1 || rc=$?
   scripts/pg-cluster.sh stop "$GRIDWORK_PG_DIR" >/dev/null 2>&1 || true
   trap print_timings EXIT

@@ -111,7 +111,11 @@ async fn logs_and_answers_hold_no_secret_or_personal_number() {
         ("a worker's phone", "13800138000"),
     ];
     for (what, secret) in secrets {
-        assert!(!text.contains(secret), "the log holds {what}");
+        let line = text
+            .lines()
+            .find(|l| l.contains(secret))
+            .unwrap_or_default();
+        assert!(!text.contains(secret), "the log holds {what}: {line}");
         assert!(!answers.contains(secret), "an answer holds {what}");
     }
 }

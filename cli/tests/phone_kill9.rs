@@ -27,7 +27,7 @@ use gridwork_core::evidence::queue::{ChunkSizer, NetworkKind};
 use gridwork_core::sync::upload::upload_with;
 use gridwork_core::Store;
 use gridwork_netem::{LinkShape, Profile, Proxy, ProxyConfig};
-use support::{visit_with_photo, Admin, Phone, ServerProcess};
+use support::{count_rows, server_db, visit_with_photo, Admin, Phone, ServerProcess};
 
 const DB_ENV: &str = "GRIDWORK_PHONE_KILL_DB";
 const URL_ENV: &str = "GRIDWORK_PHONE_KILL_URL";
@@ -125,17 +125,18 @@ const REQUEST_ALLOWANCE: u64 = 64 * 1024;
 
 /// Photos the server holds as stored (read from its database).
 fn stored_on_server(data: &Path, ids: &[String]) -> usize {
-    let db = rusqlite::Connection::open(data.join("gridwork.db")).unwrap();
-    ids.iter()
-        .filter(|id| {
-            db.query_row(
-                "SELECT upload_state FROM evidence WHERE id = ?1",
-                [id],
-                |r| r.get::<_, String>(0),
-            )
-            .is_ok_and(|s| s == "stored")
-        })
-        .count()
+    server_db(data, |db| {
+        ids.iter()
+            .filter(|id| {
+                db.query_row(
+                    "SELECT upload_state FROM evidence WHERE id = ?1",
+                    &[id],
+                    |r| r.get::<String>(0),
+                )
+                .is_ok_and(|s| s.as_deref() == Some("stored"))
+            })
+            .count()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,10 +287,7 @@ async fn a_phone_killed_mid_upload_50_times_stores_every_photo_once() {
         assert_eq!(&blob, bytes, "{id}: stored byte-identical");
     }
     assert_eq!(stored_on_server(&server.data, &ids), PHOTOS);
-    let db_server = rusqlite::Connection::open(server.data.join("gridwork.db")).unwrap();
-    let evidence_rows: i64 = db_server
-        .query_row("SELECT COUNT(*) FROM evidence", [], |r| r.get(0))
-        .unwrap();
+    let evidence_rows = count_rows(&server.data, "SELECT COUNT(*) FROM evidence");
     assert_eq!(evidence_rows, PHOTOS as i64, "each photo once");
     server.kill9();
 }

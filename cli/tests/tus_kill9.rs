@@ -18,7 +18,7 @@ use gridwork_core::household::PlaceKind;
 use gridwork_core::store::VisitInput;
 use reqwest::Method;
 use sha2::Digest as _;
-use support::{Admin, Phone, ServerProcess};
+use support::{server_db, Admin, Phone, ServerProcess};
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -111,14 +111,15 @@ fn blob_of(server: &ServerProcess, e: &EvidenceRecord) -> std::path::PathBuf {
 }
 
 fn server_upload_state(server: &ServerProcess, e: &EvidenceRecord) -> String {
-    rusqlite::Connection::open(server.data.join("gridwork.db"))
-        .unwrap()
-        .query_row(
+    server_db(&server.data, |db| {
+        db.query_row(
             "SELECT upload_state FROM evidence WHERE id = ?1",
-            [&e.id],
+            &[&e.id],
             |r| r.get(0),
         )
         .unwrap()
+        .unwrap()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

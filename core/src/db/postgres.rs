@@ -159,8 +159,10 @@ impl PgSession {
     }
 
     fn migrate_locked(&self, migrations: &[String]) -> Result<usize> {
+        // "already exists, skipping" is no news to the log.
         self.execute_batch(
-            "CREATE TABLE IF NOT EXISTS gridwork_schema (
+            "SET client_min_messages TO warning;
+             CREATE TABLE IF NOT EXISTS gridwork_schema (
                  id BIGINT PRIMARY KEY CHECK (id = 1),
                  version BIGINT NOT NULL);
              INSERT INTO gridwork_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",

@@ -23,22 +23,17 @@ impl Store {
     pub fn coverage_report(&self, user_id: &str) -> Result<CoverageReport> {
         let now = self.now();
         let day = local_day(now);
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = actor(c, user_id, now)?;
             let mut grids = Vec::new();
             let mut paths: HashMap<String, RegionPath> = HashMap::new();
             {
-                let mut stmt =
-                    c.prepare("SELECT code, village_code, boundary FROM grid ORDER BY code")?;
-                let rows = stmt.query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })?;
-                for row in rows {
-                    let (code, village_code, boundary) = row?;
+                let rows: Vec<(String, String, String)> = c.query_map(
+                    "SELECT code, village_code, boundary FROM grid ORDER BY code",
+                    &[],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?;
+                for (code, village_code, boundary) in rows {
                     let path = region_path(c, &code)?;
                     if !a.reaches(&path) {
                         continue;
@@ -62,9 +57,9 @@ impl Store {
             let mut shapes = Vec::new();
             for v in &villages {
                 let boundary: Option<String> = c
-                    .prepare_cached("SELECT boundary FROM region WHERE code = ?1")?
-                    .query_row([v], |r| r.get(0))
-                    .ok()
+                    .query_row("SELECT boundary FROM region WHERE code = ?1", &[v], |r| {
+                        r.get::<Option<String>>(0)
+                    })?
                     .flatten();
                 match boundary {
                     Some(b) => shapes.push((v.clone(), parse_boundary(&b)?)),
@@ -92,18 +87,12 @@ impl Store {
             let by_code: HashMap<&str, &GridShape> =
                 grids.iter().map(|g| (g.code.as_str(), g)).collect();
             {
-                let mut stmt =
-                    c.prepare("SELECT code, grid_code, lon, lat FROM household ORDER BY code")?;
-                let rows = stmt.query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, f64>(2)?,
-                        r.get::<_, f64>(3)?,
-                    ))
-                })?;
-                for row in rows {
-                    let (code, grid_code, lon, lat) = row?;
+                let rows: Vec<(String, String, f64, f64)> = c.query_map(
+                    "SELECT code, grid_code, lon, lat FROM household ORDER BY code",
+                    &[],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?;
+                for (code, grid_code, lon, lat) in rows {
                     let Some(own) = by_code.get(grid_code.as_str()) else {
                         continue;
                     };
@@ -115,19 +104,17 @@ impl Store {
                     }
                 }
             }
-            let open_ids: Vec<String> = {
-                let mut stmt = c.prepare(&format!(
-                    "SELECT id FROM case_file WHERE state IN {OPEN_STATES_SQL} ORDER BY id"
-                ))?;
-                let rows = stmt.query_map([], |r| r.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
+            let open_ids: Vec<String> = c.query_map(
+                &format!("SELECT id FROM case_file WHERE state IN {OPEN_STATES_SQL} ORDER BY id"),
+                &[],
+                |r| r.get(0),
+            )?;
             let secretaries: Vec<crate::user::Actor> = {
-                let mut stmt =
-                    c.prepare("SELECT id FROM app_user WHERE role = 'village_secretary'")?;
-                let ids = stmt
-                    .query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let ids: Vec<String> = c.query_map(
+                    "SELECT id FROM app_user WHERE role = 'village_secretary'",
+                    &[],
+                    |r| r.get(0),
+                )?;
                 ids.iter()
                     .map(|id| actor(c, id, now))
                     .collect::<Result<_>>()?

@@ -206,18 +206,13 @@ impl Store {
         offset: u32,
         limit: u32,
     ) -> Result<InboxPage> {
-        self.read(|c| {
-            let ids: Vec<String> = {
-                let mut stmt = c.prepare_cached(
-                    "SELECT id FROM inbox_item WHERE user_id = ?1 AND (?2 = 0 OR read_at IS NULL)
-                     ORDER BY created_at DESC, id LIMIT ?3 OFFSET ?4",
-                )?;
-                let rows = stmt.query_map(
-                    rusqlite::params![user_id, unread_only as i64, limit.clamp(1, 500), offset],
-                    |r| r.get(0),
-                )?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
+        self.read_sql(|c| {
+            let ids: Vec<String> = c.query_map(
+                "SELECT id FROM inbox_item WHERE user_id = ?1 AND (?2 = 0 OR read_at IS NULL)
+                 ORDER BY created_at DESC, id LIMIT ?3 OFFSET ?4",
+                &[&user_id, &unread_only, &limit.clamp(1, 500), &offset],
+                |r| r.get(0),
+            )?;
             let mut items = Vec::with_capacity(ids.len());
             for id in ids {
                 if let Some(item) = load_item(c, &id)? {
@@ -225,10 +220,12 @@ impl Store {
                 }
             }
             let unread: u32 = c
-                .prepare_cached(
+                .query_row(
                     "SELECT COUNT(*) FROM inbox_item WHERE user_id = ?1 AND read_at IS NULL",
+                    &[&user_id],
+                    |r| r.get(0),
                 )?
-                .query_row([user_id], |r| r.get(0))?;
+                .unwrap_or_default();
             Ok(InboxPage { items, unread })
         })
     }

@@ -119,6 +119,16 @@ fn answers(store: &Store) -> Vec<String> {
         format!("{:?}", store.actor("s1").unwrap()),
         format!("{:?}", store.grid("G1").unwrap().name),
         format!("{:?}", store.region("T1").unwrap()),
+        format!("{:?}", store.overview("s1", None).unwrap()),
+        format!("{:?}", store.overview("s1", Some("V1")).unwrap()),
+        format!("{:?}", store.coverage_report("s1").unwrap()),
+        format!("{:?}", store.inbox("s1", false, 0, 10).unwrap()),
+        format!(
+            "{:?}",
+            store
+                .overview_map("s1", None, crate::coord::CoordSystem::Gcj02)
+                .unwrap()
+        ),
     ]
 }
 
@@ -137,6 +147,12 @@ fn a_store_on_postgresql_keeps_what_a_sqlite_store_keeps() {
         want[2].contains("G1"),
         "the worker reaches her grid: {want:?}"
     );
+    // The supervisor's overview and coverage see the grid and its worker.
+    assert!(
+        want[6].contains("固戍社区") && want[7].contains("固戍一网格"),
+        "{want:?}"
+    );
+    assert!(want[8].contains("grids_checked: 1"), "{}", want[8]);
 
     let cluster = Cluster::start().unwrap();
     let url = cluster.url_for("whole_store").unwrap();

@@ -15,6 +15,7 @@ use super::users::{actor, local_day};
 use super::Store;
 use crate::clock::to_ms;
 use crate::coord::{convert, CoordSystem, LatLon};
+use crate::db::Sql;
 use crate::error::{CoreError, Result};
 use crate::region::{RegionLevel, RegionPath};
 use geo::MapCoords;
@@ -142,15 +143,11 @@ fn below(level: Option<RegionLevel>) -> Option<RegionLevel> {
 }
 
 /// Every grid the person reaches, with its path and figures, by code.
-fn reachable_grids(
-    c: &rusqlite::Connection,
-    a: &crate::user::Actor,
-    now: DateTime<Utc>,
-) -> Result<Vec<GridRow>> {
+fn reachable_grids(c: Sql<'_>, a: &crate::user::Actor, now: DateTime<Utc>) -> Result<Vec<GridRow>> {
     let day = local_day(now);
     let mut grids: Vec<GridRow> = Vec::new();
     {
-        let mut stmt = c.prepare(&format!(
+        let rows = c.query_map(&format!(
             "SELECT g.code, g.name, g.village_code, COALESCE(v.parent_code, ''), COALESCE(t.parent_code, ''),
                EXISTS (SELECT 1 FROM assignment asg WHERE asg.grid_code = g.code
                        AND asg.from_day <= ?2 AND (asg.to_day IS NULL OR asg.to_day >= ?2)),
@@ -170,8 +167,7 @@ fn reachable_grids(
              LEFT JOIN region v ON v.code = g.village_code
              LEFT JOIN region t ON t.code = v.parent_code
              ORDER BY g.code"
-        ))?;
-        let rows = stmt.query_map(rusqlite::params![to_ms(now), day.to_string()], |r| {
+        ), &[&to_ms(now), &day.to_string()], |r| {
             let staffed: bool = r.get(5)?;
             let households: u32 = r.get(6)?;
             let places: u32 = r.get(7)?;
@@ -201,7 +197,6 @@ fn reachable_grids(
             })
         })?;
         for row in rows {
-            let row = row?;
             if a.reaches(&row.path) {
                 grids.push(row);
             }
@@ -241,7 +236,7 @@ impl Store {
         system: CoordSystem,
     ) -> Result<Vec<GridOnMap>> {
         let now = self.now();
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = actor(c, user_id, now)?;
             let grids = reachable_grids(c, &a, now)?;
             let inside: Vec<&GridRow> = match region {
@@ -257,11 +252,16 @@ impl Store {
                 }
                 None => grids.iter().collect(),
             };
-            let mut stmt = c.prepare_cached("SELECT boundary FROM grid WHERE code = ?1")?;
             inside
                 .into_iter()
                 .map(|g| {
-                    let stored: String = stmt.query_row([&g.figures.code], |r| r.get(0))?;
+                    let stored: String = c
+                        .query_row(
+                            "SELECT boundary FROM grid WHERE code = ?1",
+                            &[&g.figures.code],
+                            |r| r.get(0),
+                        )?
+                        .ok_or_else(|| CoreError::not_found("grid", &g.figures.code))?;
                     let boundary = if system == CoordSystem::Wgs84 {
                         stored
                     } else {
@@ -292,16 +292,14 @@ impl Store {
     pub fn overview(&self, user_id: &str, region: Option<&str>) -> Result<Overview> {
         let now = self.now();
         let day = local_day(now);
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = actor(c, user_id, now)?;
-            let mut names: HashMap<String, String> = HashMap::new();
-            {
-                let mut stmt = c.prepare_cached("SELECT code, name FROM region")?;
-                for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
-                    let (code, name): (String, String) = row?;
-                    names.insert(code, name);
-                }
-            }
+            let names: HashMap<String, String> = c
+                .query_map("SELECT code, name FROM region", &[], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .into_iter()
+                .collect();
             let grids = reachable_grids(c, &a, now)?;
             // The top of the reach: the city (or everything) for an
             // administrator; the one region of a person's jurisdiction;
@@ -404,18 +402,21 @@ impl Store {
             // Cases in the region, by priority, state and level; reports by day.
             let codes: Vec<&str> = inside.iter().map(|g| g.path.grid.as_str()).collect();
             let codes = serde_json::to_string(&codes)?;
+            let in_codes = c.dialect().json_strings("?1");
             let count_by = |column: &str| -> Result<Vec<Count>> {
-                let mut stmt = c.prepare(&format!(
-                    "SELECT CAST({column} AS TEXT), COUNT(*) FROM case_file
-                     WHERE grid_code IN (SELECT value FROM json_each(?1)) GROUP BY 1 ORDER BY 1"
-                ))?;
-                let rows = stmt.query_map([&codes], |r| {
-                    Ok(Count {
-                        key: r.get(0)?,
-                        count: r.get::<_, i64>(1)?.unsigned_abs(),
-                    })
-                })?;
-                Ok(rows.collect::<rusqlite::Result<_>>()?)
+                c.query_map(
+                    &format!(
+                        "SELECT CAST({column} AS TEXT), COUNT(*) FROM case_file
+                         WHERE grid_code IN ({in_codes}) GROUP BY 1 ORDER BY 1"
+                    ),
+                    &[&codes],
+                    |r| {
+                        Ok(Count {
+                            key: r.get(0)?,
+                            count: r.get::<i64>(1)?.unsigned_abs(),
+                        })
+                    },
+                )
             };
             let first_day = day - Duration::days(REPORT_DAYS - 1);
             let mut by_day: BTreeMap<NaiveDate, (u32, u32)> = (0..REPORT_DAYS)
@@ -425,15 +426,15 @@ impl Store {
                 let since = first_day
                     .and_hms_opt(0, 0, 0)
                     .map_or(0, |t| to_ms(t.and_utc() - Duration::hours(8)));
-                let mut stmt = c.prepare(
-                    "SELECT reported_at, escalation_level FROM case_file
-                     WHERE grid_code IN (SELECT value FROM json_each(?1)) AND reported_at >= ?2",
+                let rows: Vec<(i64, i64)> = c.query_map(
+                    &format!(
+                        "SELECT reported_at, escalation_level FROM case_file
+                         WHERE grid_code IN ({in_codes}) AND reported_at >= ?2"
+                    ),
+                    &[&codes, &since],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )?;
-                let rows = stmt.query_map(rusqlite::params![codes, since], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-                })?;
-                for row in rows {
-                    let (at, level) = row?;
+                for (at, level) in rows {
                     let d = local_day(crate::clock::from_ms(at));
                     if let Some(e) = by_day.get_mut(&d) {
                         e.0 += 1;

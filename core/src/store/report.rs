@@ -150,8 +150,8 @@ impl Store {
 
     /// SHA-256 and size of every stored photo (for checking the blobs).
     pub fn stored_evidence_hashes(&self) -> Result<Vec<(String, u64)>> {
-        self.read(|c| {
-            Sql::from(c).query_map(
+        self.read_sql(|c| {
+            c.query_map(
                 "SELECT sha256, size FROM evidence WHERE upload_state = 'stored' ORDER BY id",
                 &[],
                 |r| Ok((r.get::<String>(0)?, r.get::<u64>(1)?)),

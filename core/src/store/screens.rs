@@ -12,6 +12,7 @@ use super::Store;
 use crate::case::history::verify_chain;
 use crate::case::{allowed_actions, ActionKind, Case, CaseState, ChainBreak};
 use crate::clock::to_ms;
+use crate::db::Sql;
 use crate::error::Result;
 use crate::escalation::{assess, Assessment};
 use crate::evidence::EvidenceRecord;
@@ -66,7 +67,7 @@ pub struct CaseDetail {
 
 /// Photos the case shows: its own (report and after-photos) and those it
 /// references from the visit that found the hazard.
-fn case_evidence(c: &rusqlite::Connection, case: &Case) -> Result<Vec<EvidenceRecord>> {
+fn case_evidence(c: Sql<'_>, case: &Case) -> Result<Vec<EvidenceRecord>> {
     let mut out = Vec::new();
     for id in &case.evidence_ids {
         if let Some(e) = load_evidence(c, id)? {
@@ -131,20 +132,21 @@ impl Store {
     /// and whether the history verifies.
     pub fn case_detail(&self, user_id: &str, case_id: &str) -> Result<CaseDetail> {
         let now = self.now();
-        self.read(|c| {
+        self.read_sql(|c| {
             let a = actor(c, user_id, now)?;
             let case = visible_case(c, &a, case_id)?;
             let events = load_events(c, case_id)?;
             let name_of = |id: &str| -> Result<Option<String>> {
-                Ok(c.prepare_cached("SELECT name FROM app_user WHERE id = ?1")?
-                    .query_row([id], |r| r.get(0))
-                    .ok())
+                c.query_row("SELECT name FROM app_user WHERE id = ?1", &[&id], |r| {
+                    r.get(0)
+                })
             };
             let household_name = match &case.household_code {
-                Some(code) => c
-                    .prepare_cached("SELECT name FROM household WHERE code = ?1")?
-                    .query_row([code], |r| r.get(0))
-                    .ok(),
+                Some(code) => {
+                    c.query_row("SELECT name FROM household WHERE code = ?1", &[code], |r| {
+                        r.get(0)
+                    })?
+                }
                 None => None,
             };
             let policy = deadline_policy(c)?;

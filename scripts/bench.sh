@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run every benchmark and rewrite docs/benchmarks.md from the results.
 # Usage: scripts/bench.sh            (about 6 minutes on 2 cores)
+#        scripts/bench.sh morning    only a city's morning, on SQLite and on PostgreSQL;
+#                                    rewrites only its section
 #        scripts/bench.sh store      only the device-store benchmarks (plain and
 #                                    encrypted); rewrites only their sections
 #        scripts/bench.sh screens    only the phone's screens on a big grid
@@ -30,6 +32,27 @@ if [ "${1:-all}" = console ]; then
   exit 0
 fi
 
+# A city's morning on SQLite, then on a throwaway PostgreSQL cluster
+# (scripts/pg-cluster.sh), same machine, same script.
+run_morning() {
+  echo "== a city's morning: 1,890 phones × 50 operations, records in SQLite"
+  target/release/gridwork-bench morning > "$out/morning.json"
+  cat "$out/morning.json"
+  echo "== the same morning, records in PostgreSQL (one instance)"
+  eval "$(scripts/pg-cluster.sh start)"
+  GRIDWORK_DATABASE="$GRIDWORK_PG_URL" target/release/gridwork-bench morning > "$out/morning-pg.json" || {
+    scripts/pg-cluster.sh stop "$GRIDWORK_PG_DIR"; exit 1; }
+  scripts/pg-cluster.sh stop "$GRIDWORK_PG_DIR"
+  cat "$out/morning-pg.json"
+}
+
+if [ "${1:-all}" = morning ]; then
+  cargo build --release --locked -p gridwork -p gridwork-bench
+  run_morning
+  python3 scripts/bench_report.py --morning "$out"
+  exit 0
+fi
+
 if [ "${1:-all}" = store ]; then
   # The phones ship SQLCipher on a vendored OpenSSL: measure that one.
   cargo bench --locked -p gridwork-core --features vendored-openssl --bench store 2>&1 | tee "$log" | grep -E "time:|figure:" || true
@@ -52,9 +75,7 @@ npm ci --prefix bench/pouchdb --silent --no-audit --no-fund
 node bench/pouchdb/run.mjs --records "$out/pull-records.json" --push-records "$out/push-records.json" > "$out/pouchdb.json"
 python3 -c "import json; d=json.load(open('$out/pouchdb.json')); print({k: (d[k]['seconds'], d[k]['requests']) for k in ('pull', 'push')})"
 
-echo "== a city's morning: 1,890 phones × 50 operations"
-target/release/gridwork-bench morning > "$out/morning.json"
-cat "$out/morning.json"
+run_morning
 
 echo "== photo uploads: 200 × 300 KB over tus beside raw HTTP PUT; link cuts"
 target/release/gridwork-bench uploads > "$out/uploads.json"

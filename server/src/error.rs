@@ -106,6 +106,13 @@ impl ServerError {
                         wipe: true,
                     },
                 ),
+                // Lost the race for a row more times than a write is run
+                // again (PostgreSQL under a storm of writers): nothing was
+                // applied; the phone sends it again shortly.
+                CoreError::Database { retry: true, .. } => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    body("busy", "服务器繁忙，请稍后重试 / the server is busy, retry shortly".into()),
+                ),
                 _ => (StatusCode::INTERNAL_SERVER_ERROR, body("storage", "服务器存储出错 / server storage failed".into())),
             },
             ServerError::Unauthorized(why) => (
@@ -199,6 +206,12 @@ impl IntoResponse for ServerError {
                 axum::http::HeaderValue::from(retry_after_secs(wait)),
             );
         }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(1u64),
+            );
+        }
         response
     }
 }
@@ -206,4 +219,29 @@ impl IntoResponse for ServerError {
 /// Whole seconds, at least one (Retry-After: 0 invites a busy loop).
 fn retry_after_secs(wait: std::time::Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_write_that_kept_losing_its_race_is_busy_not_broken() {
+        let lost = ServerError::Core(CoreError::Database {
+            reason: "could not serialize access due to concurrent update (40001)".into(),
+            retry: true,
+        });
+        let response = lost.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[axum::http::header::RETRY_AFTER], "1");
+        let broken = ServerError::Core(CoreError::Database {
+            reason: "relation \"visit\" does not exist (42P01)".into(),
+            retry: false,
+        });
+        assert_eq!(
+            broken.into_response().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

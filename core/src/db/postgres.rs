@@ -1,7 +1,9 @@
 //! The PostgreSQL side of [`Sql`]: one session (a connection) with its
-//! prepared statements, and transactions that are SERIALIZABLE and run
-//! again when they lose a race, so concurrent server instances apply each
-//! operation exactly once without hand-placed row locks.
+//! prepared statements, and transactions on one snapshot (REPEATABLE READ)
+//! that run again when they lose a race, so concurrent server instances
+//! apply each operation exactly once: a second writer of the same row, or
+//! of the same key (an operation's answer, an escalation's level), loses
+//! and runs again on what won. Why not SERIALIZABLE: see ADR 0018.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -57,10 +59,15 @@ impl std::fmt::Debug for PgSession {
 }
 
 fn db_error(e: postgres::Error) -> CoreError {
+    // A lost race: a concurrent update of the same row, a deadlock, or a
+    // key another transaction inserted after this one's snapshot (under
+    // snapshot isolation that is a unique violation, not a serialization
+    // failure). Run again, the transaction sees what won.
     let retry = matches!(
         e.code(),
         Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
             || *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::UNIQUE_VIOLATION
     );
     let reason = match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
@@ -100,10 +107,11 @@ impl PgSession {
         Ok(out)
     }
 
-    /// Run `work` in one SERIALIZABLE transaction, committed if it returns
-    /// `Ok`, rolled back otherwise; run again (up to a bound) when
-    /// PostgreSQL reports a serialization failure or a deadlock, so `work`
-    /// must not have effects outside the database.
+    /// Run `work` in one REPEATABLE READ transaction, committed if it
+    /// returns `Ok`, rolled back otherwise; run again (up to a bound) when
+    /// it loses a race (a concurrent update, a deadlock, a key inserted
+    /// since its snapshot), so `work` must not have effects outside the
+    /// database.
     pub fn transaction<T>(&self, mut work: impl FnMut(Sql<'_>) -> Result<T>) -> Result<T> {
         self.transaction_or_discard(|sql| Ok((work(sql)?, true)))
     }
@@ -117,7 +125,7 @@ impl PgSession {
     ) -> Result<T> {
         let mut attempt = 1;
         loop {
-            self.execute_batch("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
+            self.execute_batch("BEGIN ISOLATION LEVEL REPEATABLE READ")?;
             self.failed.replace(None);
             let outcome = work(Sql::Postgres(self)).and_then(|(out, keep)| {
                 if let Some((reason, retry)) = self.failed.take() {

@@ -598,7 +598,7 @@ impl Store {
         Ok(w)
     }
 
-    /// A write on PostgreSQL: one SERIALIZABLE transaction, run again from
+    /// A write on PostgreSQL: one transaction on one snapshot, run again from
     /// the start when it loses a race (so `f` is `Fn`: it cannot consume
     /// what it captured on the first run).
     #[cfg(feature = "postgres")]

@@ -84,6 +84,7 @@ pub enum AdminAction {
 
 pub fn run(
     data: &Path,
+    database: &gridwork_server::storage::database::Database,
     create: bool,
     admin: &str,
     action: AdminAction,
@@ -96,7 +97,12 @@ pub fn run(
         )
         .into());
     }
-    let storage = SqliteStorage::open(data, Arc::new(SystemClock))?;
+    let storage = SqliteStorage::open_on(
+        database,
+        data,
+        Arc::new(SystemClock),
+        gridwork_server::storage::uploads::UploadConfig::default(),
+    )?;
     if let Some(code) = storage.bootstrap_admin("http://127.0.0.1:8080")? {
         println!(
             "新建管理员 admin；激活码 / created user admin; activation code: {}",

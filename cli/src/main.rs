@@ -119,6 +119,15 @@ enum Command {
     Admin {
         #[arg(long, default_value = "gridwork-data")]
         data: PathBuf,
+        /// The server's records: `data` or its PostgreSQL URL (as `serve
+        /// --database`).
+        #[arg(
+            long,
+            env = "GRIDWORK_DATABASE",
+            default_value = "data",
+            hide_env_values = true
+        )]
+        database: gridwork_server::storage::database::Database,
         /// Start a new data directory if `--data` does not exist (otherwise
         /// a missing directory is an error: most likely a typo).
         #[arg(long)]
@@ -230,10 +239,11 @@ fn main() -> ExitCode {
         }),
         Command::Admin {
             data,
+            database,
             create,
             as_user,
             action,
-        } => admin::run(&data, create, &as_user, action),
+        } => admin::run(&data, &database, create, &as_user, action),
         Command::Import {
             db,
             user,

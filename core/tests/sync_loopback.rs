@@ -731,3 +731,42 @@ fn the_today_screen_shows_what_is_due_my_cases_and_what_waits_to_sync() {
     assert_eq!(today.pending_operations, 0);
     assert_eq!(today.last_synced_at, Some(w.clock.now()));
 }
+
+#[test]
+fn an_operation_sent_twice_in_one_batch_is_applied_once() {
+    let w = World::new();
+    let worker = w.device("worker");
+    w.sync(&worker, WORKER);
+    visit_with_hazard(&w, &worker);
+    let ops = worker.outbox(1000).unwrap();
+    let visit = ops
+        .iter()
+        .find(|o| o.operation.kind() == "visit_recorded")
+        .unwrap()
+        .clone();
+    // Everything before the visit, then the visit twice in the same push.
+    let mut batch: Vec<_> = ops
+        .iter()
+        .take_while(|o| o.seq < visit.seq)
+        .cloned()
+        .collect();
+    batch.push(visit.clone());
+    batch.push(visit);
+    let answers = w
+        .server
+        .apply_push(
+            WORKER,
+            worker.device_id(),
+            None,
+            worker.acked_through().unwrap(),
+            &batch,
+        )
+        .unwrap();
+    let n = answers.len();
+    assert!(
+        matches!(&answers[n - 2], OpAnswer::Applied { .. })
+            && matches!(&answers[n - 1], OpAnswer::Duplicate { .. }),
+        "{answers:?}"
+    );
+    assert_eq!(w.server.server_figures().unwrap().visits, 1);
+}

@@ -80,17 +80,8 @@ enum Command {
         /// AWS_REGION (and AWS_ALLOW_HTTP=true for a plain-HTTP endpoint).
         #[arg(long, env = "GRIDWORK_BLOBS", default_value = "data")]
         blobs: gridwork_server::blob::BlobLocation,
-        /// Where the records live: `data` (gridwork.db in the data
-        /// directory) or a PostgreSQL URL, postgres://user:password@host/db,
-        /// which several servers can share. Device credentials and upload
-        /// state stay in the data directory for now.
-        #[arg(
-            long,
-            env = "GRIDWORK_DATABASE",
-            default_value = "data",
-            hide_env_values = true
-        )]
-        database: gridwork_server::storage::database::Database,
+        #[command(flatten)]
+        database: DatabaseArg,
         /// Run on a test clock starting at this time (RFC 3339, e.g.
         /// 2026-05-11T00:00:00Z); an administrator moves it forward with
         /// POST /v1/admin/clock. For end-to-end tests and the demo only.
@@ -119,15 +110,8 @@ enum Command {
     Admin {
         #[arg(long, default_value = "gridwork-data")]
         data: PathBuf,
-        /// The server's records: `data` or its PostgreSQL URL (as `serve
-        /// --database`).
-        #[arg(
-            long,
-            env = "GRIDWORK_DATABASE",
-            default_value = "data",
-            hide_env_values = true
-        )]
-        database: gridwork_server::storage::database::Database,
+        #[command(flatten)]
+        database: DatabaseArg,
         /// Start a new data directory if `--data` does not exist (otherwise
         /// a missing directory is an error: most likely a typo).
         #[arg(long)]
@@ -164,6 +148,22 @@ pub enum ImportKind {
     Households,
     /// CSV or XLSX member register.
     Members,
+}
+
+/// `--database`, for `serve` and `admin` alike.
+#[derive(clap::Args, Debug)]
+struct DatabaseArg {
+    /// Where the records live: `data` (gridwork.db in the data directory)
+    /// or a PostgreSQL URL, postgres://user:password@host/db, which several
+    /// servers can share. Device credentials and upload state stay in the
+    /// data directory for now.
+    #[arg(
+        long,
+        env = "GRIDWORK_DATABASE",
+        default_value = "data",
+        hide_env_values = true
+    )]
+    database: gridwork_server::storage::database::Database,
 }
 
 fn main() -> ExitCode {
@@ -234,7 +234,7 @@ fn main() -> ExitCode {
                 test_clock,
                 push,
                 escalation_every: std::time::Duration::from_secs(escalation_interval_secs.max(1)),
-                database,
+                database: database.database,
             })
         }),
         Command::Admin {
@@ -243,7 +243,7 @@ fn main() -> ExitCode {
             create,
             as_user,
             action,
-        } => admin::run(&data, &database, create, &as_user, action),
+        } => admin::run(&data, &database.database, create, &as_user, action),
         Command::Import {
             db,
             user,

@@ -71,7 +71,12 @@ fn db_error(e: postgres::Error) -> CoreError {
     );
     let reason = match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+        // "error connecting to server" says nothing without its cause
+        // (connection refused, no such host, bad password).
+        None => match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     };
     CoreError::Database { reason, retry }
 }

@@ -546,20 +546,10 @@ impl Store {
         let now = self.clock.now();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut w = self.writer(WriterTx::Sqlite(tx), now, silent)?;
-        let out = match f(&mut w) {
-            Ok(out) => out,
-            Err(e) => {
-                for file in &w.created_files {
-                    let _ = std::fs::remove_file(file);
-                }
-                return Err(e);
-            }
-        };
+        let out = w.run(&f)?;
         if w.discard {
             // Dropping the transaction rolls it back.
-            for file in &w.created_files {
-                let _ = std::fs::remove_file(file);
-            }
+            w.remove_created_files();
             return Ok(out);
         }
         w.finish()?;
@@ -610,15 +600,7 @@ impl Store {
     ) -> Result<T> {
         session.transaction_or_discard(|_| {
             let mut w = self.writer(WriterTx::Postgres(session), self.clock.now(), silent)?;
-            let out = match f(&mut w) {
-                Ok(out) => out,
-                Err(e) => {
-                    for file in &w.created_files {
-                        let _ = std::fs::remove_file(file);
-                    }
-                    return Err(e);
-                }
-            };
+            let out = w.run(&f)?;
             w.finish()?;
             Ok((out, !w.discard))
         })
@@ -659,6 +641,18 @@ fn configure(conn: &Connection) -> Result<()> {
 }
 
 impl Writer<'_> {
+    /// The write's body; if it fails, the files it copied are removed (the
+    /// rows naming them roll back).
+    fn run<T>(&mut self, f: &impl Fn(&mut Self) -> Result<T>) -> Result<T> {
+        f(self).inspect_err(|_| self.remove_created_files())
+    }
+
+    fn remove_created_files(&self) {
+        for file in &self.created_files {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+
     /// The last statements before commit: the change log, then the HLC.
     fn finish(&mut self) -> Result<()> {
         self.flush_changes()?;

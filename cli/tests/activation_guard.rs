@@ -16,14 +16,10 @@ async fn guesses_are_throttled_and_codes_are_stored_keyed() {
     let code = town.admin.code_for("w1").await;
 
     // The credentials database holds no plain hash of the code.
-    let auth = rusqlite::Connection::open(town.server.data.join("auth.db")).unwrap();
-    let stored: Vec<String> = auth
-        .prepare("SELECT code_hash FROM activation_code")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let stored: Vec<String> = support::auth_db(&town.server.data, |sql| {
+        sql.query_map("SELECT code_hash FROM activation_code", &[], |r| r.get(0))
+            .unwrap()
+    });
     let plain = hex::encode(Sha256::digest(code.as_bytes()));
     assert!(
         !stored.contains(&plain),
@@ -58,12 +54,13 @@ async fn guesses_are_throttled_and_codes_are_stored_keyed() {
         .contains("too many failed attempts"));
 
     // The blocked attempt did not spend the code.
-    let used: Option<i64> = auth
-        .query_row(
+    let used = support::auth_db(&town.server.data, |sql| {
+        sql.query_row(
             "SELECT COUNT(*) FROM activation_code WHERE used_at IS NOT NULL AND user_id = 'w1'",
-            [],
-            |r| r.get(0),
+            &[],
+            |r| r.get::<i64>(0),
         )
-        .unwrap();
+        .unwrap()
+    });
     assert_eq!(used, Some(0));
 }

@@ -10,6 +10,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use sha2::Digest as _;
+
 use gridwork_core::case::{CaseAction, CaseState, Difficulty};
 use gridwork_core::checklist::{Answer, AnswerValue};
 use gridwork_core::evidence::PhotoInput;
@@ -361,6 +363,7 @@ async fn credentials_rotate_and_old_protocols_are_told_to_update() {
     assert_eq!(resp.status(), 200);
     let new_token = json(resp).await["token"].as_str().unwrap().to_string();
     assert_ne!(new_token, old_token);
+    let current = new_token.clone();
     assert_eq!(new_token.len(), 4 + 43, "gwd_ + 256 bits in base64url");
     let pull = |token: String, protocol: &'static str| {
         let http = http.clone();
@@ -386,11 +389,30 @@ async fn credentials_rotate_and_old_protocols_are_told_to_update() {
     let body = json(old).await;
     assert_eq!(body["code"], "protocol_too_old");
     assert!(body["reason"].as_str().unwrap().contains("请更新应用"));
-    // Only the hash is stored.
-    let auth = std::fs::read(town.server.data.join("auth.db")).unwrap();
-    assert!(!auth
-        .windows(20)
-        .any(|w| w == &worker.token().as_bytes()[..20]));
+    // Only the hash is stored: no byte run of the credential in the
+    // SQLite file, no column holding it on PostgreSQL.
+    let token = current;
+    if support::test_database_url(&town.server.data).is_none() {
+        let auth = std::fs::read(town.server.data.join("auth.db")).unwrap();
+        assert!(!auth.windows(20).any(|w| w == &token.as_bytes()[..20]));
+    }
+    let (plain, hashed) = support::auth_db(&town.server.data, |sql| {
+        let count = |sql_text: &str, value: String| {
+            sql.query_row(sql_text, &[&value], |r| r.get::<i64>(0))
+                .unwrap()
+                .unwrap()
+        };
+        let q = "SELECT COUNT(*) FROM device WHERE token_hash = ?1 OR name = ?1 OR device_id = ?1";
+        (
+            count(q, token.clone()),
+            count(q, hex::encode(sha2::Sha256::digest(token.as_bytes()))),
+        )
+    });
+    assert_eq!(
+        (plain, hashed),
+        (0, 1),
+        "the credential is stored as its hash only"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -67,6 +67,19 @@ pub fn server_db<T: Send>(
     }
 }
 
+/// Run `f` on the server's own records (devices, codes, console
+/// accounts): `auth.db` on SQLite, the same database as the rest on
+/// PostgreSQL.
+pub fn auth_db<T: Send>(data: &Path, f: impl FnOnce(gridwork_core::db::Sql<'_>) -> T + Send) -> T {
+    match test_database_url(data) {
+        Some(_) => server_db(data, f),
+        None => {
+            let conn = rusqlite::Connection::open(data.join("auth.db")).unwrap();
+            f(gridwork_core::db::Sql::from(&conn))
+        }
+    }
+}
+
 /// A count from the records of the server on `data`; 0 while the
 /// database cannot answer yet (polled while a server starts or dies).
 pub fn count_rows(data: &Path, sql: &str) -> i64 {

@@ -40,6 +40,12 @@ const MIGRATION_LOCK: i64 = 47_439_675;
 
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
 
+/// Where a schema's version is kept: the store's own row, or a named part.
+enum VersionRow<'a> {
+    Store,
+    Part(&'a str),
+}
+
 /// One connection to PostgreSQL. Not shared between threads: a pool
 /// hands each request its own.
 pub struct PgSession {
@@ -164,28 +170,55 @@ impl PgSession {
     /// take turns (an advisory lock held for the whole run), so each
     /// migration runs once. Returns the version reached.
     pub fn migrate(&self, migrations: &[String]) -> Result<usize> {
+        self.migrate_with(&VersionRow::Store, migrations)
+    }
+
+    /// As [`PgSession::migrate`], for tables the store does not own (the
+    /// server's credentials): their own version, kept under `part`, so
+    /// each side adds migrations without renumbering the other's.
+    pub fn migrate_part(&self, part: &str, migrations: &[String]) -> Result<usize> {
+        self.migrate_with(&VersionRow::Part(part), migrations)
+    }
+
+    fn migrate_with(&self, row: &VersionRow<'_>, migrations: &[String]) -> Result<usize> {
         self.execute_batch(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
-        let outcome = self.migrate_locked(migrations);
+        let outcome = self.migrate_locked(row, migrations);
         // Released with the session anyway if this fails.
         let _ = self.execute_batch(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
         outcome
     }
 
-    fn migrate_locked(&self, migrations: &[String]) -> Result<usize> {
+    fn migrate_locked(&self, row: &VersionRow<'_>, migrations: &[String]) -> Result<usize> {
         // "already exists, skipping" is no news to the log.
         self.execute_batch(
             "SET client_min_messages TO warning;
              CREATE TABLE IF NOT EXISTS gridwork_schema (
                  id BIGINT PRIMARY KEY CHECK (id = 1),
                  version BIGINT NOT NULL);
-             INSERT INTO gridwork_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+             INSERT INTO gridwork_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+             CREATE TABLE IF NOT EXISTS gridwork_schema_part (
+                 part TEXT PRIMARY KEY,
+                 version BIGINT NOT NULL)",
         )?;
+        let part = match row {
+            VersionRow::Store => "",
+            VersionRow::Part(part) => part,
+        };
+        let (read, write) = match row {
+            VersionRow::Store => (
+                "SELECT version FROM gridwork_schema WHERE ?1 = ?1",
+                "UPDATE gridwork_schema SET version = ?2 WHERE ?1 = ?1",
+            ),
+            VersionRow::Part(_) => (
+                "SELECT version FROM gridwork_schema_part WHERE part = ?1",
+                "INSERT INTO gridwork_schema_part (part, version) VALUES (?1, ?2)
+                 ON CONFLICT (part) DO UPDATE SET version = excluded.version",
+            ),
+        };
         loop {
             let reached = self.transaction(|sql| {
                 let version = sql
-                    .query_row("SELECT version FROM gridwork_schema", &[], |r| {
-                        r.get::<u64>(0)
-                    })?
+                    .query_row(read, &[&part], |r| r.get::<u64>(0))?
                     .unwrap_or_default();
                 let version = usize::try_from(version).unwrap_or(usize::MAX);
                 let Some(step) = migrations.get(version) else {
@@ -193,10 +226,10 @@ impl PgSession {
                 };
                 sql.execute_batch(step)?;
                 sql.execute(
-                    "UPDATE gridwork_schema SET version = ?1",
-                    &[&i64::try_from(version + 1).unwrap_or(i64::MAX)],
+                    write,
+                    &[&part, &i64::try_from(version + 1).unwrap_or(i64::MAX)],
                 )?;
-                tracing::info!(version = version + 1, "PostgreSQL schema migrated");
+                tracing::info!(part, version = version + 1, "PostgreSQL schema migrated");
                 Ok(None)
             })?;
             if let Some(version) = reached {

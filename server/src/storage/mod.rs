@@ -5,6 +5,7 @@
 //!
 //! Calls are blocking; the routes run them on tokio's blocking pool.
 
+mod auth_db;
 mod code_key;
 pub mod console;
 pub mod database;

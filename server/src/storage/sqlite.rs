@@ -1,10 +1,11 @@
-//! The embedded default: the core's store in server role (`gridwork.db`)
-//! and device credentials in `auth.db`, both SQLite files in the data
-//! directory. Device credentials are stored only as SHA-256 hashes,
+//! The server's storage: the core's store in server role and the server's
+//! own records ([`AuthDb`]), both in the data directory's SQLite files
+//! (`gridwork.db`, `auth.db`) by default or both in one PostgreSQL
+//! database. Device credentials are stored only as SHA-256 hashes,
 //! activation codes as HMAC-SHA256 under the key in `auth.key`.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
@@ -12,6 +13,7 @@ use gridwork_core::case::DeadlinePolicy;
 use gridwork_core::checklist::ChecklistTemplate;
 use gridwork_core::clock::{from_ms, to_ms, Clock};
 use gridwork_core::coverage::CoverageReport;
+use gridwork_core::db::Sql;
 use gridwork_core::import::TableFormat;
 use gridwork_core::store::{
     EscalationPass, ImportMode, ImportReport, PushDelivery, PushJob, PushJobUpdate,
@@ -20,10 +22,9 @@ use gridwork_core::sync::protocol::{PullResponse, PushRequest, PushResponse};
 use gridwork_core::user::{Assignment, Role, User};
 use gridwork_core::visit::VisitPolicy;
 use gridwork_core::{CoreError, Store};
-use rusqlite::{Connection, OptionalExtension};
-use rusqlite_migration::{Migrations, M};
 use sha2::{Digest, Sha256};
 
+use super::auth_db::AuthDb;
 use super::code_key::CodeKey;
 use super::database::Database;
 use super::uploads::{UploadConfig, Uploads};
@@ -41,32 +42,11 @@ pub const OP_RETENTION_DAYS: i64 = 180;
 /// Characters of activation codes: no 0/O, 1/I/L, easy to read aloud.
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
-const AUTH_V1: &str = "
-CREATE TABLE device (
-    device_id    TEXT PRIMARY KEY,
-    user_id      TEXT NOT NULL,
-    name         TEXT NOT NULL,
-    token_hash   TEXT NOT NULL UNIQUE,
-    activated_at INTEGER NOT NULL,
-    last_seen_at INTEGER,
-    revoked_at   INTEGER
-) STRICT;
-CREATE INDEX device_user ON device(user_id);
-CREATE TABLE activation_code (
-    code_hash  TEXT PRIMARY KEY,
-    user_id    TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    used_at    INTEGER,
-    device_id  TEXT
-) STRICT;
-";
-
 /// SQLite storage.
 #[derive(Debug)]
 pub struct SqliteStorage {
     store: Store,
-    auth: Mutex<Connection>,
+    auth: AuthDb,
     clock: Arc<dyn Clock>,
     uploads: Uploads,
     code_key: CodeKey,
@@ -128,11 +108,11 @@ impl SqliteStorage {
         Self::open_on(&Database::DataDir, data_dir, clock, upload_config)
     }
 
-    /// Open with the domain store in `database` (the data directory's
-    /// SQLite file, or PostgreSQL). Device credentials and upload state
-    /// stay in the data directory's `auth.db` and `uploads.db` for now
-    /// (ADR 0018: they move next), so instances sharing one PostgreSQL do
-    /// not yet share them.
+    /// Open with the domain store and the server's own records in
+    /// `database` (the data directory's SQLite files, or PostgreSQL).
+    /// Upload state stays in the data directory's `uploads.db` for now
+    /// (ADR 0018: it moves next), so instances sharing one PostgreSQL
+    /// share devices and console sessions but not uploads in progress.
     pub fn open_on(
         database: &Database,
         data_dir: &Path,
@@ -141,27 +121,17 @@ impl SqliteStorage {
     ) -> ApiResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
         let store = database.open_store(data_dir, clock.clone())?;
-        gridwork_core::private_file::make_private(&data_dir.join("auth.db"))?;
-        let mut auth = Connection::open(data_dir.join("auth.db"))?;
-        auth.pragma_update(None, "journal_mode", "WAL")?;
-        auth.pragma_update(None, "synchronous", "FULL")?;
-        auth.busy_timeout(std::time::Duration::from_secs(5))?;
-        Migrations::new(vec![
-            M::up(AUTH_V1),
-            M::up(super::sqlite_console::AUTH_V2),
-            M::up(super::sqlite_console::AUTH_V3),
-        ])
-        .to_latest(&mut auth)
-        .map_err(CoreError::from)?;
+        let auth = AuthDb::open(database, data_dir)?;
         let blobs: Arc<dyn BlobStore> = upload_config
             .blobs
             .open(data_dir)
             .map_err(|e| ServerError::Internal(e.to_string()))?;
         let uploads = Uploads::open(data_dir, blobs, clock.clone(), upload_config, &store)?;
         let code_key = CodeKey::load_or_create(data_dir)?;
+        auth.check_code_key(&code_key)?;
         Ok(SqliteStorage {
             store,
-            auth: Mutex::new(auth),
+            auth,
             clock,
             uploads,
             code_key,
@@ -173,8 +143,8 @@ impl SqliteStorage {
         &self.store
     }
 
-    pub(super) fn auth(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.auth.lock().unwrap_or_else(|p| p.into_inner())
+    pub(super) fn auth(&self) -> &AuthDb {
+        &self.auth
     }
 
     pub(super) fn now(&self) -> DateTime<Utc> {
@@ -190,44 +160,41 @@ impl SqliteStorage {
         }
     }
 
+    /// The lookup keys of `code`: its keyed digest, and a bare SHA-256
+    /// for a code made before the server had a key (found until it
+    /// expires).
+    pub(super) fn code_digests(&self, code: &str) -> ApiResult<[String; 2]> {
+        let code = normalize_code(code);
+        Ok([self.code_key.digest(&code)?, hash(&code)])
+    }
+
     /// The activation code's stored digest and its person, if the code is
     /// known, unused and unexpired; otherwise the reason, for that field.
     pub(super) fn usable_code(
         &self,
-        tx: &rusqlite::Transaction<'_>,
-        code: &str,
-    ) -> ApiResult<(String, String)> {
+        sql: Sql<'_>,
+        digests: &[String; 2],
+    ) -> gridwork_core::Result<(String, String)> {
         let now = self.now();
-        // Keyed digest; or a bare SHA-256 for a code made before the
-        // server had a key (found until it expires).
-        let keyed = self.code_key.digest(&normalize_code(code))?;
-        let legacy = hash(&normalize_code(code));
-        let row: Option<(String, String, i64, Option<i64>)> = tx
-            .query_row(
-                "SELECT code_hash, user_id, expires_at, used_at FROM activation_code WHERE code_hash IN (?1, ?2)",
-                [&keyed, &legacy],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
-        let code_hash = row.as_ref().map(|r| r.0.clone()).unwrap_or_default();
-        let row = row.map(|(_, user, expires, used)| (user, expires, used));
+        let row = sql.query_row(
+            "SELECT code_hash, user_id, expires_at, used_at FROM activation_code WHERE code_hash IN (?1, ?2)",
+            &[&digests[0], &digests[1]],
+            |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<i64>(2)?, r.get::<Option<i64>>(3)?)),
+        )?;
         match row {
             None => Err(CoreError::invalid(
                 "code",
                 "激活码不正确 / the activation code is not valid",
-            )
-            .into()),
-            Some((_, _, Some(_))) => Err(CoreError::invalid(
+            )),
+            Some((_, _, _, Some(_))) => Err(CoreError::invalid(
                 "code",
                 "激活码已使用 / the activation code was already used",
-            )
-            .into()),
-            Some((_, expires, None)) if expires < to_ms(now) => Err(CoreError::invalid(
+            )),
+            Some((_, _, expires, None)) if expires < to_ms(now) => Err(CoreError::invalid(
                 "code",
                 "激活码已过期 / the activation code has expired",
-            )
-            .into()),
-            Some((user_id, _, None)) => Ok((code_hash, user_id)),
+            )),
+            Some((code_hash, user_id, _, None)) => Ok((code_hash, user_id)),
         }
     }
 
@@ -257,10 +224,13 @@ impl ServerStorage for SqliteStorage {
         let code = new_code();
         let now = self.now();
         let expires_at = now + Duration::days(CODE_TTL_DAYS);
-        self.auth().execute(
-            "INSERT INTO activation_code (code_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![self.code_key.digest(&code)?, user_id, to_ms(now), to_ms(expires_at)],
-        )?;
+        let digest = self.code_key.digest(&code)?;
+        self.auth().run(|sql| {
+            sql.execute(
+                "INSERT INTO activation_code (code_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                &[&digest, &user_id, &to_ms(now), &to_ms(expires_at)],
+            )
+        })?;
         let qr = gridwork_core::sync::activation_link::ActivationLink::to_qr(server_url, &code);
         Ok(ActivationCode {
             code,
@@ -285,23 +255,22 @@ impl ServerStorage for SqliteStorage {
         }
         let now = self.now();
         let token = new_token();
-        let user_id = {
-            let mut conn = self.auth();
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (code_hash, user_id) = self.usable_code(&tx, code)?;
+        let digests = self.code_digests(code)?;
+        let name: String = device_name.chars().take(100).collect();
+        let token_hash = hash(&token);
+        let user_id = self.auth().transaction(|sql| {
+            let (code_hash, user_id) = self.usable_code(sql, &digests)?;
             // A device id is bound to the person whose phone it is. The
             // same person enrolling the same installation again (its first
             // answer was lost on the way, or a new code after a lost
             // credential) replaces that device's credential; anyone else
             // naming it is refused, the code stays unused and the enrolled
             // device keeps working.
-            let bound_to: Option<String> = tx
-                .query_row(
-                    "SELECT user_id FROM device WHERE device_id = ?1",
-                    [device_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let bound_to = sql.query_row(
+                "SELECT user_id FROM device WHERE device_id = ?1",
+                &[&device_id],
+                |r| r.get::<String>(0),
+            )?;
             if bound_to.is_some_and(|owner| owner != user_id) {
                 tracing::warn!(
                     device = device_id,
@@ -309,36 +278,41 @@ impl ServerStorage for SqliteStorage {
                 );
                 return Err(CoreError::conflict(
                     "此设备编号已属于另一位用户的手机，请清除应用数据后重新激活 / this device id belongs to another person's phone: clear the app's data and activate again",
-                )
-                .into());
+                ));
             }
-            tx.execute(
+            sql.execute(
                 "UPDATE activation_code SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
-                rusqlite::params![code_hash, to_ms(now), device_id],
+                &[&code_hash, &to_ms(now), &device_id],
             )?;
             // Re-enrolling the same person's installation replaces its credential.
-            tx.execute(
+            sql.execute(
                 "INSERT INTO device (device_id, user_id, name, token_hash, activated_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(device_id) DO UPDATE SET user_id = excluded.user_id, name = excluded.name,
                    token_hash = excluded.token_hash, activated_at = excluded.activated_at, revoked_at = NULL",
-                rusqlite::params![device_id, user_id, device_name.chars().take(100).collect::<String>(), hash(&token), to_ms(now)],
+                &[&device_id, &user_id, &name, &token_hash, &to_ms(now)],
             )?;
-            tx.commit()?;
-            user_id
-        };
+            Ok(user_id)
+        })?;
         tracing::info!(device = device_id, user = %user_id, "device activated");
         Ok((token, self.store.user(&user_id)?))
     }
 
     fn authenticate(&self, token: &str) -> ApiResult<DeviceAuth> {
-        let conn = self.auth();
-        let row: Option<(String, String, Option<i64>, Option<i64>)> = conn
-            .query_row(
+        let token_hash = hash(token);
+        let row = self.auth().run(|sql| {
+            sql.query_row(
                 "SELECT device_id, user_id, revoked_at, last_seen_at FROM device WHERE token_hash = ?1",
-                [hash(token)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                &[&token_hash],
+                |r| {
+                    Ok((
+                        r.get::<String>(0)?,
+                        r.get::<String>(1)?,
+                        r.get::<Option<i64>>(2)?,
+                        r.get::<Option<i64>>(3)?,
+                    ))
+                },
             )
-            .optional()?;
+        })?;
         let Some((device_id, user_id, revoked, last_seen)) = row else {
             return Err(ServerError::Unauthorized("unknown credential".into()));
         };
@@ -348,12 +322,13 @@ impl ServerStorage for SqliteStorage {
         let now = to_ms(self.now());
         // At most one write a minute per device.
         if last_seen.is_none_or(|t| now - t > 60_000) {
-            conn.execute(
-                "UPDATE device SET last_seen_at = ?2 WHERE device_id = ?1",
-                rusqlite::params![device_id, now],
-            )?;
+            self.auth().run(|sql| {
+                sql.execute(
+                    "UPDATE device SET last_seen_at = ?2 WHERE device_id = ?1",
+                    &[&device_id, &now],
+                )
+            })?;
         }
-        drop(conn);
         let admin = matches!(self.store.user(&user_id), Ok(u) if u.role == Role::Administrator);
         Ok(DeviceAuth {
             device_id,
@@ -364,10 +339,13 @@ impl ServerStorage for SqliteStorage {
 
     fn rotate(&self, device_id: &str) -> ApiResult<String> {
         let token = new_token();
-        let n = self.auth().execute(
-            "UPDATE device SET token_hash = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
-            rusqlite::params![device_id, hash(&token)],
-        )?;
+        let token_hash = hash(&token);
+        let n = self.auth().run(|sql| {
+            sql.execute(
+                "UPDATE device SET token_hash = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+                &[&device_id, &token_hash],
+            )
+        })?;
         if n == 0 {
             return Err(ServerError::Revoked);
         }
@@ -375,10 +353,13 @@ impl ServerStorage for SqliteStorage {
     }
 
     fn revoke(&self, device_id: &str) -> ApiResult<()> {
-        let n = self.auth().execute(
-            "UPDATE device SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
-            rusqlite::params![device_id, to_ms(self.now())],
-        )?;
+        let now = to_ms(self.now());
+        let n = self.auth().run(|sql| {
+            sql.execute(
+                "UPDATE device SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+                &[&device_id, &now],
+            )
+        })?;
         if n == 0 {
             return Err(CoreError::not_found("device", device_id).into());
         }
@@ -387,21 +368,22 @@ impl ServerStorage for SqliteStorage {
     }
 
     fn devices(&self) -> ApiResult<Vec<DeviceInfo>> {
-        let conn = self.auth();
-        let mut stmt = conn.prepare(
-            "SELECT device_id, user_id, name, activated_at, last_seen_at, revoked_at FROM device ORDER BY activated_at",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(DeviceInfo {
-                device_id: r.get(0)?,
-                user_id: r.get(1)?,
-                name: r.get(2)?,
-                activated_at: from_ms(r.get(3)?),
-                last_seen_at: r.get::<_, Option<i64>>(4)?.map(from_ms),
-                revoked_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        self.auth().run(|sql| {
+            sql.query_map(
+                "SELECT device_id, user_id, name, activated_at, last_seen_at, revoked_at FROM device ORDER BY activated_at",
+                &[],
+                |r| {
+                    Ok(DeviceInfo {
+                        device_id: r.get(0)?,
+                        user_id: r.get(1)?,
+                        name: r.get(2)?,
+                        activated_at: from_ms(r.get(3)?),
+                        last_seen_at: r.get::<Option<i64>>(4)?.map(from_ms),
+                        revoked_at: r.get::<Option<i64>>(5)?.map(from_ms),
+                    })
+                },
+            )
+        })
     }
 
     fn push(
@@ -612,11 +594,14 @@ impl ServerStorage for SqliteStorage {
     fn report(&self, admin: &str) -> ApiResult<super::AdminReport> {
         self.require_admin(admin)?;
         let figures = self.store.server_figures()?;
-        let (devices, devices_revoked): (i64, i64) =
-            self.auth()
-                .query_row("SELECT COUNT(*), COUNT(revoked_at) FROM device", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
+        let (devices, devices_revoked) = self
+            .auth()
+            .run(|sql| {
+                sql.query_row("SELECT COUNT(*), COUNT(revoked_at) FROM device", &[], |r| {
+                    Ok((r.get::<i64>(0)?, r.get::<i64>(1)?))
+                })
+            })?
+            .unwrap_or_default();
         let (mut verified, mut failed, mut bytes) = (0u64, 0u64, 0u64);
         for (sha, size) in self.store.stored_evidence_hashes()? {
             // Hash what the blob store gives back: "stored" must mean the

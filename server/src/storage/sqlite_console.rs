@@ -1,5 +1,6 @@
-//! Console accounts and sessions in `auth.db`, and the case screens through
-//! the core's store, for [`SqliteStorage`].
+//! Console accounts and sessions among the server's own records
+//! ([`super::auth_db::AuthDb`]), and the case screens through the core's
+//! store, for [`SqliteStorage`].
 
 use chrono::Duration;
 use gridwork_core::case::{Case, CaseAction, CaseEvent};
@@ -11,43 +12,10 @@ use gridwork_core::store::{
 };
 use gridwork_core::user::User;
 use gridwork_core::CoreError;
-use rusqlite::OptionalExtension;
 
 use super::console::{ConsoleSession, ConsoleStorage, NewConsoleSession, SESSION_HOURS};
 use super::sqlite::{hash, new_token, SqliteStorage};
 use crate::error::{ApiResult, ServerError};
-
-/// Console accounts (people) and their sessions, beside the devices.
-pub(super) const AUTH_V2: &str = "
-CREATE TABLE console_account (
-    user_id       TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    set_at        INTEGER NOT NULL,
-    set_by        TEXT NOT NULL
-) STRICT;
-CREATE TABLE console_session (
-    token_hash TEXT PRIMARY KEY,
-    user_id    TEXT NOT NULL,
-    csrf       TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX console_session_user ON console_session(user_id);
-";
-
-/// The server's own audit lines (sign-ins, accounts, devices, imports).
-pub(super) const AUTH_V3: &str = "
-CREATE TABLE audit (
-    id         INTEGER PRIMARY KEY,
-    at         INTEGER NOT NULL,
-    actor_id   TEXT NOT NULL,
-    actor_name TEXT NOT NULL,
-    kind       TEXT NOT NULL,
-    target     TEXT NOT NULL,
-    summary    TEXT NOT NULL
-) STRICT;
-CREATE INDEX audit_at ON audit(at);
-";
 
 fn unauthorized() -> ServerError {
     ServerError::Refused {
@@ -68,53 +36,49 @@ impl ConsoleStorage for SqliteStorage {
         self.require_admin(admin)?;
         self.store().user(user_id)?;
         let now = to_ms(self.now());
-        let mut conn = self.auth();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO console_account (user_id, password_hash, set_at, set_by) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(user_id) DO UPDATE SET password_hash = excluded.password_hash,
-               set_at = excluded.set_at, set_by = excluded.set_by",
-            rusqlite::params![user_id, password_hash, now, admin],
-        )?;
-        tx.execute("DELETE FROM console_session WHERE user_id = ?1", [user_id])?;
-        tx.commit()?;
+        self.auth().transaction(|sql| {
+            sql.execute(
+                "INSERT INTO console_account (user_id, password_hash, set_at, set_by) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(user_id) DO UPDATE SET password_hash = excluded.password_hash,
+                   set_at = excluded.set_at, set_by = excluded.set_by",
+                &[&user_id, &password_hash, &now, &admin],
+            )?;
+            sql.execute("DELETE FROM console_session WHERE user_id = ?1", &[&user_id])
+        })?;
         tracing::info!(user = user_id, by = admin, "console password set");
         Ok(())
     }
 
     fn console_claim_code(&self, code: &str, password_hash: &str) -> ApiResult<User> {
         let now = to_ms(self.now());
-        let user_id = {
-            let mut conn = self.auth();
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (code_hash, user_id) = self.usable_code(&tx, code)?;
-            tx.execute(
+        let digests = self.code_digests(code)?;
+        let user_id = self.auth().transaction(|sql| {
+            let (code_hash, user_id) = self.usable_code(sql, &digests)?;
+            sql.execute(
                 "UPDATE activation_code SET used_at = ?2, device_id = 'console' WHERE code_hash = ?1",
-                rusqlite::params![code_hash, now],
+                &[&code_hash, &now],
             )?;
-            tx.execute(
+            sql.execute(
                 "INSERT INTO console_account (user_id, password_hash, set_at, set_by) VALUES (?1, ?2, ?3, ?1)
                  ON CONFLICT(user_id) DO UPDATE SET password_hash = excluded.password_hash,
                    set_at = excluded.set_at, set_by = excluded.set_by",
-                rusqlite::params![user_id, password_hash, now],
+                &[&user_id, &password_hash, &now],
             )?;
-            tx.execute("DELETE FROM console_session WHERE user_id = ?1", [&user_id])?;
-            tx.commit()?;
-            user_id
-        };
+            sql.execute("DELETE FROM console_session WHERE user_id = ?1", &[&user_id])?;
+            Ok(user_id)
+        })?;
         tracing::info!(user = %user_id, "console account claimed with an activation code");
         Ok(self.store().user(&user_id)?)
     }
 
     fn console_account(&self, user_id: &str) -> ApiResult<Option<(User, String)>> {
-        let stored: Option<String> = self
-            .auth()
-            .query_row(
+        let stored = self.auth().run(|sql| {
+            sql.query_row(
                 "SELECT password_hash FROM console_account WHERE user_id = ?1",
-                [user_id],
-                |r| r.get(0),
+                &[&user_id],
+                |r| r.get::<String>(0),
             )
-            .optional()?;
+        })?;
         let Some(stored) = stored else {
             return Ok(None);
         };
@@ -130,16 +94,18 @@ impl ConsoleStorage for SqliteStorage {
         let expires_at = now + Duration::hours(SESSION_HOURS);
         let token = new_token();
         let csrf = new_token();
-        let conn = self.auth();
-        // Expired sessions go as new ones come.
-        conn.execute(
-            "DELETE FROM console_session WHERE expires_at <= ?1",
-            [to_ms(now)],
-        )?;
-        conn.execute(
-            "INSERT INTO console_session (token_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![hash(&token), user_id, csrf, to_ms(now), to_ms(expires_at)],
-        )?;
+        let token_hash = hash(&token);
+        self.auth().run(|sql| {
+            // Expired sessions go as new ones come.
+            sql.execute(
+                "DELETE FROM console_session WHERE expires_at <= ?1",
+                &[&to_ms(now)],
+            )?;
+            sql.execute(
+                "INSERT INTO console_session (token_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                &[&token_hash, &user_id, &csrf, &to_ms(now), &to_ms(expires_at)],
+            )
+        })?;
         Ok(NewConsoleSession {
             token,
             csrf,
@@ -148,14 +114,14 @@ impl ConsoleStorage for SqliteStorage {
     }
 
     fn console_session(&self, token: &str) -> ApiResult<ConsoleSession> {
-        let row: Option<(String, String, i64)> = self
-            .auth()
-            .query_row(
+        let token_hash = hash(token);
+        let row = self.auth().run(|sql| {
+            sql.query_row(
                 "SELECT user_id, csrf, expires_at FROM console_session WHERE token_hash = ?1",
-                [hash(token)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                &[&token_hash],
+                |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?, r.get::<i64>(2)?)),
             )
-            .optional()?;
+        })?;
         let Some((user_id, csrf, expires)) = row else {
             return Err(unauthorized());
         };
@@ -175,25 +141,33 @@ impl ConsoleStorage for SqliteStorage {
     }
 
     fn console_close_session(&self, token: &str) -> ApiResult<()> {
-        self.auth().execute(
-            "DELETE FROM console_session WHERE token_hash = ?1",
-            [hash(token)],
-        )?;
+        let token_hash = hash(token);
+        self.auth().run(|sql| {
+            sql.execute(
+                "DELETE FROM console_session WHERE token_hash = ?1",
+                &[&token_hash],
+            )
+        })?;
         Ok(())
     }
 
     fn console_close_all_sessions(&self, user_id: &str) -> ApiResult<u64> {
-        let n = self
-            .auth()
-            .execute("DELETE FROM console_session WHERE user_id = ?1", [user_id])?;
+        let n = self.auth().run(|sql| {
+            sql.execute(
+                "DELETE FROM console_session WHERE user_id = ?1",
+                &[&user_id],
+            )
+        })?;
         Ok(n as u64)
     }
 
     fn console_record(&self, e: &AuditEntry) -> ApiResult<()> {
-        self.auth().execute(
-            "INSERT INTO audit (at, actor_id, actor_name, kind, target, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            rusqlite::params![to_ms(e.at), e.actor_id, e.actor_name, e.kind, e.target, e.summary],
-        )?;
+        self.auth().run(|sql| {
+            sql.execute(
+                "INSERT INTO audit (at, actor_id, actor_name, kind, target, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                &[&to_ms(e.at), &e.actor_id, &e.actor_name, &e.kind, &e.target, &e.summary],
+            )
+        })?;
         Ok(())
     }
 
@@ -207,27 +181,26 @@ impl ConsoleStorage for SqliteStorage {
         let mut out = self.store().audit_trail(admin, filter, limit)?;
         if !filter.reveals_only {
             let before = filter.before.map_or(i64::MAX, to_ms);
-            let conn = self.auth();
-            let mut stmt = conn.prepare(
-                "SELECT at, actor_id, actor_name, kind, target, summary FROM audit
-                 WHERE at < ?1 AND (?2 IS NULL OR actor_id = ?2) ORDER BY at DESC, id DESC LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(
-                rusqlite::params![before, filter.actor_id, limit.clamp(1, 500)],
-                |r| {
-                    Ok(AuditEntry {
-                        at: from_ms(r.get(0)?),
-                        actor_id: r.get(1)?,
-                        actor_name: r.get(2)?,
-                        kind: r.get(3)?,
-                        target: r.get(4)?,
-                        summary: r.get(5)?,
-                    })
-                },
-            )?;
-            for row in rows {
-                out.push(row?);
-            }
+            let limit = limit.clamp(1, 500);
+            let rows = self.auth().run(|sql| {
+                sql.query_map(
+                    "SELECT at, actor_id, actor_name, kind, target, summary FROM audit
+                     WHERE at < ?1 AND (CAST(?2 AS TEXT) IS NULL OR actor_id = ?2)
+                     ORDER BY at DESC, id DESC LIMIT ?3",
+                    &[&before, &filter.actor_id, &limit],
+                    |r| {
+                        Ok(AuditEntry {
+                            at: from_ms(r.get(0)?),
+                            actor_id: r.get(1)?,
+                            actor_name: r.get(2)?,
+                            kind: r.get(3)?,
+                            target: r.get(4)?,
+                            summary: r.get(5)?,
+                        })
+                    },
+                )
+            })?;
+            out.extend(rows);
         }
         out.sort_by_key(|e| std::cmp::Reverse(e.at));
         out.truncate(limit.clamp(1, 500) as usize);

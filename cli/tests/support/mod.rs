@@ -93,7 +93,7 @@ pub fn count_rows(data: &Path, sql: &str) -> i64 {
 
 /// On a thread of its own: the PostgreSQL client blocks on a runtime of
 /// its own, which cannot start inside an async test's.
-fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| s.spawn(f).join().unwrap())
 }
 
@@ -134,7 +134,12 @@ impl ServerProcess {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
             .arg(data)
             .args(args)
-            .args(test_database(data))
+            // A test naming its own database (instances sharing one) keeps it.
+            .args(if args.iter().any(|a| a == "--database") {
+                vec![]
+            } else {
+                test_database(data)
+            })
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
             .stderr(stderr)

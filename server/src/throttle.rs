@@ -13,10 +13,58 @@
 //! failures needs.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Display;
 use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::error::ApiResult;
+
+/// Failures kept where every instance sees them (the database several
+/// instances share), so N instances still allow each address its limit
+/// once, not N times.
+pub trait FailureLog: Send + Sync + std::fmt::Debug {
+    /// One failure of `key` under `scope` at `at_ms`; failures older than
+    /// `forget_before_ms` may go.
+    fn record(&self, scope: &str, key: &str, at_ms: i64, forget_before_ms: i64) -> ApiResult<()>;
+    /// How many failures under `scope` (of `key` only, when given) since
+    /// `from_ms`, and the oldest of them.
+    fn since(
+        &self,
+        scope: &str,
+        key: Option<&str>,
+        from_ms: i64,
+    ) -> ApiResult<(usize, Option<i64>)>;
+    /// Forget `key`'s failures under `scope`.
+    fn forget(&self, scope: &str, key: &str) -> ApiResult<()>;
+}
+
+#[derive(Debug)]
+struct Shared {
+    log: Arc<dyn FailureLog>,
+    scope: &'static str,
+}
+
+/// Run a database call on a thread of its own: the routes ask the
+/// throttle from async code, where the synchronous PostgreSQL client (it
+/// blocks on a runtime of its own) must not run. Only activations and
+/// sign-ins pay for the thread, and only on a shared database.
+fn off_runtime<T: Send>(f: impl FnOnce() -> ApiResult<T> + Send) -> ApiResult<T> {
+    std::thread::scope(|s| {
+        s.spawn(f).join().unwrap_or_else(|_| {
+            Err(crate::error::ServerError::Internal(
+                "the failure count panicked".into(),
+            ))
+        })
+    })
+}
+
+fn wall_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
 
 /// Failed activations allowed per address within [`WINDOW`].
 pub const PER_ADDRESS: usize = 10;
@@ -33,6 +81,9 @@ pub struct Throttle<K = IpAddr> {
     global: usize,
     window: Duration,
     state: Mutex<State<K>>,
+    /// Set on a server sharing its database: failures are counted there
+    /// too, and the larger count rules.
+    shared: OnceLock<Shared>,
 }
 
 #[derive(Debug)]
@@ -56,24 +107,75 @@ impl Default for Throttle {
     }
 }
 
-impl<K: Hash + Eq + Clone> Throttle<K> {
+impl<K: Hash + Eq + Clone + Display> Throttle<K> {
     pub fn new(per_address: usize, global: usize, window: Duration) -> Self {
         Throttle {
             per_address,
             global,
             window,
             state: Mutex::new(State::default()),
+            shared: OnceLock::new(),
         }
+    }
+
+    /// Count failures in `log` too, under `scope` (once; later calls are
+    /// ignored).
+    pub fn share(&self, log: Arc<dyn FailureLog>, scope: &'static str) {
+        let _ = self.shared.set(Shared { log, scope });
     }
 
     /// `Some(wait)` when `addr` may not try now.
     pub fn blocked(&self, addr: K) -> Option<Duration> {
-        self.blocked_at(addr, Instant::now())
+        let key = addr.to_string();
+        let here = self.blocked_at(addr, Instant::now());
+        here.max(self.shared_blocked(&key))
     }
 
     /// Record a failed attempt from `addr`.
     pub fn failed(&self, addr: K) {
+        if let Some(shared) = self.shared.get() {
+            let now = wall_ms();
+            let window = self.window_ms();
+            let key = addr.to_string();
+            if let Err(e) =
+                off_runtime(|| shared.log.record(shared.scope, &key, now, now - 2 * window))
+            {
+                tracing::warn!(
+                    scope = shared.scope,
+                    "a failure was not recorded in the database: {e}"
+                );
+            }
+        }
         self.failed_at(addr, Instant::now());
+    }
+
+    fn window_ms(&self) -> i64 {
+        i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// The wait the shared count asks for; `None` without one, or when the
+    /// database cannot answer (this instance's own count still holds).
+    fn shared_blocked(&self, key: &str) -> Option<Duration> {
+        let shared = self.shared.get()?;
+        let now = wall_ms();
+        let window = self.window_ms();
+        let wait = |key: Option<&str>, limit: usize| -> Option<Duration> {
+            match off_runtime(|| shared.log.since(shared.scope, key, now - window)) {
+                Ok((n, Some(oldest))) if n >= limit => {
+                    let left = (oldest + window - now).clamp(0, window);
+                    Some(Duration::from_millis(u64::try_from(left).unwrap_or(0)))
+                }
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::warn!(
+                        scope = shared.scope,
+                        "failures could not be counted in the database: {e}"
+                    );
+                    None
+                }
+            }
+        };
+        wait(None, self.global).max(wait(Some(key), self.per_address))
     }
 
     pub fn blocked_at(&self, addr: K, now: Instant) -> Option<Duration> {
@@ -105,17 +207,33 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
     pub fn remaining(&self, addr: &K) -> usize {
         let now = Instant::now();
         let window = self.window;
-        let state = self.lock();
-        let used = state.by_address.get(addr).map_or(0, |q| {
-            q.iter()
-                .filter(|t| now.duration_since(**t) < window)
-                .count()
+        let here = {
+            let state = self.lock();
+            state.by_address.get(addr).map_or(0, |q| {
+                q.iter()
+                    .filter(|t| now.duration_since(**t) < window)
+                    .count()
+            })
+        };
+        let everywhere = self.shared.get().map_or(0, |shared| {
+            let key = addr.to_string();
+            let from = wall_ms() - self.window_ms();
+            off_runtime(|| shared.log.since(shared.scope, Some(&key), from)).map_or(0, |(n, _)| n)
         });
-        self.per_address.saturating_sub(used)
+        self.per_address.saturating_sub(here.max(everywhere))
     }
 
     /// Forget `addr`'s failures (a console account that signed in).
     pub fn succeeded(&self, addr: &K) {
+        if let Some(shared) = self.shared.get() {
+            let key = addr.to_string();
+            if let Err(e) = off_runtime(|| shared.log.forget(shared.scope, &key)) {
+                tracing::warn!(
+                    scope = shared.scope,
+                    "failures could not be forgotten in the database: {e}"
+                );
+            }
+        }
         self.lock().by_address.remove(addr);
     }
 

@@ -39,13 +39,21 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(storage: Arc<dyn ServerStorage>, public_url: String) -> Self {
+        let console = crate::console::ConsoleState::new(&public_url);
+        let activation_throttle = crate::throttle::Throttle::default();
+        // Instances sharing a database count failures there, together.
+        if let Some(log) = storage.failure_log() {
+            activation_throttle.share(log.clone(), "activation");
+            console.by_account.share(log.clone(), "console_account");
+            console.by_address.share(log, "console_address");
+        }
         AppState {
-            console: Arc::new(crate::console::ConsoleState::new(&public_url)),
+            console: Arc::new(console),
             storage,
             public_url,
             test_clock: None,
             engine: None,
-            activation_throttle: Arc::default(),
+            activation_throttle: Arc::new(activation_throttle),
             map_tiles: None,
         }
     }

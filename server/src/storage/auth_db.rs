@@ -19,6 +19,7 @@ use rusqlite_migration::{Migrations, M};
 use super::code_key::CodeKey;
 use super::database::Database;
 use crate::error::{ApiResult, ServerError};
+use crate::throttle::FailureLog;
 
 /// Sessions each instance keeps for these records: one short statement
 /// per request (a credential looked up), rarely a transaction.
@@ -90,6 +91,22 @@ CREATE TABLE code_key_check (
 ) STRICT;
 ";
 
+/// Failed attempts at a secret (an activation code, a console password),
+/// counted here when instances share the database (`crate::throttle`).
+const V5: &str = "
+CREATE TABLE failed_attempt (
+    id    INTEGER PRIMARY KEY,
+    scope TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX failed_attempt_key ON failed_attempt(scope, key, at);
+CREATE INDEX failed_attempt_at ON failed_attempt(scope, at);
+";
+
+/// Every version, oldest first: one list for both engines.
+const STEPS: [&str; 5] = [V1, V2, V3, V4, V5];
+
 /// The server's own records, on the engine the store is on.
 #[derive(Debug)]
 pub(crate) enum AuthDb {
@@ -108,17 +125,14 @@ impl AuthDb {
                 conn.pragma_update(None, "journal_mode", "WAL")?;
                 conn.pragma_update(None, "synchronous", "FULL")?;
                 conn.busy_timeout(std::time::Duration::from_secs(5))?;
-                Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+                Migrations::new(STEPS.iter().map(|v| M::up(v)).collect())
                     .to_latest(&mut conn)
                     .map_err(CoreError::from)?;
                 Ok(AuthDb::Sqlite(Mutex::new(conn)))
             }
             Database::Postgres(url) => {
                 let pool = PgPool::connect(url, POOL_SIZE, None)?;
-                let steps: Vec<String> = [V1, V2, V3, V4]
-                    .iter()
-                    .map(|v| ddl_for_postgres(v))
-                    .collect();
+                let steps: Vec<String> = STEPS.iter().map(|v| ddl_for_postgres(v)).collect();
                 pool.session()?.migrate_part(PART, &steps)?;
                 Ok(AuthDb::Postgres(pool))
             }
@@ -190,6 +204,54 @@ impl AuthDb {
     }
 }
 
+impl FailureLog for AuthDb {
+    fn record(&self, scope: &str, key: &str, at_ms: i64, forget_before_ms: i64) -> ApiResult<()> {
+        self.run(|sql| {
+            sql.execute(
+                "DELETE FROM failed_attempt WHERE scope = ?1 AND at < ?2",
+                &[&scope, &forget_before_ms],
+            )?;
+            sql.execute(
+                "INSERT INTO failed_attempt (scope, key, at) VALUES (?1, ?2, ?3)",
+                &[&scope, &key, &at_ms],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn since(
+        &self,
+        scope: &str,
+        key: Option<&str>,
+        from_ms: i64,
+    ) -> ApiResult<(usize, Option<i64>)> {
+        let row = self.run(|sql| match key {
+            Some(key) => sql.query_row(
+                "SELECT COUNT(*), MIN(at) FROM failed_attempt WHERE scope = ?1 AND key = ?2 AND at > ?3",
+                &[&scope, &key, &from_ms],
+                |r| Ok((r.get::<i64>(0)?, r.get::<Option<i64>>(1)?)),
+            ),
+            None => sql.query_row(
+                "SELECT COUNT(*), MIN(at) FROM failed_attempt WHERE scope = ?1 AND at > ?2",
+                &[&scope, &from_ms],
+                |r| Ok((r.get::<i64>(0)?, r.get::<Option<i64>>(1)?)),
+            ),
+        })?;
+        let (n, oldest) = row.unwrap_or_default();
+        Ok((usize::try_from(n).unwrap_or(0), oldest))
+    }
+
+    fn forget(&self, scope: &str, key: &str) -> ApiResult<()> {
+        self.run(|sql| {
+            sql.execute(
+                "DELETE FROM failed_attempt WHERE scope = ?1 AND key = ?2",
+                &[&scope, &key],
+            )
+        })?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -255,6 +317,39 @@ mod tests {
         let c = open(&db, c_dir.path()).unwrap();
         let code = c.create_activation_code("admin", "http://c").unwrap();
         assert!(a.activate(&code.code, "phone-3", "phone").is_ok());
+    }
+
+    #[test]
+    fn failed_attempts_on_two_instances_count_together() {
+        use crate::throttle::Throttle;
+        let cluster = Cluster::start().unwrap();
+        let db = Database::Postgres(cluster.url_for("shared_failures").unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let throttle_on = |db: &Database| {
+            let log = Arc::new(super::AuthDb::open(db, dir.path()).unwrap());
+            let t: Throttle = Throttle::new(10, 100, std::time::Duration::from_secs(60));
+            t.share(log, "activation");
+            t
+        };
+        let (a, b) = (throttle_on(&db), throttle_on(&db));
+        let guesser: std::net::IpAddr = [10, 0, 0, 1].into();
+        let other: std::net::IpAddr = [10, 0, 0, 2].into();
+        // Five wrong codes through each instance: ten in all.
+        for _ in 0..5 {
+            assert_eq!(a.blocked(guesser), None);
+            a.failed(guesser);
+            assert_eq!(b.blocked(guesser), None);
+            b.failed(guesser);
+        }
+        for t in [&a, &b] {
+            let wait = t.blocked(guesser).expect("blocked on both instances");
+            assert!(wait <= std::time::Duration::from_secs(60), "{wait:?}");
+            assert_eq!(t.remaining(&guesser), 0);
+            assert_eq!(t.blocked(other), None, "another address is not");
+        }
+        // A success on one forgets the failures on both.
+        a.succeeded(&guesser);
+        assert_eq!(b.remaining(&guesser), 5, "b's own five are still counted");
     }
 
     #[test]

@@ -289,6 +289,12 @@ pub trait ServerStorage: console::ConsoleStorage + Send + Sync + std::fmt::Debug
     /// Whole-database figures, photos re-verified (administrators only).
     fn report(&self, admin: &str) -> ApiResult<AdminReport>;
 
+    /// Where failed attempts at secrets are counted across instances (a
+    /// shared database); `None`: each instance counts its own.
+    fn failure_log(&self) -> Option<std::sync::Arc<dyn crate::throttle::FailureLog>> {
+        None
+    }
+
     /// The stored photo of an evidence record the caller may reach.
     fn evidence_content(
         &self,

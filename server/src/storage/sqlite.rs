@@ -46,7 +46,7 @@ const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 #[derive(Debug)]
 pub struct SqliteStorage {
     store: Store,
-    auth: AuthDb,
+    auth: Arc<AuthDb>,
     clock: Arc<dyn Clock>,
     uploads: Uploads,
     code_key: CodeKey,
@@ -121,7 +121,7 @@ impl SqliteStorage {
     ) -> ApiResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
         let store = database.open_store(data_dir, clock.clone())?;
-        let auth = AuthDb::open(database, data_dir)?;
+        let auth = Arc::new(AuthDb::open(database, data_dir)?);
         let blobs: Arc<dyn BlobStore> = upload_config
             .blobs
             .open(data_dir)
@@ -219,6 +219,13 @@ impl SqliteStorage {
 }
 
 impl ServerStorage for SqliteStorage {
+    fn failure_log(&self) -> Option<Arc<dyn crate::throttle::FailureLog>> {
+        match *self.auth {
+            AuthDb::Postgres(_) => Some(self.auth.clone()),
+            AuthDb::Sqlite(_) => None,
+        }
+    }
+
     fn create_activation_code(&self, user_id: &str, server_url: &str) -> ApiResult<ActivationCode> {
         self.store.user(user_id)?;
         let code = new_code();

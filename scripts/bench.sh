@@ -44,6 +44,12 @@ run_morning() {
     scripts/pg-cluster.sh stop "$GRIDWORK_PG_DIR"; exit 1; }
   scripts/pg-cluster.sh stop "$GRIDWORK_PG_DIR"
   cat "$out/morning-pg.json"
+  echo "== the same morning, two instances on one PostgreSQL (a fresh cluster)"
+  eval "$(scripts/pg-cluster.sh start)"
+  GRIDWORK_DATABASE="$GRIDWORK_PG_URL" target/release/gridwork-bench morning --instances 2 > "$out/morning-pg2.json" || {
+    scripts/pg-cluster.sh stop "$GRIDWORK_PG_DIR"; exit 1; }
+  scripts/pg-cluster.sh stop "$GRIDWORK_PG_DIR"
+  cat "$out/morning-pg2.json"
 }
 
 if [ "${1:-all}" = morning ]; then

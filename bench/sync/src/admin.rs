@@ -19,7 +19,31 @@ pub struct Server {
 }
 
 impl Server {
+    /// The first server on a fresh database: it makes the administrator.
     pub fn start(bin: &Path, data: &Path) -> Result<Server, BoxError> {
+        let (child, url, code) = Self::spawn(bin, data)?;
+        Ok(Server {
+            child,
+            url,
+            admin_code: code.ok_or("no administrator code (data directory not fresh?)")?,
+        })
+    }
+
+    /// Another instance on the database `GRIDWORK_DATABASE` names (shared
+    /// with `first`), with a data directory of its own holding `first`'s
+    /// activation-code key.
+    pub fn start_beside(bin: &Path, first: &Path, data: &Path) -> Result<Server, BoxError> {
+        std::fs::create_dir_all(data)?;
+        std::fs::copy(first.join("auth.key"), data.join("auth.key"))?;
+        let (child, url, _) = Self::spawn(bin, data)?;
+        Ok(Server {
+            child,
+            url,
+            admin_code: String::new(),
+        })
+    }
+
+    fn spawn(bin: &Path, data: &Path) -> Result<(Child, String, Option<String>), BoxError> {
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
@@ -53,11 +77,11 @@ impl Server {
             }
         }
         std::thread::spawn(move || for _ in lines {});
-        Ok(Server {
+        Ok((
             child,
-            url: url.ok_or("the server did not report its address")?,
-            admin_code: code.ok_or("no administrator code (data directory not fresh?)")?,
-        })
+            url.ok_or("the server did not report its address")?,
+            code,
+        ))
     }
 }
 

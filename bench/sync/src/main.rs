@@ -57,6 +57,10 @@ enum What {
         /// Requests in flight at once (phones waking up together).
         #[arg(long, default_value_t = 256)]
         concurrency: usize,
+        /// `gridwork serve` processes sharing the database that
+        /// `GRIDWORK_DATABASE` names; phones take them in turn.
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
     },
     /// The escalation engine with many open cases: an idle pass beside a
     /// full scan, deadline-to-push latency on the one-minute schedule, and
@@ -100,7 +104,8 @@ fn main() -> ExitCode {
                 ops,
                 grids,
                 concurrency,
-            } => morning::run(&cli.server_bin, devices, ops, grids, concurrency).await,
+                instances,
+            } => morning::run(&cli.server_bin, devices, ops, grids, concurrency, instances).await,
             What::Escalation { cases, timed } => escalation::run(cases, timed).await,
             What::Uploads { photos, size, cuts } => {
                 uploads::run(&cli.server_bin, photos, size, cuts).await

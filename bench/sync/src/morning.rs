@@ -62,9 +62,24 @@ pub async fn run(
     ops: usize,
     grids: usize,
     concurrency: usize,
+    instances: usize,
 ) -> Result<String, BoxError> {
     let dir = tempfile::tempdir()?;
     let (server, admin) = Admin::start(bin, dir.path()).await?;
+    // More instances on the same PostgreSQL (GRIDWORK_DATABASE), each with
+    // its own data directory; phones take them in turn.
+    let mut servers = vec![server];
+    for k in 1..instances.max(1) {
+        servers.push(crate::admin::Server::start_beside(
+            bin,
+            &dir.path().join("server"),
+            &dir.path().join(format!("server-{k}")),
+        )?);
+    }
+    let urls: Vec<String> = servers
+        .iter()
+        .map(|s| format!("{}/v1/sync/push", s.url))
+        .collect();
     // A city of about `grids` grids, two per village, enough workers.
     let villages = grids.div_ceil(2);
     let townships = 11usize;
@@ -199,10 +214,9 @@ pub async fn run(
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
-    let url = format!("{}/v1/sync/push", server.url);
     let mut jobs = Vec::new();
-    for (token, body) in bodies {
-        let (http, url) = (http.clone(), url.clone());
+    for (k, (token, body)) in bodies.into_iter().enumerate() {
+        let (http, url) = (http.clone(), urls[k % urls.len()].clone());
         jobs.push(Box::pin(async move {
             let t = Instant::now();
             let resp = http
@@ -248,6 +262,7 @@ pub async fn run(
         "seconds": seconds,
         "ops_per_second": total as f64 / seconds,
         "concurrency": concurrency,
+        "instances": urls.len(),
         "latency_ms": {
             "p50": percentile(&latencies, 0.50),
             "p90": percentile(&latencies, 0.90),

@@ -329,6 +329,9 @@ pub async fn serve(
         push_info,
     ));
     let engine_task = tokio::spawn(engine.clone().run(config.escalation_every));
+    // Held to the end and dropped off the async workers: closing the
+    // PostgreSQL pool's sessions blocks.
+    let last = storage.clone();
     let router = router(AppState {
         test_clock,
         engine: Some(engine),
@@ -346,6 +349,13 @@ pub async fn serve(
     .map_err(|e| ServerError::Internal(e.to_string()))?;
     sweeper.abort();
     engine_task.abort();
+    let _ = sweeper.await;
+    let _ = engine_task.await;
+    routes::blocking(move || {
+        drop(last);
+        Ok(())
+    })
+    .await?;
     tracing::info!("server stopped");
     Ok(())
 }

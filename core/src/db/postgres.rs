@@ -87,6 +87,25 @@ fn db_error(e: postgres::Error) -> CoreError {
     CoreError::Database { reason, retry }
 }
 
+/// PostgreSQL's text cannot hold a NUL character (SQLite's can), and a
+/// statement carrying one fails, taking its transaction with it: a NUL
+/// from a request (an id in a query string, an operation's field) is
+/// refused here, before it is sent, with a reason, never a server error.
+/// Nothing stored holds one (the core's limits refuse control characters
+/// in what it keeps), so a look-up with one could not have matched.
+fn refuse_nul(columns: &[Column<'_>]) -> Result<()> {
+    if columns
+        .iter()
+        .any(|c| matches!(c, Column::Text(t) if t.contains('\0')))
+    {
+        return Err(CoreError::invalid(
+            "text",
+            "文本含有 NUL 字符，无法保存或查找 / the text contains a NUL character, which is never stored or matched",
+        ));
+    }
+    Ok(())
+}
+
 impl PgSession {
     /// Connect to `url` (`postgres://user@host:port/db`).
     pub fn connect(url: &str) -> Result<Self> {
@@ -270,6 +289,7 @@ impl PgSession {
 
     pub(super) fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<usize> {
         let columns: Vec<Column<'_>> = params.iter().map(|p| p.column()).collect();
+        refuse_nul(&columns)?;
         let stmt = self.prepared(sql, &columns)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
@@ -283,6 +303,7 @@ impl PgSession {
 
     pub(super) fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>> {
         let columns: Vec<Column<'_>> = params.iter().map(|p| p.column()).collect();
+        refuse_nul(&columns)?;
         let stmt = self.prepared(sql, &columns)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();

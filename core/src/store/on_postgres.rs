@@ -505,3 +505,40 @@ fn the_case_board_answers_the_same_on_postgresql() {
         assert_eq!(w, g, "board {i}");
     }
 }
+
+#[test]
+fn a_nul_in_a_parameter_is_refused_with_a_reason_and_the_transaction_goes_on() {
+    let cluster = Cluster::start().unwrap();
+    let pg = cluster.session("nul_text").unwrap();
+    pg.migrate(&super::schema::postgres_migrations()).unwrap();
+    let kept = pg
+        .transaction(|sql| {
+            let err = sql
+                .query_row(
+                    "SELECT COUNT(*) FROM household WHERE code = ?1",
+                    &[&"H0\u{0}01"],
+                    |r| r.get::<i64>(0),
+                )
+                .unwrap_err();
+            assert!(
+                matches!(&err, crate::CoreError::Invalid { field, .. } if field == "text"),
+                "{err:?}"
+            );
+            // Nothing reached PostgreSQL: the transaction still works.
+            sql.execute(
+                "INSERT INTO meta (key, value) VALUES ('nul_probe', 'kept')",
+                &[],
+            )?;
+            Ok(())
+        })
+        .map(|()| true);
+    assert!(kept.unwrap());
+    let value = pg
+        .snapshot(|sql| {
+            sql.query_row("SELECT value FROM meta WHERE key = 'nul_probe'", &[], |r| {
+                r.get::<String>(0)
+            })
+        })
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("kept"));
+}

@@ -52,6 +52,14 @@ pub async fn deliveries(
     Admin(_): Admin,
     Query(q): Query<DeliveriesQuery>,
 ) -> ApiResult<Json<Vec<PushDelivery>>> {
+    if q.case_id
+        .as_deref()
+        .is_some_and(|id| id.chars().any(char::is_control))
+    {
+        return Err(ServerError::BadRequest(
+            "case_id 含有控制字符 / case_id contains a control character".into(),
+        ));
+    }
     Ok(Json(
         blocking(move || state.storage.push_deliveries(q.case_id.as_deref())).await?,
     ))

@@ -172,6 +172,9 @@ if part api; then
   fi
   tail -n 5 target/test-api-pg.log
   echo "schemathesis on PostgreSQL: ok"
+
+  step "backup and restore drill on PostgreSQL (scripts/restore-drill.sh)"
+  scripts/restore-drill.sh
 fi
 
 if part tus; then

@@ -214,11 +214,15 @@ impl PgSession {
              CREATE TABLE IF NOT EXISTS gridwork_schema (
                  id BIGINT PRIMARY KEY CHECK (id = 1),
                  version BIGINT NOT NULL);
-             INSERT INTO gridwork_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
-             CREATE TABLE IF NOT EXISTS gridwork_schema_part (
-                 part TEXT PRIMARY KEY,
-                 version BIGINT NOT NULL)",
+             INSERT INTO gridwork_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
         )?;
+        if let VersionRow::Part(_) = row {
+            self.execute_batch(
+                "CREATE TABLE IF NOT EXISTS gridwork_schema_part (
+                     part TEXT PRIMARY KEY,
+                     version BIGINT NOT NULL)",
+            )?;
+        }
         let part = match row {
             VersionRow::Store => "",
             VersionRow::Part(part) => part,

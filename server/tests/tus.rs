@@ -10,6 +10,7 @@ use base64::Engine as _;
 use chrono::{NaiveDate, Utc};
 use gridwork_core::checklist::{Answer, AnswerValue};
 use gridwork_core::clock::ManualClock;
+use gridwork_core::db::postgres::testing::Cluster;
 use gridwork_core::evidence::{EvidenceRecord, PhotoInput, UploadState};
 use gridwork_core::household::PlaceKind;
 use gridwork_core::import::TableFormat;
@@ -19,9 +20,12 @@ use gridwork_core::store::{ImportMode, VisitInput};
 use gridwork_core::sync::device;
 use gridwork_core::user::{Assignment, AssignmentKind, Role, User};
 use gridwork_core::Store;
+use gridwork_server::blob::{BlobLocation, GivenObjects};
+use gridwork_server::storage::database::Database;
 use gridwork_server::storage::sqlite::SqliteStorage;
 use gridwork_server::storage::uploads::UploadConfig;
 use gridwork_server::storage::ServerStorage;
+use object_store::memory::InMemory;
 use reqwest::{Method, StatusCode};
 use sha1::Digest as _;
 
@@ -34,6 +38,17 @@ struct Town {
     data: PathBuf,
     dir: tempfile::TempDir,
     http: reqwest::Client,
+    database: Database,
+    config: UploadConfig,
+    /// On PostgreSQL and an object store (`Town::shared`): the cluster
+    /// (stopped when the town goes) and the store, for the tests to look in.
+    shared: Option<(Cluster, Arc<InMemory>)>,
+}
+
+/// Run `f` on a thread of its own: the PostgreSQL client blocks, which
+/// tokio forbids on the test's async threads.
+fn off<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
 }
 
 struct Phone {
@@ -53,11 +68,80 @@ impl Town {
     }
 
     async fn with(config: UploadConfig) -> Town {
+        Self::on(Database::DataDir, config, None).await
+    }
+
+    /// A town whose records are in PostgreSQL and whose photos are in an
+    /// object store (in memory): uploads in progress are shared, and a
+    /// second instance can be started beside it (`Town::second_instance`).
+    async fn shared() -> Town {
+        let cluster = off(|| Cluster::start().unwrap());
+        let schema = format!("tus_{}", uuid_like());
+        let url = off(|| cluster.url_for(&schema).unwrap());
+        let memory = Arc::new(InMemory::new());
+        let config = UploadConfig {
+            blobs: BlobLocation::Given(GivenObjects {
+                store: memory.clone(),
+                name: "memory".into(),
+            }),
+            ..UploadConfig::default()
+        };
+        Self::on(Database::Postgres(url), config, Some((cluster, memory))).await
+    }
+
+    async fn on(
+        database: Database,
+        config: UploadConfig,
+        shared: Option<(Cluster, Arc<InMemory>)>,
+    ) -> Town {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("server-data");
         let clock = ManualClock::new(Utc::now());
-        let storage =
-            Arc::new(SqliteStorage::open_with(&data, Arc::new(clock.clone()), config).unwrap());
+        let storage = off(|| {
+            let storage = Arc::new(
+                SqliteStorage::open_on(&database, &data, Arc::new(clock.clone()), config.clone())
+                    .unwrap(),
+            );
+            Town::settle(&storage);
+            storage
+        });
+        let url = serve(storage.clone()).await;
+        Town {
+            url,
+            storage,
+            clock,
+            data,
+            dir,
+            http: reqwest::Client::new(),
+            database,
+            config,
+            shared,
+        }
+    }
+
+    /// Another `gridwork serve` on the same records and photo store, with
+    /// a data directory of its own (and the first one's key, as
+    /// docs/deployment.md says): its URL.
+    async fn second_instance(&self) -> String {
+        let data = self.dir.path().join("server-b");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::copy(self.data.join("auth.key"), data.join("auth.key")).unwrap();
+        let storage = off(|| {
+            Arc::new(
+                SqliteStorage::open_on(
+                    &self.database,
+                    &data,
+                    Arc::new(self.clock.clone()),
+                    self.config.clone(),
+                )
+                .unwrap(),
+            )
+        });
+        serve(storage).await
+    }
+
+    /// The test village, its people and their grids.
+    fn settle(storage: &SqliteStorage) {
         storage.bootstrap_admin("http://unused").unwrap();
         let read = |f: &str| std::fs::read(Path::new(TESTDATA).join(f)).unwrap();
         let geo = String::from_utf8(read("township.geojson")).unwrap();
@@ -113,25 +197,14 @@ impl Town {
                 )
                 .unwrap();
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let router = gridwork_server::app(storage.clone(), url.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        Town {
-            url,
-            storage,
-            clock,
-            data,
-            dir,
-            http: reqwest::Client::new(),
-        }
     }
 
     async fn phone(&self, user: &str) -> Phone {
-        let code = self
-            .storage
-            .create_activation_code(user, &self.url)
-            .unwrap();
+        let code = off(|| {
+            self.storage
+                .create_activation_code(user, &self.url)
+                .unwrap()
+        });
         let store = Store::open(self.dir.path().join(format!("{user}.db"))).unwrap();
         let secrets = Arc::new(MemorySecrets::default());
         device::activate(&store, secrets.as_ref(), &self.url, &code.code, user)
@@ -144,7 +217,7 @@ impl Town {
     }
 
     fn server_evidence(&self, id: &str) -> EvidenceRecord {
-        self.storage.store().evidence(id).unwrap()
+        off(|| self.storage.store().evidence(id).unwrap())
     }
 
     fn partial_files(&self) -> usize {
@@ -152,6 +225,15 @@ impl Town {
             .unwrap()
             .count()
     }
+}
+
+/// Serve `storage` on a loopback port of its own: its URL.
+async fn serve(storage: Arc<SqliteStorage>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = gridwork_server::app(storage, url.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
 }
 
 /// A worker's visit to H001 with one photo of `bytes`, pushed to the server.
@@ -1019,4 +1101,262 @@ async fn a_whole_photo_whose_upload_row_lags_is_linked_again_at_start() {
         town.server_evidence(&e.id).upload_state,
         UploadState::Stored
     );
+}
+
+/// The part objects (uploads in progress) in a town's object store.
+async fn parts_in(memory: &InMemory) -> Vec<String> {
+    use futures_util::TryStreamExt as _;
+    use object_store::ObjectStore as _;
+    memory
+        .list(Some(&object_store::path::Path::from("partial")))
+        .map_ok(|m| m.location.to_string())
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+/// A stored photo in a town's object store.
+async fn blob_in(memory: &InMemory, sha: &str) -> Option<Vec<u8>> {
+    use object_store::ObjectStore as _;
+    let key = object_store::path::Path::from(format!("{}/{sha}", &sha[..2]));
+    Some(memory.get(&key).await.ok()?.bytes().await.ok()?.to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_begun_on_one_instance_is_finished_on_another() {
+    let town = Town::shared().await;
+    let b = town.second_instance().await;
+    let memory = town.shared.as_ref().unwrap().1.clone();
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let bytes = photo_bytes(300_000, 3);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    let loc_a = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    let loc_b = loc_a.replacen(&town.url, &b, 1);
+
+    // The first 100 kB through A, checksummed; B knows where it stands.
+    let r = patch(
+        &town,
+        &token,
+        &loc_a,
+        0,
+        &bytes[..100_000],
+        Some(sha1_b64(&bytes[..100_000])),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.offset()),
+        (StatusCode::NO_CONTENT, 100_000),
+        "{}",
+        r.body
+    );
+    assert_eq!(head(&town, &token, &loc_b).await.offset(), 100_000);
+    // The next 100 kB through B.
+    let r = patch(
+        &town,
+        &token,
+        &loc_b,
+        100_000,
+        &bytes[100_000..200_000],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.offset()),
+        (StatusCode::NO_CONTENT, 200_000),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        parts_in(&memory).await.len(),
+        2,
+        "one object per acknowledged chunk"
+    );
+    assert_eq!(
+        town.server_evidence(&e.id).upload_state,
+        UploadState::Waiting
+    );
+    assert!(
+        blob_in(&memory, &e.sha256).await.is_none(),
+        "no photo before the last byte"
+    );
+    // A stale offset sent to A is refused with the offset B moved to.
+    let stale = patch(
+        &town,
+        &token,
+        &loc_a,
+        100_000,
+        &bytes[100_000..200_000],
+        None,
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale.body["reason"].as_str().unwrap().contains("200000"),
+        "{}",
+        stale.body
+    );
+
+    // A takes the rest: the photo is stored whole, once, and the parts go.
+    let r = patch(&town, &token, &loc_a, 200_000, &bytes[200_000..], None).await;
+    assert_eq!(
+        (r.status, r.offset()),
+        (StatusCode::NO_CONTENT, e.size),
+        "{}",
+        r.body
+    );
+    let stored = town.server_evidence(&e.id);
+    assert_eq!(stored.upload_state, UploadState::Stored);
+    assert_eq!(blob_in(&memory, &e.sha256).await.unwrap(), bytes);
+    assert_eq!(parts_in(&memory).await, Vec::<String>::new());
+    assert_eq!(head(&town, &token, &loc_b).await.offset(), e.size);
+    // Both instances give the photo back, byte for byte.
+    for base in [&town.url, &b] {
+        let got = town
+            .http
+            .get(format!("{base}/v1/evidence/{}/content", e.id))
+            .bearer_auth(&token)
+            .header("x-gridwork-protocol", "1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), StatusCode::OK);
+        assert_eq!(got.bytes().await.unwrap().to_vec(), bytes);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_in_progress_on_one_instance_locks_the_upload_on_the_other() {
+    use std::io::Write as _;
+    let town = Town::shared().await;
+    let b = town.second_instance().await;
+    let memory = town.shared.as_ref().unwrap().1.clone();
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let bytes = photo_bytes(200_000, 9);
+    let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+    let loc_a = create(&town, &token, &e, e.size, &e.sha256)
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
+    let loc_b = loc_a.replacen(&town.url, &b, 1);
+    // A PATCH to A that announces the whole file, sends 50 kB and stalls.
+    let path = &loc_a[town.url.len()..];
+    let addr = town.url.trim_start_matches("http://").to_string();
+    let mut sock = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        sock,
+        "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+        bytes.len()
+    )
+    .unwrap();
+    sock.write_all(&bytes[..50_000]).unwrap();
+    sock.flush().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // B will not interleave bytes with it, nor cancel under it.
+    let r = patch(&town, &token, &loc_b, 0, &bytes, None).await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["code"].as_str()),
+        (423, Some("upload_busy")),
+        "{}",
+        r.body
+    );
+    let d = call(&town, &token, Method::DELETE, &loc_b, &[], vec![]).await;
+    assert_eq!(d.status.as_u16(), 423);
+    assert_eq!(
+        head(&town, &token, &loc_b).await.offset(),
+        0,
+        "nothing acknowledged yet"
+    );
+    // The connection breaks: without a checksum, what arrived counts, and
+    // the lease goes with the request.
+    drop(sock);
+    let mut offset = 0;
+    for _ in 0..50 {
+        offset = head(&town, &token, &loc_b).await.offset();
+        if offset > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(offset, 50_000);
+    let r = patch(&town, &token, &loc_b, 50_000, &bytes[50_000..], None).await;
+    assert_eq!(
+        (r.status, r.offset()),
+        (StatusCode::NO_CONTENT, e.size),
+        "{}",
+        r.body
+    );
+    assert_eq!(blob_in(&memory, &e.sha256).await.unwrap(), bytes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_uploads_that_end_early_leave_no_parts_behind() {
+    use object_store::ObjectStore as _;
+    let town = Town::shared().await;
+    let b = town.second_instance().await;
+    let memory = town.shared.as_ref().unwrap().1.clone();
+    let worker = town.phone("w1").await;
+    let token = worker.token();
+    let mut uploads = Vec::new();
+    for seed in [11, 12, 13] {
+        let bytes = photo_bytes(150_000, seed);
+        let e = visit_with_photo(&town, &worker, "w1", &bytes).await;
+        let loc = create(&town, &token, &e, e.size, &e.sha256)
+            .await
+            .header("location")
+            .unwrap()
+            .to_string();
+        let r = patch(&town, &token, &loc, 0, &bytes[..100_000], None).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        uploads.push((e, loc.replacen(&town.url, &b, 1), bytes));
+    }
+    assert_eq!(parts_in(&memory).await.len(), 3);
+
+    // Cancelled on B: its part goes, and it is gone for good.
+    let (_, cancelled, _) = &uploads[0];
+    let d = call(&town, &token, Method::DELETE, cancelled, &[], vec![]).await;
+    assert_eq!(d.status, StatusCode::NO_CONTENT, "{}", d.body);
+    assert_eq!(
+        head(&town, &token, cancelled).await.status,
+        StatusCode::GONE
+    );
+    assert_eq!(parts_in(&memory).await.len(), 2);
+
+    // Finished on B with the wrong bytes: rejected, nothing stored.
+    let (wrong, rejected, bytes) = &uploads[1];
+    let mut other = bytes[100_000..].to_vec();
+    other[0] ^= 1;
+    let r = patch(&town, &token, rejected, 100_000, &other, None).await;
+    assert_eq!(
+        (r.status.as_u16(), r.body["code"].as_str()),
+        (422, Some("sha256_mismatch")),
+        "{}",
+        r.body
+    );
+    assert!(blob_in(&memory, &wrong.sha256).await.is_none());
+    assert_eq!(
+        town.server_evidence(&wrong.id).upload_state,
+        UploadState::Waiting
+    );
+    assert_eq!(parts_in(&memory).await.len(), 1);
+
+    // A part no row refers to (an instance killed between its PUT and its
+    // commit) is kept while it may still be committed, then removed; the
+    // third upload expires after a week without bytes, with its part.
+    let stray =
+        object_store::path::Path::from(format!("partial/{}/000000000000-dead", "ab".repeat(16)));
+    memory.put(&stray, b"stray".to_vec().into()).await.unwrap();
+    assert_eq!(off(|| town.storage.upload_sweep_expired().unwrap()), 0);
+    assert_eq!(parts_in(&memory).await.len(), 2, "a young stray part stays");
+    town.clock.advance(chrono::Duration::days(8));
+    assert_eq!(off(|| town.storage.upload_sweep_expired().unwrap()), 1);
+    assert_eq!(parts_in(&memory).await, Vec::<String>::new());
+    let (_, expired, _) = &uploads[2];
+    assert_eq!(head(&town, &token, expired).await.status, StatusCode::GONE);
 }

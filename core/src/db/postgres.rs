@@ -49,13 +49,28 @@ enum VersionRow<'a> {
 /// One connection to PostgreSQL. Not shared between threads: a pool
 /// hands each request its own.
 pub struct PgSession {
-    client: RefCell<Client>,
+    /// `None` only once dropped (see `Drop`).
+    client: RefCell<Option<Client>>,
     statements: RefCell<HashMap<String, Statement>>,
     /// The first statement that failed in the open transaction. PostgreSQL
     /// refuses everything after it and turns the COMMIT into a rollback
     /// without an error, so a failure the caller turned into an answer
     /// (a refused operation) must still fail the transaction.
     failed: RefCell<Option<(String, bool)>>,
+}
+
+/// postgres::Client closes its connection with a blocking call, which
+/// tokio refuses (a panic) on a thread that drives async tasks, and a
+/// server's storage can be dropped there (a router's state when its
+/// runtime ends). There the client is closed on a thread of its own.
+impl Drop for PgSession {
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            if let Some(client) = self.client.get_mut().take() {
+                std::thread::spawn(move || drop(client));
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for PgSession {
@@ -111,7 +126,7 @@ impl PgSession {
     pub fn connect(url: &str) -> Result<Self> {
         let client = Client::connect(url, NoTls).map_err(db_error)?;
         Ok(PgSession {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
             failed: RefCell::new(None),
         })
@@ -119,7 +134,7 @@ impl PgSession {
 
     /// The connection is gone (the server ended it, or the network).
     pub fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
+        self.client.borrow().as_ref().is_none_or(Client::is_closed)
     }
 
     /// Run `work` in one REPEATABLE READ, READ ONLY transaction: a read
@@ -283,8 +298,7 @@ impl PgSession {
             return Ok(stmt.clone());
         }
         let stmt = self
-            .client
-            .borrow_mut()
+            .client()?
             .prepare_typed(&placeholders_to_dollar(sql), &types)
             .map_err(|e| self.note(e))?;
         self.statements.borrow_mut().insert(key, stmt.clone());
@@ -298,8 +312,7 @@ impl PgSession {
         let refs: Vec<&(dyn ToSql + Sync)> =
             columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
         let n = self
-            .client
-            .borrow_mut()
+            .client()?
             .execute(&stmt, &refs)
             .map_err(|e| self.note(e))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
@@ -311,17 +324,20 @@ impl PgSession {
         let stmt = self.prepared(sql, &columns)?;
         let refs: Vec<&(dyn ToSql + Sync)> =
             columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
-        self.client
-            .borrow_mut()
-            .query(&stmt, &refs)
-            .map_err(|e| self.note(e))
+        self.client()?.query(&stmt, &refs).map_err(|e| self.note(e))
     }
 
     pub(super) fn execute_batch(&self, sql: &str) -> Result<()> {
-        self.client
-            .borrow_mut()
-            .batch_execute(sql)
-            .map_err(|e| self.note(e))
+        self.client()?.batch_execute(sql).map_err(|e| self.note(e))
+    }
+
+    fn client(&self) -> Result<std::cell::RefMut<'_, Client>> {
+        std::cell::RefMut::filter_map(self.client.borrow_mut(), Option::as_mut).map_err(|_| {
+            CoreError::Database {
+                reason: "the PostgreSQL session is closed".into(),
+                retry: true,
+            }
+        })
     }
 
     /// The error, remembered if it is the transaction's first.

@@ -87,6 +87,30 @@ pub enum BlobLocation {
     /// (`AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
     /// `AWS_REGION`, `AWS_ALLOW_HTTP`).
     S3(String),
+    /// An object store handed in by the program embedding the server
+    /// (the tests give `object_store`'s in-memory one), shared like S3.
+    Given(GivenObjects),
+}
+
+/// An `object_store` store and a name for it (compared by name).
+#[derive(Clone)]
+pub struct GivenObjects {
+    pub store: Arc<dyn object_store::ObjectStore>,
+    pub name: String,
+}
+
+impl PartialEq for GivenObjects {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for GivenObjects {}
+
+impl std::fmt::Debug for GivenObjects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GivenObjects({})", self.name)
+    }
 }
 
 impl std::str::FromStr for BlobLocation {
@@ -116,8 +140,23 @@ impl BlobLocation {
     pub fn open(&self, data_dir: &Path) -> Result<Arc<dyn BlobStore>, BlobError> {
         Ok(match self {
             BlobLocation::DataDir => Arc::new(FsBlobStore::open(data_dir.join("blobs"))?),
-            BlobLocation::S3(url) => Arc::new(ObjectBlobStore::s3_from_env(url)?),
+            _ => match self.open_objects() {
+                Some(objects) => objects?,
+                None => Arc::new(FsBlobStore::open(data_dir.join("blobs"))?),
+            },
         })
+    }
+
+    /// The object store this names, if it names one (several instances
+    /// can share it); `None` for the data directory.
+    pub fn open_objects(&self) -> Option<Result<Arc<ObjectBlobStore>, BlobError>> {
+        match self {
+            BlobLocation::DataDir => None,
+            BlobLocation::S3(url) => Some(ObjectBlobStore::s3_from_env(url).map(Arc::new)),
+            BlobLocation::Given(given) => {
+                Some(ObjectBlobStore::new(given.store.clone(), "", &given.name).map(Arc::new))
+            }
+        }
     }
 }
 

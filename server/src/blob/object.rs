@@ -145,6 +145,74 @@ impl ObjectBlobStore {
     }
 }
 
+/// Bytes of uploads in progress, beside the blobs under
+/// `<prefix>/partial/<name>` (ADR 0018): each acknowledged PATCH body is
+/// one object, so any instance can continue an upload. A blob key is
+/// `<prefix>/<two hex digits>/…`, so the two never meet.
+impl ObjectBlobStore {
+    fn part_key(&self, name: &str) -> ObjectPath {
+        if self.prefix.is_empty() {
+            ObjectPath::from(format!("partial/{name}"))
+        } else {
+            ObjectPath::from(format!("{}/partial/{name}", self.prefix))
+        }
+    }
+
+    /// Store one part; durable when it returns.
+    pub(crate) fn put_part(&self, name: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
+        let (store, key) = (self.store.clone(), self.part_key(name));
+        self.run(async move { store.put(&key, PutPayload::from(bytes)).await })
+            .map(|_| ())
+            .map_err(|e| self.err(name, e))
+    }
+
+    /// One part's bytes.
+    pub(crate) fn get_part(&self, name: &str) -> Result<Vec<u8>, BlobError> {
+        let (store, key) = (self.store.clone(), self.part_key(name));
+        self.run(async move { store.get(&key).await?.bytes().await })
+            .map(|b| b.to_vec())
+            .map_err(|e| self.err(name, e))
+    }
+
+    /// Remove a part (gone already is fine).
+    pub(crate) fn delete_part(&self, name: &str) -> Result<(), BlobError> {
+        let (store, key) = (self.store.clone(), self.part_key(name));
+        match self.run(async move { store.delete(&key).await }) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.err(name, e)),
+        }
+    }
+
+    /// Every part there is, by name, with when it was written.
+    pub(crate) fn list_parts(
+        &self,
+    ) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, BlobError> {
+        use futures_util::TryStreamExt as _;
+        let (store, dir) = (self.store.clone(), self.part_key(""));
+        let listed = self
+            .run(async move { store.list(Some(&dir)).try_collect::<Vec<_>>().await })
+            .map_err(|e| self.err("partial/", e))?;
+        let dir = self.part_key("");
+        Ok(listed
+            .into_iter()
+            .filter_map(|meta| {
+                let name = meta.location.prefix_match(&dir)?;
+                let name = name.map(|p| p.as_ref().to_string()).collect::<Vec<_>>();
+                Some((name.join("/"), meta.last_modified))
+            })
+            .collect())
+    }
+
+    /// Store a whole photo from memory (already verified to hash to
+    /// `sha256`); durable when it returns.
+    pub(crate) fn put_blob(&self, sha256: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
+        let (store, key) = (self.store.clone(), self.key(sha256)?);
+        self.run(async move { store.put(&key, PutPayload::from(bytes)).await })
+            .map(|_| ())
+            .map_err(|e| self.err(sha256, e))
+    }
+}
+
 impl BlobStore for ObjectBlobStore {
     fn put_file(&self, sha256: &str, file: &Path) -> Result<(), BlobError> {
         // One PUT, no HEAD first: the key is the content's hash, so putting

@@ -9,8 +9,10 @@ mod auth_db;
 mod code_key;
 pub mod console;
 pub mod database;
+pub mod shared_uploads;
 pub mod sqlite;
 mod sqlite_console;
+mod upload_place;
 pub mod uploads;
 
 use chrono::{DateTime, Utc};

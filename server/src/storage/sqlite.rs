@@ -27,6 +27,8 @@ use sha2::{Digest, Sha256};
 use super::auth_db::AuthDb;
 use super::code_key::CodeKey;
 use super::database::Database;
+use super::shared_uploads::SharedUploads;
+use super::upload_place::UploadPlace;
 use super::uploads::{UploadConfig, Uploads};
 use super::{
     ActivationCode, ChunkChecksum, DeviceAuth, DeviceInfo, EvidenceUploadState, NewUpload,
@@ -48,7 +50,7 @@ pub struct SqliteStorage {
     store: Store,
     auth: Arc<AuthDb>,
     clock: Arc<dyn Clock>,
-    uploads: Uploads,
+    uploads: UploadPlace,
     code_key: CodeKey,
 }
 
@@ -110,9 +112,9 @@ impl SqliteStorage {
 
     /// Open with the domain store and the server's own records in
     /// `database` (the data directory's SQLite files, or PostgreSQL).
-    /// Upload state stays in the data directory's `uploads.db` for now
-    /// (ADR 0018: it moves next), so instances sharing one PostgreSQL
-    /// share devices and console sessions but not uploads in progress.
+    /// Uploads in progress are shared too when the photos are in an
+    /// object store (`UploadPlace`); otherwise they stay in the data
+    /// directory's `uploads.db` and `uploads/partial/`.
     pub fn open_on(
         database: &Database,
         data_dir: &Path,
@@ -122,11 +124,31 @@ impl SqliteStorage {
         std::fs::create_dir_all(data_dir).map_err(|e| CoreError::io(data_dir, e))?;
         let store = database.open_store(data_dir, clock.clone())?;
         let auth = Arc::new(AuthDb::open(database, data_dir)?);
-        let blobs: Arc<dyn BlobStore> = upload_config
-            .blobs
-            .open(data_dir)
-            .map_err(|e| ServerError::Internal(e.to_string()))?;
-        let uploads = Uploads::open(data_dir, blobs, clock.clone(), upload_config, &store)?;
+        let uploads = match (database, upload_config.blobs.open_objects()) {
+            // Records and photos both shared: so are uploads in progress.
+            (Database::Postgres(url), Some(objects)) => {
+                let objects = objects.map_err(|e| ServerError::Internal(e.to_string()))?;
+                UploadPlace::Shared(SharedUploads::open(
+                    url,
+                    objects,
+                    clock.clone(),
+                    upload_config,
+                )?)
+            }
+            _ => {
+                let blobs: Arc<dyn BlobStore> = upload_config
+                    .blobs
+                    .open(data_dir)
+                    .map_err(|e| ServerError::Internal(e.to_string()))?;
+                UploadPlace::Local(Uploads::open(
+                    data_dir,
+                    blobs,
+                    clock.clone(),
+                    upload_config,
+                    &store,
+                )?)
+            }
+        };
         let code_key = CodeKey::load_or_create(data_dir)?;
         auth.check_code_key(&code_key)?;
         Ok(SqliteStorage {

@@ -102,19 +102,19 @@ impl Default for UploadConfig {
 }
 
 #[derive(Debug, Clone)]
-struct Row {
-    id: String,
-    evidence_id: String,
-    sha256: String,
-    length: u64,
-    received: u64,
-    state: String,
-    reason: Option<String>,
-    expires_at: i64,
+pub(super) struct Row {
+    pub(super) id: String,
+    pub(super) evidence_id: String,
+    pub(super) sha256: String,
+    pub(super) length: u64,
+    pub(super) received: u64,
+    pub(super) state: String,
+    pub(super) reason: Option<String>,
+    pub(super) expires_at: i64,
 }
 
 impl Row {
-    fn status(&self) -> UploadStatus {
+    pub(super) fn status(&self) -> UploadStatus {
         UploadStatus {
             upload_id: self.id.clone(),
             evidence_id: self.evidence_id.clone(),
@@ -134,7 +134,7 @@ impl Row {
     }
 }
 
-const ROW: &str = "id, evidence_id, sha256, length, received, state, reason, expires_at";
+pub(super) const ROW: &str = "id, evidence_id, sha256, length, received, state, reason, expires_at";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
@@ -150,7 +150,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 }
 
 /// A refusal with a status and words.
-fn refuse(status: StatusCode, code: &'static str, reason: impl Into<String>) -> ServerError {
+pub(super) fn refuse(
+    status: StatusCode,
+    code: &'static str,
+    reason: impl Into<String>,
+) -> ServerError {
     ServerError::Refused {
         status,
         code,
@@ -159,7 +163,7 @@ fn refuse(status: StatusCode, code: &'static str, reason: impl Into<String>) -> 
     }
 }
 
-fn refuse_field(
+pub(super) fn refuse_field(
     status: StatusCode,
     code: &'static str,
     field: &str,
@@ -180,7 +184,7 @@ fn io_err(path: &Path, e: std::io::Error) -> ServerError {
     ServerError::Internal(format!("upload i/o on {}: {e}", path.display()))
 }
 
-fn not_the_taker() -> ServerError {
+pub(super) fn not_the_taker() -> ServerError {
     refuse_field(
         StatusCode::FORBIDDEN,
         "not_permitted",
@@ -197,7 +201,7 @@ fn disk_full() -> ServerError {
     )
 }
 
-fn blob_err(e: BlobError) -> ServerError {
+pub(super) fn blob_err(e: BlobError) -> ServerError {
     match e {
         BlobError::Full => disk_full(),
         // Nothing was lost: the photo waits (verified, on this server's
@@ -211,7 +215,7 @@ fn blob_err(e: BlobError) -> ServerError {
     }
 }
 
-fn not_found(id: &str) -> ServerError {
+pub(super) fn not_found(id: &str) -> ServerError {
     refuse(
         StatusCode::NOT_FOUND,
         "upload_not_found",
@@ -279,7 +283,7 @@ impl Drop for BusyGuard<'_> {
     }
 }
 
-fn valid_upload_id(id: &str) -> bool {
+pub(super) fn valid_upload_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -287,25 +291,7 @@ impl Uploads {
     /// The SHA-256 (hex) and length of the blob stored under `sha256`, read
     /// back from the blob store; `None` when there is no such blob.
     pub fn blob_sha256(&self, sha256: &str) -> Result<Option<(String, u64)>, BlobError> {
-        if !self.blobs.exists(sha256)? {
-            return Ok(None);
-        }
-        let mut reader = self.blobs.open(sha256)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut len = 0u64;
-        loop {
-            let n = reader.read(&mut buf).map_err(|source| BlobError::Io {
-                path: PathBuf::from(sha256),
-                source,
-            })?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            len += n as u64;
-        }
-        Ok(Some((hex::encode(hasher.finalize()), len)))
+        blob_sha256(self.blobs.as_ref(), sha256)
     }
 
     /// Open `uploads.db` and `uploads/partial/` in the data directory and
@@ -623,21 +609,8 @@ impl Uploads {
         }
     }
 
-    /// Who may touch this upload. Reading its state: whoever may reach
-    /// its evidence. Sending or cancelling bytes (`write`): only whoever
-    /// took the photo; others who may see it are refused (403). Anyone else
-    /// is told it does not exist (upload ids are not to be probed).
     fn check_reach(&self, store: &Store, auth: &DeviceAuth, r: &Row, write: bool) -> ApiResult<()> {
-        let access = if write {
-            store.evidence_write_access(&auth.user_id, &r.evidence_id)?
-        } else {
-            store.evidence_access(&auth.user_id, &r.evidence_id)?
-        };
-        match access {
-            EvidenceAccess::Allowed(_) => Ok(()),
-            EvidenceAccess::SeenNotWritable => Err(not_the_taker()),
-            _ => Err(not_found(&r.id)),
-        }
+        check_reach(store, auth, r, write)
     }
 
     fn check_free_space(&self) -> ApiResult<()> {
@@ -658,45 +631,7 @@ impl Uploads {
         auth: &DeviceAuth,
         req: &NewUpload,
     ) -> ApiResult<UploadStatus> {
-        let evidence = match store.evidence_write_access(&auth.user_id, &req.evidence_id)? {
-            EvidenceAccess::Unknown => {
-                return Err(refuse_field(
-                    StatusCode::CONFLICT,
-                    "evidence_not_synced",
-                    "evidence_id",
-                    "服务器还没有这条照片记录，请先同步记录再上传 / the server does not have this evidence record yet: sync the record first, then upload",
-                ))
-            }
-            EvidenceAccess::OutOfReach => {
-                return Err(refuse_field(
-                    StatusCode::FORBIDDEN,
-                    "not_permitted",
-                    "evidence_id",
-                    "无权上传这张照片 / this evidence is outside your reach",
-                ))
-            }
-            EvidenceAccess::SeenNotWritable => return Err(not_the_taker()),
-            EvidenceAccess::Allowed(e) => e,
-        };
-        if req.length != evidence.size {
-            return Err(refuse_field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "Upload-Length",
-                format!(
-                    "文件大小与记录不符（记录{}字节，上传{}字节） / Upload-Length {} does not match the record's size {}",
-                    evidence.size, req.length, req.length, evidence.size
-                ),
-            ));
-        }
-        if !req.sha256.eq_ignore_ascii_case(&evidence.sha256) {
-            return Err(refuse_field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "Upload-Metadata.sha256",
-                "文件校验值与记录不符 / the sha256 does not match the evidence record",
-            ));
-        }
+        let evidence = writable_evidence(store, auth, req)?;
         let now = self.now();
         let conn = self.conn();
         let existing: Option<Row> = conn
@@ -1089,12 +1024,7 @@ impl Uploads {
             let reason = "sha256_mismatch";
             self.set_state(&r.id, "rejected", Some(reason))?;
             tracing::warn!(upload = %r.id, evidence = %r.evidence_id, "upload rejected: whole-file sha256 does not match the record");
-            return Err(refuse_field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "sha256_mismatch",
-                "sha256",
-                "照片内容与记录的校验值不符，上传被拒绝；请从手机上的原文件重新上传 / the photo's SHA-256 does not match the evidence record; the upload was rejected, upload it again from the original file",
-            ));
+            return Err(sha256_mismatch());
         }
         Ok(())
     }
@@ -1173,22 +1103,7 @@ impl Uploads {
         evidence_ids: &[String],
     ) -> ApiResult<Vec<EvidenceUploadState>> {
         self.flush(store)?;
-        evidence_ids
-            .iter()
-            .map(|id| {
-                let state = match store.evidence_access(&auth.user_id, id)? {
-                    EvidenceAccess::Allowed(e) if e.upload_state == UploadState::Stored => {
-                        PhotoState::Stored
-                    }
-                    EvidenceAccess::Allowed(_) => PhotoState::NotStored,
-                    _ => PhotoState::Unknown,
-                };
-                Ok(EvidenceUploadState {
-                    evidence_id: id.clone(),
-                    state,
-                })
-            })
-            .collect()
+        photo_states(store, auth, evidence_ids)
     }
 
     /// The stored photo of an evidence record, for those who may reach it.
@@ -1201,30 +1116,21 @@ impl Uploads {
         gridwork_core::evidence::EvidenceRecord,
         Box<dyn Read + Send>,
     )> {
-        let e = match store.evidence_access(&auth.user_id, evidence_id)? {
-            EvidenceAccess::Allowed(e) => e,
-            _ => return Err(CoreError::not_found("evidence", evidence_id).into()),
-        };
-        if e.upload_state != UploadState::Stored {
-            return Err(refuse(
-                StatusCode::NOT_FOUND,
-                "not_uploaded",
-                "照片还没有上传到服务器 / the photo has not reached the server yet",
-            ));
-        }
-        let reader = self.blobs.open(&e.sha256).map_err(|err| match err {
-            BlobError::NotFound(_) => refuse(
-                StatusCode::NOT_FOUND,
-                "not_uploaded",
-                "照片还没有上传到服务器 / the photo has not reached the server yet",
-            ),
-            other => blob_err(other),
-        })?;
-        Ok((e, reader))
+        content(self.blobs.as_ref(), store, auth, evidence_id)
     }
 }
 
-fn offset_mismatch(current: u64, sent: u64) -> ServerError {
+/// The whole photo is not the one its evidence record names.
+pub(super) fn sha256_mismatch() -> ServerError {
+    refuse_field(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "sha256_mismatch",
+        "sha256",
+        "照片内容与记录的校验值不符，上传被拒绝；请从手机上的原文件重新上传 / the photo's SHA-256 does not match the evidence record; the upload was rejected, upload it again from the original file",
+    )
+}
+
+pub(super) fn offset_mismatch(current: u64, sent: u64) -> ServerError {
     refuse_field(
         StatusCode::CONFLICT,
         "offset_mismatch",
@@ -1233,7 +1139,7 @@ fn offset_mismatch(current: u64, sent: u64) -> ServerError {
     )
 }
 
-fn gone(r: &Row) -> ServerError {
+pub(super) fn gone(r: &Row) -> ServerError {
     let (code, words) = match r.state.as_str() {
         "rejected" => ("upload_rejected", "上传已被拒绝：照片内容与记录不符，请重新创建上传 / the upload was rejected: the photo did not match its record; create a new upload"),
         "terminated" => ("upload_terminated", "上传已取消 / the upload was terminated"),
@@ -1283,14 +1189,14 @@ pub(crate) enum ChunkHasher {
 }
 
 impl ChunkHasher {
-    fn update(&mut self, bytes: &[u8]) {
+    pub(super) fn update(&mut self, bytes: &[u8]) {
         match self {
             ChunkHasher::Sha1(h) => h.update(bytes),
             ChunkHasher::Sha256(h) => h.update(bytes),
         }
     }
 
-    fn finish(self) -> Vec<u8> {
+    pub(super) fn finish(self) -> Vec<u8> {
         match self {
             ChunkHasher::Sha1(h) => h.finalize().to_vec(),
             ChunkHasher::Sha256(h) => h.finalize().to_vec(),
@@ -1306,7 +1212,7 @@ impl ChunkChecksum {
         }
     }
 
-    fn digest(&self) -> Vec<u8> {
+    pub(super) fn digest(&self) -> Vec<u8> {
         match self {
             ChunkChecksum::Sha1(d) | ChunkChecksum::Sha256(d) => d.clone(),
         }
@@ -1324,4 +1230,153 @@ fn free_bytes(path: &Path) -> Option<u64> {
 #[cfg(not(unix))]
 fn free_bytes(_path: &Path) -> Option<u64> {
     None
+}
+
+/// The SHA-256 (hex) and length of the blob stored under `sha256`, read
+/// back from the blob store; `None` when there is no such blob.
+pub(super) fn blob_sha256(
+    blobs: &dyn BlobStore,
+    sha256: &str,
+) -> Result<Option<(String, u64)>, BlobError> {
+    if !blobs.exists(sha256)? {
+        return Ok(None);
+    }
+    let mut reader = blobs.open(sha256)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut len = 0u64;
+    loop {
+        let n = reader.read(&mut buf).map_err(|source| BlobError::Io {
+            path: PathBuf::from(sha256),
+            source,
+        })?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        len += n as u64;
+    }
+    Ok(Some((hex::encode(hasher.finalize()), len)))
+}
+
+/// Who may touch this upload. Reading its state: whoever may reach
+/// its evidence. Sending or cancelling bytes (`write`): only whoever
+/// took the photo; others who may see it are refused (403). Anyone else
+/// is told it does not exist (upload ids are not to be probed).
+pub(super) fn check_reach(store: &Store, auth: &DeviceAuth, r: &Row, write: bool) -> ApiResult<()> {
+    let access = if write {
+        store.evidence_write_access(&auth.user_id, &r.evidence_id)?
+    } else {
+        store.evidence_access(&auth.user_id, &r.evidence_id)?
+    };
+    match access {
+        EvidenceAccess::Allowed(_) => Ok(()),
+        EvidenceAccess::SeenNotWritable => Err(not_the_taker()),
+        _ => Err(not_found(&r.id)),
+    }
+}
+
+/// The evidence record a new upload is for, when the caller may write
+/// it and the upload's length and SHA-256 are the record's.
+pub(super) fn writable_evidence(
+    store: &Store,
+    auth: &DeviceAuth,
+    req: &NewUpload,
+) -> ApiResult<gridwork_core::evidence::EvidenceRecord> {
+    let evidence = match store.evidence_write_access(&auth.user_id, &req.evidence_id)? {
+        EvidenceAccess::Unknown => {
+            return Err(refuse_field(
+                StatusCode::CONFLICT,
+                "evidence_not_synced",
+                "evidence_id",
+                "服务器还没有这条照片记录，请先同步记录再上传 / the server does not have this evidence record yet: sync the record first, then upload",
+            ))
+        }
+        EvidenceAccess::OutOfReach => {
+            return Err(refuse_field(
+                StatusCode::FORBIDDEN,
+                "not_permitted",
+                "evidence_id",
+                "无权上传这张照片 / this evidence is outside your reach",
+            ))
+        }
+        EvidenceAccess::SeenNotWritable => return Err(not_the_taker()),
+        EvidenceAccess::Allowed(e) => e,
+    };
+    if req.length != evidence.size {
+        return Err(refuse_field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "Upload-Length",
+            format!(
+                "文件大小与记录不符（记录{}字节，上传{}字节） / Upload-Length {} does not match the record's size {}",
+                evidence.size, req.length, req.length, evidence.size
+            ),
+        ));
+    }
+    if !req.sha256.eq_ignore_ascii_case(&evidence.sha256) {
+        return Err(refuse_field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "Upload-Metadata.sha256",
+            "文件校验值与记录不符 / the sha256 does not match the evidence record",
+        ));
+    }
+    Ok(evidence)
+}
+
+/// Where each photo stands in the store, as it is now.
+pub(super) fn photo_states(
+    store: &Store,
+    auth: &DeviceAuth,
+    evidence_ids: &[String],
+) -> ApiResult<Vec<EvidenceUploadState>> {
+    evidence_ids
+        .iter()
+        .map(|id| {
+            let state = match store.evidence_access(&auth.user_id, id)? {
+                EvidenceAccess::Allowed(e) if e.upload_state == UploadState::Stored => {
+                    PhotoState::Stored
+                }
+                EvidenceAccess::Allowed(_) => PhotoState::NotStored,
+                _ => PhotoState::Unknown,
+            };
+            Ok(EvidenceUploadState {
+                evidence_id: id.clone(),
+                state,
+            })
+        })
+        .collect()
+}
+
+/// The stored photo of an evidence record, for those who may reach it.
+pub(super) fn content(
+    blobs: &dyn BlobStore,
+    store: &Store,
+    auth: &DeviceAuth,
+    evidence_id: &str,
+) -> ApiResult<(
+    gridwork_core::evidence::EvidenceRecord,
+    Box<dyn Read + Send>,
+)> {
+    let e = match store.evidence_access(&auth.user_id, evidence_id)? {
+        EvidenceAccess::Allowed(e) => e,
+        _ => return Err(CoreError::not_found("evidence", evidence_id).into()),
+    };
+    if e.upload_state != UploadState::Stored {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            "not_uploaded",
+            "照片还没有上传到服务器 / the photo has not reached the server yet",
+        ));
+    }
+    let reader = blobs.open(&e.sha256).map_err(|err| match err {
+        BlobError::NotFound(_) => refuse(
+            StatusCode::NOT_FOUND,
+            "not_uploaded",
+            "照片还没有上传到服务器 / the photo has not reached the server yet",
+        ),
+        other => blob_err(other),
+    })?;
+    Ok((e, reader))
 }

@@ -45,6 +45,12 @@ pub struct PushArgs {
     /// File holding the hook's HMAC secret.
     #[arg(long)]
     sms_hook_secret_file: Option<PathBuf>,
+    /// Seconds a claimed push stays this instance's: if it dies holding
+    /// it, another instance sends it after this. Keep it above the
+    /// slowest channel's timeout (10 s here), or a live instance's push
+    /// may go twice.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    push_lease_secs: u64,
 }
 
 fn read_secret(path: &PathBuf) -> Result<String, String> {
@@ -71,6 +77,7 @@ impl PushArgs {
         let mut s = PushSettings {
             vapid_subject: self.vapid_subject.clone(),
             allow_http_endpoints: self.push_allow_http,
+            lease: std::time::Duration::from_secs(self.push_lease_secs),
             ..PushSettings::default()
         };
         if let Some(f) = &self.vapid_key_file {

@@ -5,7 +5,11 @@
 //! one level-1 escalation and a push to each township supervisor device,
 //! then level 2 to the city; a critical case escalates on report; an urge
 //! reaches the handler; a restart (kill -9) and a second server process on
-//! the same database escalate and push nothing twice.
+//! the same database escalate and push nothing twice; and two instances
+//! with data directories of their own on one PostgreSQL, one killed in
+//! the middle of a tick's pushes, escalate every case once and bring every
+//! push to every device (the few the dead instance held go again, under
+//! the same topic, so a phone shows them once).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -14,11 +18,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use gridwork_core::case::{CaseAction, CaseDraft, Difficulty};
+use gridwork_core::db::postgres::testing::Cluster;
+use gridwork_core::db::postgres::PgSession;
+use gridwork_core::db::Sql;
 use gridwork_core::inbox::{InboxKind, PushEndpoint};
 use gridwork_core::priority::{Category, Priority, Severity};
 use gridwork_push::receiver::{LocalPushService, Received};
 use reqwest::Method;
-use support::{server_db, Admin, Phone, ServerProcess, Town};
+use support::{off_runtime, server_db, Admin, Phone, ServerProcess, Town};
 
 fn draft(severity: Severity, title: &str) -> CaseDraft {
     CaseDraft {
@@ -120,9 +127,14 @@ struct Scene {
 }
 
 async fn scene() -> Scene {
+    scene_with(&[]).await
+}
+
+/// The scene with more arguments for the server.
+async fn scene_with(extra: &[String]) -> Scene {
     // The test clock starts now: phones stamp with their own (real) clocks.
     let start = Utc::now().trunc_subsecs(0);
-    let args = vec![
+    let mut args = vec![
         "--test-clock".to_string(),
         start.to_rfc3339(),
         "--push-allow-http".into(),
@@ -130,6 +142,7 @@ async fn scene() -> Scene {
         "--escalation-interval-secs".into(),
         "3600".into(),
     ];
+    args.extend_from_slice(extra);
     let town = Town::with(
         &args,
         &[
@@ -482,4 +495,172 @@ async fn two_server_processes_on_one_database_escalate_and_push_once() {
     );
     drop(second);
     let _ = (&s.t1_phone, &s.t1_tablet, &s.t2, &s.city);
+}
+
+/// A count from the shared PostgreSQL database.
+fn pg_count(url: &str, sql: &str) -> i64 {
+    off_runtime(|| {
+        let session = PgSession::connect(url).unwrap();
+        Sql::Postgres(&session)
+            .query_row(sql, &[], |r| r.get::<i64>(0))
+            .unwrap()
+            .unwrap()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_killed_mid_tick_escalates_once_and_every_push_arrives() {
+    const CASES: usize = 20;
+    /// Township supervisor devices: t1's phone and tablet, t2's phone.
+    const DEVICES: usize = 3;
+    let cluster = off_runtime(|| Cluster::start().unwrap());
+    let url = off_runtime(|| cluster.url_for("escalation_kill").unwrap());
+    // A short push lease, so the test need not wait two minutes for the
+    // jobs the killed instance held.
+    let mut s = scene_with(&[
+        "--database".into(),
+        url.clone(),
+        "--push-lease-secs".into(),
+        "2".into(),
+    ])
+    .await;
+    let mut cases = Vec::new();
+    for i in 0..CASES {
+        cases.push(dispatched(&s, &format!("楼道堆物 {i}")).await);
+    }
+    let _ = until_received(&s.push, CASES).await; // the dispatches, to w1
+    let before = s.push.received().len();
+    assert_eq!(before, CASES, "one dispatch push per case");
+
+    // Instance B: a data directory of its own, A's key, the same database
+    // and time.
+    let b_data = s.town.dir.path().join("instance-b");
+    std::fs::create_dir_all(&b_data).unwrap();
+    std::fs::copy(s.town.server.data.join("auth.key"), b_data.join("auth.key")).unwrap();
+    let mut args = s.town.server.args.clone();
+    args[1] = s.start.to_rfc3339();
+    let b = ServerProcess::start_with(&b_data, 0, &args);
+    let admin_b = Admin {
+        url: b.url.clone(),
+        token: s.town.admin.token.clone(),
+        http: reqwest::Client::new(),
+    };
+
+    // A moves past every deadline and is killed as the first escalation
+    // push arrives: in the middle of its tick's pushes.
+    let t = s.start + chrono::Duration::days(3) + chrono::Duration::minutes(1);
+    // Its answer never comes (the process dies): the request is left to fail.
+    let moving = s
+        .town
+        .admin
+        .http
+        .post(format!("{}/v1/admin/clock", s.town.admin.url))
+        .bearer_auth(&s.town.admin.token)
+        .header("x-gridwork-protocol", "1")
+        .json(&serde_json::json!({ "now": t }))
+        .send();
+    let _moving = tokio::spawn(async move { moving.await.is_ok() });
+    for _ in 0..5_000 {
+        if s.push.received().len() > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    s.town.server.kill9();
+    let arrived_at_kill = s.push.received().len() - before;
+    let held = pg_count(
+        &url,
+        "SELECT COUNT(*) FROM push_job WHERE state = 'sending'",
+    );
+    let escalated = pg_count(&url, "SELECT COUNT(*) FROM escalation");
+    eprintln!(
+        "kill -9 landed with {escalated} escalations recorded, {arrived_at_kill} of {} escalation pushes out, {held} jobs held by the killed instance",
+        CASES * DEVICES
+    );
+    assert!(
+        arrived_at_kill > 0 && arrived_at_kill < CASES * DEVICES,
+        "the kill must land in the middle of the tick's pushes"
+    );
+
+    // B moves too: it sends what A never claimed; once A's lease has run
+    // out, what A held. Then A comes back on its data, and both move on.
+    clock_to(&admin_b, t).await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    clock_to(&admin_b, t + chrono::Duration::seconds(1)).await;
+    s.town.server.args[1] = (t + chrono::Duration::seconds(1)).to_rfc3339();
+    s.town.server.restart();
+    let later = t + chrono::Duration::seconds(2);
+    let (a_tick, b_tick) = tokio::join!(clock_to(&s.town.admin, later), clock_to(&admin_b, later));
+    assert!(escalations(&a_tick).is_empty() && escalations(&b_tick).is_empty());
+    let got = until_received(&s.push, before + CASES * DEVICES).await;
+
+    // Every case escalated once.
+    assert_eq!(
+        pg_count(&url, "SELECT COUNT(*) FROM escalation"),
+        CASES as i64
+    );
+    assert_eq!(
+        pg_count(&url, "SELECT COUNT(*) FROM escalation WHERE level = 1"),
+        CASES as i64
+    );
+    // Every supervisor device heard of every case; what went twice went
+    // with the same topic (the push service and the phone keep one), and
+    // only jobs the dead instance held went twice.
+    let mut heard: std::collections::BTreeMap<(String, String), Vec<Option<String>>> =
+        Default::default();
+    for r in &got[before..] {
+        let case = r.payload.as_ref().unwrap()["data"]["case_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(cases.contains(&case), "a push about {case}");
+        heard
+            .entry((r.subscriber.clone(), case))
+            .or_default()
+            .push(r.topic.clone());
+    }
+    assert_eq!(heard.len(), CASES * DEVICES, "every device, every case");
+    let twice: Vec<_> = heard
+        .iter()
+        .filter(|(_, topics)| topics.len() > 1)
+        .collect();
+    for (who, topics) in &twice {
+        assert!(
+            topics[0].is_some() && topics.iter().all(|t| t == &topics[0]),
+            "{who:?} heard again under another topic: {topics:?}"
+        );
+    }
+    assert!(
+        twice.len() as i64 <= held,
+        "{} pushes went twice; the killed instance held {held}",
+        twice.len()
+    );
+    assert_eq!(
+        until_count_pg(
+            &url,
+            "SELECT COUNT(*) FROM push_job WHERE state = 'delivered'",
+            (CASES + CASES * DEVICES) as i64
+        )
+        .await,
+        (CASES + CASES * DEVICES) as i64,
+        "every job delivered (the dispatches included)"
+    );
+    eprintln!(
+        "{} pushes went twice (same topic), of {held} held at the kill",
+        twice.len()
+    );
+    drop(b);
+    let _ = (&s.worker, &s.t1_phone, &s.t1_tablet, &s.t2, &s.city);
+}
+
+/// [`until_count`] on the shared database.
+async fn until_count_pg(url: &str, sql: &str, want: i64) -> i64 {
+    for _ in 0..100 {
+        let n = pg_count(url, sql);
+        if n >= want {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    pg_count(url, sql)
 }

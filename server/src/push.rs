@@ -26,8 +26,9 @@ use crate::error::{ApiResult, ServerError};
 use crate::routes::blocking;
 use crate::storage::ServerStorage;
 
-/// How long a claimed job is this process's (wall clock): longer than any
-/// channel's timeout, so a live process always finishes first.
+/// How long a claimed job is this process's by default (wall clock):
+/// longer than any channel's timeout, so a live process always finishes
+/// first. After it, a job of a dead process goes out from another one.
 pub const LEASE: Duration = Duration::from_secs(120);
 /// Jobs claimed per pass.
 const CLAIM_BATCH: u32 = 200;
@@ -48,6 +49,8 @@ pub struct PushSettings {
     pub jpush: Option<JPushConfig>,
     /// The SMS hook for critical items.
     pub sms: Option<SmsHookConfig>,
+    /// How long a claimed job stays this process's ([`LEASE`]).
+    pub lease: Duration,
 }
 
 impl Default for PushSettings {
@@ -59,6 +62,7 @@ impl Default for PushSettings {
             apns: None,
             jpush: None,
             sms: None,
+            lease: LEASE,
         }
     }
 }
@@ -111,6 +115,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 #[derive(Debug)]
 pub struct StoreQueue {
     storage: Arc<dyn ServerStorage>,
+    lease: Duration,
 }
 
 fn wall_ms() -> i64 {
@@ -128,7 +133,7 @@ impl JobQueue for StoreQueue {
     ) -> BoxFuture<'_, Result<Vec<ClaimedJob>, QueueError>> {
         let storage = self.storage.clone();
         Box::pin(async move {
-            let lease = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+            let lease = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX);
             let jobs = blocking(move || storage.claim_push_jobs(CLAIM_BATCH, wall_ms(), lease))
                 .await
                 .map_err(queue_err)?;
@@ -250,6 +255,7 @@ pub fn dispatcher(
     let public = vapid.public_key().to_string();
     let queue = Arc::new(StoreQueue {
         storage: storage.clone(),
+        lease: settings.lease,
     });
     let mut d = Dispatcher::with_queue(queue, RetryPolicy::default(), clock, StdRng::from_os_rng());
     let mut web = WebPushConfig::new(settings.vapid_subject.clone());

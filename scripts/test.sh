@@ -175,6 +175,9 @@ if part api; then
 
   step "backup and restore drill on PostgreSQL (scripts/restore-drill.sh)"
   scripts/restore-drill.sh
+
+  step "standby takeover drill on PostgreSQL (scripts/standby-drill.sh)"
+  scripts/standby-drill.sh
 fi
 
 if part tus; then

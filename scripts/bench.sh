@@ -3,6 +3,9 @@
 # Usage: scripts/bench.sh            (about 6 minutes on 2 cores)
 #        scripts/bench.sh morning    only a city's morning, on SQLite and on PostgreSQL;
 #                                    rewrites only its section
+#        scripts/bench.sh ingest     only photo ingest under load (32 phones at once) on the
+#                                    data directory, an S3-compatible server (moto) and
+#                                    PostgreSQL + moto; rewrites only its section
 #        scripts/bench.sh store      only the device-store benchmarks (plain and
 #                                    encrypted); rewrites only their sections
 #        scripts/bench.sh screens    only the phone's screens on a big grid
@@ -52,6 +55,54 @@ run_morning() {
   cat "$out/morning-pg2.json"
 }
 
+# moto, the S3-compatible server (PyPI, the version tests/tus/interop.sh
+# pins), on a free loopback port with a bucket; sets the AWS_* variables.
+moto_pid=
+start_moto() {
+  local venv=$out/venv version port
+  version=$(sed -n 's/^MOTO_VERSION=\([^ ]*\).*/\1/p' tests/tus/interop.sh)
+  if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" != "$version" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$version"
+  fi
+  port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$out/moto.log" 2>&1 &
+  moto_pid=$!
+  export AWS_ENDPOINT=http://127.0.0.1:$port AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 \
+    AWS_ACCESS_KEY_ID=gridwork-bench AWS_SECRET_ACCESS_KEY=gridwork-bench
+  "$venv/bin/python" tests/tus/interop.py make-bucket "$AWS_ENDPOINT" gridwork-photos
+}
+
+# Photo ingest under load: 32 phones at once to one server, photos in the
+# data directory, then in moto, then records in PostgreSQL and photos in
+# moto (uploads in progress shared); each beside raw PUT + fsync.
+run_ingest() {
+  echo "== photo ingest: 32 phones × 10 photos of 300 KB at once, photos in the data directory"
+  target/release/gridwork-bench ingest > "$out/ingest-data.json"
+  cat "$out/ingest-data.json"
+  start_moto
+  echo "== the same, photos in an S3-compatible server (moto)"
+  GRIDWORK_BLOBS=s3://gridwork-photos/bench target/release/gridwork-bench ingest > "$out/ingest-s3.json" || {
+    kill "$moto_pid"; exit 1; }
+  cat "$out/ingest-s3.json"
+  echo "== the same, records in PostgreSQL and photos in moto (uploads in progress shared)"
+  eval "$(scripts/pg-cluster.sh start)"
+  GRIDWORK_DATABASE="$GRIDWORK_PG_URL" GRIDWORK_BLOBS=s3://gridwork-photos/bench-pg \
+    target/release/gridwork-bench ingest > "$out/ingest-shared.json" || {
+    scripts/pg-cluster.sh stop "$GRIDWORK_PG_DIR"; kill "$moto_pid"; exit 1; }
+  scripts/pg-cluster.sh stop "$GRIDWORK_PG_DIR"
+  kill "$moto_pid"
+  cat "$out/ingest-shared.json"
+}
+
+if [ "${1:-all}" = ingest ]; then
+  cargo build --release --locked -p gridwork -p gridwork-bench
+  run_ingest
+  python3 scripts/bench_report.py --ingest "$out"
+  exit 0
+fi
+
 if [ "${1:-all}" = morning ]; then
   cargo build --release --locked -p gridwork -p gridwork-bench
   run_morning
@@ -86,6 +137,8 @@ run_morning
 echo "== photo uploads: 200 × 300 KB over tus beside raw HTTP PUT; link cuts"
 target/release/gridwork-bench uploads > "$out/uploads.json"
 cat "$out/uploads.json"
+
+run_ingest
 
 echo "== the escalation engine: 10,000 open cases, deadline-to-push latency on a test clock"
 target/release/gridwork-bench escalation > "$out/escalation.json"

@@ -9,6 +9,8 @@
 //!   latency on a test clock (in process, the server's own engine code).
 //! - `uploads`: 200 photos of 300 KB over tus beside a raw HTTP PUT of the
 //!   same bytes, and the bytes re-sent when the link is cut mid-upload.
+//! - `ingest`: 32 phones uploading at once to one server, beside raw HTTP
+//!   PUT + fsync at the same concurrency.
 //!
 //! Each prints one JSON object on stdout; progress goes to stderr.
 //! `scripts/bench.sh` runs both and the PouchDB harness, and writes
@@ -17,6 +19,7 @@
 
 mod admin;
 mod escalation;
+mod ingest;
 mod morning;
 mod sync_bench;
 mod uploads;
@@ -72,6 +75,17 @@ enum What {
         #[arg(long, default_value_t = 300)]
         timed: usize,
     },
+    /// Many phones uploading photos at once to one server (its photo
+    /// store and records from GRIDWORK_BLOBS and GRIDWORK_DATABASE) beside
+    /// raw HTTP PUT + fsync at the same concurrency.
+    Ingest {
+        #[arg(long, default_value_t = 32)]
+        phones: usize,
+        #[arg(long, default_value_t = 10)]
+        photos: usize,
+        #[arg(long, default_value_t = 300_000)]
+        size: usize,
+    },
     /// Photo uploads over tus beside raw HTTP PUT; bytes re-sent after cuts.
     Uploads {
         #[arg(long, default_value_t = 200)]
@@ -107,6 +121,11 @@ fn main() -> ExitCode {
                 instances,
             } => morning::run(&cli.server_bin, devices, ops, grids, concurrency, instances).await,
             What::Escalation { cases, timed } => escalation::run(cases, timed).await,
+            What::Ingest {
+                phones,
+                photos,
+                size,
+            } => ingest::run(&cli.server_bin, phones, photos, size).await,
             What::Uploads { photos, size, cuts } => {
                 uploads::run(&cli.server_bin, photos, size, cuts).await
             }

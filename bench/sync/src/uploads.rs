@@ -61,15 +61,16 @@ async fn raw_put(State(raw): State<Raw>, UrlPath(name): UrlPath<String>, body: B
     }
 }
 
-/// Seconds to PUT every file, one after another, to a raw server (through
-/// a shaped link when `link` is given).
-async fn raw_baseline(
-    files: &[PathBuf],
+/// Seconds to PUT every file to a raw server (through a shaped link when
+/// `link` is given): the groups at once, each group's files one after
+/// another (one group per phone).
+pub(crate) async fn raw_baseline(
+    groups: &[Vec<PathBuf>],
     dir: &Path,
     fsync: bool,
     link: Option<Profile>,
 ) -> Result<f64, BoxError> {
-    let store = dir.join(format!("raw-{fsync}-{}", link.is_some()));
+    let store = dir.join(format!("raw-{fsync}-{}-{}", link.is_some(), groups.len()));
     std::fs::create_dir_all(&store)?;
     let app = Router::new()
         .route("/raw/{name}", put(raw_put))
@@ -84,31 +85,41 @@ async fn raw_baseline(
     let addr = proxy.as_ref().map_or(addr, |p| p.addr());
     let http = reqwest::Client::new();
     let t = Instant::now();
-    for (i, f) in files.iter().enumerate() {
-        let bytes = std::fs::read(f)?;
-        let status = http
-            .put(format!("http://{addr}/raw/{i}.jpg"))
-            .body(bytes)
-            .send()
-            .await?
-            .status();
-        if status != reqwest::StatusCode::CREATED {
-            return Err(format!("raw PUT answered {status}").into());
-        }
+    let mut senders = Vec::new();
+    for (g, files) in groups.iter().enumerate() {
+        let (http, files) = (http.clone(), files.clone());
+        senders.push(tokio::spawn(async move {
+            for (i, f) in files.iter().enumerate() {
+                let bytes = std::fs::read(f)?;
+                let status = http
+                    .put(format!("http://{addr}/raw/{g}-{i}.jpg"))
+                    .body(bytes)
+                    .send()
+                    .await?
+                    .status();
+                if status != reqwest::StatusCode::CREATED {
+                    return Err::<(), BoxError>(format!("raw PUT answered {status}").into());
+                }
+            }
+            Ok(())
+        }));
+    }
+    for sender in senders {
+        sender.await??;
     }
     let seconds = t.elapsed().as_secs_f64();
     server.abort();
     Ok(seconds)
 }
 
-struct Phone {
-    store: Store,
-    secrets: gridwork_core::secrets::MemorySecrets,
+pub(crate) struct Phone {
+    pub(crate) store: Store,
+    pub(crate) secrets: gridwork_core::secrets::MemorySecrets,
 }
 
 /// A phone with `photos` photos of `size` bytes recorded on visits and
 /// their records synced (so the server knows what to expect).
-async fn phone_with_photos(
+pub(crate) async fn phone_with_photos(
     admin: &Admin,
     url: &str,
     dir: &Path,
@@ -191,8 +202,9 @@ pub async fn run(bin: &Path, photos: usize, size: usize, cuts: usize) -> Result<
     }
 
     eprintln!("raw HTTP PUT of the same bytes (fsync, then without) …");
-    let raw_fsync = raw_baseline(&files, dir.path(), true, None).await?;
-    let raw_nofsync = raw_baseline(&files, dir.path(), false, None).await?;
+    let one = [files];
+    let raw_fsync = raw_baseline(&one, dir.path(), true, None).await?;
+    let raw_nofsync = raw_baseline(&one, dir.path(), false, None).await?;
 
     // On a link like a good 4G uplink (20 Mbit/s, 20 ms each way) the
     // network, not the disk, sets the pace, as it does in the field.
@@ -228,7 +240,7 @@ pub async fn run(bin: &Path, photos: usize, size: usize, cuts: usize) -> Result<
         )
         .into());
     }
-    let shaped_raw = raw_baseline(&link_files, dir.path(), true, Some(shaped)).await?;
+    let shaped_raw = raw_baseline(&[link_files], dir.path(), true, Some(shaped)).await?;
     let shaped_mb = (SHAPED_PHOTOS * size) as f64 / 1e6;
 
     // Interrupted: the link (a proxy on loopback) dies mid-upload `cuts`

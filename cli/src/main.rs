@@ -73,6 +73,12 @@ enum Command {
         /// POST /v1/evidence/upload-states) does it at once.
         #[arg(long, default_value_t = 500)]
         upload_batch_ms: u64,
+        /// Seconds a chunk in progress holds its upload when uploads are
+        /// shared by instances (PostgreSQL and an object store): if the
+        /// instance dies mid-chunk, the others take the upload over after
+        /// this (answering 423 until then).
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        upload_lease_secs: u64,
         /// Where finished photos are kept: `data` (the data directory's
         /// blobs/) or an S3-compatible bucket, s3://bucket/prefix, which
         /// several servers can share. The endpoint and credentials come
@@ -202,6 +208,7 @@ fn main() -> ExitCode {
             upload_expiry_hours,
             min_free_mib,
             upload_batch_ms,
+            upload_lease_secs,
             blobs,
             database,
             test_clock,
@@ -229,6 +236,7 @@ fn main() -> ExitCode {
                     expiry: chrono::Duration::hours(i64::from(upload_expiry_hours)),
                     min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
                     batch_delay: std::time::Duration::from_millis(upload_batch_ms),
+                    lease: std::time::Duration::from_secs(upload_lease_secs),
                     blobs,
                 },
                 test_clock,

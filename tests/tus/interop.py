@@ -19,9 +19,15 @@
     python interop.py half URL WORKDIR
         (two instances) create an upload for every photo and send its first
         half by plain tus requests; WORKDIR/uploads.json keeps where
-    python interop.py finish URL_A URL_B WORKDIR
+    python interop.py stall URL WORKDIR
+        (after half) a PATCH of photo 0's rest that sends 64 kB and stalls,
+        holding its upload on that instance; prints "stalled" once the bytes
+        are out and waits (up to 120 s) for the connection to end
+    python interop.py finish URL_A URL_B WORKDIR [BUSY]
         (after instance A was killed) every upload continued on instance B:
-        HEAD there says the half A acknowledged, the rest is sent there
+        HEAD there says the half A acknowledged, the rest is sent there;
+        423 (an upload still held by the killed instance's PATCH) is
+        retried until its lease lapses, and with BUSY=1 must have happened
     python interop.py make-bucket ENDPOINT BUCKET
         wait for the S3-compatible server at ENDPOINT, then create BUCKET
 
@@ -218,9 +224,31 @@ def half(url: str, work: pathlib.Path) -> None:
     print(f"half: {len(uploads)} uploads half sent to {url}", file=sys.stderr)
 
 
-def finish(url_a: str, url_b: str, work: pathlib.Path) -> None:
+def stall(url: str, work: pathlib.Path) -> None:
+    import socket
+    import urllib.parse
+
+    ev = load(work)
+    p, u = ev["photos"][0], json.loads((work / "uploads.json").read_text())[0]
+    rest = pathlib.Path(p["path"]).read_bytes()[u["offset"]:]
+    target = urllib.parse.urlsplit(u["location"])
+    sock = socket.create_connection((target.hostname, target.port), timeout=120)
+    sock.sendall((f"PATCH {target.path} HTTP/1.1\r\nHost: {target.netloc}\r\n"
+                  f"Authorization: Bearer {ev['token']}\r\nTus-Resumable: 1.0.0\r\n"
+                  "Content-Type: application/offset+octet-stream\r\n"
+                  f"Upload-Offset: {u['offset']}\r\nContent-Length: {len(rest)}\r\n\r\n").encode())
+    sock.sendall(rest[:64 * 1024])
+    print("stalled", flush=True)
+    try:
+        sock.recv(1)  # until the server goes away
+    except OSError:
+        pass
+
+
+def finish(url_a: str, url_b: str, work: pathlib.Path, expect_busy: bool = False) -> None:
     ev = load(work)
     uploads = json.loads((work / "uploads.json").read_text())
+    busy = 0
     for i, (p, u) in enumerate(zip(ev["photos"], uploads)):
         loc = u["location"].replace(url_a, url_b, 1)
         if loc == u["location"]:
@@ -231,13 +259,20 @@ def finish(url_a: str, url_b: str, work: pathlib.Path) -> None:
             sys.exit(f"finish: photo {i}: HEAD on the other instance answered {status} "
                      f"offset {h.get('upload-offset')}, not the {u['offset']} acknowledged")
         rest = pathlib.Path(p["path"]).read_bytes()[u["offset"]:]
-        status, headers, body = patch(loc, ev["token"], u["offset"], rest)
+        for _ in range(240):  # bounded: 60 s
+            status, headers, body = patch(loc, ev["token"], u["offset"], rest)
+            if status != 423:
+                break
+            busy += 1
+            time.sleep(0.25)
         h = {k.lower(): v for k, v in headers.items()}
         if status != 204 or h.get("upload-offset") != str(p["size"]):
             sys.exit(f"finish: photo {i}: PATCH answered {status} offset {h.get('upload-offset')}: "
                      f"{body.decode(errors='replace')}")
+    if expect_busy and busy == 0:
+        sys.exit("finish: the upload whose PATCH was cut by the kill was never answered 423 (no lease held?)")
     print(f"finish: {len(uploads)} uploads resumed on {url_b} at the offset {url_a} acknowledged, "
-          "and completed", file=sys.stderr)
+          f"and completed ({busy} answers 423 while the killed instance's lease lasted)", file=sys.stderr)
 
 
 def s3_client(endpoint: str):
@@ -329,8 +364,10 @@ if __name__ == "__main__":
                sys.argv[5] if len(sys.argv) > 5 else "data")
     elif cmd == "half":
         half(url, pathlib.Path(sys.argv[3]))
+    elif cmd == "stall":
+        stall(url, pathlib.Path(sys.argv[3]))
     elif cmd == "finish":
-        finish(url, sys.argv[3], pathlib.Path(sys.argv[4]))
+        finish(url, sys.argv[3], pathlib.Path(sys.argv[4]), len(sys.argv) > 5 and sys.argv[5] == "1")
     elif cmd == "make-bucket":
         make_bucket(url, sys.argv[3])
     else:

@@ -17,9 +17,11 @@
 # loopback (PyPI), where the check reads the object back from the bucket.
 # A third round shares uploads between two instances: both on one
 # throwaway PostgreSQL cluster (scripts/pg-cluster.sh) and the moto bucket;
-# every photo's first half goes to instance A, A is killed (`kill -9`),
-# instance B answers HEAD with the offset A acknowledged and takes the
-# rest; A, restarted, serves every photo byte-identical.
+# every photo's first half goes to instance A, then A is killed (`kill -9`)
+# while a PATCH of one photo's rest is half received; instance B answers
+# HEAD with the offset A acknowledged, 423 for that photo until the dead
+# instance's lease lapses (`--upload-lease-secs 2`), and takes every rest;
+# A, restarted, serves every photo byte-identical.
 # Exits non-zero on any failure; the last line is the summary.
 #
 # Environment: CARGO_TARGET_DIR (venv, logs). Needs python3 with venv, node
@@ -149,23 +151,31 @@ round_shared() {
   eval "$(bash scripts/pg-cluster.sh start)"
   pg_dir=$GRIDWORK_PG_DIR
   start_s3
-  launch "$a" "$blobs" "$out/server-shared-a.log" --database "$GRIDWORK_PG_URL"
+  local lease=(--upload-lease-secs 2)
+  launch "$a" "$blobs" "$out/server-shared-a.log" --database "$GRIDWORK_PG_URL" "${lease[@]}"
   server_pid=$launched_pid
   local url_a=$launched_url admin_code=$launched_code
   # The second instance: a data directory of its own, the first one's key.
   cp "$a/auth.key" "$b/auth.key"
-  launch "$b" "$blobs" "$out/server-shared-b.log" --database "$GRIDWORK_PG_URL"
+  launch "$b" "$blobs" "$out/server-shared-b.log" --database "$GRIDWORK_PG_URL" "${lease[@]}"
   server_b_pid=$launched_pid
   local url_b=$launched_url
   echo "round shared: instances $url_a (pid $server_pid) and $url_b (pid $server_b_pid) on one PostgreSQL, photos in $blobs"
   eval "$("$venv/bin/python" tests/api/enroll.py "$url_a" "$admin_code" tus-admin bindings/testdata)"
   "$venv/bin/python" tests/tus/interop.py setup "$url_a" "$GRIDWORK_TOKEN" "$work"
   "$venv/bin/python" tests/tus/interop.py half "$url_a" "$work"
+  # A PATCH in flight on A when it dies: its 64 kB sent, the rest not.
+  "$venv/bin/python" tests/tus/interop.py stall "$url_a" "$work" >"$tmp/stall.out" &
+  local stall_pid=$!
+  for _ in $(seq 100); do grep -q stalled "$tmp/stall.out" && break; sleep 0.1; done
+  grep -q stalled "$tmp/stall.out" || { echo "the stalled PATCH never started" >&2; exit 1; }
+  sleep 0.3
   kill -9 "$server_pid"
   wait "$server_pid" 2>/dev/null || true
   server_pid=
-  "$venv/bin/python" tests/tus/interop.py finish "$url_a" "$url_b" "$work"
-  launch "$a" "$blobs" "$out/server-shared-a.log" --database "$GRIDWORK_PG_URL"
+  wait "$stall_pid" || true
+  "$venv/bin/python" tests/tus/interop.py finish "$url_a" "$url_b" "$work" 1
+  launch "$a" "$blobs" "$out/server-shared-a.log" --database "$GRIDWORK_PG_URL" "${lease[@]}"
   server_pid=$launched_pid
   "$venv/bin/python" tests/tus/interop.py verify "$launched_url" "$work" "$a" "$blobs"
   for pid in "$server_pid" "$server_b_pid"; do
@@ -181,4 +191,4 @@ round_shared() {
 round data
 round s3
 round_shared
-echo "tus interop: ok — 4/4 photos stored byte-identical, in the data directory and in an S3 bucket (moto $MOTO_VERSION) (tuspy $TUSPY_VERSION: sha1 checksums, stop+resume; tus-js-client: sha256 checksums, 460 on a wrong one, whole, abort+resume); two instances on PostgreSQL + the bucket: 4/4 begun on A, A killed, finished on B"
+echo "tus interop: ok — 4/4 photos stored byte-identical, in the data directory and in an S3 bucket (moto $MOTO_VERSION) (tuspy $TUSPY_VERSION: sha1 checksums, stop+resume; tus-js-client: sha256 checksums, 460 on a wrong one, whole, abort+resume); two instances on PostgreSQL + the bucket: 4/4 begun on A, A killed mid-PATCH, finished on B"

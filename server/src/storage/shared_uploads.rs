@@ -30,7 +30,7 @@
 
 use std::io::Read;
 use std::sync::Arc;
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Instant;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -56,12 +56,10 @@ const PART: &str = "uploads";
 /// Sessions each instance keeps: a few short statements per PATCH.
 const POOL_SIZE: u32 = 8;
 
-/// How long a lease holds without renewal: an instance killed mid-PATCH
-/// keeps the upload from others at most this long (they answer 423, which
-/// tus clients retry).
-const LEASE: StdDuration = StdDuration::from_secs(60);
-/// How often a PATCH whose body is still arriving renews its lease.
-const RENEW_EVERY: StdDuration = StdDuration::from_secs(20);
+// How long a lease holds without renewal is `UploadConfig::lease` (60 s
+// by default): an instance killed mid-PATCH keeps the upload from others
+// at most this long (they answer 423, which tus clients retry). A PATCH
+// whose body is still arriving renews it every third of that.
 /// Part objects no row refers to are removed once this old: younger ones
 /// may belong to a PATCH between its PUT and its commit.
 const GARBAGE_AGE: chrono::Duration = chrono::Duration::hours(1);
@@ -148,10 +146,11 @@ impl Lease<'_> {
     /// Keep the lease while a slow body streams. Lost (another instance
     /// took it after it lapsed): this request stops.
     fn renew_if_due(&mut self) -> ApiResult<()> {
-        if self.renewed.elapsed() < RENEW_EVERY {
+        let lease = self.uploads.config.lease;
+        if self.renewed.elapsed() < lease / 3 {
             return Ok(());
         }
-        let until = to_ms(self.uploads.now()) + LEASE.as_millis() as i64;
+        let until = to_ms(self.uploads.now()) + lease.as_millis() as i64;
         let kept = self.uploads.run(|sql| {
             sql.execute(
                 "UPDATE upload SET busy_until = ?3 WHERE id = ?1 AND lease = ?2",
@@ -175,7 +174,7 @@ impl Drop for Lease<'_> {
             )
         });
         if let Err(e) = released {
-            // It lapses on its own after LEASE.
+            // It lapses on its own (`UploadConfig::lease`).
             tracing::warn!(upload = %self.id, error = %e, "upload lease not released");
         }
     }
@@ -348,7 +347,7 @@ impl SharedUploads {
     fn take_lease(&self, id: &str) -> ApiResult<(Lease<'_>, Row)> {
         let token = hex::encode(rand::random::<[u8; 8]>());
         let now = to_ms(self.now());
-        let until = now + LEASE.as_millis() as i64;
+        let until = now + self.config.lease.as_millis() as i64;
         let taken = self.run(|sql| {
             sql.query_row(
                 &format!(

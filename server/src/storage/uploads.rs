@@ -88,6 +88,9 @@ pub struct UploadConfig {
     /// Where finished photos are kept (the data directory, or an object
     /// store several instances share).
     pub blobs: crate::blob::BlobLocation,
+    /// With uploads shared by instances: how long a chunk in progress
+    /// holds its upload without renewal (`shared_uploads.rs`).
+    pub lease: std::time::Duration,
 }
 
 impl Default for UploadConfig {
@@ -97,6 +100,7 @@ impl Default for UploadConfig {
             min_free_bytes: 0,
             batch_delay: BATCH_DELAY,
             blobs: crate::blob::BlobLocation::default(),
+            lease: std::time::Duration::from_secs(60),
         }
     }
 }

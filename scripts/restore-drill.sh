@@ -34,37 +34,18 @@ eval "$(scripts/pg-cluster.sh start)"
 [ -n "$pg" ] || pg=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 admin_db=${GRIDWORK_PG_URL%/*}/postgres
 
-# start DATA: a server on the cluster's `gridwork` database; sets url, code.
+. scripts/drill-lib.sh
+# start DATA: a server on the cluster's `gridwork` database.
 start() {
-  : >"$tmp/stdout"
-  RUST_LOG=warn "$bin" serve --listen 127.0.0.1:0 --data "$1" --database "$GRIDWORK_PG_URL" \
-    >"$tmp/stdout" 2>>"$tmp/server.log" &
-  server_pid=$!
-  for _ in $(seq 300); do
-    grep -q '^OpenAPI:' "$tmp/stdout" && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log" >&2; echo "restore-drill: the server exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  url=$(sed -n 's/^gridwork server listening on \(http:[^ ]*\).*/\1/p' "$tmp/stdout")
-  code=$(sed -n 's/.*activation code: *//p' "$tmp/stdout" | tr -d '[:space:]')
+  drill_start "$1" "$GRIDWORK_PG_URL"
 }
 stop() {
   kill "$server_pid"
   wait "$server_pid" 2>/dev/null || true
   server_pid=
 }
-# report FILE: the administrator's report, without its time.
 report() {
-  python3 - "$url" "$GRIDWORK_TOKEN" "$1" <<'EOF'
-import json, sys, urllib.request
-url, token, out = sys.argv[1:4]
-req = urllib.request.Request(f"{url}/v1/admin/report", headers={
-    "Authorization": f"Bearer {token}", "X-Gridwork-Protocol": "1"})
-with urllib.request.urlopen(req, timeout=60) as resp:
-    report = json.loads(resp.read())
-report.pop("at", None)
-json.dump(report, open(out, "w"), indent=1, sort_keys=True, ensure_ascii=False)
-EOF
+  drill_report "$1"
 }
 
 # ---- a server with records, devices and a stored photo

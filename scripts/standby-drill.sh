@@ -41,33 +41,13 @@ eval "$(scripts/pg-cluster.sh standby "$primary_dir")"
 standby_dir=$GRIDWORK_STANDBY_DIR
 pg=$(cat "$primary_dir/bin")
 
-# start DATABASE: the server on the data directory and that database;
-# sets url, code.
+. scripts/drill-lib.sh
+# start DATABASE: the server on the data directory and that database.
 start() {
-  : >"$tmp/stdout"
-  RUST_LOG=warn "$bin" serve --listen 127.0.0.1:0 --data "$tmp/data" --database "$1" \
-    >"$tmp/stdout" 2>>"$tmp/server.log" &
-  server_pid=$!
-  for _ in $(seq 300); do
-    grep -q '^OpenAPI:' "$tmp/stdout" && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.log" >&2; echo "standby-drill: the server exited" >&2; exit 1; }
-    sleep 0.1
-  done
-  url=$(sed -n 's/^gridwork server listening on \(http:[^ ]*\).*/\1/p' "$tmp/stdout")
-  code=$(sed -n 's/.*activation code: *//p' "$tmp/stdout" | tr -d '[:space:]')
+  drill_start "$tmp/data" "$1"
 }
-# report FILE: the administrator's report, without its time.
 report() {
-  python3 - "$url" "$GRIDWORK_TOKEN" "$1" <<'EOF'
-import json, sys, urllib.request
-url, token, out = sys.argv[1:4]
-req = urllib.request.Request(f"{url}/v1/admin/report", headers={
-    "Authorization": f"Bearer {token}", "X-Gridwork-Protocol": "1"})
-with urllib.request.urlopen(req, timeout=60) as resp:
-    report = json.loads(resp.read())
-report.pop("at", None)
-json.dump(report, open(out, "w"), indent=1, sort_keys=True, ensure_ascii=False)
-EOF
+  drill_report "$1"
 }
 
 # ---- a server on the primary, with records, devices and a stored photo

@@ -19,13 +19,11 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use gridwork_core::case::{CaseAction, CaseDraft, Difficulty};
 use gridwork_core::db::postgres::testing::Cluster;
-use gridwork_core::db::postgres::PgSession;
-use gridwork_core::db::Sql;
 use gridwork_core::inbox::{InboxKind, PushEndpoint};
 use gridwork_core::priority::{Category, Priority, Severity};
 use gridwork_push::receiver::{LocalPushService, Received};
 use reqwest::Method;
-use support::{off_runtime, server_db, Admin, Phone, ServerProcess, Town};
+use support::{off_runtime, pg_count, server_db, Admin, Phone, ServerProcess, Town};
 
 fn draft(severity: Severity, title: &str) -> CaseDraft {
     CaseDraft {
@@ -495,17 +493,6 @@ async fn two_server_processes_on_one_database_escalate_and_push_once() {
     );
     drop(second);
     let _ = (&s.t1_phone, &s.t1_tablet, &s.t2, &s.city);
-}
-
-/// A count from the shared PostgreSQL database.
-fn pg_count(url: &str, sql: &str) -> i64 {
-    off_runtime(|| {
-        let session = PgSession::connect(url).unwrap();
-        Sql::Postgres(&session)
-            .query_row(sql, &[], |r| r.get::<i64>(0))
-            .unwrap()
-            .unwrap()
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

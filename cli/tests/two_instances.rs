@@ -12,12 +12,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use gridwork_core::db::postgres::testing::Cluster;
-use gridwork_core::db::postgres::PgSession;
-use gridwork_core::db::Sql;
 use gridwork_core::household::PlaceKind;
 use gridwork_core::store::VisitInput;
 use gridwork_core::Store;
-use support::{fix, off_runtime, safe_answers, Phone, ServerProcess, Town};
+use support::{fix, off_runtime, pg_count, safe_answers, Phone, ServerProcess, Town};
 
 /// Rounds of visits and syncs (bounded), and the rounds in which the
 /// instance the phones push to is killed (the first, then the second).
@@ -41,16 +39,6 @@ fn visit(store: &Store, worker: &str, household: &str) {
             },
         )
         .unwrap();
-}
-
-fn server_count(url: &str, sql: &str) -> i64 {
-    off_runtime(|| {
-        let session = PgSession::connect(url).unwrap();
-        Sql::Postgres(&session)
-            .query_row(sql, &[], |r| r.get::<i64>(0))
-            .unwrap()
-            .unwrap()
-    })
 }
 
 /// A count from a phone's own database file.
@@ -136,7 +124,7 @@ async fn phones_alternate_between_two_instances_and_a_kill9_loses_and_doubles_no
             syncs.await
         };
         let failed = outcomes.iter().filter(|ok| !**ok).count();
-        let stored = server_count(&url, "SELECT COUNT(*) FROM visit");
+        let stored = pg_count(&url, "SELECT COUNT(*) FROM visit");
         eprintln!("round {round}: {failed} of {} syncs failed on {here}; {stored} of {recorded} visits stored", outcomes.len());
         // A phone whose sync failed tries the other instance (bounded).
         for ((phone, _, _, _), ok) in phones.iter().zip(outcomes) {
@@ -165,15 +153,15 @@ async fn phones_alternate_between_two_instances_and_a_kill9_loses_and_doubles_no
             "all acknowledged"
         );
     }
-    assert_eq!(server_count(&url, "SELECT COUNT(*) FROM visit"), recorded);
+    assert_eq!(pg_count(&url, "SELECT COUNT(*) FROM visit"), recorded);
     assert_eq!(
-        server_count(&url, "SELECT COUNT(DISTINCT id) FROM visit"),
+        pg_count(&url, "SELECT COUNT(DISTINCT id) FROM visit"),
         recorded
     );
     // And each phone pulled its grid's visits, whichever instance took them.
     for (_, worker, _, name) in &phones {
         let grid = if *worker == "w1" { "G1" } else { "G2" };
-        let on_server = server_count(
+        let on_server = pg_count(
             &url,
             &format!("SELECT COUNT(*) FROM visit WHERE grid_code = '{grid}'"),
         );

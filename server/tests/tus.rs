@@ -890,7 +890,6 @@ async fn at_start_unacknowledged_bytes_are_cut_and_the_offset_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patch_in_progress_locks_its_upload_and_a_broken_body_keeps_what_arrived() {
-    use std::io::Write as _;
     let town = Town::new().await;
     let worker = town.phone("w1").await;
     let token = worker.token();
@@ -901,19 +900,8 @@ async fn a_patch_in_progress_locks_its_upload_and_a_broken_body_keeps_what_arriv
         .header("location")
         .unwrap()
         .to_string();
-    let path = &loc[town.url.len()..];
     // A PATCH that announces the whole file, sends 50 kB and stalls (2G).
-    let addr = town.url.trim_start_matches("http://").to_string();
-    let mut sock = std::net::TcpStream::connect(&addr).unwrap();
-    write!(
-        sock,
-        "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
-        bytes.len()
-    )
-    .unwrap();
-    sock.write_all(&bytes[..50_000]).unwrap();
-    sock.flush().unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let sock = stalled_patch(&token, &loc, &bytes).await;
     let r = patch(&town, &token, &loc, 0, &bytes, None).await;
     assert_eq!(
         (r.status.as_u16(), r.body["code"].as_str()),
@@ -928,18 +916,44 @@ async fn a_patch_in_progress_locks_its_upload_and_a_broken_body_keeps_what_arriv
     );
     // The connection breaks: without a checksum, what arrived counts.
     drop(sock);
+    assert_eq!(offset_once_moved(&town, &token, &loc).await, 50_000);
+    let r = patch(&town, &token, &loc, 50_000, &bytes[50_000..], None).await;
+    assert_eq!((r.status, r.offset()), (StatusCode::NO_CONTENT, e.size));
+    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
+}
+
+/// A PATCH of the whole photo at offset 0 that sends 50 kB and stalls (a
+/// phone on 2G): the connection, held open until dropped.
+async fn stalled_patch(token: &str, loc: &str, bytes: &[u8]) -> std::net::TcpStream {
+    use std::io::Write as _;
+    let base = loc.split("/v1/").next().unwrap();
+    let path = &loc[base.len()..];
+    let addr = base.trim_start_matches("http://").to_string();
+    let mut sock = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        sock,
+        "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+        bytes.len()
+    )
+    .unwrap();
+    sock.write_all(&bytes[..50_000]).unwrap();
+    sock.flush().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sock
+}
+
+/// The upload's offset once it is no longer 0 (bounded wait: the server
+/// takes what a broken body brought when it notices the break).
+async fn offset_once_moved(town: &Town, token: &str, loc: &str) -> u64 {
     let mut offset = 0;
     for _ in 0..50 {
-        offset = head(&town, &token, &loc).await.offset();
+        offset = head(town, token, loc).await.offset();
         if offset > 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(offset, 50_000);
-    let r = patch(&town, &token, &loc, 50_000, &bytes[50_000..], None).await;
-    assert_eq!((r.status, r.offset()), (StatusCode::NO_CONTENT, e.size));
-    assert_eq!(std::fs::read(blob_path(&town, &e.sha256)).unwrap(), bytes);
+    offset
 }
 
 /// `POST /v1/uploads` with the first bytes (tus creation-with-upload).
@@ -1231,7 +1245,6 @@ async fn an_upload_begun_on_one_instance_is_finished_on_another() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patch_in_progress_on_one_instance_locks_the_upload_on_the_other() {
-    use std::io::Write as _;
     let town = Town::shared().await;
     let b = town.second_instance().await;
     let memory = town.shared.as_ref().unwrap().1.clone();
@@ -1246,18 +1259,7 @@ async fn a_patch_in_progress_on_one_instance_locks_the_upload_on_the_other() {
         .to_string();
     let loc_b = loc_a.replacen(&town.url, &b, 1);
     // A PATCH to A that announces the whole file, sends 50 kB and stalls.
-    let path = &loc_a[town.url.len()..];
-    let addr = town.url.trim_start_matches("http://").to_string();
-    let mut sock = std::net::TcpStream::connect(&addr).unwrap();
-    write!(
-        sock,
-        "PATCH {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
-        bytes.len()
-    )
-    .unwrap();
-    sock.write_all(&bytes[..50_000]).unwrap();
-    sock.flush().unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let sock = stalled_patch(&token, &loc_a, &bytes).await;
     // B will not interleave bytes with it, nor cancel under it.
     let r = patch(&town, &token, &loc_b, 0, &bytes, None).await;
     assert_eq!(
@@ -1276,15 +1278,7 @@ async fn a_patch_in_progress_on_one_instance_locks_the_upload_on_the_other() {
     // The connection breaks: without a checksum, what arrived counts, and
     // the lease goes with the request.
     drop(sock);
-    let mut offset = 0;
-    for _ in 0..50 {
-        offset = head(&town, &token, &loc_b).await.offset();
-        if offset > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(offset, 50_000);
+    assert_eq!(offset_once_moved(&town, &token, &loc_b).await, 50_000);
     let r = patch(&town, &token, &loc_b, 50_000, &bytes[50_000..], None).await;
     assert_eq!(
         (r.status, r.offset()),

@@ -42,6 +42,17 @@ pub fn test_database_url(data: &Path) -> Option<String> {
     Some(format!("{url}{join}options=-c%20search_path%3D{schema}"))
 }
 
+/// A count from a PostgreSQL database several instances share.
+pub fn pg_count(url: &str, sql: &str) -> i64 {
+    off_runtime(|| {
+        let session = gridwork_core::db::postgres::PgSession::connect(url).unwrap();
+        gridwork_core::db::Sql::Postgres(&session)
+            .query_row(sql, &[], |r| r.get::<i64>(0))
+            .unwrap()
+            .unwrap()
+    })
+}
+
 /// `--database` for a server on `data`: nothing on SQLite.
 pub fn test_database(data: &Path) -> Vec<String> {
     test_database_url(data)

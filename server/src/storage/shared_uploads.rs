@@ -42,9 +42,9 @@ use gridwork_core::Store;
 use sha2::{Digest, Sha256};
 
 use super::uploads::{
-    blob_err, blob_sha256, check_reach, content, gone, not_found, offset_mismatch, photo_states,
-    refuse, sha256_mismatch, valid_upload_id, writable_evidence, ChunkHasher, Row, UploadConfig,
-    ROW,
+    blob_err, blob_sha256, check_reach, content, gone, keep_chunk, not_found, offset_mismatch,
+    photo_states, refuse, sha256_mismatch, valid_upload_id, writable_evidence, ChunkHasher, Row,
+    UploadConfig, ROW,
 };
 use super::{ChunkChecksum, DeviceAuth, EvidenceUploadState, NewUpload, UploadStatus};
 use crate::blob::{BlobError, BlobStore, ObjectBlobStore};
@@ -485,25 +485,11 @@ impl SharedUploads {
                 break;
             }
         }
-        let keep = match (&outcome, &checksum, hasher.map(ChunkHasher::finish)) {
-            (Ok(()), Some(want), Some(got)) => {
-                if got != want.digest() {
-                    outcome = Err(refuse(
-                        StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
-                        "checksum_mismatch",
-                        "数据块校验失败，已丢弃，请重传 / the chunk's checksum does not match; it was discarded, send it again",
-                    ));
-                    false
-                } else {
-                    true
-                }
-            }
-            (Ok(()), _, _) => true,
-            // Without a checksum a broken-off body counts up to where it
-            // broke (tus resumes there, which matters on 2G).
-            (Err(ServerError::BadRequest(_)), None, _) => true,
-            _ => false,
-        };
+        let keep = keep_chunk(
+            &mut outcome,
+            checksum.as_ref(),
+            hasher.map(ChunkHasher::finish),
+        );
         let written = bytes.len() as u64;
         let new_offset = r.received + written;
         if keep && outcome.is_ok() && new_offset == r.length {

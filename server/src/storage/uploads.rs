@@ -912,26 +912,7 @@ impl Uploads {
         } else {
             hasher.map(ChunkHasher::finish)
         };
-        // Keep what arrived only if it is whole and verified; without a
-        // checksum a broken-off body still counts up to where it broke (tus
-        // lets the client resume there, which matters on 2G).
-        let keep = match (&outcome, &checksum, chunk_digest) {
-            (Ok(()), Some(want), Some(got)) => {
-                if got != want.digest() {
-                    outcome = Err(refuse(
-                        StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
-                        "checksum_mismatch",
-                        "数据块校验失败，已丢弃，请重传 / the chunk's checksum does not match; it was discarded, send it again",
-                    ));
-                    false
-                } else {
-                    true
-                }
-            }
-            (Ok(()), _, _) => true,
-            (Err(ServerError::BadRequest(_)), None, _) => true,
-            _ => false,
-        };
+        let keep = keep_chunk(&mut outcome, checksum.as_ref(), chunk_digest);
         let new_offset = if keep { received + written } else { received };
         if !keep {
             file.set_len(received).map_err(|e| io_err(&path, e))?;
@@ -1132,6 +1113,30 @@ pub(super) fn sha256_mismatch() -> ServerError {
         "sha256",
         "照片内容与记录的校验值不符，上传被拒绝；请从手机上的原文件重新上传 / the photo's SHA-256 does not match the evidence record; the upload was rejected, upload it again from the original file",
     )
+}
+
+/// Whether the bytes a PATCH brought are kept: only if they arrived whole
+/// and verified; without a checksum a broken-off body still counts up to
+/// where it broke (tus lets the client resume there, which matters on
+/// 2G). A checksum that does not match becomes the outcome (460).
+pub(super) fn keep_chunk(
+    outcome: &mut ApiResult<()>,
+    checksum: Option<&ChunkChecksum>,
+    digest: Option<Vec<u8>>,
+) -> bool {
+    match (&*outcome, checksum, digest) {
+        (Ok(()), Some(want), Some(got)) if got != want.digest() => {
+            *outcome = Err(refuse(
+                StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
+                "checksum_mismatch",
+                "数据块校验失败，已丢弃，请重传 / the chunk's checksum does not match; it was discarded, send it again",
+            ));
+            false
+        }
+        (Ok(()), _, _) => true,
+        (Err(ServerError::BadRequest(_)), None, _) => true,
+        _ => false,
+    }
 }
 
 pub(super) fn offset_mismatch(current: u64, sent: u64) -> ServerError {

@@ -43,8 +43,8 @@ use sha2::{Digest, Sha256};
 
 use super::uploads::{
     blob_err, blob_sha256, check_reach, content, gone, keep_chunk, not_found, offset_mismatch,
-    photo_states, refuse, sha256_mismatch, valid_upload_id, writable_evidence, ChunkHasher, Row,
-    UploadConfig, ROW,
+    photo_states, receive_chunk, refuse, sha256_mismatch, valid_upload_id, writable_evidence,
+    Received, Row, UploadConfig, ROW,
 };
 use super::{ChunkChecksum, DeviceAuth, EvidenceUploadState, NewUpload, UploadStatus};
 use crate::blob::{BlobError, BlobStore, ObjectBlobStore};
@@ -446,54 +446,22 @@ impl SharedUploads {
             return Err(offset_mismatch(r.received, offset));
         }
         let room = r.length - r.received;
-        // As on one machine: an upload taken from its first byte has its
-        // whole-file SHA-256 computed as the bytes arrive.
-        let mut whole = (r.received == 0).then(Sha256::new);
-        let mut hasher = checksum.as_ref().map(ChunkChecksum::hasher);
+        // The chunk in memory (at most Tus-Max-Size); the lease renewed as
+        // a slow body streams.
         let mut bytes: Vec<u8> = Vec::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut outcome: ApiResult<()> = Ok(());
-        loop {
-            let n = match body.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    outcome = Err(ServerError::BadRequest(format!(
-                        "上传数据中断 / the request body broke off: {e}"
-                    )));
-                    break;
-                }
-            };
-            if bytes.len() as u64 + n as u64 > room {
-                outcome = Err(refuse(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    "数据超出了声明的文件大小 / the chunk goes past Upload-Length",
-                ));
-                break;
-            }
-            bytes.extend_from_slice(&buf[..n]);
-            if let Some(h) = hasher.as_mut() {
-                h.update(&buf[..n]);
-            }
-            if let Some(h) = whole.as_mut() {
-                h.update(&buf[..n]);
-            }
-            if let Err(e) = lease.renew_if_due() {
-                outcome = Err(e);
-                break;
-            }
-        }
-        let keep = keep_chunk(
-            &mut outcome,
-            checksum.as_ref(),
-            hasher.map(ChunkHasher::finish),
-        );
-        let written = bytes.len() as u64;
+        let Received {
+            written,
+            mut outcome,
+            chunk_digest,
+            whole,
+        } = receive_chunk(body, room, r.received == 0, checksum.as_ref(), |chunk| {
+            bytes.extend_from_slice(chunk);
+            lease.renew_if_due()
+        });
+        let keep = keep_chunk(&mut outcome, checksum.as_ref(), chunk_digest);
         let new_offset = r.received + written;
         if keep && outcome.is_ok() && new_offset == r.length {
-            let digest = whole.map(|h| hex::encode(h.finalize()));
+            let digest = whole.map(hex::encode);
             return self.complete(store, lease, &r, bytes, digest);
         }
         if keep && written > 0 {
@@ -600,11 +568,7 @@ impl SharedUploads {
     fn start_again(&self, lease: &Lease<'_>, r: &Row, why: &str) -> ApiResult<UploadStatus> {
         tracing::error!(upload = %r.id, why, "upload parts lost; receiving it again from 0");
         let objects = self.transaction(|sql| {
-            let objects = sql.query_map(
-                "DELETE FROM upload_part WHERE upload_id = ?1 RETURNING object",
-                &[&r.id],
-                |row| row.get::<String>(0),
-            )?;
+            let objects = forget_parts(sql, &r.id)?;
             sql.execute(
                 "UPDATE upload SET received = 0 WHERE id = ?1 AND lease = ?2",
                 &[&r.id, &lease.token],
@@ -642,11 +606,7 @@ impl SharedUploads {
                  WHERE id = ?1",
                 &[&id, &state, &reason, &now],
             )?;
-            sql.query_map(
-                "DELETE FROM upload_part WHERE upload_id = ?1 RETURNING object",
-                &[&id],
-                |row| row.get::<String>(0),
-            )
+            forget_parts(sql, id)
         })?;
         self.delete_objects(&objects);
         Ok(())
@@ -654,13 +614,7 @@ impl SharedUploads {
 
     /// Forget an ended upload's parts (after `expired`).
     fn drop_parts(&self, id: &str) -> ApiResult<()> {
-        let objects = self.run(|sql| {
-            sql.query_map(
-                "DELETE FROM upload_part WHERE upload_id = ?1 RETURNING object",
-                &[&id],
-                |row| row.get::<String>(0),
-            )
-        })?;
+        let objects = self.run(|sql| forget_parts(sql, id))?;
         self.delete_objects(&objects);
         Ok(())
     }
@@ -779,6 +733,15 @@ impl SharedUploads {
     )> {
         content(self.blobs(), store, auth, evidence_id)
     }
+}
+
+/// Forget an upload's parts: the objects to remove once committed.
+fn forget_parts(sql: Sql<'_>, id: &str) -> gridwork_core::Result<Vec<String>> {
+    sql.query_map(
+        "DELETE FROM upload_part WHERE upload_id = ?1 RETURNING object",
+        &[&id],
+        |row| row.get::<String>(0),
+    )
 }
 
 /// The answer for an upload that takes no bytes at `offset`: complete

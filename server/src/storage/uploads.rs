@@ -860,58 +860,14 @@ impl Uploads {
         file.seek(SeekFrom::Start(received))
             .map_err(|e| io_err(&path, e))?;
         let room = r.length - received;
-        // An upload taken from its first byte (one request per photo, the
-        // common case) has its whole-file SHA-256 computed as the bytes
-        // stream in, and a sha256 chunk checksum over the same bytes is that
-        // same digest: one pass over the photo instead of three (chunk,
-        // then the file read back for the whole-file check).
-        let mut whole = (received == 0).then(Sha256::new);
-        let shared = whole.is_some() && matches!(checksum, Some(ChunkChecksum::Sha256(_)));
-        let mut hasher = checksum
-            .as_ref()
-            .filter(|_| !shared)
-            .map(ChunkChecksum::hasher);
-        let mut written: u64 = 0;
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut outcome: ApiResult<()> = Ok(());
-        loop {
-            let n = match body.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    outcome = Err(ServerError::BadRequest(format!(
-                        "上传数据中断 / the request body broke off: {e}"
-                    )));
-                    break;
-                }
-            };
-            if written + n as u64 > room {
-                outcome = Err(refuse(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    "数据超出了声明的文件大小 / the chunk goes past Upload-Length",
-                ));
-                break;
-            }
-            if let Err(e) = file.write_all(&buf[..n]) {
-                outcome = Err(io_err(&path, e));
-                break;
-            }
-            if let Some(h) = hasher.as_mut() {
-                h.update(&buf[..n]);
-            }
-            if let Some(h) = whole.as_mut() {
-                h.update(&buf[..n]);
-            }
-            written += n as u64;
-        }
-        let whole = whole.map(|h| h.finalize().to_vec());
-        let chunk_digest = if shared {
-            whole.clone()
-        } else {
-            hasher.map(ChunkHasher::finish)
-        };
+        let Received {
+            written,
+            mut outcome,
+            chunk_digest,
+            whole,
+        } = receive_chunk(body, room, received == 0, checksum.as_ref(), |bytes| {
+            file.write_all(bytes).map_err(|e| io_err(&path, e))
+        });
         let keep = keep_chunk(&mut outcome, checksum.as_ref(), chunk_digest);
         let new_offset = if keep { received + written } else { received };
         if !keep {
@@ -1113,6 +1069,83 @@ pub(super) fn sha256_mismatch() -> ServerError {
         "sha256",
         "照片内容与记录的校验值不符，上传被拒绝；请从手机上的原文件重新上传 / the photo's SHA-256 does not match the evidence record; the upload was rejected, upload it again from the original file",
     )
+}
+
+/// What one PATCH body brought.
+pub(super) struct Received {
+    pub(super) written: u64,
+    /// Why it stopped short, if it did (broken off, too long, the sink
+    /// refused).
+    pub(super) outcome: ApiResult<()>,
+    /// The chunk checksum's digest over what arrived, if one was asked.
+    pub(super) chunk_digest: Option<Vec<u8>>,
+    /// The whole file's SHA-256, when the body began at byte 0.
+    pub(super) whole: Option<Vec<u8>>,
+}
+
+/// Read a PATCH body into `sink`, at most `room` bytes, hashing it on the
+/// way. An upload taken from its first byte (one request per photo, the
+/// common case) has its whole-file SHA-256 computed as the bytes stream
+/// in, and a sha256 chunk checksum over the same bytes is that same
+/// digest: one pass over the photo instead of three (chunk, then the file
+/// read back for the whole-file check).
+pub(super) fn receive_chunk(
+    body: &mut dyn Read,
+    room: u64,
+    from_start: bool,
+    checksum: Option<&ChunkChecksum>,
+    mut sink: impl FnMut(&[u8]) -> ApiResult<()>,
+) -> Received {
+    let mut whole = from_start.then(Sha256::new);
+    let shared = whole.is_some() && matches!(checksum, Some(ChunkChecksum::Sha256(_)));
+    let mut hasher = checksum.filter(|_| !shared).map(ChunkChecksum::hasher);
+    let mut written: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut outcome: ApiResult<()> = Ok(());
+    loop {
+        let n = match body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                outcome = Err(ServerError::BadRequest(format!(
+                    "上传数据中断 / the request body broke off: {e}"
+                )));
+                break;
+            }
+        };
+        if written + n as u64 > room {
+            outcome = Err(refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "数据超出了声明的文件大小 / the chunk goes past Upload-Length",
+            ));
+            break;
+        }
+        if let Err(e) = sink(&buf[..n]) {
+            outcome = Err(e);
+            break;
+        }
+        if let Some(h) = hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
+        if let Some(h) = whole.as_mut() {
+            h.update(&buf[..n]);
+        }
+        written += n as u64;
+    }
+    let whole = whole.map(|h| h.finalize().to_vec());
+    let chunk_digest = if shared {
+        whole.clone()
+    } else {
+        hasher.map(ChunkHasher::finish)
+    };
+    Received {
+        written,
+        outcome,
+        chunk_digest,
+        whole,
+    }
 }
 
 /// Whether the bytes a PATCH brought are kept: only if they arrived whole
